@@ -58,7 +58,11 @@ impl Tier {
 
     /// `page-1h`, `ticket-3d`: the severity and the long window.
     pub fn name(&self) -> String {
-        format!("{}-{}", self.severity.as_str(), crate::format_minutes(self.long))
+        format!(
+            "{}-{}",
+            self.severity.as_str(),
+            crate::format_minutes(self.long)
+        )
     }
 }
 
@@ -137,10 +141,15 @@ mod tests {
 
     #[test]
     fn thresholds_match_the_workbook_for_30_and_28_days() {
-        let t: Vec<f64> = default_tiers().iter().map(|t| t.burn_threshold(30 * 1440)).collect();
+        let t: Vec<f64> = default_tiers()
+            .iter()
+            .map(|t| t.burn_threshold(30 * 1440))
+            .collect();
         assert_eq!(t, vec![14.4, 6.0, 3.0, 1.0]);
-        let t: Vec<String> =
-            default_tiers().iter().map(|t| format!("{:.3}", t.burn_threshold(28 * 1440))).collect();
+        let t: Vec<String> = default_tiers()
+            .iter()
+            .map(|t| format!("{:.3}", t.burn_threshold(28 * 1440)))
+            .collect();
         assert_eq!(t, vec!["13.440", "5.600", "2.800", "0.933"]);
     }
 
@@ -149,15 +158,31 @@ mod tests {
         let now = Timestamp::UNIX_EPOCH;
         let off = AlertState::default();
         // Long burning, short calm: nothing.
-        assert!(!step(off, 14.4, Some(20.0), 100, Some(1.0), 10, now).state.firing);
+        assert!(
+            !step(off, 14.4, Some(20.0), 100, Some(1.0), 10, now)
+                .state
+                .firing
+        );
         // Both burning but too few events.
-        assert!(!step(off, 14.4, Some(20.0), 9, Some(20.0), 10, now).state.firing);
+        assert!(
+            !step(off, 14.4, Some(20.0), 9, Some(20.0), 10, now)
+                .state
+                .firing
+        );
         let on = step(off, 14.4, Some(20.0), 10, Some(20.0), 10, now);
         assert!(on.state.firing && on.changed && on.state.since == Some(now));
         // Long window calm again but short still burning: keeps firing.
-        assert!(step(on.state, 14.4, Some(2.0), 100, Some(15.0), 10, now).state.firing);
+        assert!(
+            step(on.state, 14.4, Some(2.0), 100, Some(15.0), 10, now)
+                .state
+                .firing
+        );
         // No data in the short window decides nothing.
-        assert!(step(on.state, 14.4, Some(2.0), 100, None, 10, now).state.firing);
+        assert!(
+            step(on.state, 14.4, Some(2.0), 100, None, 10, now)
+                .state
+                .firing
+        );
         let off2 = step(on.state, 14.4, Some(20.0), 100, Some(14.4), 10, now);
         assert!(!off2.state.firing && off2.changed);
     }

@@ -32,8 +32,10 @@ pub struct SloSpec {
 
 impl SloSpec {
     pub fn new(objective: f64, window: WindowSpec, tiers: Vec<Tier>, min_events: u64) -> Self {
-        let mut windows: Vec<WindowSpec> =
-            STANDARD_WINDOWS.iter().map(|&m| WindowSpec::rolling(m)).collect();
+        let mut windows: Vec<WindowSpec> = STANDARD_WINDOWS
+            .iter()
+            .map(|&m| WindowSpec::rolling(m))
+            .collect();
         let mut index_of = |spec: WindowSpec| match windows.iter().position(|w| *w == spec) {
             Some(i) => i,
             None => {
@@ -43,7 +45,12 @@ impl SloSpec {
         };
         let tier_windows = tiers
             .iter()
-            .map(|t| (index_of(WindowSpec::rolling(t.long)), index_of(WindowSpec::rolling(t.short))))
+            .map(|t| {
+                (
+                    index_of(WindowSpec::rolling(t.long)),
+                    index_of(WindowSpec::rolling(t.short)),
+                )
+            })
             .collect();
         let slo_index = index_of(window.clone());
         let index_1h = index_of(WindowSpec::rolling(60));
@@ -147,7 +154,10 @@ impl Report {
 
     /// Stats of the window labelled `label`, if the SLO tracks it.
     pub fn window<'a>(&'a self, spec: &SloSpec, label: &str) -> Option<&'a WindowStats> {
-        spec.labels.iter().position(|l| l == label).map(|i| &self.windows[i])
+        spec.labels
+            .iter()
+            .position(|l| l == label)
+            .map(|i| &self.windows[i])
     }
 }
 
@@ -175,7 +185,8 @@ pub fn evaluate(spec: &SloSpec, series: &Series, now: Timestamp, prev: &[AlertSt
         if seconds > MAX_PROJECTION_SECONDS {
             return None;
         }
-        now.checked_add(jiff::SignedDuration::from_secs(seconds as i64)).ok()
+        now.checked_add(jiff::SignedDuration::from_secs(seconds as i64))
+            .ok()
     };
     let budget = Budget {
         total: budget_ratio,
@@ -201,7 +212,12 @@ pub fn evaluate(spec: &SloSpec, series: &Series, now: Timestamp, prev: &[AlertSt
             )
         })
         .collect();
-    Report { at: now, windows, budget, alerts }
+    Report {
+        at: now,
+        windows,
+        budget,
+        alerts,
+    }
 }
 
 /// Labels of the tiers' windows, `("1h", "5m")`, for display.

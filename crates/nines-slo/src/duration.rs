@@ -4,7 +4,9 @@ use std::time::Duration;
 
 /// A duration string that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{input:?} is not a duration: {reason} (write a whole number and a unit: 30s, 5m, 1h, 28d, 2w)")]
+#[error(
+    "{input:?} is not a duration: {reason} (write a whole number and a unit: 30s, 5m, 1h, 28d, 2w)"
+)]
 pub struct DurationError {
     pub input: String,
     pub reason: &'static str,
@@ -13,7 +15,10 @@ pub struct DurationError {
 /// Parses `<number><unit>` with units `ms`, `s`, `m`, `h`, `d`, `w`, and
 /// concatenations such as `1h30m`.
 pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
-    let err = |reason| DurationError { input: input.to_string(), reason };
+    let err = |reason| DurationError {
+        input: input.to_string(),
+        reason,
+    };
     let s = input.trim();
     if s.is_empty() {
         return Err(err("it is empty"));
@@ -25,7 +30,9 @@ pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
         if digits == 0 {
             return Err(err("a number must come before each unit"));
         }
-        let n: u128 = rest[..digits].parse().map_err(|_| err("the number is too large"))?;
+        let n: u128 = rest[..digits]
+            .parse()
+            .map_err(|_| err("the number is too large"))?;
         rest = &rest[digits..];
         let unit_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
         let millis: u128 = match &rest[..unit_len] {
@@ -51,9 +58,9 @@ pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
 /// Formats a whole number of minutes the way window labels are written:
 /// `5m`, `1h`, `90m`, `1d`, `36h`, `30d`.
 pub fn format_minutes(minutes: u32) -> String {
-    if minutes > 0 && minutes % 1440 == 0 {
+    if minutes > 0 && minutes.is_multiple_of(1440) {
         format!("{}d", minutes / 1440)
-    } else if minutes > 0 && minutes % 60 == 0 {
+    } else if minutes > 0 && minutes.is_multiple_of(60) {
         format!("{}h", minutes / 60)
     } else {
         format!("{minutes}m")
@@ -69,13 +76,24 @@ mod tests {
     fn reads_units_and_sums() {
         assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
         assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
-        assert_eq!(parse_duration("28d").unwrap(), Duration::from_secs(28 * 86400));
+        assert_eq!(
+            parse_duration("28d").unwrap(),
+            Duration::from_secs(28 * 86400)
+        );
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
     }
 
     #[test]
     fn refuses_what_is_not_a_duration() {
-        for bad in ["", "5", "m", "5x", "-5m", "5.5m", "99999999999999999999999d"] {
+        for bad in [
+            "",
+            "5",
+            "m",
+            "5x",
+            "-5m",
+            "5.5m",
+            "99999999999999999999999d",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad} should be refused");
         }
     }

@@ -64,22 +64,27 @@ struct Tracked {
 
 impl Tracked {
     fn new(spec: WindowSpec, head: Minute) -> Self {
-        let mut t = Tracked { spec, from: 0, valid_until: Minute::MIN, sum: Counts::default() };
-        t.from = t.from_at(head);
+        let mut t = Tracked {
+            spec,
+            from: 0,
+            valid_until: Minute::MIN,
+            sum: Counts::default(),
+        };
+        t.from = t.start_at(head);
         t
     }
 
-    fn from_at(&mut self, head: Minute) -> Minute {
+    fn start_at(&mut self, head: Minute) -> Minute {
         match self.spec {
-            WindowSpec::Rolling { .. } => self.spec.cover_from(head),
+            WindowSpec::Rolling { .. } => self.from = self.spec.cover_from(head),
             WindowSpec::Calendar { .. } => {
-                if head >= self.valid_until || head < self.from {
+                if head >= self.valid_until {
                     self.valid_until = self.spec.calendar_period(head).1;
                     self.from = self.spec.cover_from(head);
                 }
-                self.from
             }
         }
+        self.from
     }
 }
 
@@ -111,13 +116,20 @@ pub struct Series {
 impl Series {
     /// An empty series keeping sums for `windows`, with `head` as newest minute.
     pub fn new(windows: Vec<WindowSpec>, head: Minute) -> Self {
-        let longest = windows.iter().map(WindowSpec::max_minutes).max().unwrap_or(0);
+        let longest = windows
+            .iter()
+            .map(WindowSpec::max_minutes)
+            .max()
+            .unwrap_or(0);
         let hour_slots = ((longest.max(MINUTE_TIER) + RETENTION_EXTRA_MINUTES) / 60 + 2) as usize;
         Series {
             head,
             minutes: vec![Counts::default(); MINUTE_TIER as usize].into_boxed_slice(),
             hours: vec![Counts::default(); hour_slots].into_boxed_slice(),
-            windows: windows.into_iter().map(|spec| Tracked::new(spec, head)).collect(),
+            windows: windows
+                .into_iter()
+                .map(|spec| Tracked::new(spec, head))
+                .collect(),
         }
     }
 
@@ -151,7 +163,11 @@ impl Series {
             .map(|h| (h * 60, self.hours[self.hour_slot(h)]))
             .filter(|(_, c)| !c.is_zero())
             .collect();
-        Snapshot { head: self.head, minutes, hours }
+        Snapshot {
+            head: self.head,
+            minutes,
+            hours,
+        }
     }
 
     pub fn head(&self) -> Minute {
@@ -184,7 +200,10 @@ impl Series {
     /// Adds a sample. Samples at the same minute add up.
     pub fn add(&mut self, minute: Minute, counts: Counts) -> Result<(), SeriesError> {
         if minute > self.head {
-            return Err(SeriesError::Future { minute, head: self.head });
+            return Err(SeriesError::Future {
+                minute,
+                head: self.head,
+            });
         }
         let attributed = if minute >= self.horizon() {
             self.minutes[minute_slot(minute)].add(counts);
@@ -212,7 +231,7 @@ impl Series {
         if !rebuild {
             for i in 0..self.windows.len() {
                 let old = self.windows[i].from;
-                let new = self.windows[i].from_at(to);
+                let new = self.windows[i].start_at(to);
                 debug_assert!(new >= old, "window starts only move forward");
                 if new > old {
                     let gone = self.sum_range(old, new);
@@ -294,7 +313,7 @@ impl Series {
     fn recompute(&mut self) {
         let head = self.head;
         for i in 0..self.windows.len() {
-            let from = self.windows[i].from_at(head);
+            let from = self.windows[i].start_at(head);
             self.windows[i].sum = self.sum_range(from, head + 1);
         }
     }

@@ -59,8 +59,14 @@ impl WindowSpec {
     pub fn label(&self) -> String {
         match self {
             WindowSpec::Rolling { minutes } => format_minutes(*minutes),
-            WindowSpec::Calendar { unit: CalendarUnit::Week, .. } => "week".to_string(),
-            WindowSpec::Calendar { unit: CalendarUnit::Month, .. } => "month".to_string(),
+            WindowSpec::Calendar {
+                unit: CalendarUnit::Week,
+                ..
+            } => "week".to_string(),
+            WindowSpec::Calendar {
+                unit: CalendarUnit::Month,
+                ..
+            } => "month".to_string(),
         }
     }
 
@@ -68,9 +74,15 @@ impl WindowSpec {
     pub fn max_minutes(&self) -> i64 {
         match self {
             WindowSpec::Rolling { minutes } => i64::from(*minutes),
-            WindowSpec::Calendar { unit: CalendarUnit::Week, .. } => 7 * 1440,
+            WindowSpec::Calendar {
+                unit: CalendarUnit::Week,
+                ..
+            } => 7 * 1440,
             // 31 days, plus an hour for a DST change inside the month.
-            WindowSpec::Calendar { unit: CalendarUnit::Month, .. } => 31 * 1440 + 60,
+            WindowSpec::Calendar {
+                unit: CalendarUnit::Month,
+                ..
+            } => 31 * 1440 + 60,
         }
     }
 
@@ -91,7 +103,11 @@ impl WindowSpec {
         match self {
             WindowSpec::Rolling { minutes } => {
                 let start = head - i64::from(*minutes) + 1;
-                if i64::from(*minutes) <= MINUTE_TIER { start } else { floor_hour(start) }
+                if i64::from(*minutes) <= MINUTE_TIER {
+                    start
+                } else {
+                    floor_hour(start)
+                }
             }
             // Calendar periods start at the hour holding their first minute, so
             // a period that starts at :30 (India, Newfoundland) rounds the same
@@ -120,7 +136,8 @@ impl WindowSpec {
                     }
                 };
                 let start_of = |d: jiff::civil::Date| {
-                    d.to_zoned(tz.clone()).map(|z: Zoned| minute_of(z.timestamp()))
+                    d.to_zoned(tz.clone())
+                        .map(|z: Zoned| minute_of(z.timestamp()))
                 };
                 match (start_of(first), start_of(next)) {
                     (Ok(s), Ok(e)) => (s, e),
@@ -158,7 +175,10 @@ mod tests {
     #[test]
     fn calendar_month_in_a_zone_across_dst() {
         let tz = TimeZone::get("Europe/Berlin").unwrap();
-        let w = WindowSpec::Calendar { unit: CalendarUnit::Month, tz };
+        let w = WindowSpec::Calendar {
+            unit: CalendarUnit::Month,
+            tz,
+        };
         let head = minute("2026-03-31T12:00:00Z");
         let (start, end) = w.calendar_period(head);
         assert_eq!(start, minute("2026-02-28T23:00:00Z"));
@@ -170,7 +190,10 @@ mod tests {
 
     #[test]
     fn calendar_week_starts_monday() {
-        let w = WindowSpec::Calendar { unit: CalendarUnit::Week, tz: TimeZone::UTC };
+        let w = WindowSpec::Calendar {
+            unit: CalendarUnit::Week,
+            tz: TimeZone::UTC,
+        };
         // 2026-11-26 is a Thursday.
         let (start, end) = w.calendar_period(minute("2026-11-26T08:00:00Z"));
         assert_eq!(start, minute("2026-11-23T00:00:00Z"));
@@ -180,7 +203,10 @@ mod tests {
     #[test]
     fn half_hour_zones_round_to_the_hour() {
         let tz = TimeZone::get("Asia/Kolkata").unwrap();
-        let w = WindowSpec::Calendar { unit: CalendarUnit::Month, tz };
+        let w = WindowSpec::Calendar {
+            unit: CalendarUnit::Month,
+            tz,
+        };
         let head = minute("2026-11-20T00:00:00Z");
         assert_eq!(w.calendar_period(head).0, minute("2026-10-31T18:30:00Z"));
         assert_eq!(w.cover_from(head), minute("2026-10-31T18:00:00Z"));
