@@ -1,1 +1,18 @@
-pub fn x(){}
+//! Persistence for nines. One SQLite database (WAL) under the data directory
+//! holds the ingest log, series snapshots and alert state; the daemon keeps
+//! the working set in memory and uses the store to survive restarts.
+//!
+//! Durability model: every accepted event batch is appended to the ingest log
+//! in its own committed transaction before the API answers. A checkpoint
+//! writes snapshots of the series that changed and drops the log up to the
+//! last batch those snapshots include. Restoring loads the snapshots and
+//! replays the rest of the log.
+#![forbid(unsafe_code)]
+
+mod codec;
+mod sqlite;
+
+pub use codec::{
+    CodecError, EventRecord, decode_events, decode_snapshot, encode_events, encode_snapshot,
+};
+pub use sqlite::{AlertRow, AlertTransition, Durability, Restored, Store, StoreError};

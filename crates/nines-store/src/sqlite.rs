@@ -1,0 +1,438 @@
+//! The embedded store: one SQLite database in WAL mode.
+//!
+//! `synchronous = NORMAL` in WAL mode makes a commit durable against a crash
+//! of the process (`kill -9`): the WAL is written before `COMMIT` returns and
+//! the OS keeps it. A power loss can drop the last commits; `Durability::Full`
+//! fsyncs every commit for those who need that too.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::codec::{CodecError, EventRecord, decode_events, encode_events};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create data directory {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("database {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error(
+        "database {path} was written by a newer nines (schema {found}, this one knows {known}); upgrade nines"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("database {path}: {source}")]
+    Corrupt { path: PathBuf, source: CodecError },
+}
+
+/// Schema migrations, applied in order; `PRAGMA user_version` counts them.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE slos (
+    id INTEGER PRIMARY KEY,
+    service TEXT NOT NULL,
+    slo TEXT NOT NULL,
+    UNIQUE (service, slo)
+);
+-- Accepted event batches not yet folded into a snapshot.
+CREATE TABLE ingest_log (
+    id INTEGER PRIMARY KEY,
+    received_at INTEGER NOT NULL,
+    events INTEGER NOT NULL,
+    body BLOB NOT NULL
+);
+-- One snapshot per SLO, as of checkpoint.through_batch.
+CREATE TABLE series (
+    slo_id INTEGER PRIMARY KEY REFERENCES slos (id),
+    body BLOB NOT NULL
+);
+CREATE TABLE checkpoint (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    through_batch INTEGER NOT NULL,
+    at INTEGER NOT NULL
+);
+CREATE TABLE alert_state (
+    slo_id INTEGER NOT NULL REFERENCES slos (id),
+    tier TEXT NOT NULL,
+    firing INTEGER NOT NULL,
+    since INTEGER,
+    PRIMARY KEY (slo_id, tier)
+);
+CREATE TABLE alert_history (
+    id INTEGER PRIMARY KEY,
+    slo_id INTEGER NOT NULL REFERENCES slos (id),
+    tier TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    firing INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    threshold REAL NOT NULL,
+    long_burn REAL,
+    short_burn REAL
+);
+CREATE INDEX alert_history_by_slo ON alert_history (slo_id, at);
+"#];
+
+/// How hard a commit tries to reach the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// Survives a crash of nines (`kill -9`); the default.
+    #[default]
+    Process,
+    /// Also survives a power loss: fsync on every commit.
+    Full,
+}
+
+/// Everything needed to rebuild the in-memory state after a restart.
+#[derive(Debug, Default)]
+pub struct Restored {
+    /// Series snapshots by SLO id, encoded (see [`crate::decode_snapshot`]).
+    pub snapshots: Vec<(i64, Vec<u8>)>,
+    /// Batches after the last checkpoint, oldest first.
+    pub batches: Vec<(i64, Vec<EventRecord>)>,
+    pub alerts: Vec<AlertRow>,
+}
+
+/// Persisted state of one alert tier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertRow {
+    pub slo_id: i64,
+    pub tier: String,
+    pub firing: bool,
+    /// Unix seconds of the last state change.
+    pub since: Option<i64>,
+}
+
+/// A tier that changed state, for the state table and the history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertTransition {
+    pub slo_id: i64,
+    pub tier: String,
+    pub severity: String,
+    pub firing: bool,
+    pub at: i64,
+    pub threshold: f64,
+    pub long_burn: Option<f64>,
+    pub short_burn: Option<f64>,
+}
+
+/// The SQLite store. Not `Sync`: the daemon wraps it in a mutex, which is
+/// also what serialises writers.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) `nines.db` under `dir` and migrates it.
+    pub fn open(dir: &Path, durability: Durability) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let path = dir.join("nines.db");
+        let conn = Connection::open(&path).map_err(|source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        })?;
+        let mut store = Store { conn, path };
+        store.configure(durability)?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        |source| StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn configure(&mut self, durability: Durability) -> Result<(), StoreError> {
+        let sync = match durability {
+            Durability::Process => "NORMAL",
+            Durability::Full => "FULL",
+        };
+        self.conn
+            .execute_batch(&format!(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;"
+            ))
+            .map_err(self.err())
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let known = MIGRATIONS.len() as i64;
+        let found: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(self.err())?;
+        if found > known {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found,
+                known,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+            let tx = self
+                .conn
+                .transaction()
+                .map_err(|source| StoreError::Sqlite {
+                    path: self.path.clone(),
+                    source,
+                })?;
+            tx.execute_batch(sql)
+                .and_then(|()| tx.pragma_update(None, "user_version", i as i64 + 1))
+                .and_then(|()| tx.commit())
+                .map_err(|source| StoreError::Sqlite {
+                    path: self.path.clone(),
+                    source,
+                })?;
+        }
+        Ok(())
+    }
+
+    /// Stable ids for `(service, slo)` pairs, creating the missing ones.
+    pub fn slo_ids(
+        &mut self,
+        keys: &[(String, String)],
+    ) -> Result<HashMap<(String, String), i64>, StoreError> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        let mut ids = HashMap::with_capacity(keys.len());
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO slos (service, slo) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                )
+                .map_err(err)?;
+            let mut select = tx
+                .prepare_cached("SELECT id FROM slos WHERE service = ?1 AND slo = ?2")
+                .map_err(err)?;
+            for (service, slo) in keys {
+                insert.execute(params![service, slo]).map_err(err)?;
+                let id: i64 = select
+                    .query_row(params![service, slo], |r| r.get(0))
+                    .map_err(err)?;
+                ids.insert((service.clone(), slo.clone()), id);
+            }
+        }
+        tx.commit().map_err(err)?;
+        Ok(ids)
+    }
+
+    /// Appends a batch to the ingest log and commits. When this returns, the
+    /// batch survives a crash. Returns the batch id.
+    pub fn append_batch(
+        &mut self,
+        events: &[EventRecord],
+        received_at: i64,
+    ) -> Result<i64, StoreError> {
+        let body = encode_events(events);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO ingest_log (received_at, events, body) VALUES (?1, ?2, ?3)",
+            )
+            .map_err(|source| StoreError::Sqlite {
+                path: self.path.clone(),
+                source,
+            })?;
+        stmt.execute(params![received_at, events.len() as i64, body])
+            .map_err(|source| StoreError::Sqlite {
+                path: self.path.clone(),
+                source,
+            })?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Writes series snapshots that include every batch up to `through`, and
+    /// drops those batches from the log, in one transaction.
+    pub fn checkpoint(
+        &mut self,
+        through: i64,
+        snapshots: &[(i64, Vec<u8>)],
+        at: i64,
+    ) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut put = tx
+                .prepare_cached(
+                    "INSERT INTO series (slo_id, body) VALUES (?1, ?2) ON CONFLICT (slo_id) DO UPDATE SET body = excluded.body",
+                )
+                .map_err(err)?;
+            for (id, body) in snapshots {
+                put.execute(params![id, body]).map_err(err)?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO checkpoint (id, through_batch, at) VALUES (1, ?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET through_batch = excluded.through_batch, at = excluded.at",
+            params![through, at],
+        )
+        .map_err(err)?;
+        tx.execute("DELETE FROM ingest_log WHERE id <= ?1", params![through])
+            .map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    /// Batches in the log not yet covered by a checkpoint.
+    pub fn pending_batches(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("SELECT count(*) FROM ingest_log", [], |r| r.get(0))
+            .map_err(self.err())
+    }
+
+    /// Reads what a restart needs.
+    pub fn restore(&self) -> Result<Restored, StoreError> {
+        let err = self.err();
+        let through: i64 = self
+            .conn
+            .query_row(
+                "SELECT through_batch FROM checkpoint WHERE id = 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(&err)?
+            .unwrap_or(0);
+        let mut out = Restored::default();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT slo_id, body FROM series")
+            .map_err(&err)?;
+        out.snapshots = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(Iterator::collect)
+            .map_err(&err)?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, body FROM ingest_log WHERE id > ?1 ORDER BY id")
+            .map_err(&err)?;
+        let raw: Vec<(i64, Vec<u8>)> = stmt
+            .query_map([through], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(Iterator::collect)
+            .map_err(&err)?;
+        for (id, body) in raw {
+            let events = decode_events(&body).map_err(|source| StoreError::Corrupt {
+                path: self.path.clone(),
+                source,
+            })?;
+            out.batches.push((id, events));
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT slo_id, tier, firing, since FROM alert_state")
+            .map_err(&err)?;
+        out.alerts = stmt
+            .query_map([], |r| {
+                Ok(AlertRow {
+                    slo_id: r.get(0)?,
+                    tier: r.get(1)?,
+                    firing: r.get(2)?,
+                    since: r.get(3)?,
+                })
+            })
+            .and_then(Iterator::collect)
+            .map_err(&err)?;
+        Ok(out)
+    }
+
+    /// Records alert state changes: the current state per tier and a line of
+    /// history each, in one transaction.
+    pub fn record_alerts(&mut self, transitions: &[AlertTransition]) -> Result<(), StoreError> {
+        if transitions.is_empty() {
+            return Ok(());
+        }
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut state = tx
+                .prepare_cached(
+                    "INSERT INTO alert_state (slo_id, tier, firing, since) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (slo_id, tier) DO UPDATE SET firing = excluded.firing, since = excluded.since",
+                )
+                .map_err(err)?;
+            let mut history = tx
+                .prepare_cached(
+                    "INSERT INTO alert_history (slo_id, tier, severity, firing, at, threshold, long_burn, short_burn)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(err)?;
+            for t in transitions {
+                state
+                    .execute(params![t.slo_id, t.tier, t.firing, t.at])
+                    .map_err(err)?;
+                history
+                    .execute(params![
+                        t.slo_id,
+                        t.tier,
+                        t.severity,
+                        t.firing,
+                        t.at,
+                        t.threshold,
+                        t.long_burn,
+                        t.short_burn
+                    ])
+                    .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// The last `limit` alert transitions of an SLO, newest first.
+    pub fn alert_history(
+        &self,
+        slo_id: i64,
+        limit: u32,
+    ) -> Result<Vec<AlertTransition>, StoreError> {
+        let err = self.err();
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT slo_id, tier, severity, firing, at, threshold, long_burn, short_burn FROM alert_history
+                 WHERE slo_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2",
+            )
+            .map_err(&err)?;
+        stmt.query_map(params![slo_id, limit], |r| {
+            Ok(AlertTransition {
+                slo_id: r.get(0)?,
+                tier: r.get(1)?,
+                severity: r.get(2)?,
+                firing: r.get(3)?,
+                at: r.get(4)?,
+                threshold: r.get(5)?,
+                long_burn: r.get(6)?,
+                short_burn: r.get(7)?,
+            })
+        })
+        .and_then(Iterator::collect)
+        .map_err(&err)
+    }
+}
