@@ -1,0 +1,23 @@
+//! nines' configuration: the YAML model of services, SLOs and API tokens, the
+//! loader for a file or a directory of files, and validation that reports
+//! every mistake as `file:line: field: message`.
+//!
+//! The doc comments of [`Config`], [`Service`], [`Slo`] and [`Auth`] are the
+//! user documentation of the config; `docs/config.md` is their long form.
+//! Parsing goes text → positioned YAML tree → typed model, so each error
+//! keeps the line it came from, and every error in a file is reported, not
+//! just the first.
+#![forbid(unsafe_code)]
+
+mod auth;
+mod env;
+mod error;
+mod load;
+mod model;
+mod read;
+mod slo;
+mod yaml;
+
+pub use auth::{Auth, Role, TokenEntry, UnknownRole, hash_token};
+pub use error::{ConfigError, ConfigErrors};
+pub use model::{Config, Service, Sli, Slo};

@@ -1,0 +1,267 @@
+//! Loading: a file or a directory of files, each parsed and validated on its
+//! own, then merged into one [`Config`]. All errors of all files are
+//! collected before anything is returned.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::auth::{self, FileAuth, LocatedToken};
+use crate::env::{self, Env};
+use crate::error::{ConfigError, ConfigErrors};
+use crate::model::Config;
+use crate::read::{Ctx, join};
+use crate::slo::{self, LocatedService};
+use crate::yaml;
+
+/// Files larger than this are refused before parsing: a config is a few
+/// kilobytes, and a mistaken path to a log file should fail fast.
+const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+
+impl Config {
+    /// Loads `path`: a YAML file, or a directory whose `*.yaml` and `*.yml`
+    /// files (not in subdirectories, not hidden) are read in name order and
+    /// merged. `${VAR}`s come from the process environment.
+    pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
+        Config::load_with_env(path, &env::process_env)
+    }
+
+    /// [`Config::load`] with variables looked up by `env` instead of the
+    /// process environment.
+    pub fn load_with_env(
+        path: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigErrors> {
+        let io_error = |file: &Path, message: String| {
+            ConfigErrors(vec![ConfigError {
+                file: file.to_path_buf(),
+                line: 0,
+                field: String::new(),
+                message,
+            }])
+        };
+        let meta = fs::metadata(path).map_err(|e| io_error(path, format!("cannot read: {e}")))?;
+        let files = if meta.is_dir() {
+            let files = config_files(path)
+                .map_err(|e| io_error(path, format!("cannot list directory: {e}")))?;
+            if files.is_empty() {
+                return Err(io_error(
+                    path,
+                    "the directory holds no *.yaml or *.yml files".to_string(),
+                ));
+            }
+            files
+        } else {
+            vec![path.to_path_buf()]
+        };
+
+        let mut merge = Merge::default();
+        for file in files {
+            match read_text(&file) {
+                Ok(text) => merge.add(&file, &text, env),
+                Err(message) => {
+                    merge.errors.push(ConfigError {
+                        file: file.clone(),
+                        line: 0,
+                        field: String::new(),
+                        message,
+                    });
+                    merge.config.files.push(file);
+                }
+            }
+        }
+        merge.finish()
+    }
+
+    /// Parses one config text; `file_name` is what errors call it.
+    /// `${VAR}`s come from the process environment.
+    pub fn parse(file_name: &str, text: &str) -> Result<Config, ConfigErrors> {
+        Config::parse_with_env(file_name, text, &env::process_env)
+    }
+
+    /// [`Config::parse`] with variables looked up by `env`.
+    pub fn parse_with_env(
+        file_name: &str,
+        text: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigErrors> {
+        let mut merge = Merge::default();
+        merge.add(Path::new(file_name), text, env);
+        merge.finish()
+    }
+}
+
+/// The YAML files of a directory, sorted by name. Hidden files are skipped:
+/// editors leave `.#name.yaml` and `.name.yaml.swp` beside the real ones.
+fn config_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
+        // `dir.join` keeps the path as the user gave it, so errors say
+        // `conf/shop.yaml`, not an absolute path.
+        let path = dir.join(entry.file_name());
+        if yaml && !name.starts_with('.') && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn read_text(file: &Path) -> Result<String, String> {
+    let meta = fs::metadata(file).map_err(|e| format!("cannot read: {e}"))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "the file is larger than {} MiB; is this the right file?",
+            MAX_FILE_BYTES >> 20
+        ));
+    }
+    fs::read_to_string(file).map_err(|e| format!("cannot read: {e}"))
+}
+
+/// What one file defines, before merging.
+#[derive(Default)]
+struct FileConfig {
+    services: Vec<LocatedService>,
+    auth: FileAuth,
+}
+
+/// Reads one file's text; errors go into the returned list.
+fn read_file(file: &Path, text: &str, env: Env<'_>) -> (FileConfig, Vec<ConfigError>) {
+    let mut ctx = Ctx::new(file, env);
+    let mut out = FileConfig::default();
+    match yaml::parse(text) {
+        Err(e) => ctx.error(e.line, "", e.message),
+        Ok(None) => {}
+        Ok(Some(root)) => {
+            if let Some(fields) = ctx.fields(&root, "", &["services", "auth"]) {
+                if let Some(node) = fields.get("services") {
+                    out.services = slo::read_services(&mut ctx, node);
+                }
+                if let Some(node) = fields.get("auth") {
+                    out.auth = auth::read_auth(&mut ctx, node);
+                }
+            }
+        }
+    }
+    (out, ctx.errors)
+}
+
+/// Where something was first defined: `file:line`.
+struct Origin {
+    file: PathBuf,
+    line: usize,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file.display(), self.line)
+    }
+}
+
+/// The config being assembled from files, and where each name came from.
+#[derive(Default)]
+struct Merge {
+    config: Config,
+    errors: Vec<ConfigError>,
+    services: HashMap<String, Origin>,
+    token_names: HashMap<String, Origin>,
+    token_hashes: HashMap<[u8; 32], (String, Origin)>,
+    public_read: Option<Origin>,
+}
+
+impl Merge {
+    fn add(&mut self, file: &Path, text: &str, env: Env<'_>) {
+        let (parsed, mut errors) = read_file(file, text, env);
+        let error = |line, field: String, message| ConfigError {
+            file: file.to_path_buf(),
+            line,
+            field,
+            message,
+        };
+        self.config.files.push(file.to_path_buf());
+
+        for LocatedService { line, service } in parsed.services {
+            if let Some(first) = self.services.get(&service.name) {
+                let msg = format!("service `{}` is already defined at {first}", service.name);
+                errors.push(error(line, join("services", &service.name), msg));
+                continue;
+            }
+            self.services.insert(
+                service.name.clone(),
+                Origin {
+                    file: file.to_path_buf(),
+                    line,
+                },
+            );
+            self.config.services.insert(service.name.clone(), service);
+        }
+
+        if let Some((value, line)) = parsed.auth.public_read {
+            // One file decides, so opening reads to everyone is never the
+            // side effect of an unrelated file.
+            match &self.public_read {
+                Some(first) => {
+                    let msg =
+                        format!("`public_read` is already set at {first}; set it in one file only");
+                    errors.push(error(line, "auth.public_read".to_string(), msg));
+                }
+                None => {
+                    self.public_read = Some(Origin {
+                        file: file.to_path_buf(),
+                        line,
+                    });
+                    self.config.auth.public_read = value;
+                }
+            }
+        }
+
+        for LocatedToken {
+            name_line,
+            hash_line,
+            path,
+            entry,
+        } in parsed.auth.tokens
+        {
+            if let Some(first) = self.token_names.get(&entry.name) {
+                let msg = format!(
+                    "duplicate token name `{}`; it is first defined at {first}",
+                    entry.name
+                );
+                errors.push(error(name_line, join(&path, "name"), msg));
+                continue;
+            }
+            if let Some((other, first)) = self.token_hashes.get(&entry.hash) {
+                let msg = format!(
+                    "token `{other}` ({first}) has the same hash; give each holder a token of its own"
+                );
+                errors.push(error(hash_line, join(&path, "hash"), msg));
+                continue;
+            }
+            let origin = || Origin {
+                file: file.to_path_buf(),
+                line: name_line,
+            };
+            self.token_names.insert(entry.name.clone(), origin());
+            self.token_hashes
+                .insert(entry.hash, (entry.name.clone(), origin()));
+            self.config.auth.tokens.push(entry);
+        }
+
+        // Line order within a file reads best; the sort is stable, so errors
+        // on one line keep the order they were found in.
+        errors.sort_by_key(|e| e.line);
+        self.errors.extend(errors);
+    }
+
+    fn finish(self) -> Result<Config, ConfigErrors> {
+        if self.errors.is_empty() {
+            Ok(self.config)
+        } else {
+            Err(ConfigErrors(self.errors))
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! The config model. Doc comments here are the user documentation: what a
+//! field means, its unit and its default; `docs/config.md` says the same at
+//! length.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::auth::Auth;
+
+/// A loaded, validated config: everything nines monitors and who may use its
+/// API.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Config {
+    /// `services`: the services nines watches, by name. A name is 1–63
+    /// lowercase letters, digits, `-` and `_`, starting with a letter or
+    /// digit. Each service is defined once across all files.
+    pub services: BTreeMap<String, Service>,
+    /// `auth`: API tokens. Tokens from all files are merged.
+    pub auth: Auth,
+    /// The files the config was read from, in the order they were read.
+    pub files: Vec<PathBuf>,
+}
+
+impl Config {
+    /// The SLO `slo` of service `service`, if both exist.
+    pub fn slo(&self, service: &str, slo: &str) -> Option<&Slo> {
+        self.services
+            .get(service)?
+            .slos
+            .iter()
+            .find(|s| s.name == slo)
+    }
+}
+
+/// `services.<name>`: one service and the promises made about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    /// The key under `services`.
+    pub name: String,
+    /// `owner`: the team that answers for the service. Optional; free text.
+    pub owner: Option<String>,
+    /// `description`: what the service is, for people. Optional.
+    pub description: Option<String>,
+    /// `slos`: the service's SLOs, in file order. Optional; default none.
+    pub slos: Vec<Slo>,
+}
+
+/// `services.<name>.slos[i]`: one service level objective.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slo {
+    /// `name`: required; same rule as service names; unique within its
+    /// service. With the service name it identifies the SLO in the API,
+    /// metrics (`slo` label) and alerts.
+    pub name: String,
+    /// `description`: what the SLO promises, for people. Optional.
+    pub description: Option<String>,
+    /// `objective`: required; the percentage of events that must be good,
+    /// strictly between 0 and 100 (`99.9`).
+    pub objective_percent: f64,
+    /// `sli`: required; where the good and total event counts come from.
+    pub sli: Sli,
+    /// `alerting.labels`: labels added to this SLO's alerts (routing,
+    /// grouping). Names match `[a-zA-Z_][a-zA-Z0-9_]*`. Default none.
+    pub labels: BTreeMap<String, String>,
+    /// The SLO as the SLO math uses it, built from `objective`, `window` or
+    /// `calendar` + `timezone`, `alerting.tiers` and `alerting.min_events`:
+    ///
+    /// - `window`: a rolling window, whole minutes from `1h` to `400d`.
+    ///   Default `30d` when neither `window` nor `calendar` is given.
+    /// - `calendar`: `week` (ISO, from Monday 00:00) or `month` (from the 1st
+    ///   00:00), instead of `window`.
+    /// - `timezone`: IANA name the calendar periods start in, only with
+    ///   `calendar`. Default `UTC`.
+    /// - `alerting.min_events`: events the long window must hold before an
+    ///   alert may fire; an integer >= 1. Default 10.
+    /// - `alerting.tiers`: burn-rate alert tiers; default the SRE Workbook's
+    ///   four (page at 2% of the budget in 1h/5m and 5% in 6h/30m; ticket at
+    ///   10% in 1d/2h and 10% in 3d/6h). `[]` turns alerting off.
+    pub spec: nines_slo::SloSpec,
+    /// How the SLO window is written in labels and API keys: `30d`, `28d`,
+    /// `week`, `month`.
+    pub window_label: String,
+}
+
+/// Where an SLO's events come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sli {
+    /// `sli: events`: good/total samples pushed to `POST /api/v1/events`.
+    Events,
+}

@@ -1,0 +1,456 @@
+//! Reading typed values out of the positioned YAML tree while collecting
+//! errors: mappings with known keys, names, numbers, durations.
+//!
+//! Every reader reports its own errors into [`Ctx`] and returns `None` on a
+//! bad value, so callers carry on and the user sees every mistake at once.
+
+use std::path::Path;
+
+use crate::env::{self, Env};
+use crate::error::ConfigError;
+use crate::yaml::{Kind, Node};
+
+/// The state of reading one file: where errors go, and where `${VAR}`
+/// values come from.
+pub(crate) struct Ctx<'a> {
+    pub file: &'a Path,
+    env: Env<'a>,
+    pub errors: Vec<ConfigError>,
+}
+
+/// A `key: value` pair of a mapping whose keys are names.
+pub(crate) struct Entry<'n> {
+    pub key: &'n str,
+    pub key_line: usize,
+    pub value: &'n Node,
+}
+
+/// A mapping with a fixed set of keys, already checked for unknown and
+/// duplicate keys.
+pub(crate) struct Fields<'n> {
+    /// Line of the mapping, where a missing key is reported.
+    pub line: usize,
+    entries: Vec<Entry<'n>>,
+}
+
+impl Fields<'_> {
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entries.iter().find(|e| e.key == key).map(|e| e.value)
+    }
+
+    /// Line of `key`'s value, if given.
+    pub fn line_of(&self, key: &str) -> Option<usize> {
+        self.get(key).map(|n| n.line)
+    }
+}
+
+/// `parent.key`, or `key` at the top.
+pub(crate) fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// `parent[i]`.
+pub(crate) fn index(path: &str, i: usize) -> String {
+    format!("{path}[{i}]")
+}
+
+/// Is `s` a service, SLO or similar name: `[a-z0-9][a-z0-9_-]{0,62}`?
+pub(crate) fn is_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
+        && b.iter()
+            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_')
+}
+
+/// The closest of `candidates` to a mistyped `word`, if any is close enough
+/// to be what was meant.
+pub(crate) fn suggest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
+    candidates
+        .iter()
+        .map(|&c| {
+            (
+                c,
+                strsim::levenshtein(word, c),
+                strsim::jaro_winkler(word, c),
+            )
+        })
+        // Two edits are close for long words but not for `id` vs `sli`.
+        .filter(|&(c, lev, jw)| (lev <= 2 && lev * 3 <= word.len().max(c.len())) || jw >= 0.85)
+        .min_by(|a, b| a.1.cmp(&b.1).then(b.2.total_cmp(&a.2)))
+        .map(|(c, _, _)| c)
+}
+
+/// "`a`, `b` or `c`".
+pub(crate) fn one_of(options: &[&str]) -> String {
+    listing(options, "or")
+}
+
+/// "`a`, `b` and `c`".
+pub(crate) fn all_of(options: &[&str]) -> String {
+    listing(options, "and")
+}
+
+fn listing(options: &[&str], conjunction: &str) -> String {
+    let quoted: Vec<String> = options.iter().map(|o| format!("`{o}`")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} {conjunction} {last}", rest.join(", ")),
+    }
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(file: &'a Path, env: Env<'a>) -> Self {
+        Ctx {
+            file,
+            env,
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn error(&mut self, line: usize, field: &str, message: impl Into<String>) {
+        self.errors.push(ConfigError {
+            file: self.file.to_path_buf(),
+            line,
+            field: field.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// The pairs of a mapping whose keys are names (services, labels).
+    /// Reports a value that is not a mapping, keys that are not strings, and
+    /// duplicate keys (keeping the first). `null` reads as an empty mapping.
+    pub fn entries<'n>(&mut self, node: &'n Node, path: &str) -> Option<Vec<Entry<'n>>> {
+        let pairs = match &node.kind {
+            Kind::Map(pairs) => pairs,
+            Kind::Null => return Some(Vec::new()),
+            _ => {
+                self.error(
+                    node.line,
+                    path,
+                    format!("expected a mapping, found {}", node.kind_name()),
+                );
+                return None;
+            }
+        };
+        let mut entries: Vec<Entry<'n>> = Vec::with_capacity(pairs.len());
+        for (key, value) in pairs {
+            let Some(name) = key.as_scalar() else {
+                let msg = format!("a key must be a string, found {}", key.kind_name());
+                self.error(key.line, path, msg);
+                continue;
+            };
+            if let Some(first) = entries.iter().find(|e| e.key == name) {
+                let msg = format!(
+                    "duplicate key `{name}`; it is first given at line {}",
+                    first.key_line
+                );
+                self.error(key.line, &join(path, name), msg);
+                continue;
+            }
+            entries.push(Entry {
+                key: name,
+                key_line: key.line,
+                value,
+            });
+        }
+        Some(entries)
+    }
+
+    /// A mapping with keys from `allowed`; unknown keys are reported with a
+    /// did-you-mean or the list of valid keys.
+    pub fn fields<'n>(
+        &mut self,
+        node: &'n Node,
+        path: &str,
+        allowed: &[&str],
+    ) -> Option<Fields<'n>> {
+        let mut entries = self.entries(node, path)?;
+        entries.retain(|e| {
+            if allowed.contains(&e.key) {
+                return true;
+            }
+            let hint = match suggest(e.key, allowed) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!("valid keys here are {}", all_of(allowed)),
+            };
+            self.error(e.key_line, path, format!("unknown key `{}`; {hint}", e.key));
+            false
+        });
+        Some(Fields {
+            line: node.line,
+            entries,
+        })
+    }
+
+    /// Reports `key` missing from `fields` (at the mapping's line) and
+    /// returns `None`, or returns its value.
+    pub fn require<'n>(&mut self, fields: &Fields<'n>, path: &str, key: &str) -> Option<&'n Node> {
+        let found = fields
+            .entries
+            .iter()
+            .find(|e| e.key == key)
+            .map(|e| e.value);
+        if found.is_none() {
+            self.error(fields.line, path, format!("missing required key `{key}`"));
+        }
+        found
+    }
+
+    /// The text of a scalar with `${VAR}`s expanded, and whether it was
+    /// quoted. `what` describes the expected value for the error message.
+    pub fn scalar(&mut self, node: &Node, path: &str, what: &str) -> Option<(String, bool)> {
+        match &node.kind {
+            Kind::Scalar { value, quoted } => match env::expand(value, self.env) {
+                Ok(text) => Some((text, *quoted)),
+                Err(msg) => {
+                    self.error(node.line, path, msg);
+                    None
+                }
+            },
+            Kind::Null => {
+                self.error(node.line, path, format!("no value given; expected {what}"));
+                None
+            }
+            _ => {
+                self.error(
+                    node.line,
+                    path,
+                    format!("expected {what}, found {}", node.kind_name()),
+                );
+                None
+            }
+        }
+    }
+
+    /// Any scalar as text: `owner: 42` is the string "42".
+    pub fn string(&mut self, node: &Node, path: &str) -> Option<String> {
+        self.scalar(node, path, "a string").map(|(s, _)| s)
+    }
+
+    /// An optional string: absent or `null` is `None`, silently.
+    pub fn optional_string(&mut self, node: Option<&Node>, path: &str) -> Option<String> {
+        match node {
+            Some(n) if n.kind != Kind::Null => self.string(n, path),
+            _ => None,
+        }
+    }
+
+    /// A name (`[a-z0-9][a-z0-9_-]{0,62}`); `what` is "service", "SLO"...
+    pub fn name(&mut self, node: &Node, path: &str, what: &str) -> Option<String> {
+        let text = self.string(node, path)?;
+        self.check_name(&text, node.line, path, what)
+            .then_some(text)
+    }
+
+    /// Reports `text` if it is not a valid name.
+    pub fn check_name(&mut self, text: &str, line: usize, path: &str, what: &str) -> bool {
+        if is_name(text) {
+            return true;
+        }
+        self.error(
+            line,
+            path,
+            format!(
+                "`{text}` is not a valid {what} name: use 1 to 63 lowercase letters, digits, `-` \
+                 and `_`, starting with a letter or digit"
+            ),
+        );
+        false
+    }
+
+    /// A finite number, written plainly (`99.9`, not `"99.9"`). The text as
+    /// written comes back too, so messages quote the user's own figure.
+    pub fn number(&mut self, node: &Node, path: &str, what: &str) -> Option<(f64, String)> {
+        let (text, quoted) = self.scalar(node, path, what)?;
+        let parsed = text.trim().parse::<f64>().ok().filter(|x| x.is_finite());
+        match parsed {
+            Some(x) if !quoted => Some((x, text.trim().to_string())),
+            Some(_) => {
+                let msg =
+                    format!("expected {what}, found the string \"{text}\"; remove the quotes");
+                self.error(node.line, path, msg);
+                None
+            }
+            // Only where a percentage is wanted: `burn_rate: 2%` needs a
+            // different fix than dropping the sign.
+            None if text.trim_end().ends_with('%') && what.contains("percentage") => {
+                let msg = format!(
+                    "`{text}` is not a number; write the percentage without `%`, e.g. `{}`",
+                    text.trim_end().trim_end_matches('%').trim()
+                );
+                self.error(node.line, path, msg);
+                None
+            }
+            None => {
+                self.error(
+                    node.line,
+                    path,
+                    format!("`{text}` is not a number; expected {what}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// `true` or `false`, written plainly (YAML 1.2: also `True`, `FALSE`...).
+    pub fn boolean(&mut self, node: &Node, path: &str) -> Option<bool> {
+        let (text, quoted) = self.scalar(node, path, "`true` or `false`")?;
+        match text.as_str() {
+            "true" | "True" | "TRUE" if !quoted => Some(true),
+            "false" | "False" | "FALSE" if !quoted => Some(false),
+            _ => {
+                let msg = if quoted {
+                    format!(
+                        "expected `true` or `false`, found the string \"{text}\"; remove the quotes"
+                    )
+                } else {
+                    format!("`{text}` is not `true` or `false`")
+                };
+                self.error(node.line, path, msg);
+                None
+            }
+        }
+    }
+
+    /// A whole number >= `min`, written plainly.
+    pub fn integer(&mut self, node: &Node, path: &str, min: u64) -> Option<u64> {
+        let what = format!("a whole number >= {min}");
+        let (text, quoted) = self.scalar(node, path, &what)?;
+        match text.trim().parse::<u64>() {
+            Ok(n) if !quoted && n >= min => Some(n),
+            Ok(_) if quoted => {
+                let msg =
+                    format!("expected {what}, found the string \"{text}\"; remove the quotes");
+                self.error(node.line, path, msg);
+                None
+            }
+            _ => {
+                self.error(node.line, path, format!("`{text}` is not {what}"));
+                None
+            }
+        }
+    }
+
+    /// A duration in whole minutes, between `min` and `max` minutes.
+    pub fn minutes(&mut self, node: &Node, path: &str, min: u32, max: u32) -> Option<u32> {
+        let (text, _) = self.scalar(node, path, "a duration such as 30d, 1h or 5m")?;
+        let duration = match nines_slo::parse_duration(&text) {
+            Ok(d) => d,
+            Err(e) => {
+                self.error(node.line, path, e.to_string());
+                return None;
+            }
+        };
+        let millis = duration.as_millis();
+        let fmt = nines_slo::format_minutes;
+        if millis % 60_000 != 0 {
+            self.error(
+                node.line,
+                path,
+                format!("`{text}` is not a whole number of minutes"),
+            );
+            return None;
+        }
+        let minutes = millis / 60_000;
+        if minutes < u128::from(min) {
+            self.error(
+                node.line,
+                path,
+                format!("`{text}` is shorter than the minimum, {}", fmt(min)),
+            );
+            return None;
+        }
+        if minutes > u128::from(max) {
+            self.error(
+                node.line,
+                path,
+                format!("`{text}` is longer than the maximum, {}", fmt(max)),
+            );
+            return None;
+        }
+        u32::try_from(minutes).ok()
+    }
+
+    /// One of a fixed set of words.
+    pub fn choice<'c>(&mut self, node: &Node, path: &str, options: &[&'c str]) -> Option<&'c str> {
+        let what = one_of(options);
+        let (text, _) = self.scalar(node, path, &what)?;
+        if let Some(&found) = options.iter().find(|&&o| o == text) {
+            return Some(found);
+        }
+        let msg = match suggest(&text, options) {
+            Some(close) => format!("`{text}` is not one of {what}; did you mean `{close}`?"),
+            None => format!("`{text}` is not one of {what}"),
+        };
+        self.error(node.line, path, msg);
+        None
+    }
+
+    /// The items of a sequence; `null` reads as empty.
+    pub fn seq<'n>(&mut self, node: &'n Node, path: &str) -> Option<&'n [Node]> {
+        match &node.kind {
+            Kind::Seq(items) => Some(items),
+            Kind::Null => Some(&[]),
+            _ => {
+                self.error(
+                    node.line,
+                    path,
+                    format!("expected a sequence, found {}", node.kind_name()),
+                );
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        for good in ["shop", "a", "0", "checkout-api_v2", &"a".repeat(63)] {
+            assert!(is_name(good), "{good}");
+        }
+        for bad in ["", "Shop", "-a", "_a", "a.b", "a b", "é", &"a".repeat(64)] {
+            assert!(!is_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn suggestions_are_close_or_absent() {
+        let keys = [
+            "name",
+            "description",
+            "objective",
+            "window",
+            "calendar",
+            "timezone",
+            "sli",
+            "alerting",
+        ];
+        assert_eq!(suggest("objectve", &keys), Some("objective"));
+        assert_eq!(suggest("time_zone", &keys), Some("timezone"));
+        assert_eq!(suggest("alert", &keys), Some("alerting"));
+        assert_eq!(suggest("id", &keys), None);
+        assert_eq!(suggest("probes", &keys), None);
+        assert_eq!(
+            suggest("budget", &["severity", "long_window", "budget_consumed"]),
+            Some("budget_consumed")
+        );
+    }
+
+    #[test]
+    fn one_of_reads_naturally() {
+        assert_eq!(one_of(&["a"]), "`a`");
+        assert_eq!(one_of(&["a", "b", "c"]), "`a`, `b` or `c`");
+        assert_eq!(all_of(&["a", "b"]), "`a` and `b`");
+    }
+}

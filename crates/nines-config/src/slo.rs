@@ -1,0 +1,479 @@
+//! Reading `services`: each service, its SLOs, their SLI, window and
+//! alerting, into the model and the `SloSpec` the SLO math runs on.
+
+use std::collections::BTreeMap;
+
+use jiff::tz::TimeZone;
+use nines_slo::{
+    CalendarUnit, Severity, SloSpec, Tier, TierThreshold, WindowSpec, default_tiers, format_minutes,
+};
+
+use crate::model::{Service, Sli, Slo};
+use crate::read::{Ctx, index, join, one_of};
+use crate::yaml::{Kind, Node};
+
+/// Keys of an SLO mapping.
+const SLO_KEYS: [&str; 8] = [
+    "name",
+    "description",
+    "objective",
+    "window",
+    "calendar",
+    "timezone",
+    "sli",
+    "alerting",
+];
+
+/// Rolling SLO windows: at least an hour (shorter is a burn-rate window, not
+/// a promise), at most 400 days (what the store keeps).
+const MIN_WINDOW: u32 = 60;
+const MAX_WINDOW: u32 = 400 * 1440;
+
+/// `window` when neither `window` nor `calendar` is given.
+const DEFAULT_WINDOW: u32 = 30 * 1440;
+
+/// `alerting.min_events` when not given.
+pub(crate) const DEFAULT_MIN_EVENTS: u64 = 10;
+
+/// SLI sources the design plans; named so the error says "not yet" rather
+/// than "unknown".
+const PLANNED_SLIS: [&str; 3] = ["probe", "prometheus", "promql"];
+
+/// Labels nines sets itself on every alert and SLO series.
+const RESERVED_LABELS: [&str; 3] = ["service", "slo", "severity"];
+
+/// A service read from one file, with the line of its key for merge errors.
+pub(crate) struct LocatedService {
+    pub line: usize,
+    pub service: Service,
+}
+
+/// Reads the `services` section of one file. Services with errors are left
+/// out; their errors are in `ctx`.
+pub(crate) fn read_services(ctx: &mut Ctx<'_>, node: &Node) -> Vec<LocatedService> {
+    let Some(entries) = ctx.entries(node, "services") else {
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let path = join("services", entry.key);
+        let valid_name = ctx.check_name(entry.key, entry.key_line, &path, "service");
+        let service = read_service(ctx, entry.value, &path, entry.key);
+        if let (true, Some(service)) = (valid_name, service) {
+            out.push(LocatedService {
+                line: entry.key_line,
+                service,
+            });
+        }
+    }
+    out
+}
+
+fn read_service(ctx: &mut Ctx<'_>, node: &Node, path: &str, name: &str) -> Option<Service> {
+    let fields = ctx.fields(node, path, &["owner", "description", "slos"])?;
+    let owner = ctx.optional_string(fields.get("owner"), &join(path, "owner"));
+    let description = ctx.optional_string(fields.get("description"), &join(path, "description"));
+    let slos_path = join(path, "slos");
+    let items = match fields.get("slos") {
+        Some(n) => ctx.seq(n, &slos_path)?,
+        None => &[],
+    };
+    let mut slos: Vec<(usize, Slo)> = Vec::with_capacity(items.len());
+    let mut complete = true;
+    for (i, item) in items.iter().enumerate() {
+        let slo_path = index(&slos_path, i);
+        let Some((slo, name_line)) = read_slo(ctx, item, &slo_path) else {
+            complete = false;
+            continue;
+        };
+        if let Some((first, _)) = slos.iter().find(|(_, s)| s.name == slo.name) {
+            let msg = format!(
+                "duplicate SLO name `{}`; it is first defined at line {first}",
+                slo.name
+            );
+            ctx.error(name_line, &join(&slo_path, "name"), msg);
+            complete = false;
+            continue;
+        }
+        slos.push((name_line, slo));
+    }
+    let slos = slos.into_iter().map(|(_, s)| s).collect();
+    complete.then(|| Service {
+        name: name.to_string(),
+        owner,
+        description,
+        slos,
+    })
+}
+
+/// An SLO and the line of its name, for duplicate-name errors.
+fn read_slo(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<(Slo, usize)> {
+    let f = ctx.fields(node, path, &SLO_KEYS)?;
+    let name = ctx
+        .require(&f, path, "name")
+        .and_then(|n| ctx.name(n, &join(path, "name"), "SLO"));
+    let description = ctx.optional_string(f.get("description"), &join(path, "description"));
+    let objective = ctx.require(&f, path, "objective").and_then(|n| {
+        let field = join(path, "objective");
+        let (x, text) = ctx.number(n, &field, "a percentage such as 99.9")?;
+        if x > 0.0 && x < 100.0 {
+            return Some((x, percent_to_ratio(&text, x)));
+        }
+        let why = if x == 100.0 {
+            "; 100% leaves no error budget"
+        } else {
+            ""
+        };
+        ctx.error(
+            n.line,
+            &field,
+            format!("{text} is not a percentage between 0 and 100{why}"),
+        );
+        None
+    });
+    let window = read_window(ctx, &f, path);
+    let sli = ctx
+        .require(&f, path, "sli")
+        .and_then(|n| read_sli(ctx, n, &join(path, "sli")));
+    let alerting = match f.get("alerting") {
+        Some(n) => read_alerting(ctx, n, &join(path, "alerting")),
+        None => Some(Alerting::default()),
+    };
+
+    let (name, objective, window, sli, alerting) = (name?, objective?, window?, sli?, alerting?);
+    let window_label = window.label();
+    let tiers = alerting.tiers.unwrap_or_else(default_tiers);
+    let slo = Slo {
+        name,
+        description,
+        objective_percent: objective.0,
+        sli,
+        labels: alerting.labels,
+        spec: SloSpec::new(objective.1, window, tiers, alerting.min_events),
+        window_label,
+    };
+    Some((slo, f.line_of("name").unwrap_or(f.line)))
+}
+
+/// `window`, or `calendar` with `timezone`, or the default.
+fn read_window(ctx: &mut Ctx<'_>, f: &crate::read::Fields<'_>, path: &str) -> Option<WindowSpec> {
+    let (window, calendar, timezone) = (f.get("window"), f.get("calendar"), f.get("timezone"));
+    if let (Some(_), Some(cal)) = (window, calendar) {
+        let msg = "give either `window` (rolling) or `calendar`, not both";
+        ctx.error(cal.line, &join(path, "calendar"), msg);
+        return None;
+    }
+    if let (Some(tz), None) = (timezone, calendar) {
+        let msg = "`timezone` applies only to calendar windows; add `calendar: week` or \
+                   `calendar: month`, or remove it";
+        ctx.error(tz.line, &join(path, "timezone"), msg);
+        return None;
+    }
+    if let Some(cal) = calendar {
+        let unit = ctx
+            .choice(cal, &join(path, "calendar"), &["week", "month"])
+            .map(|u| match u {
+                "week" => CalendarUnit::Week,
+                _ => CalendarUnit::Month,
+            });
+        let tz = match timezone {
+            None => Some(TimeZone::UTC),
+            Some(n) => read_timezone(ctx, n, &join(path, "timezone")),
+        };
+        return Some(WindowSpec::Calendar {
+            unit: unit?,
+            tz: tz?,
+        });
+    }
+    match window {
+        Some(n) => ctx
+            .minutes(n, &join(path, "window"), MIN_WINDOW, MAX_WINDOW)
+            .map(WindowSpec::rolling),
+        None => Some(WindowSpec::rolling(DEFAULT_WINDOW)),
+    }
+}
+
+fn read_timezone(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<TimeZone> {
+    let (name, _) = ctx.scalar(node, path, "an IANA time zone name such as Europe/Berlin")?;
+    match TimeZone::get(&name) {
+        Ok(tz) => Some(tz),
+        Err(_) => {
+            let msg = format!(
+                "`{name}` is not an IANA time zone name (such as UTC, Europe/Berlin, America/New_York)"
+            );
+            ctx.error(node.line, path, msg);
+            None
+        }
+    }
+}
+
+fn read_sli(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Sli> {
+    const ONLY: &str = "this version reads `sli: events`";
+    match &node.kind {
+        Kind::Map(_) => {
+            let entries = ctx.entries(node, path)?;
+            let planned = entries.iter().find(|e| PLANNED_SLIS.contains(&e.key));
+            let (line, msg) = match (planned, entries.first()) {
+                (Some(e), _) => (
+                    e.key_line,
+                    format!("`{}` SLIs are not supported yet; {ONLY}", e.key),
+                ),
+                (None, Some(e)) => (
+                    e.key_line,
+                    format!("unknown SLI source `{}`; {ONLY}", e.key),
+                ),
+                (None, None) => (
+                    node.line,
+                    format!("expected `events`, found an empty mapping; {ONLY}"),
+                ),
+            };
+            ctx.error(line, path, msg);
+            None
+        }
+        _ => {
+            let (text, _) = ctx.scalar(node, path, "`events`")?;
+            if text == "events" {
+                return Some(Sli::Events);
+            }
+            let msg = if PLANNED_SLIS.contains(&text.as_str()) {
+                format!("`{text}` SLIs are not supported yet; {ONLY}")
+            } else {
+                format!("`{text}` is not an SLI source; {ONLY}")
+            };
+            ctx.error(node.line, path, msg);
+            None
+        }
+    }
+}
+
+/// `alerting`, with defaults filled in. `tiers` is `None` for "use the
+/// default tiers".
+struct Alerting {
+    min_events: u64,
+    labels: BTreeMap<String, String>,
+    tiers: Option<Vec<Tier>>,
+}
+
+impl Default for Alerting {
+    fn default() -> Self {
+        Alerting {
+            min_events: DEFAULT_MIN_EVENTS,
+            labels: BTreeMap::new(),
+            tiers: None,
+        }
+    }
+}
+
+fn read_alerting(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Alerting> {
+    let f = ctx.fields(node, path, &["min_events", "labels", "tiers"])?;
+    let min_events = match f.get("min_events") {
+        Some(n) => ctx.integer(n, &join(path, "min_events"), 1),
+        None => Some(DEFAULT_MIN_EVENTS),
+    };
+    let labels = match f.get("labels") {
+        Some(n) => read_labels(ctx, n, &join(path, "labels")),
+        None => Some(BTreeMap::new()),
+    };
+    let tiers = match f.get("tiers") {
+        None => Some(None),
+        Some(n) => read_tiers(ctx, n, &join(path, "tiers")).map(Some),
+    };
+    Some(Alerting {
+        min_events: min_events?,
+        labels: labels?,
+        tiers: tiers?,
+    })
+}
+
+fn is_label_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn read_labels(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<BTreeMap<String, String>> {
+    let entries = ctx.entries(node, path)?;
+    let mut labels = BTreeMap::new();
+    let mut ok = true;
+    for e in entries {
+        let field = join(path, e.key);
+        let problem = if !is_label_name(e.key) {
+            Some(format!(
+                "`{}` is not a label name: use letters, digits and `_`, not starting with a digit",
+                e.key
+            ))
+        } else if e.key.starts_with("__") {
+            Some("label names starting with `__` are reserved by Prometheus".to_string())
+        } else if RESERVED_LABELS.contains(&e.key) {
+            Some(format!(
+                "nines sets `{}` itself; choose another label name",
+                e.key
+            ))
+        } else {
+            None
+        };
+        if let Some(msg) = problem {
+            ctx.error(e.key_line, &field, msg);
+            ok = false;
+        }
+        match ctx.string(e.value, &field) {
+            Some(value) => {
+                labels.insert(e.key.to_string(), value);
+            }
+            None => ok = false,
+        }
+    }
+    ok.then_some(labels)
+}
+
+fn read_tiers(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Vec<Tier>> {
+    if node.kind == Kind::Null {
+        let msg = "no value given; list the tiers, or write `tiers: []` to turn alerting off";
+        ctx.error(node.line, path, msg);
+        return None;
+    }
+    let items = ctx.seq(node, path)?;
+    let tiers: Vec<Option<Tier>> = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| read_tier(ctx, item, &index(path, i)))
+        .collect();
+    tiers.into_iter().collect()
+}
+
+fn read_tier(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Tier> {
+    const KEYS: [&str; 5] = [
+        "severity",
+        "long_window",
+        "short_window",
+        "budget_consumed",
+        "burn_rate",
+    ];
+    let f = ctx.fields(node, path, &KEYS)?;
+    let severity = ctx.require(&f, path, "severity").and_then(|n| {
+        ctx.choice(n, &join(path, "severity"), &["page", "ticket"])
+            .map(|s| {
+                if s == "page" {
+                    Severity::Page
+                } else {
+                    Severity::Ticket
+                }
+            })
+    });
+    let long = ctx
+        .require(&f, path, "long_window")
+        .and_then(|n| ctx.minutes(n, &join(path, "long_window"), 1, MAX_WINDOW));
+    let short = ctx
+        .require(&f, path, "short_window")
+        .and_then(|n| ctx.minutes(n, &join(path, "short_window"), 1, MAX_WINDOW));
+    let short = match (long, short) {
+        (Some(l), Some(s)) if s >= l => {
+            let line = f.line_of("short_window").unwrap_or(f.line);
+            let msg = format!("must be shorter than long_window ({})", format_minutes(l));
+            ctx.error(line, &join(path, "short_window"), msg);
+            None
+        }
+        _ => short,
+    };
+    let threshold = match (f.get("budget_consumed"), f.get("burn_rate")) {
+        (Some(_), Some(rate)) => {
+            let msg = "give either `budget_consumed` or `burn_rate`, not both";
+            ctx.error(rate.line, &join(path, "burn_rate"), msg);
+            None
+        }
+        (None, None) => {
+            let msg = format!(
+                "missing {}: say how fast the budget must burn for this tier to fire",
+                one_of(&["budget_consumed", "burn_rate"])
+            );
+            ctx.error(f.line, path, msg);
+            None
+        }
+        (Some(n), None) => read_budget_consumed(ctx, n, &join(path, "budget_consumed")),
+        (None, Some(n)) => {
+            let field = join(path, "burn_rate");
+            ctx.number(n, &field, "a burn rate such as 14.4")
+                .and_then(|(x, text)| {
+                    if x > 0.0 {
+                        return Some(TierThreshold::BurnRate(x));
+                    }
+                    ctx.error(
+                        n.line,
+                        &field,
+                        format!("{text} is not a burn rate; it must be greater than 0"),
+                    );
+                    None
+                })
+        }
+    };
+    Some(Tier {
+        severity: severity?,
+        long: long?,
+        short: short?,
+        threshold: threshold?,
+    })
+}
+
+/// `percent` ÷ 100, computed by moving the decimal point in the text when it
+/// is a plain decimal, so `99.9` gives exactly the double nearest 0.999
+/// (`99.9 / 100.0` is 0.9990000000000001).
+fn percent_to_ratio(text: &str, percent: f64) -> f64 {
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    let plain = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() || !plain(int) || !plain(frac) {
+        return percent / 100.0;
+    }
+    let digits = format!("{int}{frac}");
+    // Two more leading zeros make room to move the point two places left.
+    let padded = format!("00{digits}");
+    let point = padded.len() - frac.len() - 2;
+    format!("{}.{}", &padded[..point], &padded[point..])
+        .parse()
+        .unwrap_or(percent / 100.0)
+}
+
+/// `2%`, `"2%"` or `2`: a percentage of the period's budget, 0 < x <= 100.
+fn read_budget_consumed(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<TierThreshold> {
+    let what = "a percentage of the error budget such as 2%";
+    let (text, _) = ctx.scalar(node, path, what)?;
+    let figure = text.trim().strip_suffix('%').unwrap_or(text.trim()).trim();
+    match figure.parse::<f64>() {
+        Ok(x) if x > 0.0 && x <= 100.0 => {
+            Some(TierThreshold::BudgetConsumed(percent_to_ratio(figure, x)))
+        }
+        Ok(x) if x.is_finite() => {
+            let msg = format!("`{text}` is not a percentage greater than 0 and at most 100");
+            ctx.error(node.line, path, msg);
+            None
+        }
+        _ => {
+            ctx.error(node.line, path, format!("`{text}` is not {what}"));
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_to_ratio_is_exact_for_decimals() {
+        for (text, ratio) in [
+            ("99.9", 0.999),
+            ("99.95", 0.9995),
+            ("5", 0.05),
+            ("2", 0.02),
+            ("0.5", 0.005),
+            ("99", 0.99),
+            ("100", 1.0),
+        ] {
+            assert_eq!(
+                percent_to_ratio(text, text.parse().unwrap()),
+                ratio,
+                "{text}"
+            );
+        }
+        assert_eq!(percent_to_ratio("9.99e1", 99.9), 99.9 / 100.0);
+    }
+}

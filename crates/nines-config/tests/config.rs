@@ -1,0 +1,40 @@
+//! Black-box tests of nines-config: bad configs and their messages, good
+//! configs and the model they build, directory loading, properties.
+
+mod config {
+    pub mod bad;
+    pub mod docs;
+    pub mod good;
+    pub mod load;
+    pub mod props;
+}
+
+use nines_config::Config;
+
+/// The test environment for `${VAR}`: setting process variables is unsafe in
+/// edition 2024, so tests inject a lookup instead.
+pub fn env(name: &str) -> Option<String> {
+    match name {
+        "TEAM" => Some("payments".to_string()),
+        "OBJECTIVE" => Some("99.5".to_string()),
+        "CI_HASH" => Some(nines_config::hash_token("ci-secret")),
+        _ => None,
+    }
+}
+
+/// Parses `text` as `nines.yaml` with [`env`], expecting success.
+pub fn parse(text: &str) -> Config {
+    match Config::parse_with_env("nines.yaml", text, &env) {
+        Ok(config) => config,
+        Err(errors) => panic!("expected a valid config, got:\n{errors}"),
+    }
+}
+
+/// Parses `text` as `nines.yaml` with [`env`], expecting errors; returns
+/// them as the user sees them.
+pub fn errors(text: &str) -> String {
+    match Config::parse_with_env("nines.yaml", text, &env) {
+        Ok(config) => panic!("expected errors, got a valid config: {config:#?}"),
+        Err(errors) => errors.to_string(),
+    }
+}

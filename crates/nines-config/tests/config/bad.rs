@@ -1,0 +1,149 @@
+//! Bad configs and exactly what the user is told about each. The messages
+//! are a contract (`nines check` prints them), so they are snapshotted.
+
+use crate::errors;
+
+/// A valid SLO mapping, indented as an item of `services.shop.slos`, with
+/// `{extra}` lines inserted after `objective`.
+fn slo(extra: &str) -> String {
+    let mut text = String::from(
+        "services:\n  shop:\n    slos:\n      - name: availability\n        objective: 99.9\n        sli: events\n",
+    );
+    for line in extra.lines() {
+        text.push_str("        ");
+        text.push_str(line);
+        text.push('\n');
+    }
+    text
+}
+
+/// A valid SLO whose `alerting.tiers` holds one tier made of `tier` lines.
+fn tier(tier: &str) -> String {
+    let mut extra = String::from("alerting:\n  tiers:\n");
+    for (i, line) in tier.lines().enumerate() {
+        extra.push_str(if i == 0 { "    - " } else { "      " });
+        extra.push_str(line);
+        extra.push('\n');
+    }
+    slo(&extra)
+}
+
+fn cases() -> Vec<(&'static str, String)> {
+    let hash = nines_config::hash_token("t");
+    vec![
+        ("objective above 100", slo("").replace("99.9", "100.5")),
+        ("objective of exactly 100", slo("").replace("99.9", "100")),
+        ("objective quoted", slo("").replace("99.9", "\"99.9\"")),
+        ("objective with a percent sign", slo("").replace("99.9", "99.9%")),
+        ("objective missing", slo("").replace("        objective: 99.9\n", "")),
+        ("misspelt key", slo("").replace("objective:", "objectve:")),
+        ("misspelt top-level key", "servics: {}\n".to_string()),
+        ("unknown top-level key", "schedules: {}\n".to_string()),
+        ("services is a sequence", "services:\n  - shop\n".to_string()),
+        ("service name with capitals", "services:\n  Shop: {}\n".to_string()),
+        ("service owner is a mapping", "services:\n  shop:\n    owner: {team: a}\n".to_string()),
+        ("slos is a mapping", "services:\n  shop:\n    slos:\n      availability: {}\n".to_string()),
+        ("duplicate key", "services:\n  shop:\n    owner: a\n    owner: b\n".to_string()),
+        ("duplicate SLO name", {
+            let one = slo("");
+            let item = one.split_once("    slos:\n").unwrap().1.to_string();
+            format!("{one}{item}")
+        }),
+        ("window not a duration", slo("window: 30x")),
+        ("window not whole minutes", slo("window: 90s")),
+        ("window too short", slo("window: 30m")),
+        ("window too long", slo("window: 401d")),
+        ("window and calendar", slo("window: 30d\ncalendar: month")),
+        ("timezone without calendar", slo("timezone: Europe/Berlin")),
+        ("calendar unit misspelt", slo("calendar: mnth")),
+        ("timezone unknown", slo("calendar: month\ntimezone: Europe/Berln")),
+        ("sli from a probe", slo("").replace("sli: events", "sli:\n          probe: health")),
+        ("sli unknown word", slo("").replace("sli: events", "sli: http")),
+        ("sli missing", slo("").replace("        sli: events\n", "")),
+        ("alerting misspelt key", slo("alerting:\n  min_event: 5")),
+        ("min_events zero", slo("alerting:\n  min_events: 0")),
+        ("labels bad and reserved names", slo("alerting:\n  labels: {1team: a, service: b, __x: c, ok: {}}")),
+        ("tiers null", slo("alerting:\n  tiers:")),
+        ("tier short window not shorter", tier("severity: page\nlong_window: 1h\nshort_window: 1h\nburn_rate: 14.4")),
+        ("tier both thresholds", tier("severity: page\nlong_window: 1h\nshort_window: 5m\nburn_rate: 14.4\nbudget_consumed: 2%")),
+        ("tier no threshold", tier("severity: page\nlong_window: 1h\nshort_window: 5m")),
+        ("tier budget over 100%", tier("severity: page\nlong_window: 1h\nshort_window: 5m\nbudget_consumed: 150%")),
+        ("tier burn rate zero", tier("severity: ticket\nlong_window: 1d\nshort_window: 2h\nburn_rate: 0")),
+        ("tier severity misspelt", tier("severity: pgae\nlong_window: 1d\nshort_window: 2h\nburn_rate: 1")),
+        ("tier missing windows", tier("severity: page\nburn_rate: 1")),
+        ("token stored in plain", "auth:\n  tokens:\n    - name: ci\n      role: writer\n      hash: hunter2-very-secret\n".to_string()),
+        ("token hash truncated", "auth:\n  tokens:\n    - name: ci\n      role: writer\n      hash: \"sha256:abc\"\n".to_string()),
+        ("token role unknown", format!("auth:\n  tokens:\n    - name: ci\n      role: owner\n      hash: \"{hash}\"\n")),
+        ("token name twice", format!("auth:\n  tokens:\n    - name: ci\n      role: writer\n      hash: \"{hash}\"\n    - name: ci\n      role: reader\n      hash: \"{}\"\n", nines_config::hash_token("u"))),
+        ("token hash twice", format!("auth:\n  tokens:\n    - {{name: ci, role: writer, hash: \"{hash}\"}}\n    - {{name: cd, role: writer, hash: \"{hash}\"}}\n")),
+        ("auth misspelt key", "auth:\n  token: []\n".to_string()),
+        ("public_read in YAML 1.1 spelling", "auth:\n  public_read: yes\n".to_string()),
+        ("environment variable unset", "services:\n  shop:\n    owner: ${OWNER}\n".to_string()),
+        ("environment reference unterminated", "services:\n  shop:\n    owner: ${TEAM\n".to_string()),
+        ("YAML syntax error", "services:\n  shop:\n    owner: [a, b\n".to_string()),
+        ("two documents", "services: {}\n---\nauth: {}\n".to_string()),
+        ("document is a sequence", "- services\n".to_string()),
+        ("custom tag", "services: !include shop.yaml\n".to_string()),
+    ]
+}
+
+#[test]
+fn each_bad_config_is_named_by_file_line_and_field() {
+    let mut report = String::new();
+    for (name, text) in cases() {
+        report.push_str(&format!("--- {name}\n{}\n\n", errors(&text)));
+    }
+    insta::assert_snapshot!(report);
+}
+
+#[test]
+fn secrets_are_never_echoed() {
+    let out = errors(
+        "auth:\n  tokens:\n    - name: ci\n      role: writer\n      hash: hunter2-very-secret\n",
+    );
+    assert!(!out.contains("hunter2"), "{out}");
+}
+
+#[test]
+fn every_error_in_a_file_is_reported_in_line_order() {
+    let text = "\
+services:
+  shop:
+    owner: payments
+    slos:
+      - name: availability
+        objectve: 99.9
+        window: 30x
+        sli: probe
+      - name: Latency
+        objective: 101
+        sli: events
+        alerting:
+          tiers:
+            - {severity: page, long_window: 5m, short_window: 1h, burn_rate: -1}
+  Bad: {}
+auth:
+  tokens:
+    - {name: ci, role: root, hash: plain}
+extra: 1
+";
+    let out = errors(text);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "nines.yaml:5: services.shop.slos[0]: missing required key `objective`",
+            "nines.yaml:6: services.shop.slos[0]: unknown key `objectve`; did you mean `objective`?",
+            "nines.yaml:7: services.shop.slos[0].window: \"30x\" is not a duration: the unit is not one of ms, s, m, h, d, w (write a whole number and a unit: 30s, 5m, 1h, 28d, 2w)",
+            "nines.yaml:8: services.shop.slos[0].sli: `probe` SLIs are not supported yet; this version reads `sli: events`",
+            "nines.yaml:9: services.shop.slos[1].name: `Latency` is not a valid SLO name: use 1 to 63 lowercase letters, digits, `-` and `_`, starting with a letter or digit",
+            "nines.yaml:10: services.shop.slos[1].objective: 101 is not a percentage between 0 and 100",
+            "nines.yaml:14: services.shop.slos[1].alerting.tiers[0].short_window: must be shorter than long_window (5m)",
+            "nines.yaml:14: services.shop.slos[1].alerting.tiers[0].burn_rate: -1 is not a burn rate; it must be greater than 0",
+            "nines.yaml:15: services.Bad: `Bad` is not a valid service name: use 1 to 63 lowercase letters, digits, `-` and `_`, starting with a letter or digit",
+            "nines.yaml:18: auth.tokens[0].role: `root` is not one of `reader`, `writer` or `admin`",
+            "nines.yaml:18: auth.tokens[0].hash: this is not a token hash: the config stores `sha256:<hex>` of a token, never the token itself; run `nines token new --role <role>` for a fresh token and its config line",
+            "nines.yaml:19: unknown key `extra`; valid keys here are `services` and `auth`",
+        ]
+    );
+}

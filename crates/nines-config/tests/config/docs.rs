@@ -1,0 +1,66 @@
+//! docs/config.md stays true: its examples parse, its main example is the
+//! one `good.rs` checks, and it mentions every key the loader accepts.
+
+use crate::parse;
+
+const DOCS: &str = include_str!("../../../../docs/config.md");
+const FULL: &str = include_str!("../fixtures/full.yaml");
+
+/// The bodies of the ```yaml blocks.
+fn yaml_blocks() -> Vec<&'static str> {
+    DOCS.split("```yaml\n")
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap())
+        .collect()
+}
+
+#[test]
+fn the_main_example_is_the_tested_fixture() {
+    let fixture = FULL.split_once('\n').unwrap().1; // without its comment line
+    assert_eq!(yaml_blocks()[0], fixture);
+}
+
+#[test]
+fn every_yaml_example_is_valid() {
+    let blocks = yaml_blocks();
+    assert!(blocks.len() >= 3);
+    for block in blocks {
+        parse(block);
+    }
+}
+
+#[test]
+fn every_key_is_documented() {
+    let keys = [
+        "services",
+        "auth",
+        "owner",
+        "description",
+        "slos",
+        "name",
+        "objective",
+        "window",
+        "calendar",
+        "timezone",
+        "sli",
+        "alerting",
+        "min_events",
+        "labels",
+        "tiers",
+        "severity",
+        "long_window",
+        "short_window",
+        "budget_consumed",
+        "burn_rate",
+        "tokens",
+        "role",
+        "hash",
+        "public_read",
+    ];
+    for key in keys {
+        assert!(
+            DOCS.contains(&format!("| `{key}`")) || DOCS.contains(&format!("## `{key}")),
+            "`{key}` lacks a table row"
+        );
+    }
+}

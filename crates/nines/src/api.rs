@@ -1,0 +1,218 @@
+//! The HTTP API: routes, authentication and the JSON error shape
+//! `{"error": "...", "detail": ...}`.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use nines_config::Role;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::app::{App, IngestError, ReloadError};
+use crate::view::{AlertView, SloView};
+
+/// Event batches up to this size are read (20,000 events take about 4 MiB).
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/api/v1/slos", get(list_slos))
+        .route("/api/v1/slos/{service}/{slo}", get(get_slo))
+        .route("/api/v1/alerts", get(list_alerts))
+        .route("/api/v1/events", post(post_events))
+        .route("/api/v1/reload", post(reload))
+        .route("/api/v1/openapi.json", get(openapi))
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such endpoint; see GET /api/v1/openapi.json") })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(app)
+}
+
+/// An API error: a status and `{"error": message, "detail": ...}`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    error: String,
+    detail: Value,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, error: impl Into<String>) -> Self {
+        ApiError { status, error: error.into(), detail: Value::Null }
+    }
+
+    fn detail(mut self, detail: Value) -> Self {
+        self.detail = detail;
+        self
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({ "error": self.error });
+        if !self.detail.is_null() {
+            body["detail"] = self.detail;
+        }
+        let mut resp = (self.status, axum::Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        }
+        resp
+    }
+}
+
+/// Checks the bearer token for `needed`. Reads pass without a token when
+/// the config sets `auth.public_read`.
+fn authorize(app: &App, headers: &HeaderMap, needed: Role) -> Result<(), ApiError> {
+    let config = app.config();
+    if needed == Role::Reader && config.auth.public_read {
+        return Ok(());
+    }
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let Some(token) = token else {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            format!("this endpoint needs `Authorization: Bearer <token>` with role {} or higher", needed.as_str()),
+        ));
+    };
+    match config.auth.verify(token) {
+        None => Err(ApiError::new(StatusCode::UNAUTHORIZED, "the token is not valid")),
+        Some(entry) if entry.role < needed => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!("token `{}` has role {}; this needs {} or higher", entry.name, entry.role.as_str(), needed.as_str()),
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+async fn readyz(State(_app): State<Arc<App>>) -> impl IntoResponse {
+    // The App exists only once the config loaded and the store opened.
+    "ready\n"
+}
+
+async fn metrics(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Response, ApiError> {
+    authorize(&app, &headers, Role::Reader)?;
+    let body = tokio::task::spawn_blocking(move || crate::telemetry::render(&app))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response())
+}
+
+#[derive(Deserialize)]
+struct SloFilter {
+    service: Option<String>,
+}
+
+async fn list_slos(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(filter): Query<SloFilter>,
+) -> Result<axum::Json<Vec<SloView>>, ApiError> {
+    authorize(&app, &headers, Role::Reader)?;
+    app.read(|engine| {
+        if let Some(service) = &filter.service
+            && !engine.has_service(service)
+        {
+            return Err(ApiError::new(StatusCode::NOT_FOUND, format!("unknown service `{service}`")));
+        }
+        let views = engine
+            .slos()
+            .iter()
+            .filter(|s| filter.service.as_ref().is_none_or(|f| *f == s.service))
+            .map(SloView::of)
+            .collect();
+        Ok(axum::Json(views))
+    })
+}
+
+async fn get_slo(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path((service, slo)): Path<(String, String)>,
+) -> Result<axum::Json<Value>, ApiError> {
+    authorize(&app, &headers, Role::Reader)?;
+    let (view, id) = app
+        .read(|engine| engine.get(&service, &slo).map(|s| (SloView::of(s), s.id)))
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("unknown SLO `{service}/{slo}`")))?;
+    let history = app.alert_history(id, 50).map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    let mut body = serde_json::to_value(view).unwrap_or_default();
+    body["alert_history"] = history
+        .iter()
+        .map(|t| {
+            json!({
+                "tier": t.tier,
+                "severity": t.severity,
+                "state": if t.firing { "firing" } else { "resolved" },
+                "at": crate::engine::fmt_time(t.at),
+                "threshold": t.threshold,
+                "long_burn_rate": t.long_burn,
+                "short_burn_rate": t.short_burn,
+            })
+        })
+        .collect();
+    Ok(axum::Json(body))
+}
+
+async fn list_alerts(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<axum::Json<Vec<AlertView>>, ApiError> {
+    authorize(&app, &headers, Role::Reader)?;
+    Ok(axum::Json(app.read(|engine| {
+        engine.slos().iter().flat_map(|s| SloView::of(s).alerts).filter(|a| a.state == "firing").collect()
+    })))
+}
+
+async fn post_events(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    authorize(&app, &headers, Role::Writer)?;
+    let result = tokio::task::spawn_blocking(move || app.ingest(&body))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    match result {
+        Ok(accepted) => Ok((StatusCode::OK, axum::Json(accepted)).into_response()),
+        Err(e @ IngestError::Shape(_)) => Err(ApiError::new(StatusCode::BAD_REQUEST, format!("the batch is not valid JSON of the expected shape; nothing was stored: {e}"))),
+        Err(IngestError::Refused(refusals)) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{} event(s) refused; nothing of this batch was stored", refusals.len()),
+        )
+        .detail(json!(refusals))),
+        Err(e @ IngestError::Store(_)) => {
+            tracing::error!(error = %e, "batch not stored");
+            Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))
+        }
+    }
+}
+
+async fn reload(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<axum::Json<Value>, ApiError> {
+    authorize(&app, &headers, Role::Admin)?;
+    let result = tokio::task::spawn_blocking({
+        let app = app.clone();
+        move || app.reload()
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    match result {
+        Ok(slos) => {
+            tracing::info!(slos, "config reloaded");
+            Ok(axum::Json(json!({ "reloaded": true, "slos": slos })))
+        }
+        Err(ReloadError::Invalid(errors)) => {
+            tracing::warn!(errors = %errors, "config reload refused; keeping the old config");
+            let detail: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "the new config is invalid; the old one stays").detail(json!(detail)))
+        }
+        Err(e) => Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string())),
+    }
+}
+
+async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], include_str!("openapi.json"))
+}

@@ -1,0 +1,204 @@
+//! The daemon's shared state and its operations, independent of HTTP:
+//! ingest a batch, evaluate, checkpoint, reload. The API and the background
+//! tasks call these; tests can too.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+use nines_config::{Config, ConfigErrors};
+use nines_store::{Durability, Store, StoreError};
+use tokio::sync::Notify;
+
+use crate::clock::Clock;
+use crate::engine::{Engine, Refusal, RestoreStats};
+use crate::ingest::parse_batch;
+use crate::telemetry::Telemetry;
+
+/// Shared by every task and request handler of one daemon.
+pub struct App {
+    pub config_path: PathBuf,
+    /// Replaced whole on reload; readers clone the `Arc`.
+    config: RwLock<Arc<Config>>,
+    /// Lock order: `store` before `engine`, never the other way round.
+    engine: RwLock<Engine>,
+    /// Serialises writers; SQLite allows one at a time anyway.
+    store: Mutex<Store>,
+    pub clock: Clock,
+    pub telemetry: Telemetry,
+    /// Wakes the evaluator after an accepted batch.
+    pub evaluate_soon: Notify,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("{0}")]
+    Shape(String),
+    #[error("{} of the batch's events were refused; nothing was stored", .0.len())]
+    Refused(Vec<Refusal>),
+    #[error("the batch could not be stored: {0}")]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    #[error("the new config is invalid; the old one stays:\n{0}")]
+    Invalid(ConfigErrors),
+    #[error("the new config could not be applied: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// What an accepted batch amounted to.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Accepted {
+    pub accepted: usize,
+    pub batch: i64,
+}
+
+impl App {
+    /// Loads the config, opens the store under `data_dir` and restores the
+    /// working set from it.
+    pub fn open(config_path: &Path, data_dir: &Path, durability: Durability, clock: Clock) -> anyhow::Result<(App, RestoreStats)> {
+        let config = Config::load(config_path).map_err(|e| anyhow::anyhow!("{config_path:?} is invalid:\n{e}"))?;
+        let mut store = Store::open(data_dir, durability)?;
+        let ids = store.slo_ids(&Engine::keys(&config))?;
+        let now = clock.now();
+        let mut engine = Engine::new(&config, &ids, now);
+        let stats = engine.restore(store.restore()?, now)?;
+        let app = App {
+            config_path: config_path.to_path_buf(),
+            config: RwLock::new(Arc::new(config)),
+            engine: RwLock::new(engine),
+            store: Mutex::new(store),
+            clock,
+            telemetry: Telemetry::new(),
+            evaluate_soon: Notify::new(),
+        };
+        app.evaluate(false);
+        Ok((app, stats))
+    }
+
+    pub fn config(&self) -> Arc<Config> {
+        self.config.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Runs `f` with read access to the engine.
+    pub fn read<R>(&self, f: impl FnOnce(&Engine) -> R) -> R {
+        f(&self.engine.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    fn write_engine(&self) -> std::sync::RwLockWriteGuard<'_, Engine> {
+        self.engine.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn lock_store(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Validates a batch body whole, stores it durably, then counts it. On
+    /// any refusal nothing is stored.
+    pub fn ingest(&self, body: &[u8]) -> Result<Accepted, IngestError> {
+        let events = match parse_batch(body) {
+            Ok(events) => events,
+            Err(e) => {
+                self.telemetry.batch_refused();
+                return Err(IngestError::Shape(e.0));
+            }
+        };
+        let incoming: Vec<_> = events.iter().map(|e| e.as_incoming()).collect();
+        let now = self.clock.now();
+        let mut store = self.lock_store();
+        let mut engine = self.write_engine();
+        let records = match engine.validate(&incoming, now) {
+            Ok(records) => records,
+            Err(refusals) => {
+                self.telemetry.batch_refused();
+                return Err(IngestError::Refused(refusals));
+            }
+        };
+        let batch = store.append_batch(&records, now.as_second())?;
+        engine.apply(&records, batch, nines_slo::minute_of(now));
+        drop(engine);
+        drop(store);
+        self.telemetry.batch_accepted(records.len());
+        self.evaluate_soon.notify_one();
+        Ok(Accepted { accepted: records.len(), batch })
+    }
+
+    /// Evaluates SLOs (all, or only those with new data) and records alert
+    /// changes.
+    pub fn evaluate(&self, only_touched: bool) {
+        let started = Instant::now();
+        let now = self.clock.now();
+        let transitions = self.write_engine().evaluate(now, only_touched);
+        self.telemetry.evaluated(started.elapsed(), only_touched);
+        if transitions.is_empty() {
+            return;
+        }
+        self.read(|engine| {
+            for t in &transitions {
+                let (service, slo) = engine.by_id(t.slo_id).map(|s| (s.service.as_str(), s.config.name.as_str())).unwrap_or_default();
+                tracing::warn!(
+                    service, slo, tier = %t.tier, severity = %t.severity, firing = t.firing,
+                    threshold = t.threshold, long_burn = ?t.long_burn, short_burn = ?t.short_burn,
+                    "{}", if t.firing { "alert firing" } else { "alert resolved" }
+                );
+            }
+        });
+        if let Err(e) = self.lock_store().record_alerts(&transitions) {
+            tracing::error!(error = %e, "could not record alert changes; they will be recomputed after a restart");
+        }
+    }
+
+    /// Writes snapshots of changed series and trims the ingest log.
+    pub fn checkpoint(&self) -> Result<usize, StoreError> {
+        let started = Instant::now();
+        let (through, snapshots) = self.write_engine().take_dirty_snapshots();
+        if snapshots.is_empty() {
+            return Ok(0);
+        }
+        let result = self.lock_store().checkpoint(through, &snapshots, self.clock.now().as_second());
+        match result {
+            Ok(()) => {
+                self.telemetry.checkpointed(started.elapsed());
+                Ok(snapshots.len())
+            }
+            Err(e) => {
+                self.write_engine().mark_dirty(snapshots.iter().map(|(id, _)| *id));
+                Err(e)
+            }
+        }
+    }
+
+    /// Reloads the config from its path. A config with errors is refused and
+    /// the running one stays.
+    pub fn reload(&self) -> Result<usize, ReloadError> {
+        let result = self.try_reload();
+        self.telemetry.reloaded(result.is_ok());
+        result
+    }
+
+    fn try_reload(&self) -> Result<usize, ReloadError> {
+        let config = Config::load(&self.config_path).map_err(ReloadError::Invalid)?;
+        let mut store = self.lock_store();
+        let ids = store.slo_ids(&Engine::keys(&config))?;
+        let mut engine = self.write_engine();
+        engine.reconfigure(&config, &ids, self.clock.now());
+        let count = engine.slos().len();
+        drop(engine);
+        drop(store);
+        *self.config.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);
+        self.evaluate(true);
+        Ok(count)
+    }
+
+    /// Pending batches in the ingest log, for metrics.
+    pub fn pending_batches(&self) -> Result<i64, StoreError> {
+        self.lock_store().pending_batches()
+    }
+
+    /// The last alert transitions of an SLO, newest first.
+    pub fn alert_history(&self, slo_id: i64, limit: u32) -> Result<Vec<nines_store::AlertTransition>, StoreError> {
+        self.lock_store().alert_history(slo_id, limit)
+    }
+}

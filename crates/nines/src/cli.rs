@@ -1,0 +1,214 @@
+//! Command-line interface: the commands, their flags, and dispatch.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::app::App;
+use crate::clock::Clock;
+use crate::daemon::{Intervals, serve, signals};
+
+/// nines: SLOs, error budgets and burn-rate alerts in one binary.
+///
+/// Declare services and SLOs in YAML, push good/total events (or let later
+/// versions probe and scrape), and nines keeps every error budget, fires
+/// multiwindow multi-burn-rate alerts and shows it all on the CLI, the HTTP
+/// API and /metrics.
+#[derive(Debug, Parser)]
+#[command(name = "nines", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the daemon: HTTP API, evaluator, /metrics.
+    ///
+    /// Example: nines serve --config nines.yaml
+    Serve(ServeArgs),
+    /// Validate a config file or directory; every error names file:line and field.
+    ///
+    /// Exits 0 when valid, 1 otherwise. Example: nines check --config nines.yaml
+    Check {
+        /// Config file, or a directory of *.yaml files.
+        #[arg(long, short, env = "NINES_CONFIG")]
+        config: PathBuf,
+    },
+    /// Show every SLO: SLI, budget left, burn rates and firing alerts.
+    ///
+    /// Reads from a running daemon. Example: nines status --service shop
+    Status {
+        /// Only this service.
+        #[arg(long, short)]
+        service: Option<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// List firing alerts.
+    Alerts {
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Ask a running daemon to reload its config (needs an admin token).
+    ///
+    /// A config with errors is refused and the running one stays; the errors
+    /// are printed. `kill -HUP` does the same.
+    Reload {
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Print a fresh random token and the config line that admits it.
+    ///
+    /// Only the token's SHA-256 goes into the config; keep the token itself
+    /// in your secret store. Example: nines token new --role writer --name ci
+    New {
+        /// reader: read the API; writer: also push events; admin: also reload.
+        #[arg(long, value_enum, default_value_t = RoleArg::Writer)]
+        role: RoleArg,
+        /// A name for the token, shown in logs and errors.
+        #[arg(long, default_value = "default")]
+        name: String,
+        #[arg(long, value_enum, default_value_t = Output::Text)]
+        output: Output,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Reader,
+    Writer,
+    Admin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// A table for people.
+    #[value(alias = "table")]
+    Text,
+    /// JSON for scripts.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DurabilityArg {
+    /// Commits survive a crash of nines (kill -9); the default.
+    Process,
+    /// Commits also survive power loss (fsync each commit; slower).
+    Full,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Config file, or a directory of *.yaml files.
+    #[arg(long, short, env = "NINES_CONFIG")]
+    pub config: PathBuf,
+    /// Where nines keeps its database.
+    #[arg(long, env = "NINES_DATA", default_value = "./nines-data")]
+    pub data: PathBuf,
+    /// Address for the HTTP API, /metrics and health checks.
+    #[arg(long, env = "NINES_LISTEN", default_value = "127.0.0.1:9900")]
+    pub listen: SocketAddr,
+    /// How often every SLO is evaluated (it also runs after every accepted batch).
+    #[arg(long, env = "NINES_EVAL_INTERVAL", default_value = "10s", value_parser = parse_interval)]
+    pub eval_interval: Duration,
+    /// How often changed series are snapshotted and the ingest log trimmed.
+    #[arg(long, env = "NINES_CHECKPOINT_INTERVAL", default_value = "60s", value_parser = parse_interval)]
+    pub checkpoint_interval: Duration,
+    #[arg(long, env = "NINES_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
+    #[arg(long, env = "NINES_DURABILITY", value_enum, default_value_t = DurabilityArg::Process)]
+    pub durability: DurabilityArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ClientArgs {
+    /// The daemon to ask.
+    #[arg(long, env = "NINES_SERVER", default_value = "http://127.0.0.1:9900")]
+    pub server: String,
+    /// API token (prefer the environment variable to keep it out of shell history).
+    #[arg(long, env = "NINES_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    #[arg(long, short, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+fn parse_interval(s: &str) -> Result<Duration, String> {
+    let d = nines_slo::parse_duration(s).map_err(|e| e.to_string())?;
+    if d < Duration::from_millis(100) {
+        return Err(format!("{s} is too short; use at least 100ms"));
+    }
+    Ok(d)
+}
+
+/// Runs a parsed command line; the exit code says how it went.
+pub fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Command::Serve(args) => run_serve(args),
+        Command::Check { config } => return crate::status::check(&config),
+        Command::Status { service, client } => crate::status::status(&client, service.as_deref()),
+        Command::Alerts { client } => crate::status::alerts(&client),
+        Command::Reload { client } => crate::status::reload(&client),
+        Command::Token(TokenCommand::New { role, name, output }) => crate::token::new(role, &name, output),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("NINES_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Human => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+}
+
+fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    init_logs(args.log_format);
+    let durability = match args.durability {
+        DurabilityArg::Process => nines_store::Durability::Process,
+        DurabilityArg::Full => nines_store::Durability::Full,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let (app, restored) = App::open(&args.config, &args.data, durability, Clock::System)?;
+        let app = Arc::new(app);
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
+        let slos = app.read(|e| e.slos().len());
+        tracing::info!(
+            listen = %listener.local_addr()?, data = %args.data.display(), slos,
+            restored_snapshots = restored.snapshots, replayed_batches = restored.batches,
+            replayed_events = restored.events, skipped_events = restored.skipped,
+            "nines is serving"
+        );
+        let intervals = Intervals { evaluate: args.eval_interval, checkpoint: args.checkpoint_interval };
+        serve(listener, app.clone(), intervals, signals(app)).await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}

@@ -1,0 +1,60 @@
+//! The HTTP client CLI commands use to reach a running daemon.
+
+use anyhow::{Context, anyhow};
+use serde::de::DeserializeOwned;
+
+use crate::cli::ClientArgs;
+
+fn url(args: &ClientArgs, path: &str) -> String {
+    format!("{}{path}", args.server.trim_end_matches('/'))
+}
+
+async fn send(args: &ClientArgs, req: reqwest::RequestBuilder) -> anyhow::Result<reqwest::Response> {
+    let req = match &args.token {
+        Some(token) => req.bearer_auth(token),
+        None => req,
+    };
+    let resp = req.send().await.map_err(|e| {
+        anyhow!("cannot reach nines at {}: {e}; is `nines serve` running there? (set --server or NINES_SERVER)", args.server)
+    })?;
+    if resp.status().is_success() {
+        return Ok(resp);
+    }
+    let status = resp.status();
+    let body: serde_json::Value = resp.json().await.unwrap_or_default();
+    let mut msg = format!("{status}: {}", body["error"].as_str().unwrap_or("no error message"));
+    match &body["detail"] {
+        serde_json::Value::Array(items) => {
+            for item in items {
+                msg.push_str("\n  ");
+                msg.push_str(&item.as_str().map(str::to_string).unwrap_or_else(|| item.to_string()));
+            }
+        }
+        serde_json::Value::Null => {}
+        other => msg.push_str(&format!("\n  {other}")),
+    }
+    if status == reqwest::StatusCode::UNAUTHORIZED && args.token.is_none() {
+        msg.push_str("\nhint: set NINES_TOKEN to a token from `nines token new`");
+    }
+    Err(anyhow!(msg))
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")
+}
+
+/// `GET path`, decoded as JSON.
+pub fn get<T: DeserializeOwned>(args: &ClientArgs, path: &str) -> anyhow::Result<T> {
+    runtime()?.block_on(async {
+        let resp = send(args, reqwest::Client::new().get(url(args, path))).await?;
+        resp.json::<T>().await.with_context(|| format!("unexpected answer from {}", url(args, path)))
+    })
+}
+
+/// `POST path` with an empty body, decoded as JSON.
+pub fn post<T: DeserializeOwned>(args: &ClientArgs, path: &str) -> anyhow::Result<T> {
+    runtime()?.block_on(async {
+        let resp = send(args, reqwest::Client::new().post(url(args, path))).await?;
+        resp.json::<T>().await.with_context(|| format!("unexpected answer from {}", url(args, path)))
+    })
+}

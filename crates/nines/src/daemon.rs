@@ -1,0 +1,113 @@
+//! `nines serve`: the HTTP server and the background tasks (evaluator,
+//! checkpoints, signals), all stopped by one shutdown signal.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::app::App;
+
+/// Knobs of the daemon's loops.
+#[derive(Debug, Clone, Copy)]
+pub struct Intervals {
+    /// Every SLO is evaluated this often, and after every accepted batch.
+    pub evaluate: Duration,
+    /// Changed series are snapshotted and the ingest log trimmed this often.
+    pub checkpoint: Duration,
+}
+
+impl Default for Intervals {
+    fn default() -> Self {
+        Intervals { evaluate: Duration::from_secs(10), checkpoint: Duration::from_secs(60) }
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then writes a
+/// final checkpoint. Tests run this in-process on port 0.
+pub async fn serve(
+    listener: TcpListener,
+    app: Arc<App>,
+    intervals: Intervals,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let evaluator = tokio::spawn(evaluate_loop(app.clone(), intervals.evaluate, stop_rx.clone()));
+    let checkpointer = tokio::spawn(checkpoint_loop(app.clone(), intervals.checkpoint, stop_rx.clone()));
+    let mut server_stop = stop_rx.clone();
+    let server = axum::serve(listener, crate::api::router(app.clone())).with_graceful_shutdown(async move {
+        let _ = server_stop.wait_for(|s| *s).await;
+    });
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    server.await?;
+    let _ = tokio::join!(evaluator, checkpointer);
+    let app2 = app.clone();
+    match tokio::task::spawn_blocking(move || app2.checkpoint()).await? {
+        Ok(n) => tracing::info!(series = n, "final checkpoint written; stopped"),
+        Err(e) => tracing::error!(error = %e, "final checkpoint failed; the ingest log still holds every batch"),
+    }
+    Ok(())
+}
+
+async fn evaluate_loop(app: Arc<App>, every: Duration, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let all = tokio::select! {
+            _ = tick.tick() => true,
+            _ = app.evaluate_soon.notified() => false,
+            _ = stop.wait_for(|s| *s) => return,
+        };
+        let app = app.clone();
+        let _ = tokio::task::spawn_blocking(move || app.evaluate(!all)).await;
+    }
+}
+
+async fn checkpoint_loop(app: Arc<App>, every: Duration, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        let app = app.clone();
+        match tokio::task::spawn_blocking(move || app.checkpoint()).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::debug!(series = n, "checkpoint written"),
+            Ok(Err(e)) => tracing::error!(error = %e, "checkpoint failed; will retry, the ingest log keeps every batch"),
+            Err(e) => tracing::error!(error = %e, "checkpoint task panicked"),
+        }
+    }
+}
+
+/// Completes on SIGTERM or SIGINT; reloads the config on every SIGHUP.
+pub async fn signals(app: Arc<App>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int), Ok(mut hup)) =
+        (signal(SignalKind::terminate()), signal(SignalKind::interrupt()), signal(SignalKind::hangup()))
+    else {
+        tracing::error!("cannot install signal handlers; stop nines with SIGKILL");
+        return std::future::pending().await;
+    };
+    loop {
+        tokio::select! {
+            _ = term.recv() => { tracing::info!("SIGTERM: shutting down"); return; }
+            _ = int.recv() => { tracing::info!("SIGINT: shutting down"); return; }
+            _ = hup.recv() => {
+                let app = app.clone();
+                match tokio::task::spawn_blocking(move || app.reload()).await {
+                    Ok(Ok(slos)) => tracing::info!(slos, "SIGHUP: config reloaded"),
+                    Ok(Err(e)) => tracing::warn!(error = %e, "SIGHUP: reload refused"),
+                    Err(e) => tracing::error!(error = %e, "SIGHUP: reload panicked"),
+                }
+            }
+        }
+    }
+}

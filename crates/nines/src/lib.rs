@@ -1,0 +1,19 @@
+//! nines: an SRE platform in one binary. This crate is the binary's
+//! library: the CLI, the daemon and its HTTP API. SLO math lives in
+//! `nines-slo`, config in `nines-config`, persistence in `nines-store`.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod client;
+pub mod clock;
+pub mod daemon;
+pub mod engine;
+pub mod ingest;
+pub mod status;
+pub mod telemetry;
+pub mod token;
+pub mod view;
+
+pub use cli::run;

@@ -1,0 +1,135 @@
+//! What the CLI prints: `nines check`, `nines status`, `nines alerts`,
+//! `nines reload`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use comfy_table::{CellAlignment, Table, presets};
+use nines_config::Config;
+
+use crate::cli::{ClientArgs, Output};
+use crate::client;
+use crate::view::{AlertView, SloView};
+
+pub fn check(path: &Path) -> ExitCode {
+    match Config::load(path) {
+        Ok(config) => {
+            let slos: usize = config.services.values().map(|s| s.slos.len()).sum();
+            println!(
+                "{}: ok: {} service(s), {slos} SLO(s), {} token(s)",
+                path.display(),
+                config.services.len(),
+                config.auth.tokens.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            eprintln!("{errors}");
+            eprintln!("{}: {} error(s)", path.display(), errors.len());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub fn status(args: &ClientArgs, service: Option<&str>) -> anyhow::Result<ExitCode> {
+    let path = match service {
+        Some(s) => format!("/api/v1/slos?service={s}"),
+        None => "/api/v1/slos".to_string(),
+    };
+    let slos: Vec<SloView> = client::get(args, &path)?;
+    match args.output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(&slos)?),
+        Output::Text => print!("{}", status_table(&slos)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn alerts(args: &ClientArgs) -> anyhow::Result<ExitCode> {
+    let alerts: Vec<AlertView> = client::get(args, "/api/v1/alerts")?;
+    match args.output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(&alerts)?),
+        Output::Text => print!("{}", alerts_table(&alerts)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn reload(args: &ClientArgs) -> anyhow::Result<ExitCode> {
+    let answer: serde_json::Value = client::post(args, "/api/v1/reload")?;
+    match args.output {
+        Output::Json => println!("{answer}"),
+        Output::Text => println!("reloaded: {} SLO(s)", answer["slos"]),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `99.953%`, or `-` without data.
+fn percent(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".to_string(), |v| format!("{:.3}%", v * 100.0))
+}
+
+fn burn(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".to_string(), |v| format!("{v:.2}"))
+}
+
+/// `████████░░  80.1%`: ten cells, empty when spent or overspent.
+pub fn budget_bar(remaining: Option<f64>) -> String {
+    let Some(r) = remaining else { return "no data".to_string() };
+    let filled = (r.clamp(0.0, 1.0) * 10.0).round() as usize;
+    format!("{}{} {:>6.1}%", "█".repeat(filled), "░".repeat(10 - filled), r * 100.0)
+}
+
+fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::NOTHING);
+    t.set_header(header.to_vec());
+    t
+}
+
+pub fn status_table(slos: &[SloView]) -> String {
+    if slos.is_empty() {
+        return "no SLOs configured\n".to_string();
+    }
+    let mut t = table(&["SERVICE", "SLO", "OBJECTIVE", "WINDOW", "SLI", "BUDGET LEFT", "BURN 1h", "BURN 6h", "BURN 1d", "ALERTS"]);
+    for s in slos {
+        let window = |label: &str| s.windows.get(label).and_then(|w| w.burn_rate);
+        let firing: Vec<&str> = s.alerts.iter().filter(|a| a.state == "firing").map(|a| a.tier.as_str()).collect();
+        t.add_row(vec![
+            s.service.clone(),
+            s.slo.clone(),
+            format!("{}%", s.objective),
+            s.window.clone(),
+            percent(s.windows.get(&s.window).and_then(|w| w.sli)),
+            budget_bar(s.budget.remaining),
+            burn(window("1h")),
+            burn(window("6h")),
+            burn(window("1d")),
+            if firing.is_empty() { "-".to_string() } else { firing.join(",") },
+        ]);
+    }
+    for col in 2..9 {
+        if let Some(c) = t.column_mut(col) {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    format!("{}\n", t.trim_fmt())
+}
+
+pub fn alerts_table(alerts: &[AlertView]) -> String {
+    if alerts.is_empty() {
+        return "no alerts firing\n".to_string();
+    }
+    let mut t = table(&["SERVICE", "SLO", "TIER", "SEVERITY", "THRESHOLD", "LONG", "SHORT", "SINCE"]);
+    for a in alerts {
+        t.add_row(vec![
+            a.service.clone(),
+            a.slo.clone(),
+            a.tier.clone(),
+            a.severity.clone(),
+            format!("{:.2}", a.threshold),
+            format!("{} {}", a.long_window, burn(a.long_burn_rate)),
+            format!("{} {}", a.short_window, burn(a.short_burn_rate)),
+            a.since.clone().unwrap_or_default(),
+        ]);
+    }
+    format!("{}\n", t.trim_fmt())
+}

@@ -1,0 +1,278 @@
+//! Everything nines says about itself and about SLOs on `/metrics`, in one
+//! place: the metric names, their help texts and the counters behind them.
+//! Written in the Prometheus text format (0.0.4) by hand: the families are
+//! few, the per-SLO series change with every reload, and a string builder is
+//! faster than registering and dropping thousands of gauges.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use crate::app::App;
+
+/// Counters of the daemon's own work. Atomics, so hot paths never lock.
+#[derive(Debug)]
+pub struct Telemetry {
+    started: jiff::Timestamp,
+    events_accepted: AtomicU64,
+    batches_accepted: AtomicU64,
+    batches_refused: AtomicU64,
+    evaluations_all: AtomicU64,
+    evaluations_changed: AtomicU64,
+    evaluation_micros_total: AtomicU64,
+    evaluation_micros_last_all: AtomicU64,
+    checkpoints: AtomicU64,
+    checkpoint_micros_last: AtomicU64,
+    reloads_ok: AtomicU64,
+    reloads_failed: AtomicU64,
+}
+
+impl Default for Telemetry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Telemetry {
+    pub fn new() -> Self {
+        let z = || AtomicU64::new(0);
+        Telemetry {
+            started: jiff::Timestamp::now(),
+            events_accepted: z(),
+            batches_accepted: z(),
+            batches_refused: z(),
+            evaluations_all: z(),
+            evaluations_changed: z(),
+            evaluation_micros_total: z(),
+            evaluation_micros_last_all: z(),
+            checkpoints: z(),
+            checkpoint_micros_last: z(),
+            reloads_ok: z(),
+            reloads_failed: z(),
+        }
+    }
+
+    pub fn batch_accepted(&self, events: usize) {
+        self.batches_accepted.fetch_add(1, Ordering::Relaxed);
+        self.events_accepted.fetch_add(events as u64, Ordering::Relaxed);
+    }
+
+    pub fn batch_refused(&self) {
+        self.batches_refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn evaluated(&self, took: Duration, only_changed: bool) {
+        let micros = took.as_micros() as u64;
+        self.evaluation_micros_total.fetch_add(micros, Ordering::Relaxed);
+        if only_changed {
+            self.evaluations_changed.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.evaluations_all.fetch_add(1, Ordering::Relaxed);
+            self.evaluation_micros_last_all.store(micros, Ordering::Relaxed);
+        }
+    }
+
+    pub fn checkpointed(&self, took: Duration) {
+        self.checkpoints.fetch_add(1, Ordering::Relaxed);
+        self.checkpoint_micros_last.store(took.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    pub fn reloaded(&self, ok: bool) {
+        let c = if ok { &self.reloads_ok } else { &self.reloads_failed };
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Builds one exposition: `# HELP`/`# TYPE` per family, then its samples.
+struct Exposition {
+    out: String,
+}
+
+impl Exposition {
+    fn family(&mut self, name: &str, kind: &str, help: &str) {
+        let _ = writeln!(self.out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+    }
+
+    fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: f64) {
+        self.out.push_str(name);
+        if !labels.is_empty() {
+            self.out.push('{');
+            for (i, (k, v)) in labels.iter().enumerate() {
+                if i > 0 {
+                    self.out.push(',');
+                }
+                self.out.push_str(k);
+                self.out.push_str("=\"");
+                escape_label(&mut self.out, v);
+                self.out.push('"');
+            }
+            self.out.push('}');
+        }
+        self.out.push(' ');
+        write_float(&mut self.out, value);
+        self.out.push('\n');
+    }
+}
+
+fn escape_label(out: &mut String, v: &str) {
+    for c in v.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn write_float(out: &mut String, v: f64) {
+    if v.is_nan() {
+        out.push_str("NaN");
+    } else if v.is_infinite() {
+        out.push_str(if v > 0.0 { "+Inf" } else { "-Inf" });
+    } else {
+        let _ = write!(out, "{v}");
+    }
+}
+
+/// The whole `/metrics` page.
+pub fn render(app: &App) -> String {
+    let mut x = Exposition { out: String::with_capacity(64 * 1024) };
+    render_slos(app, &mut x);
+    render_self(app, &mut x);
+    render_process(&mut x, app.telemetry.started);
+    x.out
+}
+
+fn render_slos(app: &App, x: &mut Exposition) {
+    app.read(|engine| {
+        let slos = engine.slos();
+
+        x.family("nines_slo_objective_ratio", "gauge", "Target ratio of good events (99.9% is 0.999).");
+        for s in slos {
+            x.sample("nines_slo_objective_ratio", &key(s), s.config.spec.objective);
+        }
+        x.family("nines_slo_sli_ratio", "gauge", "Good events over all events in the window; absent when the window has no events.");
+        for s in slos {
+            let Some(r) = &s.report else { continue };
+            for (label, w) in s.config.spec.labels().iter().zip(&r.windows) {
+                if let Some(sli) = w.sli {
+                    let [a, b] = key(s);
+                    x.sample("nines_slo_sli_ratio", &[a, b, ("window", label)], sli);
+                }
+            }
+        }
+        x.family("nines_slo_burn_rate", "gauge", "Error rate in the window divided by the error budget; 1 spends the budget exactly over the SLO window.");
+        for s in slos {
+            let Some(r) = &s.report else { continue };
+            for (label, w) in s.config.spec.labels().iter().zip(&r.windows) {
+                if let Some(burn) = w.burn_rate {
+                    let [a, b] = key(s);
+                    x.sample("nines_slo_burn_rate", &[a, b, ("window", label)], burn);
+                }
+            }
+        }
+        x.family("nines_slo_error_budget_remaining_ratio", "gauge", "Error budget left over the SLO window: 1 untouched, 0 spent, negative overspent.");
+        for s in slos {
+            if let Some(remaining) = s.report.as_ref().and_then(|r| r.budget.remaining) {
+                x.sample("nines_slo_error_budget_remaining_ratio", &key(s), remaining);
+            }
+        }
+        x.family("nines_slo_alert_firing", "gauge", "1 when the SLO's burn-rate alert tier is firing.");
+        let mut firing = [0u64; 2];
+        for s in slos {
+            for (tier, state) in s.config.spec.tiers.iter().zip(&s.alerts) {
+                let [a, b] = key(s);
+                let name = tier.name();
+                x.sample(
+                    "nines_slo_alert_firing",
+                    &[a, b, ("tier", &name), ("severity", tier.severity.as_str())],
+                    f64::from(u8::from(state.firing)),
+                );
+                if state.firing {
+                    firing[usize::from(tier.severity == nines_slo::Severity::Ticket)] += 1;
+                }
+            }
+        }
+        x.family("nines_alerts_firing", "gauge", "Alerts firing, by severity.");
+        x.sample("nines_alerts_firing", &[("severity", "page")], firing[0] as f64);
+        x.sample("nines_alerts_firing", &[("severity", "ticket")], firing[1] as f64);
+        x.family("nines_slos", "gauge", "SLOs configured.");
+        x.sample("nines_slos", &[], slos.len() as f64);
+        x.family("nines_series_memory_bytes", "gauge", "Memory held by SLO series (minute and hour buckets).");
+        x.sample("nines_series_memory_bytes", &[], engine.series_memory_bytes() as f64);
+    });
+}
+
+fn key(s: &crate::engine::SloState) -> [(&'static str, &str); 2] {
+    [("service", s.service.as_str()), ("slo", s.config.name.as_str())]
+}
+
+fn render_self(app: &App, x: &mut Exposition) {
+    let t = &app.telemetry;
+    let get = |c: &AtomicU64| c.load(Ordering::Relaxed) as f64;
+    x.family("nines_build_info", "gauge", "Always 1; the version of the running nines.");
+    x.sample("nines_build_info", &[("version", env!("CARGO_PKG_VERSION"))], 1.0);
+    x.family("nines_events_accepted_total", "counter", "SLI events accepted through the events API.");
+    x.sample("nines_events_accepted_total", &[], get(&t.events_accepted));
+    x.family("nines_event_batches_total", "counter", "Event batches received, by result.");
+    x.sample("nines_event_batches_total", &[("result", "accepted")], get(&t.batches_accepted));
+    x.sample("nines_event_batches_total", &[("result", "refused")], get(&t.batches_refused));
+    x.family("nines_evaluations_total", "counter", "Evaluation cycles: all SLOs on the interval, or only those with new data after a batch.");
+    x.sample("nines_evaluations_total", &[("scope", "all")], get(&t.evaluations_all));
+    x.sample("nines_evaluations_total", &[("scope", "changed")], get(&t.evaluations_changed));
+    x.family("nines_evaluation_seconds_total", "counter", "Time spent evaluating SLOs.");
+    x.sample("nines_evaluation_seconds_total", &[], get(&t.evaluation_micros_total) / 1e6);
+    x.family("nines_evaluation_last_duration_seconds", "gauge", "Duration of the last evaluation of all SLOs.");
+    x.sample("nines_evaluation_last_duration_seconds", &[], get(&t.evaluation_micros_last_all) / 1e6);
+    x.family("nines_checkpoints_total", "counter", "Checkpoints written (series snapshots replacing the ingest log).");
+    x.sample("nines_checkpoints_total", &[], get(&t.checkpoints));
+    x.family("nines_checkpoint_last_duration_seconds", "gauge", "Duration of the last checkpoint.");
+    x.sample("nines_checkpoint_last_duration_seconds", &[], get(&t.checkpoint_micros_last) / 1e6);
+    if let Ok(pending) = app.pending_batches() {
+        x.family("nines_ingest_log_batches", "gauge", "Accepted batches in the ingest log not yet folded into a checkpoint.");
+        x.sample("nines_ingest_log_batches", &[], pending as f64);
+    }
+    x.family("nines_config_reloads_total", "counter", "Config reloads, by result; a failed reload keeps the old config.");
+    x.sample("nines_config_reloads_total", &[("result", "success")], get(&t.reloads_ok));
+    x.sample("nines_config_reloads_total", &[("result", "failure")], get(&t.reloads_failed));
+}
+
+/// The standard `process_*` metrics, read from /proc on Linux.
+fn render_process(x: &mut Exposition, started: jiff::Timestamp) {
+    x.family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.");
+    x.sample("process_start_time_seconds", &[], started.as_second() as f64);
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return };
+    // Fields after the parenthesised command name, which may hold spaces.
+    let Some(rest) = stat.rfind(')').map(|i| &stat[i + 2..]) else { return };
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let num = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of stat (11 and 12 here), in
+    // clock ticks; 100 per second on every Linux nines runs on.
+    let ticks = 100.0;
+    x.family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
+    x.sample("process_cpu_seconds_total", &[], (num(11) + num(12)) / ticks);
+    x.family("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
+    x.sample("process_virtual_memory_bytes", &[], num(20));
+    x.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+    x.sample("process_resident_memory_bytes", &[], num(21) * 4096.0);
+    if let Ok(fds) = std::fs::read_dir("/proc/self/fd") {
+        x.family("process_open_fds", "gauge", "Number of open file descriptors.");
+        x.sample("process_open_fds", &[], fds.count() as f64);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_escaped_and_floats_written_as_prometheus_reads_them() {
+        let mut x = Exposition { out: String::new() };
+        x.sample("m", &[("a", "q\"b\\c\nd")], 0.999);
+        x.sample("m", &[], f64::NAN);
+        x.sample("m", &[], f64::INFINITY);
+        x.sample("m", &[], 14.4);
+        assert_eq!(x.out, "m{a=\"q\\\"b\\\\c\\nd\"} 0.999\nm NaN\nm +Inf\nm 14.4\n");
+    }
+}

@@ -1,0 +1,182 @@
+//! The one test harness for the nines binary crate: config builders, a
+//! daemon in-process on port 0, and the real binary as a child process.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use nines::app::App;
+use nines::clock::Clock;
+use nines::daemon::{Intervals, serve};
+use serde_json::{Value, json};
+
+pub const READER: &str = "nines_test_reader_token";
+pub const WRITER: &str = "nines_test_writer_token";
+pub const ADMIN: &str = "nines_test_admin_token";
+
+/// `auth:` with one token per role.
+pub fn auth_yaml() -> String {
+    format!(
+        "auth:\n  tokens:\n    - {{ name: r, role: reader, hash: \"{}\" }}\n    - {{ name: w, role: writer, hash: \"{}\" }}\n    - {{ name: a, role: admin, hash: \"{}\" }}\n",
+        nines_config::hash_token(READER),
+        nines_config::hash_token(WRITER),
+        nines_config::hash_token(ADMIN)
+    )
+}
+
+/// A config with service `shop`: `availability` 99.9% over 30d and
+/// `latency` 99% over 7d, plus the test tokens.
+pub fn shop_yaml() -> String {
+    format!(
+        "services:\n  shop:\n    owner: payments\n    slos:\n      - name: availability\n        objective: 99.9\n        window: 30d\n        sli: events\n      - name: latency\n        objective: 99\n        window: 7d\n        sli: events\n{}",
+        auth_yaml()
+    )
+}
+
+/// A directory with `nines.yaml` and a data directory.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    pub fn new(config: &str) -> Workspace {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("nines.yaml"), config).unwrap();
+        Workspace { dir }
+    }
+    pub fn config(&self) -> PathBuf {
+        self.dir.path().join("nines.yaml")
+    }
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+    pub fn write_config(&self, config: &str) {
+        std::fs::write(self.config(), config).unwrap();
+    }
+}
+
+/// A daemon running in this process, on a free loopback port.
+pub struct Daemon {
+    pub url: String,
+    pub app: Arc<App>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl Daemon {
+    pub async fn start(ws: &Workspace, clock: Clock) -> Daemon {
+        let (app, _) = App::open(&ws.config(), &ws.data(), nines_store::Durability::Process, clock).unwrap();
+        let app = Arc::new(app);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let intervals = Intervals { evaluate: Duration::from_secs(3600), checkpoint: Duration::from_secs(3600) };
+        let task = tokio::spawn(serve(listener, app.clone(), intervals, async move {
+            let _ = rx.await;
+        }));
+        Daemon { url, app, stop: Some(tx), task: Some(task) }
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        self.task.take().unwrap().await.unwrap().unwrap();
+    }
+}
+
+pub struct Resp {
+    pub status: u16,
+    pub body: Value,
+}
+
+pub async fn call(method: &str, url: &str, token: Option<&str>, body: Option<String>) -> Resp {
+    let client = reqwest::Client::new();
+    let mut req = client.request(method.parse().unwrap(), url);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.header("content-type", "application/json").body(b);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    Resp { status, body }
+}
+
+pub fn event(service: &str, slo: &str, time: i64, good: u64, total: u64) -> Value {
+    json!({ "service": service, "slo": slo, "time": time, "good": good, "total": total })
+}
+
+pub fn batch(events: &[Value]) -> String {
+    json!({ "events": events }).to_string()
+}
+
+/// The real `nines` binary.
+pub fn nines() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_nines"))
+}
+
+/// `nines serve` as a child process on a free port; waits for /readyz.
+pub struct Process {
+    pub child: Child,
+    pub url: String,
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Process {
+    pub fn start(config: &Path, data: &Path, extra: &[&str]) -> Process {
+        let port = free_port();
+        let child = nines()
+            .args(["serve", "--config"])
+            .arg(config)
+            .arg("--data")
+            .arg(data)
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(extra)
+            .env("NINES_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if blocking("GET", &format!("{url}/readyz"), None, None).is_some_and(|r| r.status == 200) {
+                return Process { child, url };
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("nines serve did not become ready on {url}");
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Blocking GET for sync tests (not from inside a runtime): status and body.
+pub fn blocking(method: &str, url: &str, token: Option<&str>, body: Option<String>) -> Option<Resp> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let mut req = reqwest::Client::new().request(method.parse().unwrap(), url);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.header("content-type", "application/json").body(b);
+        }
+        let resp = req.send().await.ok()?;
+        let status = resp.status().as_u16();
+        let text = resp.text().await.ok()?;
+        Some(Resp { status, body: serde_json::from_str(&text).unwrap_or(Value::String(text)) })
+    })
+}
