@@ -44,9 +44,11 @@ CREATE TABLE slos (
     slo TEXT NOT NULL,
     UNIQUE (service, slo)
 );
--- Accepted event batches not yet folded into a snapshot.
+-- Accepted event batches not yet folded into a snapshot. AUTOINCREMENT:
+-- ids must never be reused after a checkpoint empties the table, or new
+-- batches would look already checkpointed.
 CREATE TABLE ingest_log (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     received_at INTEGER NOT NULL,
     events INTEGER NOT NULL,
     body BLOB NOT NULL

@@ -72,6 +72,22 @@ fn checkpoint_replaces_the_log_up_to_its_batch() {
 }
 
 #[test]
+fn batch_ids_are_not_reused_after_a_checkpoint_empties_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path(), Durability::Process).unwrap();
+    let id =
+        store.slo_ids(&[("s".into(), "o".into())]).unwrap()[&("s".to_string(), "o".to_string())];
+    let first = store.append_batch(&[ev(id, 10, 1, 1)], 1).unwrap();
+    store.checkpoint(first, &[], 2).unwrap();
+    let next = store.append_batch(&[ev(id, 11, 1, 1)], 3).unwrap();
+    assert!(next > first);
+    assert_eq!(
+        store.restore().unwrap().batches,
+        vec![(next, vec![ev(id, 11, 1, 1)])]
+    );
+}
+
+#[test]
 fn alert_state_and_history_persist() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path(), Durability::Process).unwrap();

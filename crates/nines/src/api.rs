@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::app::{App, IngestError, ReloadError};
-use crate::view::{AlertView, SloView};
+use crate::view::{AlertChange, AlertView, SloDetail, SloView};
 
 /// Event batches up to this size are read (20,000 events take about 4 MiB).
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
@@ -30,7 +30,12 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/events", post(post_events))
         .route("/api/v1/reload", post(reload))
         .route("/api/v1/openapi.json", get(openapi))
-        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such endpoint; see GET /api/v1/openapi.json") })
+        .fallback(|| async {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "no such endpoint; see GET /api/v1/openapi.json",
+            )
+        })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(app)
 }
@@ -45,7 +50,11 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, error: impl Into<String>) -> Self {
-        ApiError { status, error: error.into(), detail: Value::Null }
+        ApiError {
+            status,
+            error: error.into(),
+            detail: Value::Null,
+        }
     }
 
     fn detail(mut self, detail: Value) -> Self {
@@ -62,7 +71,10 @@ impl IntoResponse for ApiError {
         }
         let mut resp = (self.status, axum::Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
-            resp.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
         }
         resp
     }
@@ -83,14 +95,25 @@ fn authorize(app: &App, headers: &HeaderMap, needed: Role) -> Result<(), ApiErro
     let Some(token) = token else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
-            format!("this endpoint needs `Authorization: Bearer <token>` with role {} or higher", needed.as_str()),
+            format!(
+                "this endpoint needs `Authorization: Bearer <token>` with role {} or higher",
+                needed.as_str()
+            ),
         ));
     };
     match config.auth.verify(token) {
-        None => Err(ApiError::new(StatusCode::UNAUTHORIZED, "the token is not valid")),
+        None => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "the token is not valid",
+        )),
         Some(entry) if entry.role < needed => Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            format!("token `{}` has role {}; this needs {} or higher", entry.name, entry.role.as_str(), needed.as_str()),
+            format!(
+                "token `{}` has role {}; this needs {} or higher",
+                entry.name,
+                entry.role.as_str(),
+                needed.as_str()
+            ),
         )),
         Some(_) => Ok(()),
     }
@@ -106,7 +129,14 @@ async fn metrics(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Resp
     let body = tokio::task::spawn_blocking(move || crate::telemetry::render(&app))
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response())
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -124,7 +154,10 @@ async fn list_slos(
         if let Some(service) = &filter.service
             && !engine.has_service(service)
         {
-            return Err(ApiError::new(StatusCode::NOT_FOUND, format!("unknown service `{service}`")));
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!("unknown service `{service}`"),
+            ));
         }
         let views = engine
             .slos()
@@ -140,58 +173,77 @@ async fn get_slo(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     Path((service, slo)): Path<(String, String)>,
-) -> Result<axum::Json<Value>, ApiError> {
+) -> Result<axum::Json<SloDetail>, ApiError> {
     authorize(&app, &headers, Role::Reader)?;
     let (view, id) = app
         .read(|engine| engine.get(&service, &slo).map(|s| (SloView::of(s), s.id)))
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("unknown SLO `{service}/{slo}`")))?;
-    let history = app.alert_history(id, 50).map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
-    let mut body = serde_json::to_value(view).unwrap_or_default();
-    body["alert_history"] = history
-        .iter()
-        .map(|t| {
-            json!({
-                "tier": t.tier,
-                "severity": t.severity,
-                "state": if t.firing { "firing" } else { "resolved" },
-                "at": crate::engine::fmt_time(t.at),
-                "threshold": t.threshold,
-                "long_burn_rate": t.long_burn,
-                "short_burn_rate": t.short_burn,
-            })
-        })
-        .collect();
-    Ok(axum::Json(body))
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!("unknown SLO `{service}/{slo}`"),
+            )
+        })?;
+    let history = app
+        .alert_history(id, 50)
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    Ok(axum::Json(SloDetail {
+        slo: view,
+        alert_history: history.iter().map(AlertChange::of).collect(),
+    }))
 }
 
-async fn list_alerts(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<axum::Json<Vec<AlertView>>, ApiError> {
+async fn list_alerts(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+) -> Result<axum::Json<Vec<AlertView>>, ApiError> {
     authorize(&app, &headers, Role::Reader)?;
     Ok(axum::Json(app.read(|engine| {
-        engine.slos().iter().flat_map(|s| SloView::of(s).alerts).filter(|a| a.state == "firing").collect()
+        engine
+            .slos()
+            .iter()
+            .flat_map(|s| SloView::of(s).alerts)
+            .filter(|a| a.state == "firing")
+            .collect()
     })))
 }
 
-async fn post_events(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+async fn post_events(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     authorize(&app, &headers, Role::Writer)?;
     let result = tokio::task::spawn_blocking(move || app.ingest(&body))
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     match result {
         Ok(accepted) => Ok((StatusCode::OK, axum::Json(accepted)).into_response()),
-        Err(e @ IngestError::Shape(_)) => Err(ApiError::new(StatusCode::BAD_REQUEST, format!("the batch is not valid JSON of the expected shape; nothing was stored: {e}"))),
+        Err(e @ IngestError::Shape(_)) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("the batch is not valid JSON of the expected shape; nothing was stored: {e}"),
+        )),
         Err(IngestError::Refused(refusals)) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            format!("{} event(s) refused; nothing of this batch was stored", refusals.len()),
+            format!(
+                "{} event(s) refused; nothing of this batch was stored",
+                refusals.len()
+            ),
         )
         .detail(json!(refusals))),
         Err(e @ IngestError::Store(_)) => {
             tracing::error!(error = %e, "batch not stored");
-            Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))
+            Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                e.to_string(),
+            ))
         }
     }
 }
 
-async fn reload(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<axum::Json<Value>, ApiError> {
+async fn reload(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+) -> Result<axum::Json<Value>, ApiError> {
     authorize(&app, &headers, Role::Admin)?;
     let result = tokio::task::spawn_blocking({
         let app = app.clone();
@@ -207,12 +259,22 @@ async fn reload(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<axum:
         Err(ReloadError::Invalid(errors)) => {
             tracing::warn!(errors = %errors, "config reload refused; keeping the old config");
             let detail: Vec<String> = errors.iter().map(ToString::to_string).collect();
-            Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "the new config is invalid; the old one stays").detail(json!(detail)))
+            Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "the new config is invalid; the old one stays",
+            )
+            .detail(json!(detail)))
         }
-        Err(e) => Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string())),
+        Err(e) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            e.to_string(),
+        )),
     }
 }
 
 async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], include_str!("openapi.json"))
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("openapi.json"),
+    )
 }

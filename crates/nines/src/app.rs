@@ -58,8 +58,14 @@ pub struct Accepted {
 impl App {
     /// Loads the config, opens the store under `data_dir` and restores the
     /// working set from it.
-    pub fn open(config_path: &Path, data_dir: &Path, durability: Durability, clock: Clock) -> anyhow::Result<(App, RestoreStats)> {
-        let config = Config::load(config_path).map_err(|e| anyhow::anyhow!("{config_path:?} is invalid:\n{e}"))?;
+    pub fn open(
+        config_path: &Path,
+        data_dir: &Path,
+        durability: Durability,
+        clock: Clock,
+    ) -> anyhow::Result<(App, RestoreStats)> {
+        let config = Config::load(config_path)
+            .map_err(|e| anyhow::anyhow!("{config_path:?} is invalid:\n{e}"))?;
         let mut store = Store::open(data_dir, durability)?;
         let ids = store.slo_ids(&Engine::keys(&config))?;
         let now = clock.now();
@@ -79,7 +85,10 @@ impl App {
     }
 
     pub fn config(&self) -> Arc<Config> {
-        self.config.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.config
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Runs `f` with read access to the engine.
@@ -122,7 +131,10 @@ impl App {
         drop(store);
         self.telemetry.batch_accepted(records.len());
         self.evaluate_soon.notify_one();
-        Ok(Accepted { accepted: records.len(), batch })
+        Ok(Accepted {
+            accepted: records.len(),
+            batch,
+        })
     }
 
     /// Evaluates SLOs (all, or only those with new data) and records alert
@@ -137,7 +149,10 @@ impl App {
         }
         self.read(|engine| {
             for t in &transitions {
-                let (service, slo) = engine.by_id(t.slo_id).map(|s| (s.service.as_str(), s.config.name.as_str())).unwrap_or_default();
+                let (service, slo) = engine
+                    .by_id(t.slo_id)
+                    .map(|s| (s.service.as_str(), s.config.name.as_str()))
+                    .unwrap_or_default();
                 tracing::warn!(
                     service, slo, tier = %t.tier, severity = %t.severity, firing = t.firing,
                     threshold = t.threshold, long_burn = ?t.long_burn, short_burn = ?t.short_burn,
@@ -157,14 +172,17 @@ impl App {
         if snapshots.is_empty() {
             return Ok(0);
         }
-        let result = self.lock_store().checkpoint(through, &snapshots, self.clock.now().as_second());
+        let result =
+            self.lock_store()
+                .checkpoint(through, &snapshots, self.clock.now().as_second());
         match result {
             Ok(()) => {
                 self.telemetry.checkpointed(started.elapsed());
                 Ok(snapshots.len())
             }
             Err(e) => {
-                self.write_engine().mark_dirty(snapshots.iter().map(|(id, _)| *id));
+                self.write_engine()
+                    .mark_dirty(snapshots.iter().map(|(id, _)| *id));
                 Err(e)
             }
         }
@@ -198,7 +216,11 @@ impl App {
     }
 
     /// The last alert transitions of an SLO, newest first.
-    pub fn alert_history(&self, slo_id: i64, limit: u32) -> Result<Vec<nines_store::AlertTransition>, StoreError> {
+    pub fn alert_history(
+        &self,
+        slo_id: i64,
+        limit: u32,
+    ) -> Result<Vec<nines_store::AlertTransition>, StoreError> {
         self.lock_store().alert_history(slo_id, limit)
     }
 }

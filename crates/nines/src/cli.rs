@@ -166,7 +166,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Status { service, client } => crate::status::status(&client, service.as_deref()),
         Command::Alerts { client } => crate::status::alerts(&client),
         Command::Reload { client } => crate::status::reload(&client),
-        Command::Token(TokenCommand::New { role, name, output }) => crate::token::new(role, &name, output),
+        Command::Token(TokenCommand::New { role, name, output }) => {
+            crate::token::new(role, &name, output)
+        }
     };
     match result {
         Ok(code) => code,
@@ -180,7 +182,9 @@ pub fn run(cli: Cli) -> ExitCode {
 fn init_logs(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("NINES_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Human => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
@@ -193,7 +197,9 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         DurabilityArg::Process => nines_store::Durability::Process,
         DurabilityArg::Full => nines_store::Durability::Full,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let (app, restored) = App::open(&args.config, &args.data, durability, Clock::System)?;
         let app = Arc::new(app);
@@ -207,7 +213,10 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             replayed_events = restored.events, skipped_events = restored.skipped,
             "nines is serving"
         );
-        let intervals = Intervals { evaluate: args.eval_interval, checkpoint: args.checkpoint_interval };
+        let intervals = Intervals {
+            evaluate: args.eval_interval,
+            checkpoint: args.checkpoint_interval,
+        };
         serve(listener, app.clone(), intervals, signals(app)).await?;
         Ok(ExitCode::SUCCESS)
     })

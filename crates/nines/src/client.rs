@@ -9,7 +9,10 @@ fn url(args: &ClientArgs, path: &str) -> String {
     format!("{}{path}", args.server.trim_end_matches('/'))
 }
 
-async fn send(args: &ClientArgs, req: reqwest::RequestBuilder) -> anyhow::Result<reqwest::Response> {
+async fn send(
+    args: &ClientArgs,
+    req: reqwest::RequestBuilder,
+) -> anyhow::Result<reqwest::Response> {
     let req = match &args.token {
         Some(token) => req.bearer_auth(token),
         None => req,
@@ -22,12 +25,20 @@ async fn send(args: &ClientArgs, req: reqwest::RequestBuilder) -> anyhow::Result
     }
     let status = resp.status();
     let body: serde_json::Value = resp.json().await.unwrap_or_default();
-    let mut msg = format!("{status}: {}", body["error"].as_str().unwrap_or("no error message"));
+    let mut msg = format!(
+        "{status}: {}",
+        body["error"].as_str().unwrap_or("no error message")
+    );
     match &body["detail"] {
         serde_json::Value::Array(items) => {
             for item in items {
                 msg.push_str("\n  ");
-                msg.push_str(&item.as_str().map(str::to_string).unwrap_or_else(|| item.to_string()));
+                msg.push_str(
+                    &item
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| item.to_string()),
+                );
             }
         }
         serde_json::Value::Null => {}
@@ -40,14 +51,19 @@ async fn send(args: &ClientArgs, req: reqwest::RequestBuilder) -> anyhow::Result
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
 }
 
 /// `GET path`, decoded as JSON.
 pub fn get<T: DeserializeOwned>(args: &ClientArgs, path: &str) -> anyhow::Result<T> {
     runtime()?.block_on(async {
         let resp = send(args, reqwest::Client::new().get(url(args, path))).await?;
-        resp.json::<T>().await.with_context(|| format!("unexpected answer from {}", url(args, path)))
+        resp.json::<T>()
+            .await
+            .with_context(|| format!("unexpected answer from {}", url(args, path)))
     })
 }
 
@@ -55,6 +71,8 @@ pub fn get<T: DeserializeOwned>(args: &ClientArgs, path: &str) -> anyhow::Result
 pub fn post<T: DeserializeOwned>(args: &ClientArgs, path: &str) -> anyhow::Result<T> {
     runtime()?.block_on(async {
         let resp = send(args, reqwest::Client::new().post(url(args, path))).await?;
-        resp.json::<T>().await.with_context(|| format!("unexpected answer from {}", url(args, path)))
+        resp.json::<T>()
+            .await
+            .with_context(|| format!("unexpected answer from {}", url(args, path)))
     })
 }

@@ -22,7 +22,9 @@ impl Clock {
     pub fn now(&self) -> Timestamp {
         match self {
             Clock::System => Timestamp::now(),
-            Clock::Manual(us) => Timestamp::from_microsecond(us.load(Ordering::Relaxed)).unwrap_or(Timestamp::MAX),
+            Clock::Manual(us) => {
+                Timestamp::from_microsecond(us.load(Ordering::Relaxed)).unwrap_or(Timestamp::MAX)
+            }
         }
     }
 

@@ -21,7 +21,10 @@ pub struct Intervals {
 
 impl Default for Intervals {
     fn default() -> Self {
-        Intervals { evaluate: Duration::from_secs(10), checkpoint: Duration::from_secs(60) }
+        Intervals {
+            evaluate: Duration::from_secs(10),
+            checkpoint: Duration::from_secs(60),
+        }
     }
 }
 
@@ -34,12 +37,21 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
-    let evaluator = tokio::spawn(evaluate_loop(app.clone(), intervals.evaluate, stop_rx.clone()));
-    let checkpointer = tokio::spawn(checkpoint_loop(app.clone(), intervals.checkpoint, stop_rx.clone()));
+    let evaluator = tokio::spawn(evaluate_loop(
+        app.clone(),
+        intervals.evaluate,
+        stop_rx.clone(),
+    ));
+    let checkpointer = tokio::spawn(checkpoint_loop(
+        app.clone(),
+        intervals.checkpoint,
+        stop_rx.clone(),
+    ));
     let mut server_stop = stop_rx.clone();
-    let server = axum::serve(listener, crate::api::router(app.clone())).with_graceful_shutdown(async move {
-        let _ = server_stop.wait_for(|s| *s).await;
-    });
+    let server =
+        axum::serve(listener, crate::api::router(app.clone())).with_graceful_shutdown(async move {
+            let _ = server_stop.wait_for(|s| *s).await;
+        });
     tokio::spawn(async move {
         shutdown.await;
         let _ = stop_tx.send(true);
@@ -49,7 +61,9 @@ pub async fn serve(
     let app2 = app.clone();
     match tokio::task::spawn_blocking(move || app2.checkpoint()).await? {
         Ok(n) => tracing::info!(series = n, "final checkpoint written; stopped"),
-        Err(e) => tracing::error!(error = %e, "final checkpoint failed; the ingest log still holds every batch"),
+        Err(e) => {
+            tracing::error!(error = %e, "final checkpoint failed; the ingest log still holds every batch")
+        }
     }
     Ok(())
 }
@@ -81,7 +95,9 @@ async fn checkpoint_loop(app: Arc<App>, every: Duration, mut stop: watch::Receiv
         match tokio::task::spawn_blocking(move || app.checkpoint()).await {
             Ok(Ok(0)) => {}
             Ok(Ok(n)) => tracing::debug!(series = n, "checkpoint written"),
-            Ok(Err(e)) => tracing::error!(error = %e, "checkpoint failed; will retry, the ingest log keeps every batch"),
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "checkpoint failed; will retry, the ingest log keeps every batch")
+            }
             Err(e) => tracing::error!(error = %e, "checkpoint task panicked"),
         }
     }
@@ -90,9 +106,11 @@ async fn checkpoint_loop(app: Arc<App>, every: Duration, mut stop: watch::Receiv
 /// Completes on SIGTERM or SIGINT; reloads the config on every SIGHUP.
 pub async fn signals(app: Arc<App>) {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int), Ok(mut hup)) =
-        (signal(SignalKind::terminate()), signal(SignalKind::interrupt()), signal(SignalKind::hangup()))
-    else {
+    let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::hangup()),
+    ) else {
         tracing::error!("cannot install signal handlers; stop nines with SIGKILL");
         return std::future::pending().await;
     };

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use nines_config::{Config, Slo};
 use nines_slo::{AlertState, Counts, Minute, Report, Series, Snapshot, evaluate, minute_of};
-use nines_store::{AlertRow, AlertTransition, EventRecord, Restored, decode_snapshot, encode_snapshot};
+use nines_store::{
+    AlertRow, AlertTransition, EventRecord, Restored, decode_snapshot, encode_snapshot,
+};
 
 /// One SLO as the daemon holds it.
 pub struct SloState {
@@ -72,8 +74,12 @@ pub struct IncomingEvent<'a> {
 impl Engine {
     /// Builds the working set for `config`, with store ids from `ids`.
     pub fn new(config: &Config, ids: &HashMap<(String, String), i64>, now: Timestamp) -> Engine {
-        let mut engine =
-            Engine { slos: Vec::new(), by_name: HashMap::new(), by_id: HashMap::new(), applied_through: 0 };
+        let mut engine = Engine {
+            slos: Vec::new(),
+            by_name: HashMap::new(),
+            by_id: HashMap::new(),
+            applied_through: 0,
+        };
         engine.reconfigure(config, ids, now);
         engine
     }
@@ -90,7 +96,12 @@ impl Engine {
     /// Applies a new config: SLOs that stay keep their data (rebuilt under
     /// new windows if those changed) and alert states; new ones start empty;
     /// removed ones leave memory (their data stays in the store).
-    pub fn reconfigure(&mut self, config: &Config, ids: &HashMap<(String, String), i64>, now: Timestamp) {
+    pub fn reconfigure(
+        &mut self,
+        config: &Config,
+        ids: &HashMap<(String, String), i64>,
+        now: Timestamp,
+    ) {
         let head = minute_of(now);
         let mut old: HashMap<i64, SloState> = self.slos.drain(..).map(|s| (s.id, s)).collect();
         for service in config.services.values() {
@@ -99,7 +110,10 @@ impl Engine {
                 let state = match old.remove(&id) {
                     Some(mut prev) => {
                         if prev.config.spec.windows() != slo.spec.windows() {
-                            prev.series = Series::restore(slo.spec.windows().to_vec(), &prev.series.snapshot());
+                            prev.series = Series::restore(
+                                slo.spec.windows().to_vec(),
+                                &prev.series.snapshot(),
+                            );
                         }
                         if prev.config.spec.tiers != slo.spec.tiers {
                             prev.alerts = vec![AlertState::default(); slo.spec.tiers.len()];
@@ -125,18 +139,27 @@ impl Engine {
         self.by_name.clear();
         self.by_id.clear();
         for (i, s) in self.slos.iter().enumerate() {
-            self.by_name.entry(s.service.clone()).or_default().insert(s.config.name.clone(), i);
+            self.by_name
+                .entry(s.service.clone())
+                .or_default()
+                .insert(s.config.name.clone(), i);
             self.by_id.insert(s.id, i);
         }
     }
 
     /// Loads snapshots, replays the ingest log after them and restores alert
     /// states. Call once, right after [`Engine::new`].
-    pub fn restore(&mut self, restored: Restored, now: Timestamp) -> Result<RestoreStats, nines_store::CodecError> {
+    pub fn restore(
+        &mut self,
+        restored: Restored,
+        now: Timestamp,
+    ) -> Result<RestoreStats, nines_store::CodecError> {
         let head = minute_of(now);
         let mut stats = RestoreStats::default();
         for (id, body) in &restored.snapshots {
-            let Some(&i) = self.by_id.get(id) else { continue };
+            let Some(&i) = self.by_id.get(id) else {
+                continue;
+            };
             let snapshot: Snapshot = decode_snapshot(body)?;
             let s = &mut self.slos[i];
             s.series = Series::restore(s.config.spec.windows().to_vec(), &snapshot);
@@ -157,9 +180,17 @@ impl Engine {
     }
 
     fn restore_alert(&mut self, row: &AlertRow) {
-        let Some(&i) = self.by_id.get(&row.slo_id) else { return };
+        let Some(&i) = self.by_id.get(&row.slo_id) else {
+            return;
+        };
         let s = &mut self.slos[i];
-        if let Some(t) = s.config.spec.tiers.iter().position(|t| t.name() == row.tier) {
+        if let Some(t) = s
+            .config
+            .spec
+            .tiers
+            .iter()
+            .position(|t| t.name() == row.tier)
+        {
             s.alerts[t] = AlertState {
                 firing: row.firing,
                 since: row.since.and_then(|secs| Timestamp::from_second(secs).ok()),
@@ -185,7 +216,11 @@ impl Engine {
 
     /// Checks a whole batch against the SLOs and retention at `now`, and
     /// turns it into store records. Any refusal refuses the batch.
-    pub fn validate(&mut self, events: &[IncomingEvent<'_>], now: Timestamp) -> Result<Vec<EventRecord>, Vec<Refusal>> {
+    pub fn validate(
+        &mut self,
+        events: &[IncomingEvent<'_>],
+        now: Timestamp,
+    ) -> Result<Vec<EventRecord>, Vec<Refusal>> {
         let head = minute_of(now);
         let now_s = now.as_second();
         let mut records = Vec::with_capacity(events.len());
@@ -202,23 +237,43 @@ impl Engine {
                 }
             }
         }
-        if refusals.is_empty() { Ok(records) } else { Err(refusals) }
+        if refusals.is_empty() {
+            Ok(records)
+        } else {
+            Err(refusals)
+        }
     }
 
-    fn check(&mut self, e: &IncomingEvent<'_>, head: Minute, now_s: i64) -> Result<EventRecord, String> {
+    fn check(
+        &mut self,
+        e: &IncomingEvent<'_>,
+        head: Minute,
+        now_s: i64,
+    ) -> Result<EventRecord, String> {
         let Some(slos) = self.by_name.get(e.service) else {
             return Err(format!("unknown service `{}`", e.service));
         };
         let Some(&i) = slos.get(e.slo) else {
             let mut known: Vec<&str> = slos.keys().map(String::as_str).collect();
             known.sort_unstable();
-            return Err(format!("unknown SLO `{}` of service `{}` (it has: {})", e.slo, e.service, known.join(", ")));
+            return Err(format!(
+                "unknown SLO `{}` of service `{}` (it has: {})",
+                e.slo,
+                e.service,
+                known.join(", ")
+            ));
         };
         if e.good > e.total {
-            return Err(format!("good ({}) is greater than total ({})", e.good, e.total));
+            return Err(format!(
+                "good ({}) is greater than total ({})",
+                e.good, e.total
+            ));
         }
         if e.total > MAX_TOTAL_PER_EVENT {
-            return Err(format!("total ({}) is over the limit of {MAX_TOTAL_PER_EVENT} per event", e.total));
+            return Err(format!(
+                "total ({}) is over the limit of {MAX_TOTAL_PER_EVENT} per event",
+                e.total
+            ));
         }
         let s = &mut self.slos[i];
         s.series.advance(head);
@@ -244,7 +299,11 @@ impl Engine {
                 fmt_time(oldest * 60)
             ));
         }
-        Ok(EventRecord { slo_id: s.id, minute, counts: Counts::new(e.good, e.total) })
+        Ok(EventRecord {
+            slo_id: s.id,
+            minute,
+            counts: Counts::new(e.good, e.total),
+        })
     }
 
     /// Adds stored events (batch `batch` of the ingest log) to memory.
@@ -274,6 +333,8 @@ impl Engine {
     /// Evaluates SLOs at `now`: all of them, or only those touched since the
     /// last evaluation. Returns the alert tiers that changed state.
     pub fn evaluate(&mut self, now: Timestamp, only_touched: bool) -> Vec<AlertTransition> {
+        // Whole seconds: what the store keeps, so state reads the same after a restart.
+        let now = Timestamp::from_second(now.as_second()).unwrap_or(now);
         let head = minute_of(now);
         let mut transitions = Vec::new();
         for s in &mut self.slos {
@@ -283,7 +344,14 @@ impl Engine {
             s.touched = false;
             s.series.advance(head);
             let report = evaluate(&s.config.spec, &s.series, now, &s.alerts);
-            for ((tier, status), state) in s.config.spec.tiers.iter().zip(&report.alerts).zip(&mut s.alerts) {
+            for ((tier, status), state) in s
+                .config
+                .spec
+                .tiers
+                .iter()
+                .zip(&report.alerts)
+                .zip(&mut s.alerts)
+            {
                 *state = status.state;
                 if status.changed {
                     transitions.push(AlertTransition {
@@ -340,5 +408,7 @@ impl Engine {
 
 /// RFC 3339 for messages.
 pub fn fmt_time(unix_seconds: i64) -> String {
-    Timestamp::from_second(unix_seconds).map(|t| t.to_string()).unwrap_or_else(|_| unix_seconds.to_string())
+    Timestamp::from_second(unix_seconds)
+        .map(|t| t.to_string())
+        .unwrap_or_else(|_| unix_seconds.to_string())
 }

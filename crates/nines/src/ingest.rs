@@ -38,7 +38,13 @@ pub struct Event<'a> {
 
 impl Event<'_> {
     pub fn as_incoming(&self) -> IncomingEvent<'_> {
-        IncomingEvent { service: &self.service, slo: &self.slo, time: self.time, good: self.good, total: self.total }
+        IncomingEvent {
+            service: &self.service,
+            slo: &self.slo,
+            time: self.time,
+            good: self.good,
+            total: self.total,
+        }
     }
 }
 
@@ -58,12 +64,16 @@ impl<'de> serde::Deserialize<'de> for Batch<'de> {
                 let mut events = None;
                 while let Some(key) = map.next_key::<Cow<'de, str>>()? {
                     match &*key {
-                        "events" if events.is_none() => events = Some(map.next_value::<Events<'de>>()?.0),
+                        "events" if events.is_none() => {
+                            events = Some(map.next_value::<Events<'de>>()?.0)
+                        }
                         "events" => return Err(de::Error::duplicate_field("events")),
                         other => return Err(de::Error::unknown_field(other, &["events"])),
                     }
                 }
-                events.map(|events| Batch { events }).ok_or_else(|| de::Error::missing_field("events"))
+                events
+                    .map(|events| Batch { events })
+                    .ok_or_else(|| de::Error::missing_field("events"))
             }
         }
         d.deserialize_map(BatchVisitor)
@@ -117,7 +127,11 @@ const EVENT_FIELDS: &[&str] = &["service", "slo", "time", "good", "total"];
 impl<'de> Visitor<'de> for EventVisitor {
     type Value = Event<'de>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "events[{}] to be an object {{service, slo, time, good, total}}", self.index)
+        write!(
+            f,
+            "events[{}] to be an object {{service, slo, time, good, total}}",
+            self.index
+        )
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Event<'de>, A::Error> {
         let i = self.index;
@@ -125,13 +139,41 @@ impl<'de> Visitor<'de> for EventVisitor {
         let (mut service, mut slo, mut time, mut good, mut total) = (None, None, None, None, None);
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             match &*key {
-                "service" => service = Some(map.next_value::<Cow<'de, str>>().map_err(|e| at(format!("service: {e}")))?),
-                "slo" => slo = Some(map.next_value::<Cow<'de, str>>().map_err(|e| at(format!("slo: {e}")))?),
-                "time" => time = map.next_value::<Option<Time>>().map_err(|e| at(format!("time: {e}")))?.map(|t| t.0),
-                "good" => good = Some(map.next_value::<u64>().map_err(|e| at(format!("good: {e}")))?),
-                "total" => total = Some(map.next_value::<u64>().map_err(|e| at(format!("total: {e}")))?),
+                "service" => {
+                    service = Some(
+                        map.next_value::<Cow<'de, str>>()
+                            .map_err(|e| at(format!("service: {e}")))?,
+                    )
+                }
+                "slo" => {
+                    slo = Some(
+                        map.next_value::<Cow<'de, str>>()
+                            .map_err(|e| at(format!("slo: {e}")))?,
+                    )
+                }
+                "time" => {
+                    time = map
+                        .next_value::<Option<Time>>()
+                        .map_err(|e| at(format!("time: {e}")))?
+                        .map(|t| t.0)
+                }
+                "good" => {
+                    good = Some(
+                        map.next_value::<u64>()
+                            .map_err(|e| at(format!("good: {e}")))?,
+                    )
+                }
+                "total" => {
+                    total = Some(
+                        map.next_value::<u64>()
+                            .map_err(|e| at(format!("total: {e}")))?,
+                    )
+                }
                 other => {
-                    return Err(at(format!("unknown field `{other}`, expected one of {}", EVENT_FIELDS.join(", "))));
+                    return Err(at(format!(
+                        "unknown field `{other}`, expected one of {}",
+                        EVENT_FIELDS.join(", ")
+                    )));
                 }
             }
         }
@@ -162,7 +204,9 @@ impl<'de> serde::Deserialize<'de> for Time {
                 Ok(Time(v))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Time, E> {
-                i64::try_from(v).map(Time).map_err(|_| E::custom(format!("{v} is out of range")))
+                i64::try_from(v)
+                    .map(Time)
+                    .map_err(|_| E::custom(format!("{v} is out of range")))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Time, E> {
                 if v.is_finite() && v.abs() < 1e15 {
@@ -193,21 +237,50 @@ mod tests {
 
     #[test]
     fn reads_both_time_forms_and_no_time() {
-        let e = first(r#"{"events":[{"service":"shop","slo":"a","time":"2026-11-24T10:00:30Z","good":9,"total":10}]}"#);
-        assert_eq!(e.time, Some(1_795_946_430));
-        assert_eq!(first(r#"{"events":[{"service":"s","slo":"a","time":1795946430.7,"good":1,"total":1}]}"#).time, Some(1_795_946_430));
-        assert_eq!(first(r#"{"events":[{"service":"s","slo":"a","good":1,"total":1}]}"#).time, None);
-        assert_eq!(first(r#"{"events":[{"service":"s","slo":"a","time":null,"good":1,"total":1}]}"#).time, None);
-        assert_eq!(first(r#"{"events":[{"service":"s\u0068op","slo":"a","good":1,"total":1}]}"#).service, "shop");
+        let e = first(
+            r#"{"events":[{"service":"shop","slo":"a","time":"2026-11-24T10:00:30Z","good":9,"total":10}]}"#,
+        );
+        assert_eq!(e.time, Some(1_795_514_430));
+        assert_eq!(
+            first(
+                r#"{"events":[{"service":"s","slo":"a","time":1795514430.7,"good":1,"total":1}]}"#
+            )
+            .time,
+            Some(1_795_514_430)
+        );
+        assert_eq!(
+            first(r#"{"events":[{"service":"s","slo":"a","good":1,"total":1}]}"#).time,
+            None
+        );
+        assert_eq!(
+            first(r#"{"events":[{"service":"s","slo":"a","time":null,"good":1,"total":1}]}"#).time,
+            None
+        );
+        assert_eq!(
+            first(r#"{"events":[{"service":"s\u0068op","slo":"a","good":1,"total":1}]}"#).service,
+            "shop"
+        );
     }
 
     #[test]
     fn shape_errors_name_the_index() {
         let cases = [
-            (r#"{"events":[{"service":"s","slo":"a","good":1,"total":1},{"service":"s","slo":"a","good":-1,"total":1}]}"#, "events[1]: good: invalid value"),
-            (r#"{"events":[{"service":"s","slo":"a","good":1}]}"#, "events[0]: missing field `total`"),
-            (r#"{"events":[{"service":"s","slo":"a","good":1,"total":1,"extra":2}]}"#, "events[0]: unknown field `extra`"),
-            (r#"{"events":[{"service":"s","slo":"a","time":"yesterday","good":1,"total":1}]}"#, "events[0]: time: \"yesterday\" is not an RFC 3339 time"),
+            (
+                r#"{"events":[{"service":"s","slo":"a","good":1,"total":1},{"service":"s","slo":"a","good":-1,"total":1}]}"#,
+                "events[1]: good: invalid value",
+            ),
+            (
+                r#"{"events":[{"service":"s","slo":"a","good":1}]}"#,
+                "events[0]: missing field `total`",
+            ),
+            (
+                r#"{"events":[{"service":"s","slo":"a","good":1,"total":1,"extra":2}]}"#,
+                "events[0]: unknown field `extra`",
+            ),
+            (
+                r#"{"events":[{"service":"s","slo":"a","time":"yesterday","good":1,"total":1}]}"#,
+                "events[0]: time: \"yesterday\" is not an RFC 3339 time",
+            ),
             (r#"{"events":[7]}"#, "events[0] to be an object"),
             (r#"{"evnts":[]}"#, "unknown field `evnts`"),
             (r#"{"events":[{"service":"s""#, "EOF while parsing"),

@@ -73,9 +73,16 @@ fn burn(v: Option<f64>) -> String {
 
 /// `████████░░  80.1%`: ten cells, empty when spent or overspent.
 pub fn budget_bar(remaining: Option<f64>) -> String {
-    let Some(r) = remaining else { return "no data".to_string() };
+    let Some(r) = remaining else {
+        return "no data".to_string();
+    };
     let filled = (r.clamp(0.0, 1.0) * 10.0).round() as usize;
-    format!("{}{} {:>6.1}%", "█".repeat(filled), "░".repeat(10 - filled), r * 100.0)
+    format!(
+        "{}{} {:>6.1}%",
+        "█".repeat(filled),
+        "░".repeat(10 - filled),
+        r * 100.0
+    )
 }
 
 fn table(header: &[&str]) -> Table {
@@ -89,10 +96,26 @@ pub fn status_table(slos: &[SloView]) -> String {
     if slos.is_empty() {
         return "no SLOs configured\n".to_string();
     }
-    let mut t = table(&["SERVICE", "SLO", "OBJECTIVE", "WINDOW", "SLI", "BUDGET LEFT", "BURN 1h", "BURN 6h", "BURN 1d", "ALERTS"]);
+    let mut t = table(&[
+        "SERVICE",
+        "SLO",
+        "OBJECTIVE",
+        "WINDOW",
+        "SLI",
+        "BUDGET LEFT",
+        "BURN 1h",
+        "BURN 6h",
+        "BURN 1d",
+        "ALERTS",
+    ]);
     for s in slos {
         let window = |label: &str| s.windows.get(label).and_then(|w| w.burn_rate);
-        let firing: Vec<&str> = s.alerts.iter().filter(|a| a.state == "firing").map(|a| a.tier.as_str()).collect();
+        let firing: Vec<&str> = s
+            .alerts
+            .iter()
+            .filter(|a| a.state == "firing")
+            .map(|a| a.tier.as_str())
+            .collect();
         t.add_row(vec![
             s.service.clone(),
             s.slo.clone(),
@@ -103,7 +126,11 @@ pub fn status_table(slos: &[SloView]) -> String {
             burn(window("1h")),
             burn(window("6h")),
             burn(window("1d")),
-            if firing.is_empty() { "-".to_string() } else { firing.join(",") },
+            if firing.is_empty() {
+                "-".to_string()
+            } else {
+                firing.join(",")
+            },
         ]);
     }
     for col in 2..9 {
@@ -118,7 +145,16 @@ pub fn alerts_table(alerts: &[AlertView]) -> String {
     if alerts.is_empty() {
         return "no alerts firing\n".to_string();
     }
-    let mut t = table(&["SERVICE", "SLO", "TIER", "SEVERITY", "THRESHOLD", "LONG", "SHORT", "SINCE"]);
+    let mut t = table(&[
+        "SERVICE",
+        "SLO",
+        "TIER",
+        "SEVERITY",
+        "THRESHOLD",
+        "LONG",
+        "SHORT",
+        "SINCE",
+    ]);
     for a in alerts {
         t.add_row(vec![
             a.service.clone(),

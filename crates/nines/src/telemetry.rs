@@ -54,7 +54,8 @@ impl Telemetry {
 
     pub fn batch_accepted(&self, events: usize) {
         self.batches_accepted.fetch_add(1, Ordering::Relaxed);
-        self.events_accepted.fetch_add(events as u64, Ordering::Relaxed);
+        self.events_accepted
+            .fetch_add(events as u64, Ordering::Relaxed);
     }
 
     pub fn batch_refused(&self) {
@@ -63,22 +64,29 @@ impl Telemetry {
 
     pub fn evaluated(&self, took: Duration, only_changed: bool) {
         let micros = took.as_micros() as u64;
-        self.evaluation_micros_total.fetch_add(micros, Ordering::Relaxed);
+        self.evaluation_micros_total
+            .fetch_add(micros, Ordering::Relaxed);
         if only_changed {
             self.evaluations_changed.fetch_add(1, Ordering::Relaxed);
         } else {
             self.evaluations_all.fetch_add(1, Ordering::Relaxed);
-            self.evaluation_micros_last_all.store(micros, Ordering::Relaxed);
+            self.evaluation_micros_last_all
+                .store(micros, Ordering::Relaxed);
         }
     }
 
     pub fn checkpointed(&self, took: Duration) {
         self.checkpoints.fetch_add(1, Ordering::Relaxed);
-        self.checkpoint_micros_last.store(took.as_micros() as u64, Ordering::Relaxed);
+        self.checkpoint_micros_last
+            .store(took.as_micros() as u64, Ordering::Relaxed);
     }
 
     pub fn reloaded(&self, ok: bool) {
-        let c = if ok { &self.reloads_ok } else { &self.reloads_failed };
+        let c = if ok {
+            &self.reloads_ok
+        } else {
+            &self.reloads_failed
+        };
         c.fetch_add(1, Ordering::Relaxed);
     }
 }
@@ -137,7 +145,9 @@ fn write_float(out: &mut String, v: f64) {
 
 /// The whole `/metrics` page.
 pub fn render(app: &App) -> String {
-    let mut x = Exposition { out: String::with_capacity(64 * 1024) };
+    let mut x = Exposition {
+        out: String::with_capacity(64 * 1024),
+    };
     render_slos(app, &mut x);
     render_self(app, &mut x);
     render_process(&mut x, app.telemetry.started);
@@ -205,59 +215,174 @@ fn render_slos(app: &App, x: &mut Exposition) {
 }
 
 fn key(s: &crate::engine::SloState) -> [(&'static str, &str); 2] {
-    [("service", s.service.as_str()), ("slo", s.config.name.as_str())]
+    [
+        ("service", s.service.as_str()),
+        ("slo", s.config.name.as_str()),
+    ]
 }
 
 fn render_self(app: &App, x: &mut Exposition) {
     let t = &app.telemetry;
     let get = |c: &AtomicU64| c.load(Ordering::Relaxed) as f64;
-    x.family("nines_build_info", "gauge", "Always 1; the version of the running nines.");
-    x.sample("nines_build_info", &[("version", env!("CARGO_PKG_VERSION"))], 1.0);
-    x.family("nines_events_accepted_total", "counter", "SLI events accepted through the events API.");
+    x.family(
+        "nines_build_info",
+        "gauge",
+        "Always 1; the version of the running nines.",
+    );
+    x.sample(
+        "nines_build_info",
+        &[("version", env!("CARGO_PKG_VERSION"))],
+        1.0,
+    );
+    x.family(
+        "nines_events_accepted_total",
+        "counter",
+        "SLI events accepted through the events API.",
+    );
     x.sample("nines_events_accepted_total", &[], get(&t.events_accepted));
-    x.family("nines_event_batches_total", "counter", "Event batches received, by result.");
-    x.sample("nines_event_batches_total", &[("result", "accepted")], get(&t.batches_accepted));
-    x.sample("nines_event_batches_total", &[("result", "refused")], get(&t.batches_refused));
-    x.family("nines_evaluations_total", "counter", "Evaluation cycles: all SLOs on the interval, or only those with new data after a batch.");
-    x.sample("nines_evaluations_total", &[("scope", "all")], get(&t.evaluations_all));
-    x.sample("nines_evaluations_total", &[("scope", "changed")], get(&t.evaluations_changed));
-    x.family("nines_evaluation_seconds_total", "counter", "Time spent evaluating SLOs.");
-    x.sample("nines_evaluation_seconds_total", &[], get(&t.evaluation_micros_total) / 1e6);
-    x.family("nines_evaluation_last_duration_seconds", "gauge", "Duration of the last evaluation of all SLOs.");
-    x.sample("nines_evaluation_last_duration_seconds", &[], get(&t.evaluation_micros_last_all) / 1e6);
-    x.family("nines_checkpoints_total", "counter", "Checkpoints written (series snapshots replacing the ingest log).");
+    x.family(
+        "nines_event_batches_total",
+        "counter",
+        "Event batches received, by result.",
+    );
+    x.sample(
+        "nines_event_batches_total",
+        &[("result", "accepted")],
+        get(&t.batches_accepted),
+    );
+    x.sample(
+        "nines_event_batches_total",
+        &[("result", "refused")],
+        get(&t.batches_refused),
+    );
+    x.family(
+        "nines_evaluations_total",
+        "counter",
+        "Evaluation cycles: all SLOs on the interval, or only those with new data after a batch.",
+    );
+    x.sample(
+        "nines_evaluations_total",
+        &[("scope", "all")],
+        get(&t.evaluations_all),
+    );
+    x.sample(
+        "nines_evaluations_total",
+        &[("scope", "changed")],
+        get(&t.evaluations_changed),
+    );
+    x.family(
+        "nines_evaluation_seconds_total",
+        "counter",
+        "Time spent evaluating SLOs.",
+    );
+    x.sample(
+        "nines_evaluation_seconds_total",
+        &[],
+        get(&t.evaluation_micros_total) / 1e6,
+    );
+    x.family(
+        "nines_evaluation_last_duration_seconds",
+        "gauge",
+        "Duration of the last evaluation of all SLOs.",
+    );
+    x.sample(
+        "nines_evaluation_last_duration_seconds",
+        &[],
+        get(&t.evaluation_micros_last_all) / 1e6,
+    );
+    x.family(
+        "nines_checkpoints_total",
+        "counter",
+        "Checkpoints written (series snapshots replacing the ingest log).",
+    );
     x.sample("nines_checkpoints_total", &[], get(&t.checkpoints));
-    x.family("nines_checkpoint_last_duration_seconds", "gauge", "Duration of the last checkpoint.");
-    x.sample("nines_checkpoint_last_duration_seconds", &[], get(&t.checkpoint_micros_last) / 1e6);
+    x.family(
+        "nines_checkpoint_last_duration_seconds",
+        "gauge",
+        "Duration of the last checkpoint.",
+    );
+    x.sample(
+        "nines_checkpoint_last_duration_seconds",
+        &[],
+        get(&t.checkpoint_micros_last) / 1e6,
+    );
     if let Ok(pending) = app.pending_batches() {
-        x.family("nines_ingest_log_batches", "gauge", "Accepted batches in the ingest log not yet folded into a checkpoint.");
+        x.family(
+            "nines_ingest_log_batches",
+            "gauge",
+            "Accepted batches in the ingest log not yet folded into a checkpoint.",
+        );
         x.sample("nines_ingest_log_batches", &[], pending as f64);
     }
-    x.family("nines_config_reloads_total", "counter", "Config reloads, by result; a failed reload keeps the old config.");
-    x.sample("nines_config_reloads_total", &[("result", "success")], get(&t.reloads_ok));
-    x.sample("nines_config_reloads_total", &[("result", "failure")], get(&t.reloads_failed));
+    x.family(
+        "nines_config_reloads_total",
+        "counter",
+        "Config reloads, by result; a failed reload keeps the old config.",
+    );
+    x.sample(
+        "nines_config_reloads_total",
+        &[("result", "success")],
+        get(&t.reloads_ok),
+    );
+    x.sample(
+        "nines_config_reloads_total",
+        &[("result", "failure")],
+        get(&t.reloads_failed),
+    );
 }
 
 /// The standard `process_*` metrics, read from /proc on Linux.
 fn render_process(x: &mut Exposition, started: jiff::Timestamp) {
-    x.family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.");
-    x.sample("process_start_time_seconds", &[], started.as_second() as f64);
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return };
+    x.family(
+        "process_start_time_seconds",
+        "gauge",
+        "Start time of the process since unix epoch in seconds.",
+    );
+    x.sample(
+        "process_start_time_seconds",
+        &[],
+        started.as_second() as f64,
+    );
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return;
+    };
     // Fields after the parenthesised command name, which may hold spaces.
-    let Some(rest) = stat.rfind(')').map(|i| &stat[i + 2..]) else { return };
+    let Some(rest) = stat.rfind(')').map(|i| &stat[i + 2..]) else {
+        return;
+    };
     let f: Vec<&str> = rest.split_whitespace().collect();
     let num = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
     // utime and stime are fields 14 and 15 of stat (11 and 12 here), in
     // clock ticks; 100 per second on every Linux nines runs on.
     let ticks = 100.0;
-    x.family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
-    x.sample("process_cpu_seconds_total", &[], (num(11) + num(12)) / ticks);
-    x.family("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
+    x.family(
+        "process_cpu_seconds_total",
+        "counter",
+        "Total user and system CPU time spent in seconds.",
+    );
+    x.sample(
+        "process_cpu_seconds_total",
+        &[],
+        (num(11) + num(12)) / ticks,
+    );
+    x.family(
+        "process_virtual_memory_bytes",
+        "gauge",
+        "Virtual memory size in bytes.",
+    );
     x.sample("process_virtual_memory_bytes", &[], num(20));
-    x.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+    x.family(
+        "process_resident_memory_bytes",
+        "gauge",
+        "Resident memory size in bytes.",
+    );
     x.sample("process_resident_memory_bytes", &[], num(21) * 4096.0);
     if let Ok(fds) = std::fs::read_dir("/proc/self/fd") {
-        x.family("process_open_fds", "gauge", "Number of open file descriptors.");
+        x.family(
+            "process_open_fds",
+            "gauge",
+            "Number of open file descriptors.",
+        );
         x.sample("process_open_fds", &[], fds.count() as f64);
     }
 }
@@ -273,6 +398,9 @@ mod tests {
         x.sample("m", &[], f64::NAN);
         x.sample("m", &[], f64::INFINITY);
         x.sample("m", &[], 14.4);
-        assert_eq!(x.out, "m{a=\"q\\\"b\\\\c\\nd\"} 0.999\nm NaN\nm +Inf\nm 14.4\n");
+        assert_eq!(
+            x.out,
+            "m{a=\"q\\\"b\\\\c\\nd\"} 0.999\nm NaN\nm +Inf\nm 14.4\n"
+        );
     }
 }

@@ -8,7 +8,10 @@ use crate::cli::{Output, RoleArg};
 pub fn generate() -> anyhow::Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness from the OS: {e}"))?;
-    Ok(format!("nines_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
+    Ok(format!(
+        "nines_{}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    ))
 }
 
 pub fn new(role: RoleArg, name: &str, output: Output) -> anyhow::Result<ExitCode> {
@@ -21,12 +24,17 @@ pub fn new(role: RoleArg, name: &str, output: Output) -> anyhow::Result<ExitCode
     let hash = nines_config::hash_token(&token);
     match output {
         Output::Json => {
-            println!("{}", serde_json::json!({ "token": token, "name": name, "role": role, "hash": hash }));
+            println!(
+                "{}",
+                serde_json::json!({ "token": token, "name": name, "role": role, "hash": hash })
+            );
         }
         Output::Text => {
             println!("token: {token}");
             println!();
-            println!("Add this line under auth.tokens in your config; the token itself is stored nowhere:");
+            println!(
+                "Add this line under auth.tokens in your config; the token itself is stored nowhere:"
+            );
             println!("  - {{ name: {name}, role: {role}, hash: \"{hash}\" }}");
         }
     }

@@ -188,3 +188,38 @@ impl SloView {
         }
     }
 }
+
+/// `GET /api/v1/slos/{service}/{slo}`: the SLO and its recent alert changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SloDetail {
+    #[serde(flatten)]
+    pub slo: SloView,
+    /// The last 50 alert state changes, newest first.
+    pub alert_history: Vec<AlertChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertChange {
+    pub tier: String,
+    pub severity: String,
+    /// `firing` or `resolved`.
+    pub state: String,
+    pub at: String,
+    pub threshold: f64,
+    pub long_burn_rate: Option<f64>,
+    pub short_burn_rate: Option<f64>,
+}
+
+impl AlertChange {
+    pub fn of(t: &nines_store::AlertTransition) -> AlertChange {
+        AlertChange {
+            tier: t.tier.clone(),
+            severity: t.severity.clone(),
+            state: if t.firing { "firing" } else { "resolved" }.to_string(),
+            at: crate::engine::fmt_time(t.at),
+            threshold: t.threshold,
+            long_burn_rate: t.long_burn,
+            short_burn_rate: t.short_burn,
+        }
+    }
+}

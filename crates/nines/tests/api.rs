@@ -21,7 +21,13 @@ async fn start() -> (Workspace, Daemon) {
 }
 
 async fn slo_total(d: &Daemon, slo: &str, window: &str) -> u64 {
-    let r = call("GET", &format!("{}/api/v1/slos/shop/{slo}", d.url), Some(READER), None).await;
+    let r = call(
+        "GET",
+        &format!("{}/api/v1/slos/shop/{slo}", d.url),
+        Some(READER),
+        None,
+    )
+    .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     r.body["windows"][window]["total"].as_u64().unwrap()
 }
@@ -37,22 +43,46 @@ async fn accepted_events_are_counted_in_every_window_they_fall_in() {
         json!({"service": "shop", "slo": "availability", "good": 1, "total": 1}),
     ]);
     let r = call("POST", &url, Some(WRITER), Some(body)).await;
-    assert_eq!((r.status, r.body["accepted"].as_u64()), (200, Some(4)), "{:?}", r.body);
+    assert_eq!(
+        (r.status, r.body["accepted"].as_u64()),
+        (200, Some(4)),
+        "{:?}",
+        r.body
+    );
     d.app.evaluate(false);
     assert_eq!(slo_total(&d, "availability", "5m").await, 1001);
     assert_eq!(slo_total(&d, "availability", "6h").await, 1501);
     assert_eq!(slo_total(&d, "availability", "30d").await, 1508);
-    let r = call("GET", &format!("{}/api/v1/slos/shop/availability", d.url), Some(READER), None).await;
+    let r = call(
+        "GET",
+        &format!("{}/api/v1/slos/shop/availability", d.url),
+        Some(READER),
+        None,
+    )
+    .await;
     let w = &r.body["windows"]["5m"];
     assert_eq!(w["sli"].as_f64(), Some(991.0 / 1001.0));
     assert!((w["burn_rate"].as_f64().unwrap() - (10.0 / 1001.0) / 0.001).abs() < 1e-9);
     assert_eq!(r.body["objective"], json!(99.9));
     assert_eq!(r.body["window"], json!("30d"));
-    assert_eq!(r.body["budget"]["total"].as_f64().map(|t| (t * 1e6).round()), Some(1000.0));
-    let labels: Vec<&String> = r.body["windows"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        r.body["budget"]["total"]
+            .as_f64()
+            .map(|t| (t * 1e6).round()),
+        Some(1000.0)
+    );
+    // Windows come shortest first, the SLO window last.
+    let view: nines::view::SloView = serde_json::from_str(&r.text).unwrap();
+    let labels: Vec<&str> = view.windows.0.iter().map(|(l, _)| l.as_str()).collect();
     assert_eq!(labels, ["5m", "30m", "1h", "2h", "6h", "1d", "3d", "30d"]);
     // Latency saw nothing: no data is not good data.
-    let r = call("GET", &format!("{}/api/v1/slos/shop/latency", d.url), Some(READER), None).await;
+    let r = call(
+        "GET",
+        &format!("{}/api/v1/slos/shop/latency", d.url),
+        Some(READER),
+        None,
+    )
+    .await;
     assert_eq!(r.body["windows"]["7d"]["sli"], json!(null));
     assert_eq!(r.body["budget"]["remaining"], json!(null));
     d.stop().await;
@@ -65,16 +95,48 @@ async fn writes_need_a_writer_token() {
     let body = batch(&[event("shop", "availability", now(), 1, 1)]);
     let r = call("POST", &url, None, Some(body.clone())).await;
     assert_eq!(r.status, 401);
-    assert!(r.body["error"].as_str().unwrap().contains("Authorization: Bearer"));
-    assert_eq!(call("POST", &url, Some("nines_wrong"), Some(body.clone())).await.status, 401);
+    assert!(
+        r.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("Authorization: Bearer")
+    );
+    assert_eq!(
+        call("POST", &url, Some("nines_wrong"), Some(body.clone()))
+            .await
+            .status,
+        401
+    );
     let r = call("POST", &url, Some(READER), Some(body.clone())).await;
     assert_eq!(r.status, 403);
-    assert!(r.body["error"].as_str().unwrap().contains("role reader"), "{:?}", r.body);
-    assert_eq!(call("POST", &url, Some(ADMIN), Some(body)).await.status, 200);
+    assert!(
+        r.body["error"].as_str().unwrap().contains("role reader"),
+        "{:?}",
+        r.body
+    );
+    assert_eq!(
+        call("POST", &url, Some(ADMIN), Some(body)).await.status,
+        200
+    );
     // Reads need a token too unless auth.public_read is set.
-    assert_eq!(call("GET", &format!("{}/api/v1/slos", d.url), None, None).await.status, 401);
-    assert_eq!(call("GET", &format!("{}/metrics", d.url), None, None).await.status, 401);
-    assert_eq!(call("GET", &format!("{}/healthz", d.url), None, None).await.status, 200);
+    assert_eq!(
+        call("GET", &format!("{}/api/v1/slos", d.url), None, None)
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        call("GET", &format!("{}/metrics", d.url), None, None)
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        call("GET", &format!("{}/healthz", d.url), None, None)
+            .await
+            .status,
+        200
+    );
     d.stop().await;
 }
 
@@ -84,14 +146,51 @@ async fn a_batch_with_any_bad_event_is_refused_whole_and_names_the_index() {
     let url = format!("{}/api/v1/events", d.url);
     let ok = event("shop", "availability", now(), 5, 5);
     let cases: Vec<(String, u16, &str)> = vec![
-        (batch(&[ok.clone(), event("nope", "availability", now(), 1, 1)]), 422, "unknown service `nope`"),
-        (batch(&[ok.clone(), event("shop", "avail", now(), 1, 1)]), 422, "unknown SLO `avail` of service `shop` (it has: availability, latency)"),
-        (batch(&[ok.clone(), event("shop", "availability", now(), 2, 1)]), 422, "good (2) is greater than total (1)"),
-        (batch(&[ok.clone(), event("shop", "availability", now() + 301, 1, 1)]), 422, "is more than 300 s in the future"),
-        (batch(&[ok.clone(), event("shop", "availability", now() - 40 * 86400, 1, 1)]), 422, "older than the retention of `shop/availability`"),
-        (batch(&[ok.clone(), event("shop", "availability", now(), 1, 1 << 41)]), 422, "over the limit"),
-        (format!(r#"{{"events":[{ok},{{"service":"shop","slo":"availability","good":"1","total":1}}]}}"#), 400, "events[1]: good: invalid type"),
-        (format!(r#"{{"events":[{ok},{{"service":"shop","good":1,"total":1}}]}}"#), 400, "events[1]: missing field `slo`"),
+        (
+            batch(&[ok.clone(), event("nope", "availability", now(), 1, 1)]),
+            422,
+            "unknown service `nope`",
+        ),
+        (
+            batch(&[ok.clone(), event("shop", "avail", now(), 1, 1)]),
+            422,
+            "unknown SLO `avail` of service `shop` (it has: availability, latency)",
+        ),
+        (
+            batch(&[ok.clone(), event("shop", "availability", now(), 2, 1)]),
+            422,
+            "good (2) is greater than total (1)",
+        ),
+        (
+            batch(&[ok.clone(), event("shop", "availability", now() + 301, 1, 1)]),
+            422,
+            "is more than 300 s in the future",
+        ),
+        (
+            batch(&[
+                ok.clone(),
+                event("shop", "availability", now() - 40 * 86400, 1, 1),
+            ]),
+            422,
+            "older than the retention of `shop/availability`",
+        ),
+        (
+            batch(&[ok.clone(), event("shop", "availability", now(), 1, 1 << 41)]),
+            422,
+            "over the limit",
+        ),
+        (
+            format!(
+                r#"{{"events":[{ok},{{"service":"shop","slo":"availability","good":"1","total":1}}]}}"#
+            ),
+            400,
+            "events[1]: good: invalid type",
+        ),
+        (
+            format!(r#"{{"events":[{ok},{{"service":"shop","good":1,"total":1}}]}}"#),
+            400,
+            "events[1]: missing field `slo`",
+        ),
         (format!(r#"{{"events":[{ok}]"#), 400, "EOF while parsing"),
         ("not json".to_string(), 400, "expected ident"),
     ];
@@ -100,30 +199,53 @@ async fn a_batch_with_any_bad_event_is_refused_whole_and_names_the_index() {
         assert_eq!(r.status, status, "{body}: {:?}", r.body);
         let text = r.body.to_string();
         assert!(text.contains(want), "{body}\n got: {text}\n want: {want}");
-        assert!(text.contains("nothing"), "the answer says nothing was stored: {text}");
+        assert!(
+            text.contains("nothing"),
+            "the answer says nothing was stored: {text}"
+        );
         if status == 422 {
             assert_eq!(r.body["detail"][0]["index"], json!(1), "{text}");
         }
     }
     d.app.evaluate(false);
-    assert_eq!(slo_total(&d, "availability", "30d").await, 0, "refused batches stored nothing");
+    assert_eq!(
+        slo_total(&d, "availability", "30d").await,
+        0,
+        "refused batches stored nothing"
+    );
     // Just inside the limits is fine: 300 s ahead counts now, the oldest retained hour counts.
     let edge = batch(&[
         event("shop", "availability", now() + 300, 1, 1),
         event("shop", "availability", now() - 37 * 86400, 1, 1),
     ]);
-    assert_eq!(call("POST", &url, Some(WRITER), Some(edge)).await.status, 200);
+    assert_eq!(
+        call("POST", &url, Some(WRITER), Some(edge)).await.status,
+        200
+    );
     d.stop().await;
 }
 
 #[tokio::test]
 async fn a_batch_of_20000_events_is_accepted() {
     let (_ws, d) = start().await;
-    let events: Vec<_> = (0..20_000).map(|i| event("shop", "availability", now() - i * 60, 999, 1000)).collect();
+    let events: Vec<_> = (0..20_000)
+        .map(|i| event("shop", "availability", now() - i * 60, 999, 1000))
+        .collect();
     let body = batch(&events);
     assert!(body.len() > 1_500_000);
-    let r = call("POST", &format!("{}/api/v1/events", d.url), Some(WRITER), Some(body)).await;
-    assert_eq!((r.status, r.body["accepted"].as_u64()), (200, Some(20_000)), "{:?}", r.body);
+    let r = call(
+        "POST",
+        &format!("{}/api/v1/events", d.url),
+        Some(WRITER),
+        Some(body),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.body["accepted"].as_u64()),
+        (200, Some(20_000)),
+        "{:?}",
+        r.body
+    );
     d.app.evaluate(false);
     // 20,000 minutes is 13.9 days: all inside the 30-day window.
     assert_eq!(slo_total(&d, "availability", "30d").await, 20_000_000);
@@ -139,31 +261,78 @@ async fn reload_refuses_a_bad_config_and_keeps_the_old_one() {
     let r = call("POST", &url, Some(ADMIN), None).await;
     assert_eq!(r.status, 422);
     let detail = r.body["detail"].to_string();
-    assert!(detail.contains("nines.yaml:7: services.shop.slos[0].objective: 100.5 is not a percentage between 0 and 100"), "{detail}");
-    let r = call("GET", &format!("{}/api/v1/slos/shop/availability", d.url), Some(READER), None).await;
+    assert!(detail.contains("nines.yaml:6: services.shop.slos[0].objective: 100.5 is not a percentage between 0 and 100"), "{detail}");
+    let r = call(
+        "GET",
+        &format!("{}/api/v1/slos/shop/availability", d.url),
+        Some(READER),
+        None,
+    )
+    .await;
     assert_eq!(r.body["objective"], json!(99.9));
     // A good config adds an SLO and keeps the data of the others.
     let post = batch(&[event("shop", "availability", now(), 3, 4)]);
-    assert_eq!(call("POST", &format!("{}/api/v1/events", d.url), Some(WRITER), Some(post)).await.status, 200);
+    assert_eq!(
+        call(
+            "POST",
+            &format!("{}/api/v1/events", d.url),
+            Some(WRITER),
+            Some(post)
+        )
+        .await
+        .status,
+        200
+    );
     let more = shop_yaml().replace(
         "auth:",
         "  search:\n    slos:\n      - { name: availability, objective: 99.5, window: 28d, sli: events }\nauth:",
     );
     ws.write_config(&more);
     let r = call("POST", &url, Some(ADMIN), None).await;
-    assert_eq!((r.status, r.body["slos"].as_u64()), (200, Some(3)), "{:?}", r.body);
+    assert_eq!(
+        (r.status, r.body["slos"].as_u64()),
+        (200, Some(3)),
+        "{:?}",
+        r.body
+    );
     assert_eq!(slo_total(&d, "availability", "30d").await, 4);
-    let r = call("GET", &format!("{}/api/v1/slos?service=search", d.url), Some(READER), None).await;
-    assert_eq!(r.body[0]["alerts"][0]["threshold"].as_f64().map(|t| (t * 100.0).round()), Some(1344.0));
+    let r = call(
+        "GET",
+        &format!("{}/api/v1/slos?service=search", d.url),
+        Some(READER),
+        None,
+    )
+    .await;
+    assert_eq!(
+        r.body[0]["alerts"][0]["threshold"]
+            .as_f64()
+            .map(|t| (t * 100.0).round()),
+        Some(1344.0)
+    );
     d.stop().await;
 }
 
 #[tokio::test]
 async fn unknown_things_are_404_with_the_error_shape() {
     let (_ws, d) = start().await;
-    let r = call("GET", &format!("{}/api/v1/slos/shop/nope", d.url), Some(READER), None).await;
-    assert_eq!((r.status, r.body["error"].as_str()), (404, Some("unknown SLO `shop/nope`")));
-    let r = call("GET", &format!("{}/api/v1/slos?service=nope", d.url), Some(READER), None).await;
+    let r = call(
+        "GET",
+        &format!("{}/api/v1/slos/shop/nope", d.url),
+        Some(READER),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.body["error"].as_str()),
+        (404, Some("unknown SLO `shop/nope`"))
+    );
+    let r = call(
+        "GET",
+        &format!("{}/api/v1/slos?service=nope", d.url),
+        Some(READER),
+        None,
+    )
+    .await;
     assert_eq!(r.status, 404);
     let r = call("GET", &format!("{}/api/v1/nothing", d.url), None, None).await;
     assert_eq!(r.status, 404);

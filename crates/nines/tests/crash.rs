@@ -8,7 +8,13 @@ use serde_json::json;
 use util::*;
 
 fn total_30d(url: &str) -> u64 {
-    let r = blocking("GET", &format!("{url}/api/v1/slos/shop/availability"), Some(READER), None).unwrap();
+    let r = blocking(
+        "GET",
+        &format!("{url}/api/v1/slos/shop/availability"),
+        Some(READER),
+        None,
+    )
+    .unwrap();
     assert_eq!(r.status, 200, "{:?}", r.body);
     r.body["windows"]["30d"]["total"].as_u64().unwrap()
 }
@@ -21,17 +27,54 @@ fn sigkill_after_acknowledged_batches_loses_nothing_and_adds_nothing() {
     // Three lives: each gets batches, some checkpoints (every 200ms), and a
     // kill -9 right after its last acknowledged batch.
     for life in 0..3u64 {
-        let p = Process::start(&ws.config(), &ws.data(), &["--checkpoint-interval", "200ms"]);
-        assert_eq!(total_30d(&p.url), acknowledged, "life {life}: after restart");
+        let p = Process::start(
+            &ws.config(),
+            &ws.data(),
+            &["--checkpoint-interval", "200ms"],
+        );
+        assert_eq!(
+            total_30d(&p.url),
+            acknowledged,
+            "life {life}: after restart"
+        );
         for i in 0..40u64 {
             let total = 1 + life * 1000 + i;
-            let events: Vec<_> = (0..50).map(|k| event("shop", "availability", now - (k * 600) as i64, total / 2, total)).collect();
-            let r = blocking("POST", &format!("{}/api/v1/events", p.url), Some(WRITER), Some(batch(&events))).unwrap();
+            let events: Vec<_> = (0..50)
+                .map(|k| {
+                    event(
+                        "shop",
+                        "availability",
+                        now - (k * 600) as i64,
+                        total / 2,
+                        total,
+                    )
+                })
+                .collect();
+            let r = blocking(
+                "POST",
+                &format!("{}/api/v1/events", p.url),
+                Some(WRITER),
+                Some(batch(&events)),
+            )
+            .unwrap();
             assert_eq!(r.status, 200, "{:?}", r.body);
             acknowledged += 50 * total;
             // A refused batch in between must leave no trace.
-            let bad = batch(&[event("shop", "availability", now, 1, 1), json!({"service": "shop", "slo": "availability", "good": 2, "total": 1})]);
-            assert_eq!(blocking("POST", &format!("{}/api/v1/events", p.url), Some(WRITER), Some(bad)).unwrap().status, 422);
+            let bad = batch(&[
+                event("shop", "availability", now, 1, 1),
+                json!({"service": "shop", "slo": "availability", "good": 2, "total": 1}),
+            ]);
+            assert_eq!(
+                blocking(
+                    "POST",
+                    &format!("{}/api/v1/events", p.url),
+                    Some(WRITER),
+                    Some(bad)
+                )
+                .unwrap()
+                .status,
+                422
+            );
             if i % 10 == 0 {
                 std::thread::sleep(std::time::Duration::from_millis(250));
             }
@@ -49,17 +92,50 @@ fn sigterm_stops_cleanly_and_alert_state_survives_restart() {
     let ws = Workspace::new(&shop_yaml());
     let now = Timestamp::now().as_second();
     let p = Process::start(&ws.config(), &ws.data(), &[]);
-    let events: Vec<_> = (0..60).map(|m| event("shop", "availability", now - m * 60, 900, 1000)).collect();
-    assert_eq!(blocking("POST", &format!("{}/api/v1/events", p.url), Some(WRITER), Some(batch(&events))).unwrap().status, 200);
-    let alerts = blocking("GET", &format!("{}/api/v1/alerts", p.url), Some(READER), None).unwrap();
+    let events: Vec<_> = (0..60)
+        .map(|m| event("shop", "availability", now - m * 60, 900, 1000))
+        .collect();
+    assert_eq!(
+        blocking(
+            "POST",
+            &format!("{}/api/v1/events", p.url),
+            Some(WRITER),
+            Some(batch(&events))
+        )
+        .unwrap()
+        .status,
+        200
+    );
+    let alerts = blocking(
+        "GET",
+        &format!("{}/api/v1/alerts", p.url),
+        Some(READER),
+        None,
+    )
+    .unwrap();
     let since = alerts.body[0]["since"].clone();
     assert!(since.is_string(), "{:?}", alerts.body);
     let mut p = p;
     let pid = p.child.id().to_string();
-    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     let status = p.child.wait().unwrap();
     assert!(status.success(), "SIGTERM exits 0, got {status}");
     let p = Process::start(&ws.config(), &ws.data(), &[]);
-    let alerts = blocking("GET", &format!("{}/api/v1/alerts", p.url), Some(READER), None).unwrap();
-    assert_eq!(alerts.body[0]["since"], since, "the page keeps the time it started firing");
+    let alerts = blocking(
+        "GET",
+        &format!("{}/api/v1/alerts", p.url),
+        Some(READER),
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        alerts.body[0]["since"], since,
+        "the page keeps the time it started firing"
+    );
 }

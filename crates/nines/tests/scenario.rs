@@ -9,24 +9,42 @@ use serde_json::Value;
 use util::*;
 
 /// Three days of per-minute events, 1,000 a minute, with `bad_per_minute`
-/// errors in the last `bad_minutes` minutes, sent in batches of 1,000.
+/// errors in the last `bad_minutes` minutes, sent oldest first in batches
+/// of 1,000, as a backfill would. (Newest first would show the error spike
+/// against a partial 3d window, and a fired tier resolves only when its short
+/// window calms down: the order of history is part of the alert's history.)
 fn backfill(url: &str, bad_minutes: i64, bad_per_minute: u64) {
     let now = Timestamp::now().as_second() / 60 * 60;
     let events: Vec<Value> = (0..3 * 1440)
+        .rev()
         .map(|i| {
             let bad = if i < bad_minutes { bad_per_minute } else { 0 };
             event("shop", "availability", now - i * 60, 1000 - bad, 1000)
         })
         .collect();
     for chunk in events.chunks(1000) {
-        let r = blocking("POST", &format!("{url}/api/v1/events"), Some(WRITER), Some(batch(chunk))).unwrap();
+        let r = blocking(
+            "POST",
+            &format!("{url}/api/v1/events"),
+            Some(WRITER),
+            Some(batch(chunk)),
+        )
+        .unwrap();
         assert_eq!(r.status, 200, "{:?}", r.body);
     }
 }
 
 fn status_json(url: &str) -> Value {
-    let out = nines().args(["status", "--output", "json", "--server", url]).env("NINES_TOKEN", READER).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = nines()
+        .args(["status", "--output", "json", "--server", url])
+        .env("NINES_TOKEN", READER)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -50,10 +68,17 @@ fn two_percent_errors_for_90_minutes_pages() {
     assert_eq!(slo["slo"], "availability");
     // 1,800 bad of 4,320,000 events against a 0.1% budget: 41.67% spent.
     let remaining = slo["budget"]["remaining"].as_f64().unwrap();
-    assert!((remaining - (1.0 - 1800.0 / 4_320_000.0 / 0.001)).abs() < 1e-9, "{remaining}");
+    assert!(
+        (remaining - (1.0 - 1800.0 / 4_320_000.0 / 0.001)).abs() < 1e-9,
+        "{remaining}"
+    );
     // 1h burns at 20 (> 14.4); 6h at 5 (< 6); 1d at 1.25 (< 3): only page-1h.
     assert_eq!(firing(slo), ["page-1h"]);
-    let table = nines().args(["status", "--server", &p.url]).env("NINES_TOKEN", READER).output().unwrap();
+    let table = nines()
+        .args(["status", "--server", &p.url])
+        .env("NINES_TOKEN", READER)
+        .output()
+        .unwrap();
     let table = String::from_utf8(table.stdout).unwrap();
     assert!(table.contains("page-1h"), "{table}");
     assert!(table.contains("██████░░░░   58.3%"), "{table}");
@@ -69,8 +94,18 @@ fn four_tenths_percent_for_26_hours_files_only_tickets() {
     // Burn 4 everywhere inside the 26 hours: under both page thresholds
     // (14.4, 6), over both ticket thresholds (3 over 1d; 3d burns 1.44 > 1).
     assert_eq!(firing(&status[0]), ["ticket-1d", "ticket-3d"]);
-    let alerts = nines().args(["alerts", "--output", "json", "--server", &p.url]).env("NINES_TOKEN", READER).output().unwrap();
+    let alerts = nines()
+        .args(["alerts", "--output", "json", "--server", &p.url])
+        .env("NINES_TOKEN", READER)
+        .output()
+        .unwrap();
     let alerts: Value = serde_json::from_slice(&alerts.stdout).unwrap();
-    assert!(alerts.as_array().unwrap().iter().all(|a| a["severity"] == "ticket"));
+    assert!(
+        alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["severity"] == "ticket")
+    );
     assert_eq!(alerts.as_array().unwrap().len(), 2);
 }

@@ -67,16 +67,30 @@ pub struct Daemon {
 
 impl Daemon {
     pub async fn start(ws: &Workspace, clock: Clock) -> Daemon {
-        let (app, _) = App::open(&ws.config(), &ws.data(), nines_store::Durability::Process, clock).unwrap();
+        let (app, _) = App::open(
+            &ws.config(),
+            &ws.data(),
+            nines_store::Durability::Process,
+            clock,
+        )
+        .unwrap();
         let app = Arc::new(app);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let intervals = Intervals { evaluate: Duration::from_secs(3600), checkpoint: Duration::from_secs(3600) };
+        let intervals = Intervals {
+            evaluate: Duration::from_secs(3600),
+            checkpoint: Duration::from_secs(3600),
+        };
         let task = tokio::spawn(serve(listener, app.clone(), intervals, async move {
             let _ = rx.await;
         }));
-        Daemon { url, app, stop: Some(tx), task: Some(task) }
+        Daemon {
+            url,
+            app,
+            stop: Some(tx),
+            task: Some(task),
+        }
     }
 
     pub async fn stop(mut self) {
@@ -88,6 +102,8 @@ impl Daemon {
 pub struct Resp {
     pub status: u16,
     pub body: Value,
+    /// The body as sent, for checks of key order.
+    pub text: String,
 }
 
 pub async fn call(method: &str, url: &str, token: Option<&str>, body: Option<String>) -> Resp {
@@ -102,8 +118,8 @@ pub async fn call(method: &str, url: &str, token: Option<&str>, body: Option<Str
     let resp = req.send().await.unwrap();
     let status = resp.status().as_u16();
     let text = resp.text().await.unwrap();
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    Resp { status, body }
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text.clone()));
+    Resp { status, body, text }
 }
 
 pub fn event(service: &str, slo: &str, time: i64, good: u64, total: u64) -> Value {
@@ -126,12 +142,17 @@ pub struct Process {
 }
 
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl Process {
     pub fn start(config: &Path, data: &Path, extra: &[&str]) -> Process {
         let port = free_port();
+        #[allow(clippy::zombie_processes)] // Process's Drop kills and waits.
         let child = nines()
             .args(["serve", "--config"])
             .arg(config)
@@ -147,7 +168,9 @@ impl Process {
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
-            if blocking("GET", &format!("{url}/readyz"), None, None).is_some_and(|r| r.status == 200) {
+            if blocking("GET", &format!("{url}/readyz"), None, None)
+                .is_some_and(|r| r.status == 200)
+            {
                 return Process { child, url };
             }
             std::thread::sleep(Duration::from_millis(50));
@@ -164,8 +187,16 @@ impl Drop for Process {
 }
 
 /// Blocking GET for sync tests (not from inside a runtime): status and body.
-pub fn blocking(method: &str, url: &str, token: Option<&str>, body: Option<String>) -> Option<Resp> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+pub fn blocking(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<String>,
+) -> Option<Resp> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let mut req = reqwest::Client::new().request(method.parse().unwrap(), url);
         if let Some(t) = token {
@@ -177,6 +208,7 @@ pub fn blocking(method: &str, url: &str, token: Option<&str>, body: Option<Strin
         let resp = req.send().await.ok()?;
         let status = resp.status().as_u16();
         let text = resp.text().await.ok()?;
-        Some(Resp { status, body: serde_json::from_str(&text).unwrap_or(Value::String(text)) })
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text.clone()));
+        Some(Resp { status, body, text })
     })
 }
