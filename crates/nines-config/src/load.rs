@@ -16,7 +16,7 @@ use crate::yaml;
 
 /// Files larger than this are refused before parsing: a config is a few
 /// kilobytes, and a mistaken path to a log file should fail fast.
-const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 impl Config {
     /// Loads `path`: a YAML file, or a directory whose `*.yaml` and `*.yml`

@@ -15,9 +15,10 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
 /// depth keeps recursive walks and drops of the tree off the stack limit.
 const MAX_DEPTH: usize = 64;
 
-/// Nodes a document may expand to once aliases are copied. Real configs hold
-/// a few thousand; the cap stops "billion laughs" alias bombs.
-const MAX_NODES: usize = 200_000;
+/// Nodes a document may expand to once aliases are copied. A config of
+/// 100,000 SLOs holds about a million; the cap stops "billion laughs" alias
+/// bombs well before they exhaust memory (4M nodes is a few hundred MiB).
+const MAX_NODES: usize = 4_000_000;
 
 /// One YAML node and where it starts.
 #[derive(Debug, Clone, PartialEq)]
