@@ -5,7 +5,7 @@ use jiff::Timestamp;
 
 use crate::alert::{self, AlertState, AlertStatus, Tier};
 use crate::series::{Counts, Series};
-use crate::window::{Minute, WindowSpec, minute_of};
+use crate::window::{Minute, WindowSpec};
 use crate::{STANDARD_WINDOWS, format_minutes};
 
 /// Projections further out than this are reported as "never".
@@ -165,7 +165,6 @@ impl Report {
 /// minute; `prev` holds each tier's state from the last evaluation (missing
 /// entries count as inactive).
 pub fn evaluate(spec: &SloSpec, series: &Series, now: Timestamp, prev: &[AlertState]) -> Report {
-    debug_assert!(series.head() >= minute_of(now) || series.head() == minute_of(now));
     let budget_ratio = spec.budget();
     let windows: Vec<WindowStats> = (0..spec.windows.len())
         .map(|i| WindowStats::from_counts(series.window_sum(i), budget_ratio))

@@ -16,7 +16,12 @@ use nines_store::{Restored, encode_snapshot};
 
 fn rss_bytes() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    statm.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()).unwrap_or(0) * 4096
+    statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse::<u64>().ok())
+        .unwrap_or(0)
+        * 4096
 }
 
 fn config(n: usize) -> Config {
@@ -24,7 +29,9 @@ fn config(n: usize) -> Config {
     for s in 0..n / 100 {
         yaml.push_str(&format!("  svc{s}:\n    slos:\n"));
         for o in 0..100 {
-            yaml.push_str(&format!("      - {{ name: slo{o}, objective: 99.9, window: 30d, sli: events }}\n"));
+            yaml.push_str(&format!(
+                "      - {{ name: slo{o}, objective: 99.9, window: 30d, sli: events }}\n"
+            ));
         }
     }
     Config::parse("bench.yaml", &yaml).expect("generated config is valid")
@@ -33,10 +40,18 @@ fn config(n: usize) -> Config {
 /// 30 days of data as the series holds it: every minute of the last day,
 /// every hour of the 29 days before, with a few errors.
 fn full_snapshot(head: i64) -> Vec<u8> {
-    let minutes = (head - 1439..=head).map(|m| (m, Counts::new(995 + (m % 5) as u64, 1000))).collect();
+    let minutes = (head - 1439..=head)
+        .map(|m| (m, Counts::new(995 + (m % 5) as u64, 1000)))
+        .collect();
     let first_hour = (head - 1439).div_euclid(60) - 29 * 24;
-    let hours = (first_hour..(head - 1439).div_euclid(60)).map(|h| (h * 60, Counts::new(59_950, 60_000))).collect();
-    encode_snapshot(&Snapshot { head, minutes, hours })
+    let hours = (first_hour..(head - 1439).div_euclid(60))
+        .map(|h| (h * 60, Counts::new(59_950, 60_000)))
+        .collect();
+    encode_snapshot(&Snapshot {
+        head,
+        minutes,
+        hours,
+    })
 }
 
 fn main() {
@@ -52,14 +67,27 @@ fn main() {
         drop(config);
         let mut id = 1;
         while id <= n as i64 {
-            let chunk: Vec<(i64, Vec<u8>)> = (id..(id + 5000).min(n as i64 + 1)).map(|i| (i, blob.clone())).collect();
+            let chunk: Vec<(i64, Vec<u8>)> = (id..(id + 5000).min(n as i64 + 1))
+                .map(|i| (i, blob.clone()))
+                .collect();
             id += 5000;
-            engine.restore(Restored { snapshots: chunk, ..Restored::default() }, now).unwrap();
+            engine
+                .restore(
+                    Restored {
+                        snapshots: chunk,
+                        ..Restored::default()
+                    },
+                    now,
+                )
+                .unwrap();
         }
         let rss_loaded = rss_bytes();
         engine.evaluate(now, false);
         let total_30d = engine.slos()[0].report.as_ref().unwrap().windows[7].total;
-        assert!(total_30d > 40_000_000, "30 days of data loaded ({total_30d} events)");
+        assert!(
+            total_30d > 40_000_000,
+            "30 days of data loaded ({total_30d} events)"
+        );
 
         let rounds = if n <= 10_000 { 50 } else { 10 };
         // Cycles within one minute: the common case at a 10 s interval.

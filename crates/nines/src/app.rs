@@ -8,7 +8,6 @@ use std::time::Instant;
 
 use nines_config::{Config, ConfigErrors};
 use nines_store::{Durability, Store, StoreError};
-use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::engine::{Engine, Refusal, RestoreStats};
@@ -26,8 +25,6 @@ pub struct App {
     store: Mutex<Store>,
     pub clock: Clock,
     pub telemetry: Telemetry,
-    /// Wakes the evaluator after an accepted batch.
-    pub evaluate_soon: Notify,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,7 +75,6 @@ impl App {
             store: Mutex::new(store),
             clock,
             telemetry: Telemetry::new(),
-            evaluate_soon: Notify::new(),
         };
         app.evaluate(false);
         Ok((app, stats))
@@ -104,8 +100,8 @@ impl App {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Validates a batch body whole, stores it durably, then counts it. On
-    /// any refusal nothing is stored.
+    /// Validates a batch body whole, stores it durably, counts it and
+    /// re-evaluates the SLOs it touched. On any refusal nothing is stored.
     pub fn ingest(&self, body: &[u8]) -> Result<Accepted, IngestError> {
         let events = match parse_batch(body) {
             Ok(events) => events,
@@ -130,7 +126,9 @@ impl App {
         drop(engine);
         drop(store);
         self.telemetry.batch_accepted(records.len());
-        self.evaluate_soon.notify_one();
+        // The SLOs this batch touched, before answering: a client that reads
+        // right after its write sees the figures and alerts it caused.
+        self.evaluate(true);
         Ok(Accepted {
             accepted: records.len(),
             batch,

@@ -13,7 +13,8 @@ use crate::app::App;
 /// Knobs of the daemon's loops.
 #[derive(Debug, Clone, Copy)]
 pub struct Intervals {
-    /// Every SLO is evaluated this often, and after every accepted batch.
+    /// Every SLO is evaluated this often (those a batch touches are also
+    /// evaluated before the batch is answered).
     pub evaluate: Duration,
     /// Changed series are snapshotted and the ingest log trimmed this often.
     pub checkpoint: Duration,
@@ -72,13 +73,12 @@ async fn evaluate_loop(app: Arc<App>, every: Duration, mut stop: watch::Receiver
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        let all = tokio::select! {
-            _ = tick.tick() => true,
-            _ = app.evaluate_soon.notified() => false,
+        tokio::select! {
+            _ = tick.tick() => {}
             _ = stop.wait_for(|s| *s) => return,
         };
         let app = app.clone();
-        let _ = tokio::task::spawn_blocking(move || app.evaluate(!all)).await;
+        let _ = tokio::task::spawn_blocking(move || app.evaluate(false)).await;
     }
 }
 

@@ -51,6 +51,9 @@ pub struct Engine {
     by_id: HashMap<i64, usize>,
     /// The last ingest-log batch whose events are in memory.
     applied_through: i64,
+    /// Indices of SLOs with `touched` set, so evaluating after a batch
+    /// costs what the batch touched, not the number of SLOs.
+    touched: Vec<usize>,
 }
 
 /// Events carrying a larger total are refused: no real minute has that many,
@@ -79,6 +82,7 @@ impl Engine {
             by_name: HashMap::new(),
             by_id: HashMap::new(),
             applied_through: 0,
+            touched: Vec::new(),
         };
         engine.reconfigure(config, ids, now);
         engine
@@ -138,6 +142,7 @@ impl Engine {
         }
         self.by_name.clear();
         self.by_id.clear();
+        self.touched = (0..self.slos.len()).collect();
         for (i, s) in self.slos.iter().enumerate() {
             self.by_name
                 .entry(s.service.clone())
@@ -321,7 +326,10 @@ impl Engine {
             match s.series.add(e.minute.min(s.series.head()), e.counts) {
                 Ok(()) => {
                     s.dirty = true;
-                    s.touched = true;
+                    if !s.touched {
+                        s.touched = true;
+                        self.touched.push(i);
+                    }
                 }
                 Err(_) => skipped += 1,
             }
@@ -337,36 +345,15 @@ impl Engine {
         let now = Timestamp::from_second(now.as_second()).unwrap_or(now);
         let head = minute_of(now);
         let mut transitions = Vec::new();
-        for s in &mut self.slos {
-            if only_touched && !s.touched {
-                continue;
+        if only_touched {
+            for i in std::mem::take(&mut self.touched) {
+                evaluate_one(&mut self.slos[i], now, head, &mut transitions);
             }
-            s.touched = false;
-            s.series.advance(head);
-            let report = evaluate(&s.config.spec, &s.series, now, &s.alerts);
-            for ((tier, status), state) in s
-                .config
-                .spec
-                .tiers
-                .iter()
-                .zip(&report.alerts)
-                .zip(&mut s.alerts)
-            {
-                *state = status.state;
-                if status.changed {
-                    transitions.push(AlertTransition {
-                        slo_id: s.id,
-                        tier: tier.name(),
-                        severity: tier.severity.as_str().to_string(),
-                        firing: status.state.firing,
-                        at: now.as_second(),
-                        threshold: status.threshold,
-                        long_burn: status.long_burn,
-                        short_burn: status.short_burn,
-                    });
-                }
+        } else {
+            self.touched.clear();
+            for s in &mut self.slos {
+                evaluate_one(s, now, head, &mut transitions);
             }
-            s.report = Some(report);
         }
         transitions
     }
@@ -404,6 +391,40 @@ impl Engine {
     pub fn series_memory_bytes(&self) -> usize {
         self.slos.iter().map(|s| s.series.memory_bytes()).sum()
     }
+}
+
+fn evaluate_one(
+    s: &mut SloState,
+    now: Timestamp,
+    head: Minute,
+    transitions: &mut Vec<AlertTransition>,
+) {
+    s.touched = false;
+    s.series.advance(head);
+    let report = evaluate(&s.config.spec, &s.series, now, &s.alerts);
+    for ((tier, status), state) in s
+        .config
+        .spec
+        .tiers
+        .iter()
+        .zip(&report.alerts)
+        .zip(&mut s.alerts)
+    {
+        *state = status.state;
+        if status.changed {
+            transitions.push(AlertTransition {
+                slo_id: s.id,
+                tier: tier.name(),
+                severity: tier.severity.as_str().to_string(),
+                firing: status.state.firing,
+                at: now.as_second(),
+                threshold: status.threshold,
+                long_burn: status.long_burn,
+                short_burn: status.short_burn,
+            });
+        }
+    }
+    s.report = Some(report);
 }
 
 /// RFC 3339 for messages.

@@ -169,3 +169,89 @@ pub fn alerts_table(alerts: &[AlertView]) -> String {
     }
     format!("{}\n", t.trim_fmt())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::view::{AlertView, BudgetView, Exhaustion, WindowView, Windows};
+
+    fn slo(
+        name: &str,
+        remaining: Option<f64>,
+        sli: Option<f64>,
+        burn: Option<f64>,
+        firing: &[&str],
+    ) -> SloView {
+        let w = WindowView {
+            good: 0,
+            total: 0,
+            sli,
+            burn_rate: burn,
+        };
+        SloView {
+            service: "shop".into(),
+            slo: name.into(),
+            description: None,
+            objective: 99.9,
+            window: "30d".into(),
+            sli_source: "events".into(),
+            evaluated_at: None,
+            budget: BudgetView {
+                total: 0.001,
+                remaining,
+                consumed: remaining.map(|r| 1.0 - r),
+                exhausted_at: Exhaustion {
+                    at_1h_burn: None,
+                    at_1d_burn: None,
+                },
+            },
+            windows: Windows(
+                ["1h", "6h", "1d", "30d"]
+                    .iter()
+                    .map(|l| (l.to_string(), w.clone()))
+                    .collect(),
+            ),
+            alerts: firing
+                .iter()
+                .map(|t| AlertView {
+                    service: "shop".into(),
+                    slo: name.into(),
+                    tier: t.to_string(),
+                    severity: t.split('-').next().unwrap().into(),
+                    long_window: "1h".into(),
+                    short_window: "5m".into(),
+                    threshold: 14.4,
+                    long_burn_rate: burn,
+                    short_burn_rate: burn,
+                    state: "firing".into(),
+                    since: Some("2026-11-24T10:00:00Z".into()),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn tables_for_people() {
+        let rows = [
+            slo(
+                "availability",
+                Some(0.583),
+                Some(0.99958),
+                Some(20.0),
+                &["page-1h"],
+            ),
+            slo(
+                "checkout",
+                Some(-0.25),
+                Some(0.998),
+                Some(2.5),
+                &["ticket-1d", "ticket-3d"],
+            ),
+            slo("latency", None, None, None, &[]),
+            slo("search", Some(1.0), Some(1.0), Some(0.0), &[]),
+        ];
+        insta::assert_snapshot!(status_table(&rows));
+        insta::assert_snapshot!(alerts_table(&rows[0].alerts));
+        assert_eq!(status_table(&[]), "no SLOs configured\n");
+    }
+}

@@ -139,3 +139,50 @@ fn sigterm_stops_cleanly_and_alert_state_survives_restart() {
         "the page keeps the time it started firing"
     );
 }
+
+#[test]
+fn sighup_reloads_the_config_and_refuses_a_bad_one() {
+    let ws = Workspace::new(&shop_yaml());
+    let p = Process::start(&ws.config(), &ws.data(), &[]);
+    let hup = |p: &Process| {
+        let pid = p.child.id().to_string();
+        assert!(
+            std::process::Command::new("kill")
+                .args(["-HUP", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    };
+    let count = |p: &Process| {
+        blocking("GET", &format!("{}/api/v1/slos", p.url), Some(READER), None)
+            .unwrap()
+            .body
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(count(&p), 2);
+    ws.write_config(&shop_yaml().replace("objective: 99.9", "objective: 99.9x"));
+    hup(&p);
+    assert_eq!(
+        count(&p),
+        2,
+        "a bad config is refused and the old one stays"
+    );
+    ws.write_config(&shop_yaml().replace(
+        "auth:",
+        "  search:\n    slos:\n      - { name: availability, objective: 99.5, sli: events }\nauth:",
+    ));
+    hup(&p);
+    assert_eq!(count(&p), 3);
+    let metrics = blocking("GET", &format!("{}/metrics", p.url), Some(READER), None)
+        .unwrap()
+        .text;
+    assert!(
+        metrics.contains("nines_config_reloads_total{result=\"failure\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("nines_config_reloads_total{result=\"success\"} 1"));
+}

@@ -15,8 +15,16 @@ async fn scrape() -> String {
     let ws = Workspace::new(&shop_yaml());
     let d = Daemon::start(&ws, Clock::manual(NOW.parse().unwrap())).await;
     let now = NOW.parse::<jiff::Timestamp>().unwrap().as_second();
-    let events: Vec<_> = (0..120).map(|m| event("shop", "availability", now - m * 60, 980, 1000)).collect();
-    let r = call("POST", &format!("{}/api/v1/events", d.url), Some(WRITER), Some(batch(&events))).await;
+    let events: Vec<_> = (0..120)
+        .map(|m| event("shop", "availability", now - m * 60, 980, 1000))
+        .collect();
+    let r = call(
+        "POST",
+        &format!("{}/api/v1/events", d.url),
+        Some(WRITER),
+        Some(batch(&events)),
+    )
+    .await;
     assert_eq!(r.status, 200);
     d.app.evaluate(false);
     let r = call("GET", &format!("{}/metrics", d.url), Some(READER), None).await;
@@ -30,11 +38,20 @@ async fn slo_series_carry_the_figures_of_the_api() {
     let text = scrape().await;
     let slo_lines: String = text
         .lines()
-        .filter(|l| l.starts_with("nines_slo_") || l.starts_with("nines_alerts_") || l.starts_with("# TYPE nines_slo"))
+        .filter(|l| {
+            l.starts_with("nines_slo_")
+                || l.starts_with("nines_alerts_")
+                || l.starts_with("# TYPE nines_slo")
+        })
         .map(|l| format!("{l}\n"))
         .collect();
     insta::assert_snapshot!(slo_lines);
-    for name in ["process_resident_memory_bytes", "process_cpu_seconds_total", "nines_events_accepted_total 120", "nines_build_info{version="] {
+    for name in [
+        "process_resident_memory_bytes",
+        "process_cpu_seconds_total",
+        "nines_events_accepted_total 120",
+        "nines_build_info{version=",
+    ] {
         assert!(text.contains(name), "{name} missing");
     }
 }
@@ -48,13 +65,28 @@ async fn promtool_accepts_the_exposition() {
         .stderr(Stdio::piped())
         .spawn()
     else {
-        assert!(std::env::var_os("CI").is_none(), "promtool is required in CI (apt-get install prometheus)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "promtool is required in CI (apt-get install prometheus)"
+        );
         eprintln!("SKIPPED: promtool not on PATH (apt-get install prometheus)");
         return;
     };
     let text = scrape().await;
-    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success() && report.trim().is_empty(), "promtool check metrics:\n{report}");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && report.trim().is_empty(),
+        "promtool check metrics:\n{report}"
+    );
 }
