@@ -426,16 +426,7 @@ mod tests {
 
     #[test]
     fn suggestions_are_close_or_absent() {
-        let keys = [
-            "name",
-            "description",
-            "objective",
-            "window",
-            "calendar",
-            "timezone",
-            "sli",
-            "alerting",
-        ];
+        let keys = crate::slo::SLO_KEYS;
         assert_eq!(suggest("objectve", &keys), Some("objective"));
         assert_eq!(suggest("time_zone", &keys), Some("timezone"));
         assert_eq!(suggest("alert", &keys), Some("alerting"));

@@ -13,7 +13,7 @@ use crate::read::{Ctx, index, join, one_of};
 use crate::yaml::{Kind, Node};
 
 /// Keys of an SLO mapping.
-const SLO_KEYS: [&str; 8] = [
+pub(crate) const SLO_KEYS: [&str; 8] = [
     "name",
     "description",
     "objective",

@@ -59,20 +59,24 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// `GET path`, decoded as JSON.
 pub fn get<T: DeserializeOwned>(args: &ClientArgs, path: &str) -> anyhow::Result<T> {
-    runtime()?.block_on(async {
-        let resp = send(args, reqwest::Client::new().get(url(args, path))).await?;
-        resp.json::<T>()
-            .await
-            .with_context(|| format!("unexpected answer from {}", url(args, path)))
-    })
+    request(args, reqwest::Method::GET, path)
 }
 
 /// `POST path` with an empty body, decoded as JSON.
 pub fn post<T: DeserializeOwned>(args: &ClientArgs, path: &str) -> anyhow::Result<T> {
+    request(args, reqwest::Method::POST, path)
+}
+
+fn request<T: DeserializeOwned>(
+    args: &ClientArgs,
+    method: reqwest::Method,
+    path: &str,
+) -> anyhow::Result<T> {
+    let url = url(args, path);
     runtime()?.block_on(async {
-        let resp = send(args, reqwest::Client::new().post(url(args, path))).await?;
+        let resp = send(args, reqwest::Client::new().request(method, &url)).await?;
         resp.json::<T>()
             .await
-            .with_context(|| format!("unexpected answer from {}", url(args, path)))
+            .with_context(|| format!("unexpected answer from {url}"))
     })
 }
