@@ -15,4 +15,7 @@ mod sqlite;
 pub use codec::{
     CodecError, EventRecord, decode_events, decode_snapshot, encode_events, encode_snapshot,
 };
-pub use sqlite::{AlertRow, AlertTransition, Durability, Restored, Store, StoreError};
+pub use sqlite::{
+    ALERT_HISTORY_SECONDS, AlertRow, AlertTransition, BATCH_KEY_SECONDS, Durability, Restored,
+    Store, StoreError,
+};

@@ -34,10 +34,20 @@ pub enum StoreError {
     },
     #[error("database {path}: {source}")]
     Corrupt { path: PathBuf, source: CodecError },
+    #[error(
+        "data directory {path} is in use by another nines process (lock file {path}/nines.lock); stop it or use another --data"
+    )]
+    Locked { path: PathBuf },
+    #[error("cannot lock {path}: {source}")]
+    Lock {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts them.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE slos (
     id INTEGER PRIMARY KEY,
     service TEXT NOT NULL,
@@ -82,7 +92,25 @@ CREATE TABLE alert_history (
     short_burn REAL
 );
 CREATE INDEX alert_history_by_slo ON alert_history (slo_id, at);
-"#];
+"#,
+    // Idempotency keys of accepted batches, so a client retrying after a lost
+    // answer does not count a batch twice. Kept a day.
+    r#"
+CREATE TABLE batch_keys (
+    key TEXT PRIMARY KEY,
+    batch INTEGER NOT NULL,
+    events INTEGER NOT NULL,
+    at INTEGER NOT NULL
+);
+CREATE INDEX batch_keys_by_age ON batch_keys (at);
+"#,
+];
+
+/// How long idempotency keys are remembered, seconds.
+pub const BATCH_KEY_SECONDS: i64 = 86_400;
+
+/// How long alert history is kept, seconds (400 days).
+pub const ALERT_HISTORY_SECONDS: i64 = 400 * 86_400;
 
 /// How hard a commit tries to reach the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -132,6 +160,9 @@ pub struct AlertTransition {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Held for the life of the store: one process per data directory, or
+    /// two daemons would delete each other's batches at checkpoints.
+    _lock: std::fs::File,
 }
 
 impl Store {
@@ -141,12 +172,40 @@ impl Store {
             path: dir.to_path_buf(),
             source,
         })?;
+        let lock_path = dir.join("nines.lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|source| StoreError::Lock {
+                path: lock_path.clone(),
+                source,
+            })?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::Locked {
+                    path: dir.to_path_buf(),
+                });
+            }
+            Err(std::fs::TryLockError::Error(source)) => {
+                return Err(StoreError::Lock {
+                    path: lock_path,
+                    source,
+                });
+            }
+        }
         let path = dir.join("nines.db");
         let conn = Connection::open(&path).map_err(|source| StoreError::Sqlite {
             path: path.clone(),
             source,
         })?;
-        let mut store = Store { conn, path };
+        let mut store = Store {
+            conn,
+            path,
+            _lock: lock,
+        };
         store.configure(durability)?;
         store.migrate()?;
         Ok(store)
@@ -241,28 +300,58 @@ impl Store {
     }
 
     /// Appends a batch to the ingest log and commits. When this returns, the
-    /// batch survives a crash. Returns the batch id.
+    /// batch survives a crash. Returns the batch id. With an idempotency
+    /// `key`, the key is recorded in the same transaction.
     pub fn append_batch(
         &mut self,
         events: &[EventRecord],
         received_at: i64,
+        key: Option<&str>,
     ) -> Result<i64, StoreError> {
         let body = encode_events(events);
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "INSERT INTO ingest_log (received_at, events, body) VALUES (?1, ?2, ?3)",
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        tx.prepare_cached("INSERT INTO ingest_log (received_at, events, body) VALUES (?1, ?2, ?3)")
+            .and_then(|mut stmt| stmt.execute(params![received_at, events.len() as i64, body]))
+            .map_err(err)?;
+        let batch = tx.last_insert_rowid();
+        if let Some(key) = key {
+            tx.prepare_cached(
+                "INSERT INTO batch_keys (key, batch, events, at) VALUES (?1, ?2, ?3, ?4)",
             )
-            .map_err(|source| StoreError::Sqlite {
-                path: self.path.clone(),
-                source,
-            })?;
-        stmt.execute(params![received_at, events.len() as i64, body])
-            .map_err(|source| StoreError::Sqlite {
-                path: self.path.clone(),
-                source,
-            })?;
-        Ok(self.conn.last_insert_rowid())
+            .and_then(|mut stmt| {
+                stmt.execute(params![key, batch, events.len() as i64, received_at])
+            })
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        Ok(batch)
+    }
+
+    /// The batch an idempotency key was accepted with, and its event count,
+    /// if it was seen within [`BATCH_KEY_SECONDS`].
+    pub fn batch_for_key(&self, key: &str) -> Result<Option<(i64, usize)>, StoreError> {
+        self.conn
+            .prepare_cached("SELECT batch, events FROM batch_keys WHERE key = ?1")
+            .and_then(|mut stmt| {
+                stmt.query_row([key], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as usize))
+                })
+                .optional()
+            })
+            .map_err(self.err())
+    }
+
+    /// The stored snapshot of one SLO's series, if any.
+    pub fn snapshot(&self, slo_id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        self.conn
+            .prepare_cached("SELECT body FROM series WHERE slo_id = ?1")
+            .and_then(|mut stmt| stmt.query_row([slo_id], |r| r.get(0)).optional())
+            .map_err(self.err())
     }
 
     /// Writes series snapshots that include every batch up to `through`, and
@@ -297,6 +386,16 @@ impl Store {
         .map_err(err)?;
         tx.execute("DELETE FROM ingest_log WHERE id <= ?1", params![through])
             .map_err(err)?;
+        tx.execute(
+            "DELETE FROM batch_keys WHERE at < ?1",
+            params![at - BATCH_KEY_SECONDS],
+        )
+        .map_err(err)?;
+        tx.execute(
+            "DELETE FROM alert_history WHERE at < ?1",
+            params![at - ALERT_HISTORY_SECONDS],
+        )
+        .map_err(err)?;
         tx.commit().map_err(err)
     }
 

@@ -26,9 +26,9 @@ fn ids_are_stable_and_batches_survive_reopen() {
         let ids = store.slo_ids(&keys).unwrap();
         let (a, b) = (ids[&keys[0]], ids[&keys[1]]);
         assert_ne!(a, b);
-        store.append_batch(&[ev(a, 100, 9, 10)], 1).unwrap();
+        store.append_batch(&[ev(a, 100, 9, 10)], 1, None).unwrap();
         store
-            .append_batch(&[ev(b, 101, 1, 1), ev(a, 102, 0, 5)], 2)
+            .append_batch(&[ev(b, 101, 1, 1), ev(a, 102, 0, 5)], 2, None)
             .unwrap();
         (a, b)
     };
@@ -52,13 +52,13 @@ fn checkpoint_replaces_the_log_up_to_its_batch() {
     let mut store = Store::open(dir.path(), Durability::Process).unwrap();
     let id =
         store.slo_ids(&[("s".into(), "o".into())]).unwrap()[&("s".to_string(), "o".to_string())];
-    let first = store.append_batch(&[ev(id, 10, 1, 1)], 1).unwrap();
+    let first = store.append_batch(&[ev(id, 10, 1, 1)], 1, None).unwrap();
     let snap = Snapshot {
         head: 10,
         minutes: vec![(10, Counts::new(1, 1))],
         hours: vec![],
     };
-    let second = store.append_batch(&[ev(id, 11, 2, 2)], 2).unwrap();
+    let second = store.append_batch(&[ev(id, 11, 2, 2)], 2, None).unwrap();
     store
         .checkpoint(first, &[(id, encode_snapshot(&snap))], 3)
         .unwrap();
@@ -77,9 +77,9 @@ fn batch_ids_are_not_reused_after_a_checkpoint_empties_the_log() {
     let mut store = Store::open(dir.path(), Durability::Process).unwrap();
     let id =
         store.slo_ids(&[("s".into(), "o".into())]).unwrap()[&("s".to_string(), "o".to_string())];
-    let first = store.append_batch(&[ev(id, 10, 1, 1)], 1).unwrap();
+    let first = store.append_batch(&[ev(id, 10, 1, 1)], 1, None).unwrap();
     store.checkpoint(first, &[], 2).unwrap();
-    let next = store.append_batch(&[ev(id, 11, 1, 1)], 3).unwrap();
+    let next = store.append_batch(&[ev(id, 11, 1, 1)], 3, None).unwrap();
     assert!(next > first);
     assert_eq!(
         store.restore().unwrap().batches,
@@ -125,4 +125,44 @@ fn a_database_from_a_newer_nines_is_refused() {
         .unwrap()
         .to_string();
     assert!(err.contains("newer nines (schema 99"), "{err}");
+}
+
+#[test]
+fn one_process_per_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Store::open(dir.path(), Durability::Process).unwrap();
+    let err = Store::open(dir.path(), Durability::Process)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("in use by another nines process"), "{err}");
+    drop(first);
+    Store::open(dir.path(), Durability::Process).unwrap();
+}
+
+#[test]
+fn idempotency_keys_find_their_batch_and_expire_after_a_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path(), Durability::Process).unwrap();
+    let id =
+        store.slo_ids(&[("s".into(), "o".into())]).unwrap()[&("s".to_string(), "o".to_string())];
+    let batch = store
+        .append_batch(&[ev(id, 10, 1, 1), ev(id, 11, 1, 1)], 1_000, Some("k1"))
+        .unwrap();
+    assert_eq!(store.batch_for_key("k1").unwrap(), Some((batch, 2)));
+    assert_eq!(store.batch_for_key("k2").unwrap(), None);
+    assert!(
+        store
+            .append_batch(&[ev(id, 12, 1, 1)], 1_001, Some("k1"))
+            .is_err(),
+        "a key is used once"
+    );
+    store
+        .checkpoint(batch, &[], 1_000 + nines_store::BATCH_KEY_SECONDS)
+        .unwrap();
+    assert_eq!(store.batch_for_key("k1").unwrap(), Some((batch, 2)));
+    store
+        .checkpoint(batch, &[], 1_001 + nines_store::BATCH_KEY_SECONDS)
+        .unwrap();
+    assert_eq!(store.batch_for_key("k1").unwrap(), None);
 }

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -30,13 +30,18 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/events", post(post_events))
         .route("/api/v1/reload", post(reload))
         .route("/api/v1/openapi.json", get(openapi))
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method not allowed here; see GET /api/v1/openapi.json",
+            )
+        })
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
                 "no such endpoint; see GET /api/v1/openapi.json",
             )
         })
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(app)
 }
 
@@ -210,10 +215,32 @@ async fn list_alerts(
 async fn post_events(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
+    // The token before the body: nobody unauthenticated makes us read 16 MiB.
     authorize(&app, &headers, Role::Writer)?;
-    let result = tokio::task::spawn_blocking(move || app.ingest(&body))
+    let body = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "the body is larger than {} MiB; send smaller batches; nothing was stored",
+                    MAX_BODY_BYTES >> 20
+                ),
+            )
+        })?;
+    let key = match headers.get("idempotency-key").map(|v| v.to_str()) {
+        None => None,
+        Some(Ok(k)) => Some(k.to_string()),
+        Some(Err(_)) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                IngestError::BadKey.to_string(),
+            ));
+        }
+    };
+    let result = tokio::task::spawn_blocking(move || app.ingest(&body, key.as_deref()))
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     match result {
@@ -222,11 +249,16 @@ async fn post_events(
             StatusCode::BAD_REQUEST,
             format!("the batch is not valid JSON of the expected shape; nothing was stored: {e}"),
         )),
-        Err(IngestError::Refused(refusals)) => Err(ApiError::new(
+        Err(e @ IngestError::BadKey) => Err(ApiError::new(StatusCode::BAD_REQUEST, e.to_string())),
+        Err(IngestError::Refused(refusals, count)) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!(
-                "{} event(s) refused; nothing of this batch was stored",
-                refusals.len()
+                "{count} event(s) refused{}; nothing of this batch was stored",
+                if count > refusals.len() {
+                    format!(" (the first {} listed)", refusals.len())
+                } else {
+                    String::new()
+                }
             ),
         )
         .detail(json!(refusals))),

@@ -2,12 +2,13 @@
 //! ingest a batch, evaluate, checkpoint, reload. The API and the background
 //! tasks call these; tests can too.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 use nines_config::{Config, ConfigErrors};
-use nines_store::{Durability, Store, StoreError};
+use nines_store::{Durability, Store, StoreError, decode_snapshot};
 
 use crate::clock::Clock;
 use crate::engine::{Engine, Refusal, RestoreStats};
@@ -31,8 +32,10 @@ pub struct App {
 pub enum IngestError {
     #[error("{0}")]
     Shape(String),
-    #[error("{} of the batch's events were refused; nothing was stored", .0.len())]
-    Refused(Vec<Refusal>),
+    #[error("{1} of the batch's events were refused; nothing was stored")]
+    Refused(Vec<Refusal>, usize),
+    #[error("Idempotency-Key must be 1 to 255 visible ASCII characters")]
+    BadKey,
     #[error("the batch could not be stored: {0}")]
     Store(#[from] StoreError),
 }
@@ -50,6 +53,9 @@ pub enum ReloadError {
 pub struct Accepted {
     pub accepted: usize,
     pub batch: i64,
+    /// True when the Idempotency-Key was seen before: the batch was
+    /// already stored then, and nothing was stored now.
+    pub duplicate: bool,
 }
 
 impl App {
@@ -102,7 +108,13 @@ impl App {
 
     /// Validates a batch body whole, stores it durably, counts it and
     /// re-evaluates the SLOs it touched. On any refusal nothing is stored.
-    pub fn ingest(&self, body: &[u8]) -> Result<Accepted, IngestError> {
+    pub fn ingest(&self, body: &[u8], key: Option<&str>) -> Result<Accepted, IngestError> {
+        if key.is_some_and(|k| {
+            k.is_empty() || k.len() > 255 || !k.bytes().all(|b| b.is_ascii_graphic())
+        }) {
+            self.telemetry.batch_refused();
+            return Err(IngestError::BadKey);
+        }
         let events = match parse_batch(body) {
             Ok(events) => events,
             Err(e) => {
@@ -113,15 +125,25 @@ impl App {
         let incoming: Vec<_> = events.iter().map(|e| e.as_incoming()).collect();
         let now = self.clock.now();
         let mut store = self.lock_store();
+        // Under the store lock, so two requests with one key cannot both store.
+        if let Some(key) = key
+            && let Some((batch, accepted)) = store.batch_for_key(key)?
+        {
+            return Ok(Accepted {
+                accepted,
+                batch,
+                duplicate: true,
+            });
+        }
         let mut engine = self.write_engine();
         let records = match engine.validate(&incoming, now) {
             Ok(records) => records,
-            Err(refusals) => {
+            Err((refusals, count)) => {
                 self.telemetry.batch_refused();
-                return Err(IngestError::Refused(refusals));
+                return Err(IngestError::Refused(refusals, count));
             }
         };
-        let batch = store.append_batch(&records, now.as_second())?;
+        let batch = store.append_batch(&records, now.as_second(), key)?;
         engine.apply(&records, batch, nines_slo::minute_of(now));
         drop(engine);
         drop(store);
@@ -132,6 +154,7 @@ impl App {
         Ok(Accepted {
             accepted: records.len(),
             batch,
+            duplicate: false,
         })
     }
 
@@ -199,7 +222,25 @@ impl App {
         let mut store = self.lock_store();
         let ids = store.slo_ids(&Engine::keys(&config))?;
         let mut engine = self.write_engine();
-        engine.reconfigure(&config, &ids, self.clock.now());
+        // Checkpoint first: SLOs the new config drops leave memory, so their
+        // data must be in snapshots, not only in log batches a later
+        // checkpoint would delete.
+        let (through, snapshots) = engine.take_dirty_snapshots();
+        if let Err(e) = store.checkpoint(through, &snapshots, self.clock.now().as_second()) {
+            engine.mark_dirty(snapshots.iter().map(|(id, _)| *id));
+            return Err(e.into());
+        }
+        let mut stored = HashMap::new();
+        for id in engine.missing_ids(ids.values()) {
+            if let Some(body) = store.snapshot(id)? {
+                let snapshot = decode_snapshot(&body).map_err(|source| StoreError::Corrupt {
+                    path: store.path().to_path_buf(),
+                    source,
+                })?;
+                stored.insert(id, snapshot);
+            }
+        }
+        engine.reconfigure(&config, &ids, self.clock.now(), &stored);
         let count = engine.slos().len();
         drop(engine);
         drop(store);

@@ -60,6 +60,9 @@ pub struct Engine {
 /// and it keeps window sums far from overflow.
 pub const MAX_TOTAL_PER_EVENT: u64 = 1 << 40;
 
+/// Refusals listed in one answer; the total is counted beyond.
+pub const MAX_REFUSALS_LISTED: usize = 100;
+
 /// How far ahead of the server clock an event may be stamped (clock skew).
 pub const MAX_FUTURE_SECONDS: i64 = 300;
 
@@ -84,7 +87,7 @@ impl Engine {
             applied_through: 0,
             touched: Vec::new(),
         };
-        engine.reconfigure(config, ids, now);
+        engine.reconfigure(config, ids, now, &HashMap::new());
         engine
     }
 
@@ -99,12 +102,16 @@ impl Engine {
 
     /// Applies a new config: SLOs that stay keep their data (rebuilt under
     /// new windows if those changed) and alert states; new ones start empty;
-    /// removed ones leave memory (their data stays in the store).
+    /// removed ones leave memory. `stored` holds snapshots for SLOs not in
+    /// memory (see [`Engine::missing_ids`]): an SLO added back by a reload
+    /// gets its history again. Checkpoint before calling this, so removed
+    /// SLOs' data is in the store and no log batch holds events of theirs.
     pub fn reconfigure(
         &mut self,
         config: &Config,
         ids: &HashMap<(String, String), i64>,
         now: Timestamp,
+        stored: &HashMap<i64, Snapshot>,
     ) {
         let head = minute_of(now);
         let mut old: HashMap<i64, SloState> = self.slos.drain(..).map(|s| (s.id, s)).collect();
@@ -120,7 +127,22 @@ impl Engine {
                             );
                         }
                         if prev.config.spec.tiers != slo.spec.tiers {
-                            prev.alerts = vec![AlertState::default(); slo.spec.tiers.len()];
+                            // A tier keeps its state under its name (severity and
+                            // long window), as the store keys it.
+                            let old: HashMap<String, AlertState> = prev
+                                .config
+                                .spec
+                                .tiers
+                                .iter()
+                                .map(|t| t.name())
+                                .zip(prev.alerts.iter().copied())
+                                .collect();
+                            prev.alerts = slo
+                                .spec
+                                .tiers
+                                .iter()
+                                .map(|t| old.get(&t.name()).copied().unwrap_or_default())
+                                .collect();
                         }
                         prev.config = slo.clone();
                         prev.touched = true;
@@ -129,7 +151,15 @@ impl Engine {
                     None => SloState {
                         id,
                         service: service.name.clone(),
-                        series: slo.spec.new_series(head),
+                        series: match stored.get(&id) {
+                            Some(snapshot) => {
+                                let mut series =
+                                    Series::restore(slo.spec.windows().to_vec(), snapshot);
+                                series.advance(head);
+                                series
+                            }
+                            None => slo.spec.new_series(head),
+                        },
                         alerts: vec![AlertState::default(); slo.spec.tiers.len()],
                         config: slo.clone(),
                         report: None,
@@ -211,6 +241,15 @@ impl Engine {
         self.by_name.get(service)?.get(slo).map(|&i| &self.slos[i])
     }
 
+    /// Store ids of `ids` that are not in memory: SLOs a reload adds (or
+    /// adds back), whose stored snapshot should be loaded.
+    pub fn missing_ids<'a>(&self, ids: impl IntoIterator<Item = &'a i64>) -> Vec<i64> {
+        ids.into_iter()
+            .filter(|id| !self.by_id.contains_key(id))
+            .copied()
+            .collect()
+    }
+
     pub fn has_service(&self, service: &str) -> bool {
         self.by_name.contains_key(service)
     }
@@ -220,32 +259,34 @@ impl Engine {
     }
 
     /// Checks a whole batch against the SLOs and retention at `now`, and
-    /// turns it into store records. Any refusal refuses the batch.
+    /// turns it into store records. Any refusal refuses the batch; the error
+    /// lists the first refusals and counts all.
     pub fn validate(
         &mut self,
         events: &[IncomingEvent<'_>],
         now: Timestamp,
-    ) -> Result<Vec<EventRecord>, Vec<Refusal>> {
+    ) -> Result<Vec<EventRecord>, (Vec<Refusal>, usize)> {
         let head = minute_of(now);
         let now_s = now.as_second();
         let mut records = Vec::with_capacity(events.len());
         let mut refusals = Vec::new();
+        let mut refused = 0;
         for (index, e) in events.iter().enumerate() {
             match self.check(e, head, now_s) {
                 Ok(r) => records.push(r),
                 Err(reason) => {
-                    refusals.push(Refusal { index, reason });
-                    // Enough to fix a client; the count says the rest.
-                    if refusals.len() >= 100 {
-                        break;
+                    refused += 1;
+                    // Enough to fix a client; `refused` counts the rest.
+                    if refusals.len() < MAX_REFUSALS_LISTED {
+                        refusals.push(Refusal { index, reason });
                     }
                 }
             }
         }
-        if refusals.is_empty() {
+        if refused == 0 {
             Ok(records)
         } else {
-            Err(refusals)
+            Err((refusals, refused))
         }
     }
 

@@ -341,3 +341,183 @@ async fn unknown_things_are_404_with_the_error_shape() {
     assert_eq!(r.body["openapi"], json!("3.1.0"));
     d.stop().await;
 }
+
+#[tokio::test]
+async fn oversized_bodies_and_wrong_methods_get_the_error_shape() {
+    let (_ws, d) = start().await;
+    let url = format!("{}/api/v1/events", d.url);
+    let huge = "x".repeat(17 << 20);
+    // The token is checked before the body is read.
+    assert_eq!(
+        call("POST", &url, None, Some(huge.clone())).await.status,
+        401
+    );
+    let r = call("POST", &url, Some(WRITER), Some(huge)).await;
+    assert_eq!(r.status, 413);
+    assert!(
+        r.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("larger than 16 MiB"),
+        "{:?}",
+        r.body
+    );
+    let r = call("DELETE", &url, Some(ADMIN), None).await;
+    assert_eq!(r.status, 405);
+    assert!(r.body["error"].is_string());
+    d.stop().await;
+}
+
+#[tokio::test]
+async fn a_retried_batch_with_its_idempotency_key_counts_once() {
+    let (_ws, d) = start().await;
+    let url = format!("{}/api/v1/events", d.url);
+    let body = batch(&[
+        event("shop", "availability", now(), 9, 10),
+        event("shop", "latency", now(), 1, 1),
+    ]);
+    let send = |key: &'static str| {
+        let (url, body) = (url.clone(), body.clone());
+        async move {
+            let resp = reqwest::Client::new()
+                .post(&url)
+                .bearer_auth(WRITER)
+                .header("idempotency-key", key)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (
+                resp.status().as_u16(),
+                resp.json::<serde_json::Value>().await.unwrap(),
+            )
+        }
+    };
+    let (s1, first) = send("deploy-42-batch-1").await;
+    let (s2, again) = send("deploy-42-batch-1").await;
+    assert_eq!((s1, s2), (200, 200));
+    assert_eq!(first["duplicate"], json!(false));
+    assert_eq!(again["duplicate"], json!(true));
+    assert_eq!(
+        (again["batch"].clone(), again["accepted"].clone()),
+        (first["batch"].clone(), json!(2))
+    );
+    assert_eq!(slo_total(&d, "availability", "5m").await, 10);
+    let (s3, _) = send("another key").await;
+    assert_eq!(s3, 400, "keys are visible ASCII without spaces");
+    d.stop().await;
+}
+
+#[tokio::test]
+async fn more_than_100_refusals_are_counted_and_the_first_100_listed() {
+    let (_ws, d) = start().await;
+    let events: Vec<_> = (0..150)
+        .map(|_| event("shop", "availability", now(), 2, 1))
+        .collect();
+    let r = call(
+        "POST",
+        &format!("{}/api/v1/events", d.url),
+        Some(WRITER),
+        Some(batch(&events)),
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(
+        r.body["error"],
+        json!("150 event(s) refused (the first 100 listed); nothing of this batch was stored")
+    );
+    assert_eq!(r.body["detail"].as_array().unwrap().len(), 100);
+    d.stop().await;
+}
+
+#[tokio::test]
+async fn an_slo_removed_and_added_back_by_reload_keeps_its_history() {
+    let (ws, d) = start().await;
+    let post = batch(&[event("shop", "latency", now() - 600, 7, 8)]);
+    assert_eq!(
+        call(
+            "POST",
+            &format!("{}/api/v1/events", d.url),
+            Some(WRITER),
+            Some(post)
+        )
+        .await
+        .status,
+        200
+    );
+    let reload_url = format!("{}/api/v1/reload", d.url);
+    let reload = || call("POST", &reload_url, Some(ADMIN), None);
+    let without_latency = shop_yaml().replace(
+        "      - name: latency\n        objective: 99\n        window: 7d\n        sli: events\n",
+        "",
+    );
+    assert_ne!(without_latency, shop_yaml());
+    ws.write_config(&without_latency);
+    assert_eq!(reload().await.body["slos"], json!(1));
+    ws.write_config(&shop_yaml());
+    assert_eq!(reload().await.body["slos"], json!(2));
+    assert_eq!(slo_total(&d, "latency", "7d").await, 8);
+    d.stop().await;
+}
+
+#[tokio::test]
+async fn a_tier_keeps_its_state_when_a_reload_changes_its_threshold() {
+    let (ws, d) = start().await;
+    let events: Vec<_> = (0..60)
+        .map(|m| event("shop", "availability", now() - m * 60, 900, 1000))
+        .collect();
+    assert_eq!(
+        call(
+            "POST",
+            &format!("{}/api/v1/events", d.url),
+            Some(WRITER),
+            Some(batch(&events))
+        )
+        .await
+        .status,
+        200
+    );
+    let alerts = call(
+        "GET",
+        &format!("{}/api/v1/alerts", d.url),
+        Some(READER),
+        None,
+    )
+    .await
+    .body;
+    let page = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["tier"] == "page-1h")
+        .unwrap()
+        .clone();
+    ws.write_config(&shop_yaml().replace(
+        "        window: 30d\n        sli: events\n",
+        "        window: 30d\n        sli: events\n        alerting:\n          tiers:\n            - { severity: page, long_window: 1h, short_window: 5m, burn_rate: 10 }\n",
+    ));
+    let r = call(
+        "POST",
+        &format!("{}/api/v1/reload", d.url),
+        Some(ADMIN),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let alerts = call(
+        "GET",
+        &format!("{}/api/v1/alerts", d.url),
+        Some(READER),
+        None,
+    )
+    .await
+    .body;
+    assert_eq!(alerts.as_array().unwrap().len(), 1);
+    assert_eq!(alerts[0]["tier"], json!("page-1h"));
+    assert_eq!(alerts[0]["threshold"], json!(10.0));
+    assert_eq!(
+        alerts[0]["since"], page["since"],
+        "still the same firing, not a new one"
+    );
+    d.stop().await;
+}
