@@ -40,7 +40,7 @@ pub(crate) const DEFAULT_MIN_EVENTS: u64 = 10;
 const PLANNED_SLIS: [&str; 3] = ["probe", "prometheus", "promql"];
 
 /// Labels nines sets itself on every alert and SLO series.
-const RESERVED_LABELS: [&str; 3] = ["service", "slo", "severity"];
+const RESERVED_LABELS: [&str; 5] = ["service", "slo", "severity", "tier", "window"];
 
 /// A service read from one file, with the line of its key for merge errors.
 pub(crate) struct LocatedService {

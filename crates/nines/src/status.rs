@@ -225,6 +225,7 @@ mod tests {
                     short_burn_rate: burn,
                     state: "firing".into(),
                     since: Some("2026-11-24T10:00:00Z".into()),
+                    labels: Default::default(),
                 })
                 .collect(),
         }

@@ -194,11 +194,10 @@ fn render_slos(app: &App, x: &mut Exposition) {
             for (tier, state) in s.config.spec.tiers.iter().zip(&s.alerts) {
                 let [a, b] = key(s);
                 let name = tier.name();
-                x.sample(
-                    "nines_slo_alert_firing",
-                    &[a, b, ("tier", &name), ("severity", tier.severity.as_str())],
-                    f64::from(u8::from(state.firing)),
-                );
+                let mut labels = vec![a, b, ("tier", name.as_str()), ("severity", tier.severity.as_str())];
+                // alerting.labels (config refuses the names set here), for routing.
+                labels.extend(s.config.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+                x.sample("nines_slo_alert_firing", &labels, f64::from(u8::from(state.firing)));
                 if state.firing {
                     firing[usize::from(tier.severity == nines_slo::Severity::Ticket)] += 1;
                 }

@@ -1,6 +1,7 @@
 //! The JSON shapes of the read API, shared by the server (which builds them
 //! from reports) and the CLI (which reads them back).
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use nines_slo::{Report, tier_window_labels};
@@ -117,6 +118,9 @@ pub struct AlertView {
     pub state: String,
     /// When the tier last changed state; `null` if it never fired.
     pub since: Option<String>,
+    /// `alerting.labels` of the SLO, for routing.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
 }
 
 fn ts(t: Option<jiff::Timestamp>) -> Option<String> {
@@ -162,6 +166,7 @@ impl SloView {
                     short_burn_rate: status.and_then(|a| a.short_burn),
                     state: if state.firing { "firing" } else { "inactive" }.to_string(),
                     since: ts(state.since),
+                    labels: s.config.labels.clone(),
                 }
             })
             .collect();

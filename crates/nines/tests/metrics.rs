@@ -12,7 +12,11 @@ use util::*;
 const NOW: &str = "2026-11-24T12:00:00Z";
 
 async fn scrape() -> String {
-    let ws = Workspace::new(&shop_yaml());
+    // Routing labels from alerting.labels ride on the alert series.
+    let ws = Workspace::new(&shop_yaml().replace(
+        "        window: 7d\n        sli: events\n",
+        "        window: 7d\n        sli: events\n        alerting: { labels: { team: payments } }\n",
+    ));
     let d = Daemon::start(&ws, Clock::manual(NOW.parse().unwrap())).await;
     let now = NOW.parse::<jiff::Timestamp>().unwrap().as_second();
     let events: Vec<_> = (0..120)
