@@ -83,8 +83,60 @@ pub struct Slo {
 }
 
 /// Where an SLO's events come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sli {
     /// `sli: events`: good/total samples pushed to `POST /api/v1/events`.
     Events,
+    /// `sli: { prometheus: { good|errors, total, target } }`: counters a
+    /// service exposes on its `/metrics`. This version compiles them into
+    /// Prometheus rules (`nines rules prometheus`); scraping comes later.
+    Prometheus(Counters),
+    /// `sli: { promql: { good|errors, total, url } }`: counters already in a
+    /// Prometheus-compatible server. This version compiles them into
+    /// Prometheus rules (`nines rules prometheus`); querying comes later.
+    Promql(Counters),
+}
+
+impl Sli {
+    /// `events`, `prometheus`, `promql`: how the API and logs name it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Sli::Events => "events",
+            Sli::Prometheus(_) => "prometheus",
+            Sli::Promql(_) => "promql",
+        }
+    }
+
+    /// The counters of a Prometheus-based SLI.
+    pub fn counters(&self) -> Option<&Counters> {
+        match self {
+            Sli::Events => None,
+            Sli::Prometheus(c) | Sli::Promql(c) => Some(c),
+        }
+    }
+}
+
+/// Two PromQL series selectors of counters: the events that count against
+/// the SLO (or those that count for it) and all events. Both are summed over
+/// every matching series.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counters {
+    /// `good` or `errors`: the counter the SLI is built from.
+    pub ratio: Ratio,
+    /// `total`: all events, such as `http_requests_total{job="shop"}`.
+    pub total: String,
+    /// `target` (prometheus: the URL of the `/metrics` to scrape) or `url`
+    /// (promql: the Prometheus HTTP API). Optional in this version.
+    pub location: Option<String>,
+}
+
+/// Which counter a [`Counters`] names besides the total.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ratio {
+    /// `good`: events that met the objective, such as a histogram bucket
+    /// `http_request_duration_seconds_bucket{le="0.3"}`.
+    Good(String),
+    /// `errors`: events that failed it, such as
+    /// `http_requests_total{code=~"5.."}` (Sloth's `errorQuery`).
+    Errors(String),
 }

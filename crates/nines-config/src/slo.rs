@@ -8,8 +8,8 @@ use nines_slo::{
     CalendarUnit, Severity, SloSpec, Tier, TierThreshold, WindowSpec, default_tiers, format_minutes,
 };
 
-use crate::model::{Service, Sli, Slo};
-use crate::read::{Ctx, index, join, one_of};
+use crate::model::{Counters, Ratio, Service, Sli, Slo};
+use crate::read::{Ctx, index, join, one_of, suggest};
 use crate::yaml::{Kind, Node};
 
 /// Keys of an SLO mapping.
@@ -208,42 +208,104 @@ fn read_timezone(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<TimeZone>
 }
 
 fn read_sli(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Sli> {
-    const ONLY: &str = "this version reads `sli: events`";
+    const SOURCES: &str = "`events`, `{ prometheus: {...} }` or `{ promql: {...} }`";
     match &node.kind {
         Kind::Map(_) => {
             let entries = ctx.entries(node, path)?;
-            let planned = entries.iter().find(|e| PLANNED_SLIS.contains(&e.key));
-            let (line, msg) = match (planned, entries.first()) {
-                (Some(e), _) => (
-                    e.key_line,
-                    format!("`{}` SLIs are not supported yet; {ONLY}", e.key),
-                ),
-                (None, Some(e)) => (
-                    e.key_line,
-                    format!("unknown SLI source `{}`; {ONLY}", e.key),
-                ),
-                (None, None) => (
-                    node.line,
-                    format!("expected `events`, found an empty mapping; {ONLY}"),
-                ),
+            let [e] = entries.as_slice() else {
+                let msg = format!("give exactly one SLI source: {SOURCES}");
+                ctx.error(node.line, path, msg);
+                return None;
             };
-            ctx.error(line, path, msg);
-            None
+            match e.key {
+                "prometheus" => read_counters(ctx, e.value, &join(path, "prometheus"), "target")
+                    .map(Sli::Prometheus),
+                "promql" => {
+                    read_counters(ctx, e.value, &join(path, "promql"), "url").map(Sli::Promql)
+                }
+                "probe" => {
+                    let msg = format!("`probe` SLIs are not supported yet; use {SOURCES}");
+                    ctx.error(e.key_line, path, msg);
+                    None
+                }
+                other => {
+                    let hint = match suggest(other, &["prometheus", "promql", "probe"]) {
+                        Some(close) => format!("did you mean `{close}`?"),
+                        None => format!("use {SOURCES}"),
+                    };
+                    ctx.error(
+                        e.key_line,
+                        path,
+                        format!("unknown SLI source `{other}`; {hint}"),
+                    );
+                    None
+                }
+            }
         }
         _ => {
             let (text, _) = ctx.scalar(node, path, "`events`")?;
             if text == "events" {
                 return Some(Sli::Events);
             }
-            let msg = if PLANNED_SLIS.contains(&text.as_str()) {
-                format!("`{text}` SLIs are not supported yet; {ONLY}")
+            let msg = if text == "probe" {
+                format!("`probe` SLIs are not supported yet; use {SOURCES}")
+            } else if PLANNED_SLIS.contains(&text.as_str()) {
+                format!(
+                    "`{text}` is a mapping of its settings, such as `sli: {{ {text}: {{ good: ..., total: ... }} }}`"
+                )
             } else {
-                format!("`{text}` is not an SLI source; {ONLY}")
+                format!("`{text}` is not an SLI source; use {SOURCES}")
             };
             ctx.error(node.line, path, msg);
             None
         }
     }
+}
+
+/// `{good|errors, total, <location>}` of a Prometheus-based SLI.
+fn read_counters(ctx: &mut Ctx<'_>, node: &Node, path: &str, location: &str) -> Option<Counters> {
+    let f = ctx.fields(node, path, &["good", "errors", "total", location])?;
+    let selector = |ctx: &mut Ctx<'_>, key: &str| -> Option<String> {
+        let n = f.get(key)?;
+        let text = ctx.string(n, &join(path, key))?;
+        if text.trim().is_empty() {
+            ctx.error(n.line, &join(path, key), "is empty; give a PromQL series selector such as `http_requests_total{job=\"shop\"}`");
+            return None;
+        }
+        Some(text.trim().to_string())
+    };
+    let good = selector(ctx, "good");
+    let errors = selector(ctx, "errors");
+    let total = ctx
+        .require(&f, path, "total")
+        .and_then(|_| selector(ctx, "total"));
+    let ratio = match (
+        good,
+        errors,
+        f.get("good").is_some() || f.get("errors").is_some(),
+    ) {
+        (Some(g), None, _) => Some(Ratio::Good(g)),
+        (None, Some(e), _) => Some(Ratio::Errors(e)),
+        (Some(_), Some(_), _) => {
+            ctx.error(f.line, path, "give either `good` or `errors`, not both");
+            None
+        }
+        (None, None, false) => {
+            ctx.error(
+                f.line,
+                path,
+                "missing `good` or `errors`: the counter of good (or failed) events",
+            );
+            None
+        }
+        (None, None, true) => None,
+    };
+    let location = ctx.optional_string(f.get(location), &join(path, location));
+    Some(Counters {
+        ratio: ratio?,
+        total: total?,
+        location,
+    })
 }
 
 /// `alerting`, with defaults filled in. `tiers` is `None` for "use the

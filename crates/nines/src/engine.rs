@@ -309,6 +309,13 @@ impl Engine {
                 known.join(", ")
             ));
         };
+        if self.slos[i].config.sli != nines_config::Sli::Events {
+            let kind = self.slos[i].config.sli.kind();
+            return Err(format!(
+                "`{}/{}` takes its SLI from {kind}, not from pushed events (its config says `sli: {{ {kind}: ... }}`)",
+                e.service, e.slo
+            ));
+        }
         if e.good > e.total {
             return Err(format!(
                 "good ({}) is greater than total ({})",

@@ -177,7 +177,7 @@ impl SloView {
             description: s.config.description.clone(),
             objective: s.config.objective_percent,
             window: s.config.window_label.clone(),
-            sli_source: "events".to_string(),
+            sli_source: s.config.sli.kind().to_string(),
             evaluated_at: ts(report.map(|r| r.at)),
             budget: BudgetView {
                 total: spec.budget(),

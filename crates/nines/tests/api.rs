@@ -15,7 +15,10 @@ fn now() -> i64 {
 }
 
 async fn start() -> (Workspace, Daemon) {
-    let ws = Workspace::new(&shop_yaml());
+    let ws = Workspace::new(&shop_yaml().replace(
+        "auth:",
+        "      - { name: errors, objective: 99, sli: { prometheus: { errors: 'e_total', total: t_total } } }\nauth:",
+    ));
     let d = Daemon::start(&ws, Clock::manual(NOW.parse().unwrap())).await;
     (ws, d)
 }
@@ -154,7 +157,7 @@ async fn a_batch_with_any_bad_event_is_refused_whole_and_names_the_index() {
         (
             batch(&[ok.clone(), event("shop", "avail", now(), 1, 1)]),
             422,
-            "unknown SLO `avail` of service `shop` (it has: availability, latency)",
+            "unknown SLO `avail` of service `shop` (it has: availability, errors, latency)",
         ),
         (
             batch(&[ok.clone(), event("shop", "availability", now(), 2, 1)]),

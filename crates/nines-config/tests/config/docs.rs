@@ -56,6 +56,13 @@ fn every_key_is_documented() {
         "role",
         "hash",
         "public_read",
+        "prometheus",
+        "promql",
+        "good",
+        "errors",
+        "total",
+        "target",
+        "url",
     ];
     for key in keys {
         assert!(

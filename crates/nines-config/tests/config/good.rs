@@ -259,3 +259,27 @@ services:
          nines.yaml:4: services.cart.slos[0].alerting.min_events: `0` is not a whole number >= 1"
     );
 }
+
+#[test]
+fn prometheus_and_promql_slis_name_their_counters() {
+    let config = parse(
+        "services:\n  shop:\n    slos:\n      - name: availability\n        objective: 99.9\n        sli:\n          prometheus:\n            errors: 'http_requests_total{code=~\"5..\"}'\n            total: http_requests_total\n            target: http://127.0.0.1:8080/metrics\n      - name: latency\n        objective: 99\n        sli: { promql: { good: 'h_bucket{le=\"0.3\"}', total: h_count } }\n",
+    );
+    let shop = &config.services["shop"];
+    assert_eq!(
+        shop.slos[0].sli,
+        Sli::Prometheus(nines_config::Counters {
+            ratio: nines_config::Ratio::Errors("http_requests_total{code=~\"5..\"}".into()),
+            total: "http_requests_total".into(),
+            location: Some("http://127.0.0.1:8080/metrics".into()),
+        })
+    );
+    assert_eq!(shop.slos[0].sli.kind(), "prometheus");
+    let latency = shop.slos[1].sli.counters().unwrap();
+    assert_eq!(
+        latency.ratio,
+        nines_config::Ratio::Good("h_bucket{le=\"0.3\"}".into())
+    );
+    assert_eq!(latency.location, None);
+    assert_eq!(shop.slos[1].sli.kind(), "promql");
+}
