@@ -8,6 +8,7 @@
 mod alert;
 mod budget;
 mod duration;
+pub mod rules;
 mod series;
 mod window;
 

@@ -65,6 +65,22 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Compile SLOs into rules for other systems.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Prometheus recording and alert rules for SLOs with `prometheus` or `promql` SLIs.
+    ///
+    /// Error ratios over 5m, 30m, 1h, 2h, 6h, 1d, 3d and the SLO period
+    /// (built from the 5m rule, as Sloth does), metadata, and one
+    /// `ErrorBudgetBurn` alert per tier with nines' thresholds. Other SLOs
+    /// are listed as skipped on stderr.
+    ///
+    /// Example: nines rules prometheus --config nines.yaml --out slo-rules.yaml --check
+    Prometheus(crate::rules::RulesArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -166,6 +182,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Status { service, client } => crate::status::status(&client, service.as_deref()),
         Command::Alerts { client } => crate::status::alerts(&client),
         Command::Reload { client } => crate::status::reload(&client),
+        Command::Rules(RulesCommand::Prometheus(args)) => crate::rules::run(&args),
         Command::Token(TokenCommand::New { role, name, output }) => {
             crate::token::new(role, &name, output)
         }

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod daemon;
 pub mod engine;
 pub mod ingest;
+pub mod rules;
 pub mod status;
 pub mod telemetry;
 pub mod token;

@@ -1,0 +1,220 @@
+//! `nines rules prometheus`: compile SLOs with Prometheus-based SLIs into a
+//! Prometheus rule file (or one per service), optionally checked by promtool.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, anyhow, bail};
+use nines_config::{Config, Ratio, Slo};
+use nines_slo::rules::{RuleOptions, RuleSlo, SliQuery, prometheus_rules};
+use nines_slo::{CalendarUnit, WindowSpec};
+
+/// Flags of `nines rules prometheus`.
+#[derive(Debug, clap::Args)]
+pub struct RulesArgs {
+    /// Config file, or a directory of *.yaml files.
+    #[arg(long, short, env = "NINES_CONFIG")]
+    pub config: PathBuf,
+    /// SLO period for every SLO (`28d`, `30d`, …); default each SLO's window
+    /// (calendar weeks count as 7d, calendar months as 30d).
+    #[arg(long, value_parser = parse_period)]
+    pub period: Option<u32>,
+    /// Leave out the alert rules.
+    #[arg(long)]
+    pub no_alerts: bool,
+    /// Leave out the recording rules (the alerts then need them from elsewhere).
+    #[arg(long)]
+    pub no_recordings: bool,
+    /// Extra label on every rule, `key=value`; repeatable.
+    #[arg(short = 'l', long = "label", value_parser = parse_label)]
+    pub labels: Vec<(String, String)>,
+    /// Write here instead of stdout: a file, or with --by-service a directory.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// One file per service, `<out>/<service>.yaml`.
+    #[arg(long, requires = "out")]
+    pub by_service: bool,
+    /// Run the result through `promtool check rules` (promtool must be on PATH).
+    #[arg(long)]
+    pub check: bool,
+}
+
+fn parse_period(s: &str) -> Result<u32, String> {
+    let d = nines_slo::parse_duration(s).map_err(|e| e.to_string())?;
+    let minutes = d.as_secs() / 60;
+    if d.as_secs() % 60 != 0 || !(60..=400 * 1440).contains(&minutes) {
+        return Err(format!(
+            "{s} is not a whole number of minutes between 1h and 400d"
+        ));
+    }
+    Ok(minutes as u32)
+}
+
+fn parse_label(s: &str) -> Result<(String, String), String> {
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("{s:?} is not key=value"))?;
+    let valid = k
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid || k.starts_with("__") {
+        return Err(format!(
+            "{k:?} is not a label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)"
+        ));
+    }
+    if [
+        "service",
+        "slo",
+        "window",
+        "severity",
+        "tier",
+        "long_window",
+        "short_window",
+    ]
+    .contains(&k)
+    {
+        return Err(format!("nines sets the label {k:?} itself"));
+    }
+    Ok((k.to_string(), v.to_string()))
+}
+
+/// The period an SLO's rules use, in minutes.
+fn period_of(slo: &Slo, forced: Option<u32>) -> u32 {
+    forced.unwrap_or(match &slo.spec.window {
+        WindowSpec::Rolling { minutes } => *minutes,
+        WindowSpec::Calendar {
+            unit: CalendarUnit::Week,
+            ..
+        } => 7 * 1440,
+        WindowSpec::Calendar {
+            unit: CalendarUnit::Month,
+            ..
+        } => 30 * 1440,
+    })
+}
+
+/// The SLOs to compile, by service, and why the others are skipped.
+fn select<'c>(
+    config: &'c Config,
+    args: &RulesArgs,
+) -> (BTreeMap<&'c str, Vec<RuleSlo<'c>>>, Vec<String>) {
+    let mut by_service: BTreeMap<&str, Vec<RuleSlo<'_>>> = BTreeMap::new();
+    let mut skipped = Vec::new();
+    for service in config.services.values() {
+        for slo in &service.slos {
+            let Some(counters) = slo.sli.counters() else {
+                skipped.push(format!(
+                    "{}/{}: its SLI is `{}` (pushed to nines), not `prometheus` or `promql`",
+                    service.name,
+                    slo.name,
+                    slo.sli.kind()
+                ));
+                continue;
+            };
+            let query = match &counters.ratio {
+                Ratio::Good(good) => SliQuery::Good {
+                    good,
+                    total: &counters.total,
+                },
+                Ratio::Errors(errors) => SliQuery::Errors {
+                    errors,
+                    total: &counters.total,
+                },
+            };
+            by_service.entry(&service.name).or_default().push(RuleSlo {
+                service: &service.name,
+                slo: &slo.name,
+                objective: slo.spec.objective,
+                period_minutes: period_of(slo, args.period),
+                query,
+                tiers: &slo.spec.tiers,
+                min_events: slo.spec.min_events,
+                alert_labels: &slo.labels,
+            });
+        }
+    }
+    (by_service, skipped)
+}
+
+pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
+    let config = Config::load(&args.config)
+        .map_err(|e| anyhow!("{} is invalid:\n{e}", args.config.display()))?;
+    let opts = RuleOptions {
+        no_recordings: args.no_recordings,
+        no_alerts: args.no_alerts,
+        extra_labels: args.labels.iter().cloned().collect(),
+    };
+    let (by_service, skipped) = select(&config, args);
+    for s in &skipped {
+        eprintln!("skipped {s}");
+    }
+    let compiled: usize = by_service.values().map(Vec::len).sum();
+    let mut files: Vec<(Option<PathBuf>, String)> = Vec::new();
+    if args.by_service {
+        let dir = args
+            .out
+            .as_ref()
+            .expect("clap requires --out with --by-service");
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        for (service, slos) in &by_service {
+            files.push((
+                Some(dir.join(format!("{service}.yaml"))),
+                prometheus_rules(slos, &opts),
+            ));
+        }
+    } else {
+        let all: Vec<RuleSlo<'_>> = by_service.into_values().flatten().collect();
+        files.push((args.out.clone(), prometheus_rules(&all, &opts)));
+    }
+    for (path, text) in &files {
+        match path {
+            Some(p) => {
+                std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display()))?
+            }
+            None => print!("{text}"),
+        }
+    }
+    eprintln!("{compiled} SLO(s) compiled, {} skipped", skipped.len());
+    if args.check {
+        for (path, text) in &files {
+            check_rules(path.as_deref(), text)?;
+        }
+        eprintln!("promtool check rules: ok");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `promtool check rules` on a written file, or on `text` via a temp file.
+pub fn check_rules(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
+    let temp;
+    let path = match path {
+        Some(p) => p.to_path_buf(),
+        None => {
+            temp = std::env::temp_dir().join(format!("nines-rules-{}.yaml", std::process::id()));
+            std::fs::write(&temp, text)?;
+            temp.clone()
+        }
+    };
+    let out = Command::new("promtool")
+        .arg("check")
+        .arg("rules")
+        .arg(&path)
+        .output();
+    if path.starts_with(std::env::temp_dir()) {
+        let _ = std::fs::remove_file(&path);
+    }
+    let out = out.map_err(|e| {
+        anyhow!("cannot run promtool ({e}); install it with `apt-get install prometheus`")
+    })?;
+    if !out.status.success() {
+        bail!(
+            "promtool check rules failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(())
+}
