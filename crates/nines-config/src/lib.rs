@@ -20,4 +20,4 @@ mod yaml;
 
 pub use auth::{Auth, Role, TokenEntry, UnknownRole, hash_token};
 pub use error::{ConfigError, ConfigErrors};
-pub use model::{Config, Counters, Ratio, Service, Sli, Slo};
+pub use model::{AlertRules, Config, Counters, Ratio, Service, Sli, Slo};

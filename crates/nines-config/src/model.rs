@@ -62,6 +62,8 @@ pub struct Slo {
     /// `alerting.labels`: labels added to this SLO's alerts (routing,
     /// grouping). Names match `[a-zA-Z_][a-zA-Z0-9_]*`. Default none.
     pub labels: BTreeMap<String, String>,
+    /// What `nines rules prometheus` adds to this SLO's Prometheus alerts.
+    pub alert_rules: AlertRules,
     /// The SLO as the SLO math uses it, built from `objective`, `window` or
     /// `calendar` + `timezone`, `alerting.tiers` and `alerting.min_events`:
     ///
@@ -139,4 +141,21 @@ pub enum Ratio {
     /// `errors`: events that failed it, such as
     /// `http_requests_total{code=~"5.."}` (Sloth's `errorQuery`).
     Errors(String),
+}
+
+/// `alerting` settings that only shape generated Prometheus alert rules.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlertRules {
+    /// `alerting.for`: how long a tier's condition must hold before the
+    /// Prometheus alert fires (`2m`). Default none: at once, like nines.
+    pub for_: Option<String>,
+    /// `alerting.annotations`, plus `runbook_url` and `dashboard_url` when
+    /// given: annotations on every alert of the SLO.
+    pub annotations: BTreeMap<String, String>,
+    /// `alerting.budget_exhausted_alert`: also an `ErrorBudgetExhausted`
+    /// alert (ticket) while the period's budget is spent. Default false.
+    pub budget_exhausted_alert: bool,
+    /// `alerting.absent_alert`: also an `SLIAbsent` alert (ticket) when the
+    /// total counter has had no samples for this long (`10m`). Default none.
+    pub absent_alert: Option<String>,
 }

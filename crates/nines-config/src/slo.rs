@@ -8,7 +8,7 @@ use nines_slo::{
     CalendarUnit, Severity, SloSpec, Tier, TierThreshold, WindowSpec, default_tiers, format_minutes,
 };
 
-use crate::model::{Counters, Ratio, Service, Sli, Slo};
+use crate::model::{AlertRules, Counters, Ratio, Service, Sli, Slo};
 use crate::read::{Ctx, index, join, one_of, suggest};
 use crate::yaml::{Kind, Node};
 
@@ -149,6 +149,7 @@ fn read_slo(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<(Slo, usize)> 
         objective_percent: objective.0,
         sli,
         labels: alerting.labels,
+        alert_rules: alerting.rules,
         spec: SloSpec::new(objective.1, window, tiers, alerting.min_events),
         window_label,
     };
@@ -314,6 +315,7 @@ struct Alerting {
     min_events: u64,
     labels: BTreeMap<String, String>,
     tiers: Option<Vec<Tier>>,
+    rules: AlertRules,
 }
 
 impl Default for Alerting {
@@ -322,12 +324,13 @@ impl Default for Alerting {
             min_events: DEFAULT_MIN_EVENTS,
             labels: BTreeMap::new(),
             tiers: None,
+            rules: AlertRules::default(),
         }
     }
 }
 
 fn read_alerting(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Alerting> {
-    let f = ctx.fields(node, path, &["min_events", "labels", "tiers"])?;
+    let f = ctx.fields(node, path, &ALERTING_KEYS)?;
     let min_events = match f.get("min_events") {
         Some(n) => ctx.integer(n, &join(path, "min_events"), 1),
         None => Some(DEFAULT_MIN_EVENTS),
@@ -340,11 +343,72 @@ fn read_alerting(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Alerting>
         None => Some(None),
         Some(n) => read_tiers(ctx, n, &join(path, "tiers")).map(Some),
     };
+    // Rule-only settings: what `nines rules prometheus` writes.
+    let duration = |ctx: &mut Ctx<'_>, key: &str| -> Option<Option<String>> {
+        match f.get(key) {
+            None => Some(None),
+            Some(n) => ctx
+                .minutes(n, &join(path, key), 1, 7 * 1440)
+                .map(|m| Some(nines_slo::format_minutes(m))),
+        }
+    };
+    let for_ = duration(ctx, "for");
+    let absent = duration(ctx, "absent_alert");
+    let mut annotations = match f.get("annotations") {
+        None => Some(BTreeMap::new()),
+        Some(n) => read_string_map(ctx, n, &join(path, "annotations")),
+    };
+    for key in ["runbook_url", "dashboard_url"] {
+        if let Some(url) = ctx.optional_string(f.get(key), &join(path, key))
+            && let Some(a) = annotations.as_mut()
+        {
+            a.insert(key.to_string(), url);
+        }
+    }
+    let budget_exhausted = match f.get("budget_exhausted_alert") {
+        None => Some(false),
+        Some(n) => ctx.boolean(n, &join(path, "budget_exhausted_alert")),
+    };
     Some(Alerting {
         min_events: min_events?,
         labels: labels?,
         tiers: tiers?,
+        rules: AlertRules {
+            for_: for_?,
+            annotations: annotations?,
+            budget_exhausted_alert: budget_exhausted?,
+            absent_alert: absent?,
+        },
     })
+}
+
+/// Keys of `alerting`.
+pub(crate) const ALERTING_KEYS: [&str; 9] = [
+    "min_events",
+    "labels",
+    "tiers",
+    "for",
+    "annotations",
+    "runbook_url",
+    "dashboard_url",
+    "budget_exhausted_alert",
+    "absent_alert",
+];
+
+/// A mapping of strings to strings (annotations).
+fn read_string_map(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<BTreeMap<String, String>> {
+    let entries = ctx.entries(node, path)?;
+    let mut out = BTreeMap::new();
+    let mut ok = true;
+    for e in entries {
+        match ctx.string(e.value, &join(path, e.key)) {
+            Some(v) => {
+                out.insert(e.key.to_string(), v);
+            }
+            None => ok = false,
+        }
+    }
+    ok.then_some(out)
 }
 
 fn is_label_name(s: &str) -> bool {

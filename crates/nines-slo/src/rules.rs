@@ -64,6 +64,15 @@ pub struct RuleSlo<'a> {
     pub min_events: u64,
     /// Labels added to this SLO's alerts (`alerting.labels`).
     pub alert_labels: &'a BTreeMap<String, String>,
+    /// Annotations added to (or replacing the defaults of) its alerts.
+    pub annotations: &'a BTreeMap<String, String>,
+    /// `for:` of its alerts, such as `2m`; `None` fires at once.
+    pub for_: Option<&'a str>,
+    /// Also an `ErrorBudgetExhausted` alert while the period budget is spent.
+    pub budget_exhausted_alert: bool,
+    /// Also an `SLIAbsent` alert when the total counter has no samples for
+    /// this long (`10m`).
+    pub absent_alert: Option<&'a str>,
 }
 
 /// What to write.
@@ -129,10 +138,25 @@ impl Writer {
         labels: &BTreeMap<String, String>,
         annotations: &BTreeMap<String, String>,
     ) {
+        self.rule_for(kind, name, expr, None, labels, annotations);
+    }
+
+    fn rule_for(
+        &mut self,
+        kind: &str,
+        name: &str,
+        expr: &str,
+        for_: Option<&str>,
+        labels: &BTreeMap<String, String>,
+        annotations: &BTreeMap<String, String>,
+    ) {
         let _ = writeln!(self.out, "      - {kind}: {name}");
         self.out.push_str("        expr: |\n");
         for line in expr.lines() {
             let _ = writeln!(self.out, "          {line}");
+        }
+        if let Some(f) = for_ {
+            let _ = writeln!(self.out, "        for: {f}");
         }
         for (title, map) in [("labels", labels), ("annotations", annotations)] {
             if map.is_empty() {
@@ -202,16 +226,19 @@ pub fn prometheus_rules(slos: &[RuleSlo<'_>], opts: &RuleOptions) -> String {
                     &none,
                 );
             }
-            let mut labels = base.clone();
-            labels.insert("window".into(), period.clone());
             let five = format!("{}{{{sel}}}", ratio_name("5m"));
-            w.rule(
-                "record",
-                &ratio_name(&period),
-                &format!("sum_over_time({five}[{period}])\n/ ignoring (window)\ncount_over_time({five}[{period}])"),
-                &labels,
-                &none,
-            );
+            // A period that is one of the windows already has its ratio.
+            if !windows(slo).contains(&slo.period_minutes) {
+                let mut labels = base.clone();
+                labels.insert("window".into(), period.clone());
+                w.rule(
+                    "record",
+                    &ratio_name(&period),
+                    &format!("sum_over_time({five}[{period}])\n/ ignoring (window)\ncount_over_time({five}[{period}])"),
+                    &labels,
+                    &none,
+                );
+            }
             w.group(&format!("nines-slo-meta-{}-{}", slo.service, slo.slo));
             let budget_sel = format!("nines_slo:error_budget:ratio{{{sel}}}");
             let meta = [
@@ -232,12 +259,13 @@ pub fn prometheus_rules(slos: &[RuleSlo<'_>], opts: &RuleOptions) -> String {
                 ),
                 (
                     "nines_slo:current_burn_rate:ratio",
-                    format!("{five}\n/ on (service, slo) group_left\n{budget_sel}"),
+                    // Per SLO, not per window: drop `window`.
+                    format!("sum without (window) ({five})\n/ on (service, slo)\n{budget_sel}"),
                 ),
                 (
                     "nines_slo:period_burn_rate:ratio",
                     format!(
-                        "{}{{{sel}}}\n/ on (service, slo) group_left\n{budget_sel}",
+                        "sum without (window) ({}{{{sel}}})\n/ on (service, slo)\n{budget_sel}",
                         ratio_name(&period)
                     ),
                 ),
@@ -307,7 +335,49 @@ pub fn prometheus_rules(slos: &[RuleSlo<'_>], opts: &RuleOptions) -> String {
                         long
                     ),
                 );
-                w.rule("alert", ALERT_NAME, &expr, &labels, &annotations);
+                annotations.extend(slo.annotations.iter().map(|(k, v)| (k.clone(), v.clone())));
+                w.rule_for("alert", ALERT_NAME, &expr, slo.for_, &labels, &annotations);
+            }
+        }
+        if !opts.no_alerts && (slo.budget_exhausted_alert || slo.absent_alert.is_some()) {
+            let mut labels = base.clone();
+            labels.extend(slo.alert_labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+            labels.insert("severity".into(), "ticket".into());
+            if slo.tiers.is_empty() {
+                w.group(&format!("nines-slo-alerts-{}-{}", slo.service, slo.slo));
+            }
+            if slo.budget_exhausted_alert {
+                let mut annotations = BTreeMap::new();
+                annotations.insert(
+                    "summary".to_string(),
+                    format!(
+                        "{}/{}: the {period} error budget is spent",
+                        slo.service, slo.slo
+                    ),
+                );
+                annotations.extend(slo.annotations.iter().map(|(k, v)| (k.clone(), v.clone())));
+                let expr = format!("nines_slo:period_error_budget_remaining:ratio{{{sel}}} <= 0");
+                w.rule_for(
+                    "alert",
+                    "ErrorBudgetExhausted",
+                    &expr,
+                    slo.for_,
+                    &labels,
+                    &annotations,
+                );
+            }
+            if let Some(after) = slo.absent_alert {
+                let mut annotations = BTreeMap::new();
+                annotations.insert(
+                    "summary".to_string(),
+                    format!(
+                        "{}/{}: no samples of its total counter for {after}",
+                        slo.service, slo.slo
+                    ),
+                );
+                annotations.extend(slo.annotations.iter().map(|(k, v)| (k.clone(), v.clone())));
+                let expr = format!("absent_over_time({}[{after}])", slo.query.total());
+                w.rule("alert", "SLIAbsent", &expr, &labels, &annotations);
             }
         }
     }
@@ -352,6 +422,11 @@ mod snapshot {
         let labels: BTreeMap<String, String> =
             [("team".to_string(), "payments".to_string())].into();
         let none = BTreeMap::new();
+        let runbook: BTreeMap<String, String> = [(
+            "runbook_url".to_string(),
+            "https://runbooks.example/shop".to_string(),
+        )]
+        .into();
         let slos = [
             RuleSlo {
                 service: "shop",
@@ -365,6 +440,10 @@ mod snapshot {
                 tiers: &tiers,
                 min_events: 10,
                 alert_labels: &labels,
+                annotations: &runbook,
+                for_: Some("2m"),
+                budget_exhausted_alert: true,
+                absent_alert: Some("10m"),
             },
             RuleSlo {
                 service: "shop",
@@ -378,6 +457,10 @@ mod snapshot {
                 tiers: &tiers[..1],
                 min_events: 100,
                 alert_labels: &none,
+                annotations: &none,
+                for_: None,
+                budget_exhausted_alert: false,
+                absent_alert: None,
             },
         ];
         let opts = RuleOptions {

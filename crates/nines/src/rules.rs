@@ -133,6 +133,10 @@ fn select<'c>(
                 tiers: &slo.spec.tiers,
                 min_events: slo.spec.min_events,
                 alert_labels: &slo.labels,
+                annotations: &slo.alert_rules.annotations,
+                for_: slo.alert_rules.for_.as_deref(),
+                budget_exhausted_alert: slo.alert_rules.budget_exhausted_alert,
+                absent_alert: slo.alert_rules.absent_alert.as_deref(),
             });
         }
     }

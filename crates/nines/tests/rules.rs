@@ -378,3 +378,55 @@ fn a_gap_in_the_data_decides_nothing_as_in_nines() {
         },
     );
 }
+
+#[test]
+fn budget_exhausted_and_absent_alerts_fire_in_promtool() {
+    if !have_promtool() {
+        return;
+    }
+    let config = "services:\n  shop:\n    slos:\n      - name: availability\n        objective: 99.9\n        window: 1h\n        sli:\n          prometheus:\n            errors: 'http_requests_total{job=\"shop\",code=\"500\"}'\n            total: 'http_requests_total{job=\"shop\"}'\n        alerting:\n          tiers: []\n          for: 2m\n          runbook_url: https://runbooks.example/shop\n          budget_exhausted_alert: true\n          absent_alert: 10m\n";
+    let ws = Workspace::new(config);
+    let (text, _) = rules(&ws, &["--check"]);
+    std::fs::write(ws.dir.path().join("rules.yaml"), &text).unwrap();
+    // 5% errors for an hour, then the service is gone.
+    let test = r#"rule_files: [rules.yaml]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'http_requests_total{job="shop",code="200"}'
+        values: '0+950x60'
+      - series: 'http_requests_total{job="shop",code="500"}'
+        values: '0+50x60'
+    alert_rule_test:
+      - eval_time: 1m
+        alertname: ErrorBudgetExhausted
+        exp_alerts: []
+      - eval_time: 30m
+        alertname: ErrorBudgetExhausted
+        exp_alerts:
+          - exp_labels: {service: shop, slo: availability, severity: ticket}
+            exp_annotations: {summary: "shop/availability: the 1h error budget is spent", runbook_url: "https://runbooks.example/shop"}
+      - eval_time: 30m
+        alertname: SLIAbsent
+        exp_alerts: []
+      - eval_time: 75m
+        alertname: SLIAbsent
+        exp_alerts:
+          - exp_labels: {service: shop, slo: availability, severity: ticket, job: shop}
+            exp_annotations: {summary: "shop/availability: no samples of its total counter for 10m", runbook_url: "https://runbooks.example/shop"}
+"#;
+    let path = ws.dir.path().join("test.yaml");
+    std::fs::write(&path, test).unwrap();
+    let out = Command::new("promtool")
+        .args(["test", "rules"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -63,6 +63,7 @@ fn cases() -> Vec<(&'static str, String)> {
         ("promql sli with a typo", slo("").replace("sli: events", "sli:\n          promql: { good: a_total, totl: b_total }")),
         ("two sli sources", slo("").replace("sli: events", "sli: { prometheus: { good: a, total: b }, promql: { good: a, total: b } }")),
         ("sli source typo", slo("").replace("sli: events", "sli: { prometeus: { good: a, total: b } }")),
+        ("alert rule settings", slo("alerting:\n  for: 30s\n  absent_alert: soon\n  budget_exhausted_alert: maybe\n  annotations: { a: [1] }")),
         ("bare prometheus", slo("").replace("sli: events", "sli: prometheus")),
         ("sli unknown word", slo("").replace("sli: events", "sli: http")),
         ("sli missing", slo("").replace("        sli: events\n", "")),

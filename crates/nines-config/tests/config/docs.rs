@@ -63,6 +63,12 @@ fn every_key_is_documented() {
         "total",
         "target",
         "url",
+        "for",
+        "annotations",
+        "runbook_url",
+        "dashboard_url",
+        "budget_exhausted_alert",
+        "absent_alert",
     ];
     for key in keys {
         assert!(
