@@ -16,8 +16,10 @@ mod load;
 mod model;
 mod read;
 mod slo;
+mod sloth;
 mod yaml;
 
 pub use auth::{Auth, Role, TokenEntry, UnknownRole, hash_token};
 pub use error::{ConfigError, ConfigErrors};
 pub use model::{AlertRules, Config, Counters, Ratio, Service, Sli, Slo};
+pub use sloth::{SlothSli, SlothSlo, SlothSpec, load_sloth, parse_sloth};

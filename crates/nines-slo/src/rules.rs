@@ -1,7 +1,7 @@
 //! Prometheus recording and alert rules for SLOs whose counters live in
 //! Prometheus, so Prometheus, Thanos or Mimir evaluate them in-cluster.
 //!
-//! The layout follows Sloth's, which SREs know: one error-ratio recording
+//! The rules follow Sloth's, which SREs know: one error-ratio recording
 //! per window (5m … 3d and each tier's windows), the SLO period built from
 //! the 5m rule with `sum_over_time / count_over_time` (no 30-day range query
 //! over raw series), metadata rules, and one alert per tier with the same
@@ -15,28 +15,53 @@ use std::fmt::Write as _;
 use crate::alert::Tier;
 use crate::{STANDARD_WINDOWS, format_minutes};
 
+mod sloth_alerts;
+
 /// Name of every tier's alert; `tier` and `severity` labels tell them apart.
 pub const ALERT_NAME: &str = "ErrorBudgetBurn";
 
-/// How an SLI is written in PromQL: counters, summed over matching series.
+/// How an SLI is written in PromQL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SliQuery<'a> {
-    /// Good events and all events.
+    /// Selectors of counters, summed over matching series: good and all.
     Good { good: &'a str, total: &'a str },
-    /// Failed events and all events.
+    /// Selectors of counters: failed and all.
     Errors { errors: &'a str, total: &'a str },
+    /// Whole expressions with a `{{.window}}` placeholder, as Sloth's
+    /// `error_query` and `total_query`.
+    Templates { errors: &'a str, total: &'a str },
+    /// One expression giving the error ratio, with `{{.window}}` (Sloth's
+    /// `raw.error_ratio_query`).
+    RawErrorRatio(&'a str),
+}
+
+/// Fills a Sloth-style `{{.window}}` (or `{{ .window }}`) placeholder.
+pub fn fill_window(template: &str, window: &str) -> String {
+    template
+        .replace("{{.window}}", window)
+        .replace("{{ .window }}", window)
 }
 
 impl SliQuery<'_> {
-    fn total(&self) -> &str {
+    /// The selector of the total counter, when the SLI has one.
+    fn total(&self) -> Option<&str> {
         match self {
-            SliQuery::Good { total, .. } | SliQuery::Errors { total, .. } => total,
+            SliQuery::Good { total, .. } | SliQuery::Errors { total, .. } => Some(total),
+            SliQuery::Templates { .. } | SliQuery::RawErrorRatio(_) => None,
         }
     }
 
     /// The error ratio over `window`.
     fn error_ratio(&self, window: &str) -> String {
         match self {
+            SliQuery::Templates { errors, total } => {
+                format!(
+                    "({})\n/\n({})",
+                    fill_window(errors, window),
+                    fill_window(total, window)
+                )
+            }
+            SliQuery::RawErrorRatio(ratio) => fill_window(ratio, window),
             SliQuery::Errors { errors, total } => {
                 format!("(sum(rate({errors}[{window}])))\n/\n(sum(rate({total}[{window}])))")
             }
@@ -73,6 +98,25 @@ pub struct RuleSlo<'a> {
     /// Also an `SLIAbsent` alert when the total counter has no samples for
     /// this long (`10m`).
     pub absent_alert: Option<&'a str>,
+    /// Alerts as Sloth writes them (two per SLO, page and ticket, no
+    /// minimum events, no resolve hysteresis) instead of nines' per tier.
+    pub sloth_alerts: Option<SlothAlerts>,
+}
+
+/// Sloth's alerting block: the alert name and per-severity labels and
+/// annotations (already merged with the common ones).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SlothAlerts {
+    pub name: String,
+    /// `None` when `disable: true`.
+    pub page: Option<SlothAlert>,
+    pub ticket: Option<SlothAlert>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SlothAlert {
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// What to write.
@@ -96,7 +140,7 @@ pub fn rule_float(v: f64) -> String {
     }
 }
 
-fn quote(v: &str) -> String {
+pub(crate) fn quote(v: &str) -> String {
     // A JSON string is a valid YAML double-quoted scalar.
     let mut out = String::with_capacity(v.len() + 2);
     out.push('"');
@@ -121,7 +165,7 @@ fn promql_string(v: &str) -> String {
     quote(v)
 }
 
-struct Writer {
+pub(crate) struct Writer {
     out: String,
 }
 
@@ -130,7 +174,7 @@ impl Writer {
         let _ = writeln!(self.out, "  - name: {}\n    rules:", quote(name));
     }
 
-    fn rule(
+    pub(crate) fn rule(
         &mut self,
         kind: &str,
         name: &str,
@@ -141,7 +185,7 @@ impl Writer {
         self.rule_for(kind, name, expr, None, labels, annotations);
     }
 
-    fn rule_for(
+    pub(crate) fn rule_for(
         &mut self,
         kind: &str,
         name: &str,
@@ -183,7 +227,7 @@ fn windows(slo: &RuleSlo<'_>) -> Vec<u32> {
     w
 }
 
-fn ratio_name(window: &str) -> String {
+pub(crate) fn ratio_name(window: &str) -> String {
     format!("nines_slo:error_ratio:rate{window}")
 }
 
@@ -193,10 +237,6 @@ pub fn prometheus_rules(slos: &[RuleSlo<'_>], opts: &RuleOptions) -> String {
     let mut w = Writer {
         out: String::from("groups:\n"),
     };
-    if slos.is_empty() {
-        w.out = "groups: []\n".to_string();
-        return w.out;
-    }
     for slo in slos {
         let base = {
             let mut l = opts.extra_labels.clone();
@@ -212,8 +252,17 @@ pub fn prometheus_rules(slos: &[RuleSlo<'_>], opts: &RuleOptions) -> String {
         let period = format_minutes(slo.period_minutes);
         let budget = 1.0 - slo.objective;
         let none = BTreeMap::new();
+        // One group per SLO: rules of a group run in order at the same
+        // instant, so alerts always read this evaluation's ratios. (In
+        // separate groups, as Sloth writes them, an alert may read ratios
+        // one interval old, depending on which group Prometheus runs first.)
+        let has_alerts = !opts.no_alerts
+            && (!slo.tiers.is_empty() || slo.budget_exhausted_alert || slo.absent_alert.is_some());
+        if opts.no_recordings && !has_alerts {
+            continue;
+        }
+        w.group(&format!("nines-slo-{}-{}", slo.service, slo.slo));
         if !opts.no_recordings {
-            w.group(&format!("nines-slo-sli-{}-{}", slo.service, slo.slo));
             for m in windows(slo) {
                 let label = format_minutes(m);
                 let mut labels = base.clone();
@@ -239,7 +288,6 @@ pub fn prometheus_rules(slos: &[RuleSlo<'_>], opts: &RuleOptions) -> String {
                     &none,
                 );
             }
-            w.group(&format!("nines-slo-meta-{}-{}", slo.service, slo.slo));
             let budget_sel = format!("nines_slo:error_budget:ratio{{{sel}}}");
             let meta = [
                 (
@@ -278,8 +326,13 @@ pub fn prometheus_rules(slos: &[RuleSlo<'_>], opts: &RuleOptions) -> String {
                 w.rule("record", name, &expr, &base, &none);
             }
         }
-        if !opts.no_alerts && !slo.tiers.is_empty() {
-            w.group(&format!("nines-slo-alerts-{}-{}", slo.service, slo.slo));
+        if let (false, Some(sloth)) = (opts.no_alerts, &slo.sloth_alerts) {
+            sloth_alerts::write(&mut w, slo, sloth, &base, &sel, budget);
+        } else if !opts.no_alerts && !slo.tiers.is_empty() {
+            let total = slo
+                .query
+                .total()
+                .expect("nines-style alerts need a total counter selector");
             for tier in slo.tiers {
                 let threshold = tier.burn_threshold(i64::from(slo.period_minutes));
                 let limit = rule_float(threshold * budget);
@@ -298,7 +351,7 @@ pub fn prometheus_rules(slos: &[RuleSlo<'_>], opts: &RuleOptions) -> String {
                     "max by (service, slo) (\n  (\n    ({})\n    and ignoring (window)\n    ({})\n    and on ()\n    (sum(increase({}[{long}])) >= {})\n  )\n  or\n  (\n    ({})\n    and on (service, slo)\n    ALERTS{{alertname={},alertstate=\"firing\",tier={},{sel}}}\n  )\n  or\n  (\n    ALERTS{{alertname={},alertstate=\"firing\",tier={},{sel}}}\n    unless on (service, slo)\n    ({short_ratio} == {short_ratio})\n  )\n)",
                     over(&long),
                     over(&short),
-                    slo.query.total(),
+                    total,
                     slo.min_events,
                     over(&short),
                     promql_string(ALERT_NAME),
@@ -343,9 +396,6 @@ pub fn prometheus_rules(slos: &[RuleSlo<'_>], opts: &RuleOptions) -> String {
             let mut labels = base.clone();
             labels.extend(slo.alert_labels.iter().map(|(k, v)| (k.clone(), v.clone())));
             labels.insert("severity".into(), "ticket".into());
-            if slo.tiers.is_empty() {
-                w.group(&format!("nines-slo-alerts-{}-{}", slo.service, slo.slo));
-            }
             if slo.budget_exhausted_alert {
                 let mut annotations = BTreeMap::new();
                 annotations.insert(
@@ -366,7 +416,7 @@ pub fn prometheus_rules(slos: &[RuleSlo<'_>], opts: &RuleOptions) -> String {
                     &annotations,
                 );
             }
-            if let Some(after) = slo.absent_alert {
+            if let (Some(after), Some(total)) = (slo.absent_alert, slo.query.total()) {
                 let mut annotations = BTreeMap::new();
                 annotations.insert(
                     "summary".to_string(),
@@ -376,10 +426,13 @@ pub fn prometheus_rules(slos: &[RuleSlo<'_>], opts: &RuleOptions) -> String {
                     ),
                 );
                 annotations.extend(slo.annotations.iter().map(|(k, v)| (k.clone(), v.clone())));
-                let expr = format!("absent_over_time({}[{after}])", slo.query.total());
+                let expr = format!("absent_over_time({total}[{after}])");
                 w.rule("alert", "SLIAbsent", &expr, &labels, &annotations);
             }
         }
+    }
+    if w.out == "groups:\n" {
+        return "groups: []\n".to_string();
     }
     w.out
 }
@@ -444,6 +497,7 @@ mod snapshot {
                 for_: Some("2m"),
                 budget_exhausted_alert: true,
                 absent_alert: Some("10m"),
+                sloth_alerts: None,
             },
             RuleSlo {
                 service: "shop",
@@ -461,6 +515,7 @@ mod snapshot {
                 for_: None,
                 budget_exhausted_alert: false,
                 absent_alert: None,
+                sloth_alerts: None,
             },
         ];
         let opts = RuleOptions {

@@ -6,16 +6,21 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, anyhow, bail};
-use nines_config::{Config, Ratio, Slo};
+use nines_config::{Config, Ratio, Slo, SlothSli, SlothSlo, SlothSpec, load_sloth};
 use nines_slo::rules::{RuleOptions, RuleSlo, SliQuery, prometheus_rules};
 use nines_slo::{CalendarUnit, WindowSpec};
 
 /// Flags of `nines rules prometheus`.
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["config", "sloth"])))]
 pub struct RulesArgs {
     /// Config file, or a directory of *.yaml files.
     #[arg(long, short, env = "NINES_CONFIG")]
-    pub config: PathBuf,
+    pub config: Option<PathBuf>,
+    /// A Sloth spec (`version: prometheus/v1`, or a `PrometheusServiceLevel`
+    /// resource) instead of nines config: alerts as Sloth writes them.
+    #[arg(long, conflicts_with = "config")]
+    pub sloth: Option<PathBuf>,
     /// SLO period for every SLO (`28d`, `30d`, …); default each SLO's window
     /// (calendar weeks count as 7d, calendar months as 30d).
     #[arg(long, value_parser = parse_period)]
@@ -137,6 +142,7 @@ fn select<'c>(
                 for_: slo.alert_rules.for_.as_deref(),
                 budget_exhausted_alert: slo.alert_rules.budget_exhausted_alert,
                 absent_alert: slo.alert_rules.absent_alert.as_deref(),
+                sloth_alerts: None,
             });
         }
     }
@@ -144,14 +150,75 @@ fn select<'c>(
 }
 
 pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
-    let config = Config::load(&args.config)
-        .map_err(|e| anyhow!("{} is invalid:\n{e}", args.config.display()))?;
+    if let Some(path) = &args.sloth {
+        let spec = load_sloth(path)
+            .map_err(|e| anyhow!("{} is not a valid Sloth spec:\n{e}", path.display()))?;
+        let tiers = nines_slo::default_tiers();
+        let slos: Vec<RuleSlo<'_>> = spec
+            .slos
+            .iter()
+            .map(|slo| sloth_rule(&spec, slo, &tiers, args.period))
+            .collect();
+        return write_out(
+            args,
+            BTreeMap::from([(spec.service.as_str(), slos)]),
+            Vec::new(),
+        );
+    }
+    let path = args
+        .config
+        .as_ref()
+        .expect("clap requires --config or --sloth");
+    let config = Config::load(path).map_err(|e| anyhow!("{} is invalid:\n{e}", path.display()))?;
+    let (by_service, skipped) = select(&config, args);
+    write_out(args, by_service, skipped)
+}
+
+/// A Sloth SLO as a rule input: Sloth's default 30-day period, the
+/// Workbook's tiers (Sloth's too), and Sloth-shaped alerts.
+fn sloth_rule<'s>(
+    spec: &'s SlothSpec,
+    slo: &'s SlothSlo,
+    tiers: &'s [nines_slo::Tier],
+    period: Option<u32>,
+) -> RuleSlo<'s> {
+    static EMPTY: BTreeMap<String, String> = BTreeMap::new();
+    RuleSlo {
+        service: &spec.service,
+        slo: &slo.name,
+        objective: slo.objective,
+        period_minutes: period.unwrap_or(30 * 1440),
+        query: match &slo.sli {
+            SlothSli::Events {
+                error_query,
+                total_query,
+            } => SliQuery::Templates {
+                errors: error_query,
+                total: total_query,
+            },
+            SlothSli::Raw { error_ratio_query } => SliQuery::RawErrorRatio(error_ratio_query),
+        },
+        tiers: if slo.alerting.is_some() { tiers } else { &[] },
+        min_events: 0,
+        alert_labels: &slo.labels,
+        annotations: &EMPTY,
+        for_: None,
+        budget_exhausted_alert: false,
+        absent_alert: None,
+        sloth_alerts: slo.alerting.clone(),
+    }
+}
+
+fn write_out(
+    args: &RulesArgs,
+    by_service: BTreeMap<&str, Vec<RuleSlo<'_>>>,
+    skipped: Vec<String>,
+) -> anyhow::Result<ExitCode> {
     let opts = RuleOptions {
         no_recordings: args.no_recordings,
         no_alerts: args.no_alerts,
         extra_labels: args.labels.iter().cloned().collect(),
     };
-    let (by_service, skipped) = select(&config, args);
     for s in &skipped {
         eprintln!("skipped {s}");
     }
