@@ -113,24 +113,9 @@ fn read_slo(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<(Slo, usize)> 
         .require(&f, path, "name")
         .and_then(|n| ctx.name(n, &join(path, "name"), "SLO"));
     let description = ctx.optional_string(f.get("description"), &join(path, "description"));
-    let objective = ctx.require(&f, path, "objective").and_then(|n| {
-        let field = join(path, "objective");
-        let (x, text) = ctx.number(n, &field, "a percentage such as 99.9")?;
-        if x > 0.0 && x < 100.0 {
-            return Some((x, percent_to_ratio(&text, x)));
-        }
-        let why = if x == 100.0 {
-            "; 100% leaves no error budget"
-        } else {
-            ""
-        };
-        ctx.error(
-            n.line,
-            &field,
-            format!("{text} is not a percentage between 0 and 100{why}"),
-        );
-        None
-    });
+    let objective = ctx
+        .require(&f, path, "objective")
+        .and_then(|n| read_objective(ctx, n, &join(path, "objective")));
     let window = read_window(ctx, &f, path);
     let sli = ctx
         .require(&f, path, "sli")
@@ -154,6 +139,25 @@ fn read_slo(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<(Slo, usize)> 
         window_label,
     };
     Some((slo, f.line_of("name").unwrap_or(f.line)))
+}
+
+/// An objective in percent, strictly between 0 and 100: `(percent, ratio)`.
+pub(crate) fn read_objective(ctx: &mut Ctx<'_>, n: &Node, field: &str) -> Option<(f64, f64)> {
+    let (x, text) = ctx.number(n, field, "a percentage such as 99.9")?;
+    if x > 0.0 && x < 100.0 {
+        return Some((x, percent_to_ratio(&text, x)));
+    }
+    let why = if x == 100.0 {
+        "; 100% leaves no error budget"
+    } else {
+        ""
+    };
+    ctx.error(
+        n.line,
+        field,
+        format!("{text} is not a percentage between 0 and 100{why}"),
+    );
+    None
 }
 
 /// `window`, or `calendar` with `timezone`, or the default.

@@ -10,7 +10,7 @@ use nines_slo::rules::{SlothAlert, SlothAlerts};
 
 use crate::error::{ConfigError, ConfigErrors};
 use crate::read::{Ctx, index, join};
-use crate::slo::{percent_to_ratio, read_string_map};
+use crate::slo::{read_objective, read_string_map};
 use crate::yaml::{self, Node};
 
 /// One Sloth spec: a service and its SLOs.
@@ -218,20 +218,9 @@ fn read_slo(
         .require(&f, path, "name")
         .and_then(|n| ctx.name(n, &join(path, "name"), "SLO"));
     let description = ctx.optional_string(f.get("description"), &join(path, "description"));
-    let objective = ctx.require(&f, path, "objective").and_then(|n| {
-        let field = join(path, "objective");
-        let (x, text) = ctx.number(n, &field, "a percentage such as 99.9")?;
-        if x > 0.0 && x < 100.0 {
-            Some((x, percent_to_ratio(&text, x)))
-        } else {
-            ctx.error(
-                n.line,
-                &field,
-                format!("{text} is not a percentage between 0 and 100"),
-            );
-            None
-        }
-    });
+    let objective = ctx
+        .require(&f, path, "objective")
+        .and_then(|n| read_objective(ctx, n, &join(path, "objective")));
     let mut labels = spec_labels.clone();
     if let Some(n) = f.get("labels") {
         labels.extend(read_string_map(ctx, n, &join(path, "labels"))?);

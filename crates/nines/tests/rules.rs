@@ -13,18 +13,6 @@ use nines_config::Config;
 use nines_slo::{AlertState, Counts, WindowSpec, evaluate, timestamp_of};
 use util::*;
 
-fn have_promtool() -> bool {
-    if Command::new("promtool").arg("--version").output().is_ok() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "promtool is required in CI (apt-get install prometheus)"
-    );
-    eprintln!("SKIPPED: promtool not on PATH (apt-get install prometheus)");
-    false
-}
-
 const ERRORS_SLI: &str = "prometheus:\n            errors: 'http_requests_total{job=\"shop\",code=\"500\"}'\n            total: 'http_requests_total{job=\"shop\"}'";
 const LATENCY_SLI: &str = "promql:\n            good: 'http_request_duration_seconds_bucket{job=\"shop\",le=\"0.3\"}'\n            total: 'http_request_duration_seconds_count{job=\"shop\"}'";
 
@@ -39,16 +27,11 @@ fn config_with(objective: &str, window: &str, sli: &str) -> String {
 }
 
 fn rules(ws: &Workspace, extra: &[&str]) -> (String, String) {
-    let out = nines()
-        .args(["rules", "prometheus", "--config"])
-        .arg(ws.config())
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        nines()
+            .args(["rules", "prometheus", "--config"])
+            .arg(ws.config())
+            .args(extra),
     );
     (
         String::from_utf8(out.stdout).unwrap(),
@@ -78,18 +61,8 @@ fn the_rule_file_passes_promtool_and_says_what_it_skipped() {
     assert!(text.contains("env: \"prod\""));
     let path = ws.dir.path().join("rules.yaml");
     std::fs::write(&path, &text).unwrap();
-    if have_promtool() {
-        let out = Command::new("promtool")
-            .args(["check", "rules"])
-            .arg(&path)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+    if promtool_available() {
+        promtool(&["check", "rules"], &path);
         // --check does the same from nines.
         rules(&ws, &["--check"]);
     }
@@ -263,7 +236,7 @@ fn annotations_by_tier(rules: &str) -> BTreeMap<String, (String, String)> {
 }
 
 fn agree(objective: &str, window: &str, s: &Scenario) {
-    if !have_promtool() {
+    if !promtool_available() {
         return;
     }
     let ws = Workspace::new(&config_with(
@@ -294,14 +267,6 @@ fn agree(objective: &str, window: &str, s: &Scenario) {
     let test = promtool_test(&rule_file, s, &timeline, &checks, &text);
     let test_file = ws.dir.path().join("test.yaml");
     std::fs::write(&test_file, &test).unwrap();
-    if let Ok(dir) = std::env::var("NINES_KEEP_PROMTOOL_TEST") {
-        std::fs::copy(
-            &test_file,
-            Path::new(&dir).join(format!("test-{window}.yaml")),
-        )
-        .unwrap();
-        std::fs::copy(&rule_file, Path::new(&dir).join("rules.yaml")).unwrap();
-    }
     let out = Command::new("promtool")
         .args(["test", "rules"])
         .arg(&test_file)
@@ -379,7 +344,7 @@ fn a_gap_in_the_data_decides_nothing_as_in_nines() {
 
 #[test]
 fn budget_exhausted_and_absent_alerts_fire_in_promtool() {
-    if !have_promtool() {
+    if !promtool_available() {
         return;
     }
     let config = "services:\n  shop:\n    slos:\n      - name: availability\n        objective: 99.9\n        window: 1h\n        sli:\n          prometheus:\n            errors: 'http_requests_total{job=\"shop\",code=\"500\"}'\n            total: 'http_requests_total{job=\"shop\"}'\n        alerting:\n          tiers: []\n          for: 2m\n          runbook_url: https://runbooks.example/shop\n          budget_exhausted_alert: true\n          absent_alert: 10m\n";
@@ -416,15 +381,5 @@ tests:
 "#;
     let path = ws.dir.path().join("test.yaml");
     std::fs::write(&path, test).unwrap();
-    let out = Command::new("promtool")
-        .args(["test", "rules"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    promtool(&["test", "rules"], &path);
 }

@@ -35,15 +35,10 @@ fn backfill(url: &str, bad_minutes: i64, bad_per_minute: u64) {
 }
 
 fn status_json(url: &str) -> Value {
-    let out = nines()
-        .args(["status", "--output", "json", "--server", url])
-        .env("NINES_TOKEN", READER)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        nines()
+            .args(["status", "--output", "json", "--server", url])
+            .env("NINES_TOKEN", READER),
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }

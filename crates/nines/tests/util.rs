@@ -212,3 +212,35 @@ pub fn blocking(
         Some(Resp { status, body, text })
     })
 }
+
+/// Runs a command that must succeed; its output. Failing shows stderr.
+pub fn run_ok(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{:?} failed:\n{}{}",
+        cmd,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Whether the real `promtool` is here. In CI it must be: a missing tool
+/// fails the test instead of skipping it silently.
+pub fn promtool_available() -> bool {
+    if Command::new("promtool").arg("--version").output().is_ok() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "promtool is required in CI (apt-get install prometheus)"
+    );
+    eprintln!("SKIPPED: promtool not on PATH (apt-get install prometheus)");
+    false
+}
+
+/// `promtool <args> <file>`, which must pass.
+pub fn promtool(args: &[&str], file: &Path) {
+    run_ok(Command::new("promtool").args(args).arg(file));
+}
