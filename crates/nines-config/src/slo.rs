@@ -551,7 +551,7 @@ fn read_tier(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Tier> {
 /// `percent` ÷ 100, computed by moving the decimal point in the text when it
 /// is a plain decimal, so `99.9` gives exactly the double nearest 0.999
 /// (`99.9 / 100.0` is 0.9990000000000001).
-pub(crate) fn percent_to_ratio(text: &str, percent: f64) -> f64 {
+fn percent_to_ratio(text: &str, percent: f64) -> f64 {
     let (int, frac) = text.split_once('.').unwrap_or((text, ""));
     let plain = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if int.is_empty() || !plain(int) || !plain(frac) {

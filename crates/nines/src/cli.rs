@@ -68,6 +68,26 @@ pub enum Command {
     /// Compile SLOs into rules for other systems.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Write files for other tools.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// A Grafana dashboard over the nines_* metrics, importable as it is.
+    ///
+    /// It lists every SLO the scraped nines has (filter by service); point
+    /// its Prometheus data source at the Prometheus that scrapes nines'
+    /// /metrics. Example: nines export grafana --out nines-dashboard.json
+    Grafana {
+        /// Write here instead of stdout.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Dashboard title.
+        #[arg(long, default_value = "nines: SLOs and error budgets")]
+        title: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -183,6 +203,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Alerts { client } => crate::status::alerts(&client),
         Command::Reload { client } => crate::status::reload(&client),
         Command::Rules(RulesCommand::Prometheus(args)) => crate::rules::run(&args),
+        Command::Export(ExportCommand::Grafana { out, title }) => {
+            export_grafana(out.as_deref(), &title)
+        }
         Command::Token(TokenCommand::New { role, name, output }) => {
             crate::token::new(role, &name, output)
         }
@@ -194,6 +217,16 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn export_grafana(out: Option<&std::path::Path>, title: &str) -> anyhow::Result<ExitCode> {
+    let text = serde_json::to_string_pretty(&crate::grafana::dashboard(title))? + "\n";
+    match out {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn init_logs(format: LogFormat) {

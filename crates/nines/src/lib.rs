@@ -10,6 +10,7 @@ pub mod client;
 pub mod clock;
 pub mod daemon;
 pub mod engine;
+pub mod grafana;
 pub mod ingest;
 pub mod rules;
 pub mod status;

@@ -158,6 +158,11 @@ fn render_slos(app: &App, x: &mut Exposition) {
     app.read(|engine| {
         let slos = engine.slos();
 
+        x.family("nines_slo_info", "gauge", "Always 1; labels name the SLO window (join on it for SLO-window series) and the SLI source.");
+        for s in slos {
+            let [a, b] = key(s);
+            x.sample("nines_slo_info", &[a, b, ("window", &s.config.window_label), ("sli", s.config.sli.kind())], 1.0);
+        }
         x.family("nines_slo_objective_ratio", "gauge", "Target ratio of good events (99.9% is 0.999).");
         for s in slos {
             x.sample("nines_slo_objective_ratio", &key(s), s.config.spec.objective);
