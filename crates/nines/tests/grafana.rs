@@ -165,14 +165,14 @@ fn every_query_returns_data_from_a_real_prometheus() {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let mut ready = false;
     while std::time::Instant::now() < deadline {
-        if let Some(v) = query("count_over_time(up{job=\"nines\"}[1m]) >= 2") {
-            if v["data"]["result"]
+        let scraped = query("count_over_time(up{job=\"nines\"}[1m]) >= 2").is_some_and(|v| {
+            v["data"]["result"]
                 .as_array()
                 .is_some_and(|r| !r.is_empty())
-            {
-                ready = true;
-                break;
-            }
+        });
+        if scraped {
+            ready = true;
+            break;
         }
         std::thread::sleep(std::time::Duration::from_millis(250));
     }
