@@ -21,5 +21,5 @@ mod yaml;
 
 pub use auth::{Auth, Role, TokenEntry, UnknownRole, hash_token};
 pub use error::{ConfigError, ConfigErrors};
-pub use model::{AlertRules, Config, Counters, Ratio, Service, Sli, Slo};
-pub use sloth::{SlothSli, SlothSlo, SlothSpec, load_sloth, parse_sloth};
+pub use model::{AlertRules, Config, Counters, QueryTemplates, Ratio, Service, Sli, Slo};
+pub use sloth::{SlothSlo, SlothSpec, load_sloth, parse_sloth};

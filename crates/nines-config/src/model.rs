@@ -97,6 +97,25 @@ pub enum Sli {
     /// Prometheus-compatible server. This version compiles them into
     /// Prometheus rules (`nines rules prometheus`); querying comes later.
     Promql(Counters),
+    /// `sli: { promql: { error_query, total_query, url } }` or
+    /// `{ error_ratio_query, url }`: whole PromQL expressions with a
+    /// `{{.window}}` placeholder, as Sloth writes them.
+    PromqlQueries {
+        queries: QueryTemplates,
+        url: Option<String>,
+    },
+}
+
+/// PromQL expressions with a `{{.window}}` placeholder for the rate window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryTemplates {
+    /// Failed events and all events, each a rate over `{{.window}}`.
+    Events {
+        error_query: String,
+        total_query: String,
+    },
+    /// The error ratio over `{{.window}}`.
+    Raw { error_ratio_query: String },
 }
 
 impl Sli {
@@ -105,14 +124,14 @@ impl Sli {
         match self {
             Sli::Events => "events",
             Sli::Prometheus(_) => "prometheus",
-            Sli::Promql(_) => "promql",
+            Sli::Promql(_) | Sli::PromqlQueries { .. } => "promql",
         }
     }
 
     /// The counters of a Prometheus-based SLI.
     pub fn counters(&self) -> Option<&Counters> {
         match self {
-            Sli::Events => None,
+            Sli::Events | Sli::PromqlQueries { .. } => None,
             Sli::Prometheus(c) | Sli::Promql(c) => Some(c),
         }
     }

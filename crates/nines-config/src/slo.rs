@@ -8,7 +8,7 @@ use nines_slo::{
     CalendarUnit, Severity, SloSpec, Tier, TierThreshold, WindowSpec, default_tiers, format_minutes,
 };
 
-use crate::model::{AlertRules, Counters, Ratio, Service, Sli, Slo};
+use crate::model::{AlertRules, Counters, QueryTemplates, Ratio, Service, Sli, Slo};
 use crate::read::{Ctx, index, join, one_of, suggest};
 use crate::yaml::{Kind, Node};
 
@@ -225,9 +225,7 @@ fn read_sli(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Sli> {
             match e.key {
                 "prometheus" => read_counters(ctx, e.value, &join(path, "prometheus"), "target")
                     .map(Sli::Prometheus),
-                "promql" => {
-                    read_counters(ctx, e.value, &join(path, "promql"), "url").map(Sli::Promql)
-                }
+                "promql" => read_promql(ctx, e.value, &join(path, "promql")),
                 "probe" => {
                     let msg = format!("`probe` SLIs are not supported yet; use {SOURCES}");
                     ctx.error(e.key_line, path, msg);
@@ -265,6 +263,70 @@ fn read_sli(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Sli> {
             None
         }
     }
+}
+
+/// `promql`: counter selectors like `prometheus`, or whole queries with a
+/// `{{.window}}` placeholder (`error_query` + `total_query`, or
+/// `error_ratio_query`).
+fn read_promql(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Sli> {
+    const QUERY_KEYS: [&str; 3] = ["error_query", "total_query", "error_ratio_query"];
+    let has = |key: &str| match &node.kind {
+        Kind::Map(pairs) => pairs.iter().any(|(k, _)| k.as_scalar() == Some(key)),
+        _ => false,
+    };
+    if !QUERY_KEYS.iter().any(|k| has(k)) {
+        return read_counters(ctx, node, path, "url").map(Sli::Promql);
+    }
+    let f = ctx.fields(
+        node,
+        path,
+        &[
+            "error_query",
+            "total_query",
+            "error_ratio_query",
+            "url",
+            "good",
+            "errors",
+            "total",
+        ],
+    )?;
+    if ["good", "errors", "total"]
+        .iter()
+        .any(|k| f.get(k).is_some())
+    {
+        ctx.error(f.line, path, "use either counter selectors (`good` or `errors`, and `total`) or queries (`error_query` and `total_query`, or `error_ratio_query`), not both");
+        return None;
+    }
+    let query = |ctx: &mut Ctx<'_>, key: &str| {
+        f.get(key)
+            .and_then(|n| crate::sloth::window_query(ctx, n, &join(path, key)))
+    };
+    let queries = match (
+        f.get("error_ratio_query"),
+        f.get("error_query"),
+        f.get("total_query"),
+    ) {
+        (Some(_), None, None) => QueryTemplates::Raw {
+            error_ratio_query: query(ctx, "error_ratio_query")?,
+        },
+        (None, Some(_), Some(_)) => {
+            let (e, t) = (query(ctx, "error_query"), query(ctx, "total_query"));
+            QueryTemplates::Events {
+                error_query: e?,
+                total_query: t?,
+            }
+        }
+        _ => {
+            ctx.error(
+                f.line,
+                path,
+                "give `error_query` and `total_query` together, or `error_ratio_query` alone",
+            );
+            return None;
+        }
+    };
+    let url = ctx.optional_string(f.get("url"), &join(path, "url"));
+    Some(Sli::PromqlQueries { queries, url })
 }
 
 /// `{good|errors, total, <location>}` of a Prometheus-based SLI.

@@ -9,6 +9,7 @@ use std::path::Path;
 use nines_slo::rules::{SlothAlert, SlothAlerts};
 
 use crate::error::{ConfigError, ConfigErrors};
+use crate::model::QueryTemplates;
 use crate::read::{Ctx, index, join};
 use crate::slo::{read_objective, read_string_map};
 use crate::yaml::{self, Node};
@@ -30,21 +31,12 @@ pub struct SlothSlo {
     pub objective: f64,
     /// The spec's and the SLO's `labels`, put on the SLO's alerts.
     pub labels: BTreeMap<String, String>,
-    pub sli: SlothSli,
+    pub sli: QueryTemplates,
     /// `None` when both alerts are disabled.
     pub alerting: Option<SlothAlerts>,
-}
-
-/// Sloth's SLI forms, queries with a `{{.window}}` placeholder.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SlothSli {
-    Events {
-        error_query: String,
-        total_query: String,
-    },
-    Raw {
-        error_ratio_query: String,
-    },
+    /// `alerting.labels` and `alerting.annotations` alone (the alerts above
+    /// merge them with their own), for import into nines config.
+    pub alerting_common: SlothAlert,
 }
 
 /// Key names of the two formats: snake_case files, camelCase resources.
@@ -236,6 +228,7 @@ fn read_slo(
         }
     };
     let (objective_percent, objective) = objective?;
+    let (alerting, alerting_common) = alerting?;
     Some(SlothSlo {
         name: name?,
         description,
@@ -243,11 +236,12 @@ fn read_slo(
         objective,
         labels,
         sli: sli?,
-        alerting: alerting?,
+        alerting,
+        alerting_common,
     })
 }
 
-fn read_sli(ctx: &mut Ctx<'_>, node: &Node, path: &str, keys: &Keys) -> Option<SlothSli> {
+fn read_sli(ctx: &mut Ctx<'_>, node: &Node, path: &str, keys: &Keys) -> Option<QueryTemplates> {
     let f = ctx.fields(node, path, &["events", "raw", "plugin"])?;
     if let Some(plugin) = f.get("plugin") {
         let id = match &plugin.kind {
@@ -274,7 +268,7 @@ fn read_sli(ctx: &mut Ctx<'_>, node: &Node, path: &str, keys: &Keys) -> Option<S
             let total_query = ctx
                 .require(&ef, &p, keys.total_query)
                 .and_then(|n| window_query(ctx, n, &join(&p, keys.total_query)));
-            Some(SlothSli::Events {
+            Some(QueryTemplates::Events {
                 error_query: error_query?,
                 total_query: total_query?,
             })
@@ -283,7 +277,7 @@ fn read_sli(ctx: &mut Ctx<'_>, node: &Node, path: &str, keys: &Keys) -> Option<S
             let p = join(path, "raw");
             let rf = ctx.fields(raw, &p, &[keys.error_ratio_query])?;
             let q = ctx.require(&rf, &p, keys.error_ratio_query)?;
-            window_query(ctx, q, &join(&p, keys.error_ratio_query)).map(|q| SlothSli::Raw {
+            window_query(ctx, q, &join(&p, keys.error_ratio_query)).map(|q| QueryTemplates::Raw {
                 error_ratio_query: q,
             })
         }
@@ -295,7 +289,7 @@ fn read_sli(ctx: &mut Ctx<'_>, node: &Node, path: &str, keys: &Keys) -> Option<S
 }
 
 /// A query that must hold the `{{.window}}` placeholder.
-fn window_query(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<String> {
+pub(crate) fn window_query(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<String> {
     let q = ctx.string(node, path)?;
     if q.contains("{{.window}}") || q.contains("{{ .window }}") {
         return Some(q);
@@ -313,7 +307,7 @@ fn read_alerting(
     node: &Node,
     path: &str,
     keys: &Keys,
-) -> Option<Option<SlothAlerts>> {
+) -> Option<(Option<SlothAlerts>, SlothAlert)> {
     let f = ctx.fields(
         node,
         path,
@@ -330,6 +324,10 @@ fn read_alerting(
         None => Some(BTreeMap::new()),
     };
     let (labels, annotations) = (common(ctx, "labels")?, common(ctx, "annotations")?);
+    let shared = SlothAlert {
+        labels: labels.clone(),
+        annotations: annotations.clone(),
+    };
     let read_alert = |ctx: &mut Ctx<'_>, key: &str| -> Option<Option<SlothAlert>> {
         let mut alert = SlothAlert {
             labels: labels.clone(),
@@ -360,7 +358,7 @@ fn read_alerting(
     let page = read_alert(ctx, keys.page_alert)?;
     let ticket = read_alert(ctx, keys.ticket_alert)?;
     if page.is_none() && ticket.is_none() {
-        return Some(None);
+        return Some((None, shared));
     }
     let name = match f.get("name") {
         Some(n) => ctx.string(n, &join(path, "name"))?,
@@ -386,5 +384,5 @@ fn read_alerting(
         );
         return None;
     }
-    Some(Some(SlothAlerts { name, page, ticket }))
+    Some((Some(SlothAlerts { name, page, ticket }), shared))
 }

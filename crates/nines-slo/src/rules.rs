@@ -51,6 +51,22 @@ impl SliQuery<'_> {
         }
     }
 
+    /// The number of events in `window` (of `minutes`), when the SLI says.
+    fn events_in(&self, window: &str, minutes: u32) -> Option<String> {
+        match self {
+            SliQuery::Good { total, .. } | SliQuery::Errors { total, .. } => {
+                Some(format!("sum(increase({total}[{window}]))"))
+            }
+            // A rate per second over the window, times its seconds.
+            SliQuery::Templates { total, .. } => Some(format!(
+                "({}) * {}",
+                fill_window(total, window),
+                u64::from(minutes) * 60
+            )),
+            SliQuery::RawErrorRatio(_) => None,
+        }
+    }
+
     /// The error ratio over `window`.
     fn error_ratio(&self, window: &str) -> String {
         match self {
@@ -329,10 +345,6 @@ pub fn prometheus_rules(slos: &[RuleSlo<'_>], opts: &RuleOptions) -> String {
         if let (false, Some(sloth)) = (opts.no_alerts, &slo.sloth_alerts) {
             sloth_alerts::write(&mut w, slo, sloth, &base, &sel, budget);
         } else if !opts.no_alerts && !slo.tiers.is_empty() {
-            let total = slo
-                .query
-                .total()
-                .expect("nines-style alerts need a total counter selector");
             for tier in slo.tiers {
                 let threshold = tier.burn_threshold(i64::from(slo.period_minutes));
                 let limit = rule_float(threshold * budget);
@@ -348,11 +360,17 @@ pub fn prometheus_rules(slos: &[RuleSlo<'_>], opts: &RuleOptions) -> String {
                 // `max by (service, slo)`: every branch gives one series with
                 // the same labels, so switching branch keeps it one alert.
                 let expr = format!(
-                    "max by (service, slo) (\n  (\n    ({})\n    and ignoring (window)\n    ({})\n    and on ()\n    (sum(increase({}[{long}])) >= {})\n  )\n  or\n  (\n    ({})\n    and on (service, slo)\n    ALERTS{{alertname={},alertstate=\"firing\",tier={},{sel}}}\n  )\n  or\n  (\n    ALERTS{{alertname={},alertstate=\"firing\",tier={},{sel}}}\n    unless on (service, slo)\n    ({short_ratio} == {short_ratio})\n  )\n)",
+                    "max by (service, slo) (\n  (\n    ({})\n    and ignoring (window)\n    ({}){}\n  )\n  or\n  (\n    ({})\n    and on (service, slo)\n    ALERTS{{alertname={},alertstate=\"firing\",tier={},{sel}}}\n  )\n  or\n  (\n    ALERTS{{alertname={},alertstate=\"firing\",tier={},{sel}}}\n    unless on (service, slo)\n    ({short_ratio} == {short_ratio})\n  )\n)",
                     over(&long),
                     over(&short),
-                    total,
-                    slo.min_events,
+                    // Without a total (a raw ratio query) there is no count.
+                    slo.query
+                        .events_in(&long, tier.long)
+                        .map(|events| format!(
+                            "\n    and on ()\n    ({events} >= {})",
+                            slo.min_events
+                        ))
+                        .unwrap_or_default(),
                     over(&short),
                     promql_string(ALERT_NAME),
                     promql_string(&name),

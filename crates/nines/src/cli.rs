@@ -71,6 +71,27 @@ pub enum Command {
     /// Write files for other tools.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Turn other tools' SLO specs into nines config.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// A Sloth spec (prometheus/v1 or PrometheusServiceLevel) as nines config.
+    ///
+    /// SLIs become `promql` queries; what nines config cannot express (alert
+    /// names, per-severity labels) is listed on stderr as `not mapped: …`.
+    /// Example: nines import sloth slos/shop.yaml --out conf/shop.yaml
+    Sloth {
+        file: PathBuf,
+        /// Write here instead of stdout.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// The SLO window to write (Sloth's default period is 30d).
+        #[arg(long, default_value = "30d")]
+        period: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -205,6 +226,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Rules(RulesCommand::Prometheus(args)) => crate::rules::run(&args),
         Command::Export(ExportCommand::Grafana { out, title }) => {
             export_grafana(out.as_deref(), &title)
+        }
+        Command::Import(ImportCommand::Sloth { file, out, period }) => {
+            crate::import::run(&file, out.as_deref(), &period)
         }
         Command::Token(TokenCommand::New { role, name, output }) => {
             crate::token::new(role, &name, output)

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod daemon;
 pub mod engine;
 pub mod grafana;
+pub mod import;
 pub mod ingest;
 pub mod rules;
 pub mod status;

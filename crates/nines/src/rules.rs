@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, anyhow, bail};
-use nines_config::{Config, Ratio, Slo, SlothSli, SlothSlo, SlothSpec, load_sloth};
+use nines_config::{Config, QueryTemplates, Ratio, Sli, Slo, SlothSlo, SlothSpec, load_sloth};
 use nines_slo::rules::{RuleOptions, RuleSlo, SliQuery, prometheus_rules};
 use nines_slo::{CalendarUnit, WindowSpec};
 
@@ -110,24 +110,25 @@ fn select<'c>(
     let mut skipped = Vec::new();
     for service in config.services.values() {
         for slo in &service.slos {
-            let Some(counters) = slo.sli.counters() else {
-                skipped.push(format!(
-                    "{}/{}: its SLI is `{}` (pushed to nines), not `prometheus` or `promql`",
-                    service.name,
-                    slo.name,
-                    slo.sli.kind()
-                ));
-                continue;
-            };
-            let query = match &counters.ratio {
-                Ratio::Good(good) => SliQuery::Good {
-                    good,
-                    total: &counters.total,
+            let query = match &slo.sli {
+                Sli::Events => {
+                    skipped.push(format!(
+                        "{}/{}: its SLI is `events` (pushed to nines), not `prometheus` or `promql`",
+                        service.name, slo.name
+                    ));
+                    continue;
+                }
+                Sli::Prometheus(c) | Sli::Promql(c) => match &c.ratio {
+                    Ratio::Good(good) => SliQuery::Good {
+                        good,
+                        total: &c.total,
+                    },
+                    Ratio::Errors(errors) => SliQuery::Errors {
+                        errors,
+                        total: &c.total,
+                    },
                 },
-                Ratio::Errors(errors) => SliQuery::Errors {
-                    errors,
-                    total: &counters.total,
-                },
+                Sli::PromqlQueries { queries, .. } => template_query(queries),
             };
             by_service.entry(&service.name).or_default().push(RuleSlo {
                 service: &service.name,
@@ -174,6 +175,19 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
     write_out(args, by_service, skipped)
 }
 
+fn template_query(q: &QueryTemplates) -> SliQuery<'_> {
+    match q {
+        QueryTemplates::Events {
+            error_query,
+            total_query,
+        } => SliQuery::Templates {
+            errors: error_query,
+            total: total_query,
+        },
+        QueryTemplates::Raw { error_ratio_query } => SliQuery::RawErrorRatio(error_ratio_query),
+    }
+}
+
 /// A Sloth SLO as a rule input: Sloth's default 30-day period, the
 /// Workbook's tiers (Sloth's too), and Sloth-shaped alerts.
 fn sloth_rule<'s>(
@@ -188,16 +202,7 @@ fn sloth_rule<'s>(
         slo: &slo.name,
         objective: slo.objective,
         period_minutes: period.unwrap_or(30 * 1440),
-        query: match &slo.sli {
-            SlothSli::Events {
-                error_query,
-                total_query,
-            } => SliQuery::Templates {
-                errors: error_query,
-                total: total_query,
-            },
-            SlothSli::Raw { error_ratio_query } => SliQuery::RawErrorRatio(error_ratio_query),
-        },
+        query: template_query(&slo.sli),
         tiers: if slo.alerting.is_some() { tiers } else { &[] },
         min_events: 0,
         alert_labels: &slo.labels,

@@ -201,3 +201,57 @@ fn alerts_fire_at_the_same_minutes_as_slothss_documented_expressions() {
     std::fs::write(&path, test).unwrap();
     promtool(&["test", "rules"], &path);
 }
+
+#[test]
+fn an_imported_spec_is_nines_config_that_compiles_to_the_same_recordings() {
+    let ws = Workspace::new("");
+    let out = run_ok(
+        nines()
+            .args(["import", "sloth"])
+            .arg(fixture("sloth-shop.yaml"))
+            .arg("--out")
+            .arg(ws.config()),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "not mapped: slos.requests-availability.alerting.page_alert: label `severity=pageteam`"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr
+            .contains("not mapped: slos.requests-availability.alerting.name: `ShopHighErrorRate`"),
+        "{stderr}"
+    );
+    run_ok(nines().args(["check", "--config"]).arg(ws.config()));
+    let ours = run_ok(
+        nines()
+            .args(["rules", "prometheus", "--config"])
+            .arg(ws.config()),
+    );
+    let sloth = run_ok(
+        nines()
+            .args(["rules", "prometheus", "--sloth"])
+            .arg(fixture("sloth-shop.yaml")),
+    );
+    let recordings = |text: &[u8]| -> Vec<String> {
+        let text = String::from_utf8_lossy(text);
+        text.split("      - ")
+            .filter(|r| r.starts_with("record:"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(recordings(&ours.stdout), recordings(&sloth.stdout));
+    // The alerts are nines' (per tier), from the same ratios.
+    let ours = String::from_utf8(ours.stdout).unwrap();
+    assert_eq!(ours.matches("- alert: ErrorBudgetBurn").count(), 4);
+    assert!(ours.contains("category: \"availability\""));
+    if promtool_available() {
+        run_ok(
+            nines()
+                .args(["rules", "prometheus", "--check", "--config"])
+                .arg(ws.config()),
+        );
+    }
+}

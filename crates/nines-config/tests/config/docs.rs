@@ -69,6 +69,9 @@ fn every_key_is_documented() {
         "dashboard_url",
         "budget_exhausted_alert",
         "absent_alert",
+        "error_query",
+        "total_query",
+        "error_ratio_query",
     ];
     for key in keys {
         assert!(
