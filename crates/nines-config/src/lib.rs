@@ -14,12 +14,16 @@ mod env;
 mod error;
 mod load;
 mod model;
+mod openslo;
 mod read;
 mod slo;
 mod sloth;
+mod write;
 mod yaml;
 
 pub use auth::{Auth, Role, TokenEntry, UnknownRole, hash_token};
 pub use error::{ConfigError, ConfigErrors};
 pub use model::{AlertRules, Config, Counters, QueryTemplates, Ratio, Service, Sli, Slo};
+pub use openslo::to_openslo;
 pub use sloth::{SlothSlo, SlothSpec, load_sloth, parse_sloth};
+pub use write::{services_yaml, yaml_string};

@@ -10,6 +10,7 @@ use crate::auth::{self, FileAuth, LocatedToken};
 use crate::env::{self, Env};
 use crate::error::{ConfigError, ConfigErrors};
 use crate::model::Config;
+use crate::openslo;
 use crate::read::{Ctx, join};
 use crate::slo::{self, LocatedService};
 use crate::yaml;
@@ -127,12 +128,20 @@ fn read_text(file: &Path) -> Result<String, String> {
 struct FileConfig {
     services: Vec<LocatedService>,
     auth: FileAuth,
+    warnings: Vec<ConfigError>,
 }
 
 /// Reads one file's text; errors go into the returned list.
 fn read_file(file: &Path, text: &str, env: Env<'_>) -> (FileConfig, Vec<ConfigError>) {
     let mut ctx = Ctx::new(file, env);
     let mut out = FileConfig::default();
+    if openslo::is_openslo(text) {
+        match yaml::parse_documents(text) {
+            Err(e) => ctx.error(e.line, "", e.message),
+            Ok(docs) => out.services = openslo::read_openslo(&mut ctx, &docs, &mut out.warnings),
+        }
+        return (out, ctx.errors);
+    }
     match yaml::parse(text) {
         Err(e) => ctx.error(e.line, "", e.message),
         Ok(None) => {}
@@ -175,7 +184,7 @@ struct Merge {
 
 impl Merge {
     fn add(&mut self, file: &Path, text: &str, env: Env<'_>) {
-        let (parsed, mut errors) = read_file(file, text, env);
+        let (mut parsed, mut errors) = read_file(file, text, env);
         let error = |line, field: String, message| ConfigError {
             file: file.to_path_buf(),
             line,
@@ -183,6 +192,9 @@ impl Merge {
             message,
         };
         self.config.files.push(file.to_path_buf());
+        self.config
+            .warnings
+            .extend(std::mem::take(&mut parsed.warnings));
 
         for LocatedService { line, service } in parsed.services {
             if let Some(first) = self.services.get(&service.name) {

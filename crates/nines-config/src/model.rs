@@ -19,6 +19,9 @@ pub struct Config {
     pub auth: Auth,
     /// The files the config was read from, in the order they were read.
     pub files: Vec<PathBuf>,
+    /// What OpenSLO documents said that nines does not use, per document
+    /// and field; `nines check` prints them and `nines serve` logs them.
+    pub warnings: Vec<crate::ConfigError>,
 }
 
 impl Config {

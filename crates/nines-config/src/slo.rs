@@ -329,14 +329,52 @@ fn read_promql(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Sli> {
     Some(Sli::PromqlQueries { queries, url })
 }
 
+/// Whether `q` is a PromQL series selector: a metric name, label matchers
+/// in braces, or both, and nothing else (no functions, no range).
+pub(crate) fn is_selector(q: &str) -> bool {
+    let q = q.trim();
+    let name_len = q
+        .char_indices()
+        .take_while(|&(i, c)| {
+            c.is_ascii_alphabetic() || c == '_' || c == ':' || (i > 0 && c.is_ascii_digit())
+        })
+        .count();
+    let rest = &q[name_len..];
+    if rest.is_empty() {
+        return name_len > 0;
+    }
+    // Braces must close at the very end, outside quoted label values.
+    let (mut in_quote, mut escaped, mut close) = (None, false, None);
+    for (i, c) in rest.char_indices() {
+        match (in_quote, c) {
+            (Some(_), _) if escaped => escaped = false,
+            (Some(_), '\\') => escaped = true,
+            (Some(qc), c) if c == qc => in_quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'' | '`') => in_quote = Some(c),
+            (None, '}') => {
+                close = Some(i);
+                break;
+            }
+            (None, '{' | '(' | '[') if i > 0 => return false,
+            _ => {}
+        }
+    }
+    rest.starts_with('{') && close == Some(rest.len() - 1)
+}
+
 /// `{good|errors, total, <location>}` of a Prometheus-based SLI.
 fn read_counters(ctx: &mut Ctx<'_>, node: &Node, path: &str, location: &str) -> Option<Counters> {
     let f = ctx.fields(node, path, &["good", "errors", "total", location])?;
     let selector = |ctx: &mut Ctx<'_>, key: &str| -> Option<String> {
         let n = f.get(key)?;
         let text = ctx.string(n, &join(path, key))?;
-        if text.trim().is_empty() {
-            ctx.error(n.line, &join(path, key), "is empty; give a PromQL series selector such as `http_requests_total{job=\"shop\"}`");
+        if !is_selector(&text) {
+            let msg = format!(
+                "`{}` is not a PromQL series selector; give a counter such as `http_requests_total{{job=\"shop\"}}` (nines adds rate() and sum()), or use `error_query`/`total_query` under `promql`",
+                text.trim()
+            );
+            ctx.error(n.line, &join(path, key), msg);
             return None;
         }
         Some(text.trim().to_string())
@@ -671,5 +709,35 @@ mod tests {
             );
         }
         assert_eq!(percent_to_ratio("9.99e1", 99.9), 99.9 / 100.0);
+    }
+}
+
+#[cfg(test)]
+mod selector_tests {
+    use super::is_selector;
+
+    #[test]
+    fn selectors_and_not() {
+        for ok in [
+            "up",
+            "http_requests_total{code=~\"5..\"}",
+            "{__name__=\"x\"}",
+            "a:b_c{le=\"0.3\",x=\"}{\"}",
+        ] {
+            assert!(is_selector(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "sum(x)",
+            "x[5m]",
+            "rate(x[5m])",
+            "x{a=\"b\"} + y",
+            "x{",
+            "x}",
+            "1x",
+            "x{a=\"b\"}[5m]",
+        ] {
+            assert!(!is_selector(bad), "{bad}");
+        }
     }
 }

@@ -94,10 +94,22 @@ enum Frame {
 /// or only comments). More than one document is an error: a config file is
 /// one document, and a silently ignored second one would hide settings.
 pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
+    Ok(parse_inner(text, true)?.pop())
+}
+
+/// Parses every document of a stream (`---` between them), as OpenSLO
+/// files hold several. Empty documents are left out.
+pub fn parse_documents(text: &str) -> Result<Vec<Node>, YamlError> {
+    let mut docs = parse_inner(text, false)?;
+    docs.retain(|d| d.kind != Kind::Null);
+    Ok(docs)
+}
+
+fn parse_inner(text: &str, single: bool) -> Result<Vec<Node>, YamlError> {
     let mut stack: Vec<Frame> = Vec::new();
     // Finished anchored nodes and their size in nodes, for the expansion cap.
     let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
-    let mut root: Option<Node> = None;
+    let mut roots: Vec<Node> = Vec::new();
     let mut documents = 0usize;
     let mut nodes = 0usize;
     // The scanner places end-of-input errors and empty values on the line
@@ -116,7 +128,8 @@ pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => continue,
             Event::DocumentStart(_) => {
                 documents += 1;
-                if documents > 1 {
+                anchors.clear();
+                if single && documents > 1 {
                     return Err(YamlError {
                         line,
                         message: "a config file holds one YAML document; found a second one \
@@ -222,7 +235,7 @@ pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
             anchors.insert(anchor, (node.clone(), size));
         }
         match stack.last_mut() {
-            None => root = Some(node),
+            None => roots.push(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map { pairs, key, .. }) => match key.take() {
                 None => *key = Some(node),
@@ -230,7 +243,7 @@ pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
             },
         }
     }
-    Ok(root)
+    Ok(roots)
 }
 
 /// The number of the last line of `text` as an editor counts them: YAML

@@ -156,8 +156,9 @@ pub fn rule_float(v: f64) -> String {
     }
 }
 
-pub(crate) fn quote(v: &str) -> String {
-    // A JSON string is a valid YAML double-quoted scalar.
+/// A string as a YAML double-quoted scalar (JSON quoting, which YAML reads
+/// as is): safe for any text in generated YAML.
+pub fn quote(v: &str) -> String {
     let mut out = String::with_capacity(v.len() + 2);
     out.push('"');
     for c in v.chars() {

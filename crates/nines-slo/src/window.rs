@@ -86,6 +86,22 @@ impl WindowSpec {
         }
     }
 
+    /// The nominal period in minutes, for rules and exports that need one
+    /// fixed figure: rolling windows their length, weeks 7 days, months 30.
+    pub fn nominal_minutes(&self) -> u32 {
+        match self {
+            WindowSpec::Rolling { minutes } => *minutes,
+            WindowSpec::Calendar {
+                unit: CalendarUnit::Week,
+                ..
+            } => 7 * 1440,
+            WindowSpec::Calendar {
+                unit: CalendarUnit::Month,
+                ..
+            } => 30 * 1440,
+        }
+    }
+
     /// The full length of the period containing `head`, in minutes: what
     /// burn-rate thresholds and budget projections are measured against.
     pub fn period_minutes(&self, head: Minute) -> i64 {

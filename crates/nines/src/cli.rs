@@ -92,6 +92,17 @@ pub enum ImportCommand {
         #[arg(long, default_value = "30d")]
         period: String,
     },
+    /// OpenSLO v1 documents (a file or a directory) as nines config.
+    ///
+    /// nines also reads OpenSLO files placed beside its config directly;
+    /// this shows what they become. Fields nines does not use are listed on
+    /// stderr as `not mapped: …`. Example: nines import openslo slos/
+    Openslo {
+        path: PathBuf,
+        /// Write here instead of stdout.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -108,6 +119,16 @@ pub enum ExportCommand {
         /// Dashboard title.
         #[arg(long, default_value = "nines: SLOs and error budgets")]
         title: String,
+    },
+    /// SLOs with Prometheus-based SLIs as OpenSLO v1 documents.
+    ///
+    /// Example: nines export openslo --config nines.yaml --out slos.openslo.yaml
+    Openslo {
+        #[arg(long, short, env = "NINES_CONFIG")]
+        config: PathBuf,
+        /// Write here instead of stdout.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -227,8 +248,14 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Export(ExportCommand::Grafana { out, title }) => {
             export_grafana(out.as_deref(), &title)
         }
+        Command::Import(ImportCommand::Openslo { path, out }) => {
+            crate::import::openslo(&path, out.as_deref())
+        }
+        Command::Export(ExportCommand::Openslo { config, out }) => {
+            crate::import::export_openslo(&config, out.as_deref())
+        }
         Command::Import(ImportCommand::Sloth { file, out, period }) => {
-            crate::import::run(&file, out.as_deref(), &period)
+            crate::import::sloth(&file, out.as_deref(), &period)
         }
         Command::Token(TokenCommand::New { role, name, output }) => {
             crate::token::new(role, &name, output)

@@ -1,66 +1,48 @@
-//! `nines import sloth`: a Sloth spec as nines config. What nines config
-//! cannot say is reported per SLO and field on stderr, never dropped
-//! silently.
+//! `nines import sloth|openslo` and `nines export openslo`: other tools'
+//! SLO specs as nines config and back. What does not map is reported per
+//! SLO (or document) and field on stderr, never dropped silently.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::anyhow;
-use nines_config::{QueryTemplates, SlothSlo, load_sloth};
+use nines_config::{
+    AlertRules, Config, Service, Sli, Slo, SlothSlo, load_sloth, services_yaml, to_openslo,
+};
+use nines_slo::{SloSpec, WindowSpec, default_tiers};
 
 /// Label names nines sets itself on alerts and series.
 const RESERVED: [&str; 5] = ["service", "slo", "severity", "tier", "window"];
 
-/// A string as a YAML scalar: JSON quoting, which YAML reads as is.
-fn q(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
-}
-
-/// The nines config text for a Sloth spec, and what did not map.
-pub fn sloth_to_config(path: &Path, period: &str) -> anyhow::Result<(String, Vec<String>)> {
+/// A Sloth spec as nines services, and what did not map.
+pub fn sloth_to_services(
+    path: &Path,
+    period_minutes: u32,
+) -> anyhow::Result<(Service, Vec<String>)> {
     let spec = load_sloth(path)
         .map_err(|e| anyhow!("{} is not a valid Sloth spec:\n{e}", path.display()))?;
-    let mut out = format!(
-        "# Imported from {} by `nines import sloth`. Reference: docs/config.md\nservices:\n  {}:\n    slos:\n",
-        path.display(),
-        spec.service
-    );
     let mut unmapped = Vec::new();
-    for slo in &spec.slos {
-        write_slo(&mut out, slo, period, &mut unmapped);
-    }
-    Ok((out, unmapped))
+    let slos = spec
+        .slos
+        .iter()
+        .map(|slo| sloth_slo(slo, period_minutes, &mut unmapped))
+        .collect();
+    Ok((
+        Service {
+            name: spec.service.clone(),
+            owner: None,
+            description: None,
+            slos,
+        },
+        unmapped,
+    ))
 }
 
-fn write_slo(out: &mut String, slo: &SlothSlo, period: &str, unmapped: &mut Vec<String>) {
+fn sloth_slo(slo: &SlothSlo, period_minutes: u32, unmapped: &mut Vec<String>) -> Slo {
     let at = |field: &str| format!("slos.{}.{field}", slo.name);
-    let _ = writeln!(out, "      - name: {}", q(&slo.name));
-    if let Some(d) = &slo.description {
-        let _ = writeln!(out, "        description: {}", q(d));
-    }
-    let _ = writeln!(out, "        objective: {}", slo.objective_percent);
-    let _ = writeln!(out, "        window: {period}");
-    out.push_str("        sli:\n          promql:\n");
-    match &slo.sli {
-        QueryTemplates::Events {
-            error_query,
-            total_query,
-        } => {
-            let _ = writeln!(out, "            error_query: {}", q(error_query.trim()));
-            let _ = writeln!(out, "            total_query: {}", q(total_query.trim()));
-        }
-        QueryTemplates::Raw { error_ratio_query } => {
-            let _ = writeln!(
-                out,
-                "            error_ratio_query: {}",
-                q(error_ratio_query.trim())
-            );
-        }
-    }
-    // Labels: the spec's, the SLO's and alerting.labels ride on every alert.
-    let mut labels: BTreeMap<&str, &str> = BTreeMap::new();
+    // The spec's, the SLO's and alerting.labels ride on every alert.
+    let mut labels = BTreeMap::new();
     for (k, v) in slo.labels.iter().chain(&slo.alerting_common.labels) {
         if RESERVED.contains(&k.as_str()) {
             unmapped.push(format!(
@@ -68,26 +50,11 @@ fn write_slo(out: &mut String, slo: &SlothSlo, period: &str, unmapped: &mut Vec<
                 at("labels")
             ));
         } else {
-            labels.insert(k, v);
+            labels.insert(k.clone(), v.clone());
         }
     }
-    out.push_str("        alerting:\n");
-    // Sloth has no minimum event count: keep alerts firing as Sloth's would.
-    out.push_str("          min_events: 1\n");
-    if !labels.is_empty() {
-        out.push_str("          labels:\n");
-        for (k, v) in &labels {
-            let _ = writeln!(out, "            {k}: {}", q(v));
-        }
-    }
-    if !slo.alerting_common.annotations.is_empty() {
-        out.push_str("          annotations:\n");
-        for (k, v) in &slo.alerting_common.annotations {
-            let _ = writeln!(out, "            {k}: {}", q(v));
-        }
-    }
-    match &slo.alerting {
-        None => out.push_str("          tiers: []\n"),
+    let tiers = match &slo.alerting {
+        None => Vec::new(),
         Some(alerts) => {
             unmapped.push(format!(
                 "{}: `{}`: nines names its alerts `ErrorBudgetBurn`, one per tier (use `nines rules prometheus --sloth` to keep Sloth's names)",
@@ -98,43 +65,107 @@ fn write_slo(out: &mut String, slo: &SlothSlo, period: &str, unmapped: &mut Vec<
                 ("page_alert", &alerts.page),
                 ("ticket_alert", &alerts.ticket),
             ] {
-                match alert {
-                    None => unmapped.push(format!(
-                        "{}: `disable: true`: nines keeps both severities' tiers (set `alerting.tiers` to drop some)",
-                        at(&format!("alerting.{which}"))
-                    )),
-                    Some(a) => {
-                        for (k, v) in &a.labels {
-                            if slo.alerting_common.labels.get(k) != Some(v) {
-                                unmapped.push(format!("{}: label `{k}={v}`: nines' labels apply to all tiers of an SLO", at(&format!("alerting.{which}"))));
-                            }
-                        }
-                        for (k, v) in &a.annotations {
-                            if slo.alerting_common.annotations.get(k) != Some(v) {
-                                unmapped.push(format!("{}: annotation `{k}`: nines' annotations apply to all tiers of an SLO", at(&format!("alerting.{which}"))));
-                            }
-                        }
+                let field = at(&format!("alerting.{which}"));
+                let Some(a) = alert else {
+                    unmapped.push(format!("{field}: `disable: true`: nines keeps both severities' tiers (set `alerting.tiers` to drop some)"));
+                    continue;
+                };
+                for (k, v) in &a.labels {
+                    if slo.alerting_common.labels.get(k) != Some(v) {
+                        unmapped.push(format!(
+                            "{field}: label `{k}={v}`: nines' labels apply to all tiers of an SLO"
+                        ));
+                    }
+                }
+                for (k, v) in &a.annotations {
+                    if slo.alerting_common.annotations.get(k) != Some(v) {
+                        unmapped.push(format!("{field}: annotation `{k}`: nines' annotations apply to all tiers of an SLO"));
                     }
                 }
             }
+            default_tiers()
+        }
+    };
+    let window = WindowSpec::rolling(period_minutes);
+    Slo {
+        name: slo.name.clone(),
+        description: slo.description.clone(),
+        objective_percent: slo.objective_percent,
+        sli: Sli::PromqlQueries {
+            queries: slo.sli.clone(),
+            url: None,
+        },
+        labels,
+        alert_rules: AlertRules {
+            annotations: slo.alerting_common.annotations.clone(),
+            ..AlertRules::default()
+        },
+        window_label: window.label(),
+        // Sloth has no minimum event count: fire as Sloth's alerts would.
+        spec: SloSpec::new(slo.objective, window, tiers, 1),
+    }
+}
+
+fn emit(text: &str, out: Option<&Path>) -> anyhow::Result<()> {
+    match out {
+        Some(p) => {
+            std::fs::write(p, text).map_err(|e| anyhow!("cannot write {}: {e}", p.display()))
+        }
+        None => {
+            print!("{text}");
+            Ok(())
         }
     }
 }
 
-pub fn run(file: &Path, out: Option<&Path>, period: &str) -> anyhow::Result<ExitCode> {
-    let (text, unmapped) = sloth_to_config(file, period)?;
-    // The result must be valid nines config; say so now rather than at serve.
-    nines_config::Config::parse("imported.yaml", &text).map_err(|e| {
+/// Checks that written config reads back; a failure is nines' bug.
+fn validated(text: String) -> anyhow::Result<String> {
+    Config::parse("imported.yaml", &text).map_err(|e| {
         anyhow!("the imported config does not validate (a bug in nines; please report it):\n{e}")
     })?;
-    match out {
-        Some(p) => {
-            std::fs::write(p, &text).map_err(|e| anyhow!("cannot write {}: {e}", p.display()))?
-        }
-        None => print!("{text}"),
-    }
+    Ok(text)
+}
+
+pub fn sloth(file: &Path, out: Option<&Path>, period: &str) -> anyhow::Result<ExitCode> {
+    let minutes = nines_slo::parse_duration(period)
+        .map_err(|e| anyhow!("--period: {e}"))?
+        .as_secs()
+        / 60;
+    let (service, unmapped) = sloth_to_services(file, minutes as u32)?;
+    let text = format!(
+        "# Imported from {} by `nines import sloth`. Reference: docs/config.md\n{}",
+        file.display(),
+        services_yaml([&service])
+    );
+    emit(&validated(text)?, out)?;
     for u in &unmapped {
         eprintln!("not mapped: {u}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn openslo(path: &Path, out: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let config =
+        Config::load(path).map_err(|e| anyhow!("{} cannot be imported:\n{e}", path.display()))?;
+    let text = format!(
+        "# Imported from {} by `nines import openslo`. Reference: docs/config.md\n{}",
+        path.display(),
+        services_yaml(config.services.values())
+    );
+    emit(&validated(text)?, out)?;
+    for w in &config.warnings {
+        eprintln!("not mapped: {w}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn export_openslo(config: &Path, out: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let config =
+        Config::load(config).map_err(|e| anyhow!("{} is invalid:\n{e}", config.display()))?;
+    let (text, skipped) = to_openslo(&config);
+    emit(&text, out)?;
+    for s in &skipped {
+        eprintln!("skipped {s}");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -8,7 +8,6 @@ use std::process::{Command, ExitCode};
 use anyhow::{Context, anyhow, bail};
 use nines_config::{Config, QueryTemplates, Ratio, Sli, Slo, SlothSlo, SlothSpec, load_sloth};
 use nines_slo::rules::{RuleOptions, RuleSlo, SliQuery, prometheus_rules};
-use nines_slo::{CalendarUnit, WindowSpec};
 
 /// Flags of `nines rules prometheus`.
 #[derive(Debug, clap::Args)]
@@ -88,17 +87,7 @@ fn parse_label(s: &str) -> Result<(String, String), String> {
 
 /// The period an SLO's rules use, in minutes.
 fn period_of(slo: &Slo, forced: Option<u32>) -> u32 {
-    forced.unwrap_or(match &slo.spec.window {
-        WindowSpec::Rolling { minutes } => *minutes,
-        WindowSpec::Calendar {
-            unit: CalendarUnit::Week,
-            ..
-        } => 7 * 1440,
-        WindowSpec::Calendar {
-            unit: CalendarUnit::Month,
-            ..
-        } => 30 * 1440,
-    })
+    forced.unwrap_or_else(|| slo.spec.window.nominal_minutes())
 }
 
 /// The SLOs to compile, by service, and why the others are skipped.

@@ -14,6 +14,9 @@ use crate::view::{AlertView, SloView};
 pub fn check(path: &Path) -> ExitCode {
     match Config::load(path) {
         Ok(config) => {
+            for w in &config.warnings {
+                eprintln!("warning: {w}");
+            }
             let slos: usize = config.services.values().map(|s| s.slos.len()).sum();
             println!(
                 "{}: ok: {} service(s), {slos} SLO(s), {} token(s)",
