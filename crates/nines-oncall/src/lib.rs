@@ -1,0 +1,17 @@
+//! On-call schedules for nines: who is on call at an instant, and the
+//! shifts of a range, computed in the schedule's IANA time zone and correct
+//! across DST changes. Pure: time comes in as arguments.
+//!
+//! A schedule is a stack of layers (later layers win where they have
+//! someone) under overrides (which win over every layer). Each layer is a
+//! rotation of users with a turn length and a handoff anchored at a local
+//! date and time, optionally restricted to windows of the week.
+#![forbid(unsafe_code)]
+
+mod local;
+mod rotation;
+mod schedule;
+
+pub use local::to_instant;
+pub use rotation::{Layer, Restriction, Turn};
+pub use schedule::{OnCall, Origin, Override, Schedule, Shift};
