@@ -69,6 +69,7 @@ impl App {
     ) -> anyhow::Result<(App, RestoreStats)> {
         let config = Config::load(config_path)
             .map_err(|e| anyhow::anyhow!("{config_path:?} is invalid:\n{e}"))?;
+        log_config_notes(&config);
         let mut store = Store::open(data_dir, durability)?;
         let ids = store.slo_ids(&Engine::keys(&config))?;
         let now = clock.now();
@@ -219,6 +220,7 @@ impl App {
 
     fn try_reload(&self) -> Result<usize, ReloadError> {
         let config = Config::load(&self.config_path).map_err(ReloadError::Invalid)?;
+        log_config_notes(&config);
         let mut store = self.lock_store();
         let ids = store.slo_ids(&Engine::keys(&config))?;
         let mut engine = self.write_engine();
@@ -261,5 +263,25 @@ impl App {
         limit: u32,
     ) -> Result<Vec<nines_store::AlertTransition>, StoreError> {
         self.lock_store().alert_history(slo_id, limit)
+    }
+}
+
+/// Warnings a config carries (OpenSLO details nines does not use), and SLOs
+/// whose SLI this version does not collect, once per load.
+fn log_config_notes(config: &Config) {
+    for w in &config.warnings {
+        tracing::warn!(warning = %w, "config: not mapped");
+    }
+    for service in config.services.values() {
+        for slo in service
+            .slos
+            .iter()
+            .filter(|s| s.sli != nines_config::Sli::Events)
+        {
+            tracing::warn!(
+                service = %service.name, slo = %slo.name, sli = slo.sli.kind(),
+                "this SLO's SLI lives in Prometheus; nines collects no data for it yet: compile it with `nines rules prometheus`"
+            );
+        }
     }
 }
