@@ -10,12 +10,14 @@ mod budget;
 mod duration;
 pub mod rules;
 mod series;
+mod timeslice;
 mod window;
 
 pub use alert::{AlertState, AlertStatus, Severity, Tier, TierThreshold, default_tiers};
 pub use budget::{Budget, Report, SloSpec, WindowStats, evaluate, tier_window_labels};
 pub use duration::{DurationError, format_minutes, parse_duration};
 pub use series::{Counts, Series, SeriesError, Snapshot};
+pub use timeslice::{TimesliceSeries, TimesliceSnapshot, Timeslices};
 pub use window::{CalendarUnit, Minute, WindowSpec, minute_of, timestamp_of};
 
 /// The windows every SLO reports, besides its own SLO window, in minutes:

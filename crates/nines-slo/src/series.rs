@@ -245,8 +245,21 @@ impl Series {
         }
     }
 
-    fn horizon(&self) -> Minute {
+    /// The oldest minute still kept one by one (older ones are per hour).
+    pub fn horizon(&self) -> Minute {
         self.head - MINUTE_TIER + 1
+    }
+
+    /// Sum of the buckets attributed to minutes in `[a, b)`, by the window
+    /// rule of this module (exact within the minute tier).
+    pub fn range_sum(&self, a: Minute, b: Minute) -> Counts {
+        self.sum_range(a, b.max(a))
+    }
+
+    /// Takes back a sample added earlier (same minute, same counts).
+    pub fn remove(&mut self, minute: Minute, counts: Counts) -> Result<(), SeriesError> {
+        let negated = Counts::new(counts.good.wrapping_neg(), counts.total.wrapping_neg());
+        self.add(minute, negated)
     }
 
     fn hour_slot(&self, hour: i64) -> usize {
