@@ -11,7 +11,9 @@ mod export;
 pub use export::to_openslo;
 
 use jiff::tz::TimeZone;
-use nines_slo::{CalendarUnit, SloSpec, Tier, TierThreshold, WindowSpec, default_tiers};
+use nines_slo::{
+    CalendarUnit, SloSpec, Tier, TierThreshold, Timeslices, WindowSpec, default_tiers,
+};
 
 use crate::error::ConfigError;
 use crate::model::{AlertRules, Counters, Ratio, Service, Sli, Slo};
@@ -261,22 +263,24 @@ fn read_slo(
     let window = ctx
         .require(&f, &path, "timeWindow")
         .and_then(|n| read_time_window(ctx, n, &join(&path, "timeWindow")));
-    match f.get("budgetingMethod").and_then(Node::as_scalar) {
-        None | Some("Occurrences") => {}
+    let timeslices = match f.get("budgetingMethod").and_then(Node::as_scalar) {
+        None | Some("Occurrences") => false,
+        Some("Timeslices") => true,
         Some(other) => {
             let msg = format!(
-                "budgetingMethod `{other}` is not supported yet; nines budgets by `Occurrences`"
+                "budgetingMethod `{other}` is not supported; nines budgets by `Occurrences` or `Timeslices`"
             );
             ctx.error(
                 f.line_of("budgetingMethod").unwrap_or(f.line),
                 &join(&path, "budgetingMethod"),
                 msg,
             );
+            false
         }
-    }
+    };
     let objective = ctx
         .require(&f, &path, "objectives")
-        .and_then(|n| read_objective(ctx, n, &join(&path, "objectives"), warnings));
+        .and_then(|n| read_objective(ctx, n, &join(&path, "objectives"), timeslices, warnings));
     let (tiers, for_) = match f.get("alertPolicies") {
         None => (Some(default_tiers()), None),
         Some(n) => {
@@ -284,6 +288,12 @@ fn read_slo(
         }
     };
     let (service, sli, window, objective, tiers) = (service?, sli?, window?, objective?, tiers?);
+    let (objective, slices) = objective;
+    let window_label = window.label();
+    let mut spec = SloSpec::new(objective, window, tiers, crate::slo::DEFAULT_MIN_EVENTS);
+    if let Some(t) = slices {
+        spec = spec.with_timeslices(t);
+    }
     let slo = Slo {
         name: d.name.clone(),
         description,
@@ -294,8 +304,8 @@ fn read_slo(
             for_,
             ..AlertRules::default()
         },
-        window_label: window.label(),
-        spec: SloSpec::new(objective, window, tiers, crate::slo::DEFAULT_MIN_EVENTS),
+        window_label,
+        spec,
     };
     Some((service, slo))
 }
@@ -523,8 +533,9 @@ fn read_objective(
     ctx: &mut Ctx<'_>,
     node: &Node,
     path: &str,
+    timeslices: bool,
     warnings: &mut Vec<ConfigError>,
-) -> Option<f64> {
+) -> Option<(f64, Option<Timeslices>)> {
     let items = ctx.seq(node, path)?;
     let [o] = items else {
         ctx.error(node.line, path, "give exactly one objective; nines keeps one objective per SLO (write one SLO per objective)");
@@ -544,17 +555,52 @@ fn read_objective(
             "timeSliceWindow",
         ],
     )?;
-    for key in ["op", "value", "timeSliceTarget", "timeSliceWindow"] {
+    for key in ["op", "value"] {
         if let Some(n) = f.get(key) {
             warn(
                 ctx,
                 warnings,
                 n.line,
                 &join(&p, key),
-                "not used: it belongs to threshold or timeslice SLOs, which nines does not run",
+                "not used: it belongs to threshold SLIs, which nines does not run",
             );
         }
     }
+    let slices = if timeslices {
+        let target = ctx
+            .require(&f, &p, "timeSliceTarget")
+            .and_then(|n| ctx.number(n, &join(&p, "timeSliceTarget"), "a ratio such as 0.95"))
+            .map(|(x, _)| x);
+        let window = ctx
+            .require(&f, &p, "timeSliceWindow")
+            .and_then(|n| ctx.minutes(n, &join(&p, "timeSliceWindow"), 1, 60));
+        let (target, window) = (target?, window?);
+        if !(target > 0.0 && target <= 1.0) {
+            ctx.error(
+                f.line,
+                &join(&p, "timeSliceTarget"),
+                format!("{target} is not a ratio above 0 and at most 1"),
+            );
+            return None;
+        }
+        Some(Timeslices {
+            slice_minutes: window,
+            target,
+        })
+    } else {
+        for key in ["timeSliceTarget", "timeSliceWindow"] {
+            if let Some(n) = f.get(key) {
+                warn(
+                    ctx,
+                    warnings,
+                    n.line,
+                    &join(&p, key),
+                    "not used: the SLO budgets by Occurrences",
+                );
+            }
+        }
+        None
+    };
     let ratio = match (f.get("target"), f.get("targetPercent")) {
         (Some(n), None) => ctx
             .number(n, &join(&p, "target"), "a ratio such as 0.999")
@@ -580,7 +626,7 @@ fn read_objective(
         return None;
     }
     // Round to the 12th decimal: 99.9 / 100 is 0.9990000000000001 in f64.
-    Some((ratio * 1e12).round() / 1e12)
+    Some(((ratio * 1e12).round() / 1e12, slices))
 }
 
 /// Alert policies with burn-rate conditions as nines tiers, and the common

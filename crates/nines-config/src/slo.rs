@@ -13,7 +13,7 @@ use crate::read::{Ctx, index, join, one_of, suggest};
 use crate::yaml::{Kind, Node};
 
 /// Keys of an SLO mapping.
-pub(crate) const SLO_KEYS: [&str; 8] = [
+pub(crate) const SLO_KEYS: [&str; 9] = [
     "name",
     "description",
     "objective",
@@ -22,6 +22,7 @@ pub(crate) const SLO_KEYS: [&str; 8] = [
     "timezone",
     "sli",
     "alerting",
+    "timeslices",
 ];
 
 /// Rolling SLO windows: at least an hour (shorter is a burn-rate window, not
@@ -125,9 +126,19 @@ fn read_slo(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<(Slo, usize)> 
         None => Some(Alerting::default()),
     };
 
-    let (name, objective, window, sli, alerting) = (name?, objective?, window?, sli?, alerting?);
+    let timeslices = match f.get("timeslices") {
+        None => Some(None),
+        Some(n) => read_timeslices(ctx, n, &join(path, "timeslices")).map(Some),
+    };
+
+    let (name, objective, window, sli, alerting, timeslices) =
+        (name?, objective?, window?, sli?, alerting?, timeslices?);
     let window_label = window.label();
     let tiers = alerting.tiers.unwrap_or_else(default_tiers);
+    let mut spec = SloSpec::new(objective.1, window, tiers, alerting.min_events);
+    if let Some(t) = timeslices {
+        spec = spec.with_timeslices(t);
+    }
     let slo = Slo {
         name,
         description,
@@ -135,10 +146,37 @@ fn read_slo(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<(Slo, usize)> 
         sli,
         labels: alerting.labels,
         alert_rules: alerting.rules,
-        spec: SloSpec::new(objective.1, window, tiers, alerting.min_events),
+        spec,
         window_label,
     };
     Some((slo, f.line_of("name").unwrap_or(f.line)))
+}
+
+/// `timeslices: { target: 95, slice: 1m }`: budget by slices, each good when
+/// at least `target` percent of its events are.
+fn read_timeslices(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<nines_slo::Timeslices> {
+    let f = ctx.fields(node, path, &["target", "slice"])?;
+    let target = ctx.require(&f, path, "target").and_then(|n| {
+        let field = join(path, "target");
+        let (x, text) = ctx.number(n, &field, "a percentage such as 95")?;
+        if x > 0.0 && x <= 100.0 {
+            return Some(percent_to_ratio(&text, x));
+        }
+        ctx.error(
+            n.line,
+            &field,
+            format!("{text} is not a percentage above 0 and at most 100"),
+        );
+        None
+    });
+    let slice = match f.get("slice") {
+        Some(n) => ctx.minutes(n, &join(path, "slice"), 1, 60),
+        None => Some(1),
+    };
+    Some(nines_slo::Timeslices {
+        slice_minutes: slice?,
+        target: target?,
+    })
 }
 
 /// An objective in percent, strictly between 0 and 100: `(percent, ratio)`.

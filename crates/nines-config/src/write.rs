@@ -78,6 +78,14 @@ fn write_slo(out: &mut String, slo: &Slo) {
             );
         }
     }
+    if let Some(t) = slo.spec.timeslices {
+        let _ = writeln!(
+            out,
+            "        timeslices: {{ target: {}, slice: {} }}",
+            nines_slo::rules::rule_float(t.target * 100.0),
+            nines_slo::format_minutes(t.slice_minutes)
+        );
+    }
     match &slo.sli {
         Sli::Events => out.push_str("        sli: events\n"),
         Sli::Prometheus(c) => write_counters(out, "prometheus", c, "target"),

@@ -5,6 +5,8 @@ use jiff::Timestamp;
 
 use crate::alert::{self, AlertState, AlertStatus, Tier};
 use crate::series::{Counts, Series};
+use crate::slo_series::WindowSums;
+use crate::timeslice::Timeslices;
 use crate::window::{Minute, WindowSpec};
 use crate::{STANDARD_WINDOWS, format_minutes};
 
@@ -19,8 +21,11 @@ pub struct SloSpec {
     pub objective: f64,
     pub window: WindowSpec,
     pub tiers: Vec<Tier>,
-    /// Events the long window must hold before a tier may fire.
+    /// Events the long window must hold before a tier may fire (slices,
+    /// for timeslices budgeting).
     pub min_events: u64,
+    /// `None`: every event counts (Occurrences). `Some`: every slice counts.
+    pub timeslices: Option<Timeslices>,
     windows: Vec<WindowSpec>,
     labels: Vec<String>,
     slo_index: usize,
@@ -61,6 +66,7 @@ impl SloSpec {
             window,
             tiers,
             min_events,
+            timeslices: None,
             windows,
             labels,
             slo_index,
@@ -68,6 +74,12 @@ impl SloSpec {
             index_1h,
             index_1d,
         }
+    }
+
+    /// The same SLO budgeted by timeslices.
+    pub fn with_timeslices(mut self, rule: Timeslices) -> Self {
+        self.timeslices = Some(rule);
+        self
     }
 
     /// Error budget as a ratio of events: 1 − objective.
@@ -164,7 +176,12 @@ impl Report {
 /// Evaluates an SLO at `now`. `series` must already be advanced to `now`'s
 /// minute; `prev` holds each tier's state from the last evaluation (missing
 /// entries count as inactive).
-pub fn evaluate(spec: &SloSpec, series: &Series, now: Timestamp, prev: &[AlertState]) -> Report {
+pub fn evaluate(
+    spec: &SloSpec,
+    series: &impl WindowSums,
+    now: Timestamp,
+    prev: &[AlertState],
+) -> Report {
     let budget_ratio = spec.budget();
     let windows: Vec<WindowStats> = (0..spec.windows.len())
         .map(|i| WindowStats::from_counts(series.window_sum(i), budget_ratio))

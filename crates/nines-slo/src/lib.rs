@@ -10,6 +10,7 @@ mod budget;
 mod duration;
 pub mod rules;
 mod series;
+mod slo_series;
 mod timeslice;
 mod window;
 
@@ -17,6 +18,7 @@ pub use alert::{AlertState, AlertStatus, Severity, Tier, TierThreshold, default_
 pub use budget::{Budget, Report, SloSpec, WindowStats, evaluate, tier_window_labels};
 pub use duration::{DurationError, format_minutes, parse_duration};
 pub use series::{Counts, Series, SeriesError, Snapshot};
+pub use slo_series::{SloSeries, SloSnapshot, WindowSums};
 pub use timeslice::{TimesliceSeries, TimesliceSnapshot, Timeslices};
 pub use window::{CalendarUnit, Minute, WindowSpec, minute_of, timestamp_of};
 

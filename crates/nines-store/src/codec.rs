@@ -2,7 +2,7 @@
 //! LEB128 varints, with minutes stored as deltas so a batch of consecutive
 //! minutes costs a few bytes per event.
 
-use nines_slo::{Counts, Minute, Snapshot};
+use nines_slo::{Counts, Minute, SloSnapshot, Snapshot, TimesliceSnapshot};
 
 /// An event as stored in the ingest log: the SLO's store id, its minute and
 /// counts.
@@ -136,26 +136,74 @@ fn read_buckets(r: &mut Reader<'_>) -> Result<Vec<(Minute, Counts)>, CodecError>
     Ok(out)
 }
 
-pub fn encode_snapshot(s: &Snapshot) -> Vec<u8> {
-    let mut out = Vec::with_capacity(16 + (s.minutes.len() + s.hours.len()) * 6);
-    out.push(FORMAT_VERSION);
-    put_i64(&mut out, s.head);
-    put_buckets(&mut out, &s.minutes);
-    put_buckets(&mut out, &s.hours);
-    out
+/// Tag of a timeslices snapshot; events snapshots carry `FORMAT_VERSION`,
+/// so snapshots written before timeslices existed still read.
+const TIMESLICES: u8 = 2;
+
+fn put_snapshot_body(out: &mut Vec<u8>, s: &Snapshot) {
+    put_i64(out, s.head);
+    put_buckets(out, &s.minutes);
+    put_buckets(out, &s.hours);
 }
 
-pub fn decode_snapshot(buf: &[u8]) -> Result<Snapshot, CodecError> {
-    let mut r = Reader { buf };
-    r.version()?;
+fn read_snapshot_body(r: &mut Reader<'_>) -> Result<Snapshot, CodecError> {
     let head = r.i64()?;
-    let minutes = read_buckets(&mut r)?;
-    let hours = read_buckets(&mut r)?;
+    let minutes = read_buckets(r)?;
+    let hours = read_buckets(r)?;
     Ok(Snapshot {
         head,
         minutes,
         hours,
     })
+}
+
+pub fn encode_snapshot(s: &Snapshot) -> Vec<u8> {
+    encode_slo_snapshot(&SloSnapshot::Events(s.clone()))
+}
+
+pub fn decode_snapshot(buf: &[u8]) -> Result<Snapshot, CodecError> {
+    match decode_slo_snapshot(buf)? {
+        SloSnapshot::Events(s) => Ok(s),
+        SloSnapshot::Timeslices(_) => Err(CodecError(
+            "a timeslices snapshot where an events one was expected",
+        )),
+    }
+}
+
+pub fn encode_slo_snapshot(s: &SloSnapshot) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64);
+    match s {
+        SloSnapshot::Events(s) => {
+            out.push(FORMAT_VERSION);
+            put_snapshot_body(&mut out, s);
+        }
+        SloSnapshot::Timeslices(t) => {
+            out.push(TIMESLICES);
+            put_i64(&mut out, t.sealed_to);
+            put_snapshot_body(&mut out, &t.events);
+            put_snapshot_body(&mut out, &t.slices);
+        }
+    }
+    out
+}
+
+pub fn decode_slo_snapshot(buf: &[u8]) -> Result<SloSnapshot, CodecError> {
+    let (&tag, rest) = buf.split_first().ok_or(CodecError("empty snapshot"))?;
+    let mut r = Reader { buf: rest };
+    match tag {
+        FORMAT_VERSION => Ok(SloSnapshot::Events(read_snapshot_body(&mut r)?)),
+        TIMESLICES => {
+            let sealed_to = r.i64()?;
+            let events = read_snapshot_body(&mut r)?;
+            let slices = read_snapshot_body(&mut r)?;
+            Ok(SloSnapshot::Timeslices(TimesliceSnapshot {
+                events,
+                slices,
+                sealed_to,
+            }))
+        }
+        _ => Err(CodecError("unknown format version")),
+    }
 }
 
 #[cfg(test)]
@@ -195,6 +243,41 @@ mod tests {
             hours: vec![(28_990_020, Counts::new(100, 200))],
         };
         assert_eq!(decode_snapshot(&encode_snapshot(&s)).unwrap(), s);
+    }
+
+    #[test]
+    fn timeslice_snapshots_round_trip() {
+        let s = Snapshot {
+            head: 100,
+            minutes: vec![(99, Counts::new(1, 2))],
+            hours: vec![],
+        };
+        let t = SloSnapshot::Timeslices(TimesliceSnapshot {
+            events: s.clone(),
+            slices: s,
+            sealed_to: 95,
+        });
+        assert_eq!(decode_slo_snapshot(&encode_slo_snapshot(&t)).unwrap(), t);
+    }
+
+    #[test]
+    fn timeslice_snapshots_round_trip_and_old_snapshots_still_read() {
+        let s = Snapshot {
+            head: 100,
+            minutes: vec![(99, Counts::new(1, 2))],
+            hours: vec![],
+        };
+        let t = SloSnapshot::Timeslices(TimesliceSnapshot {
+            events: s.clone(),
+            slices: s.clone(),
+            sealed_to: 95,
+        });
+        assert_eq!(decode_slo_snapshot(&encode_slo_snapshot(&t)).unwrap(), t);
+        // An events snapshot is the format written before timeslices existed.
+        assert_eq!(
+            decode_slo_snapshot(&encode_snapshot(&s)).unwrap(),
+            SloSnapshot::Events(s)
+        );
     }
 
     #[test]

@@ -13,7 +13,8 @@ mod codec;
 mod sqlite;
 
 pub use codec::{
-    CodecError, EventRecord, decode_events, decode_snapshot, encode_events, encode_snapshot,
+    CodecError, EventRecord, decode_events, decode_slo_snapshot, decode_snapshot, encode_events,
+    encode_slo_snapshot, encode_snapshot,
 };
 pub use sqlite::{
     ALERT_HISTORY_SECONDS, AlertRow, AlertTransition, BATCH_KEY_SECONDS, Durability, Restored,

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 use nines_config::{Config, ConfigErrors};
-use nines_store::{Durability, Store, StoreError, decode_snapshot};
+use nines_store::{Durability, Store, StoreError, decode_slo_snapshot};
 
 use crate::clock::Clock;
 use crate::engine::{Engine, Refusal, RestoreStats};
@@ -235,10 +235,11 @@ impl App {
         let mut stored = HashMap::new();
         for id in engine.missing_ids(ids.values()) {
             if let Some(body) = store.snapshot(id)? {
-                let snapshot = decode_snapshot(&body).map_err(|source| StoreError::Corrupt {
-                    path: store.path().to_path_buf(),
-                    source,
-                })?;
+                let snapshot =
+                    decode_slo_snapshot(&body).map_err(|source| StoreError::Corrupt {
+                        path: store.path().to_path_buf(),
+                        source,
+                    })?;
                 stored.insert(id, snapshot);
             }
         }

@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 use nines_config::{Config, Slo};
-use nines_slo::{AlertState, Counts, Minute, Report, Series, Snapshot, evaluate, minute_of};
+use nines_slo::{AlertState, Counts, Minute, Report, SloSeries, SloSnapshot, evaluate, minute_of};
 use nines_store::{
-    AlertRow, AlertTransition, EventRecord, Restored, decode_snapshot, encode_snapshot,
+    AlertRow, AlertTransition, EventRecord, Restored, decode_slo_snapshot, encode_slo_snapshot,
 };
 
 /// One SLO as the daemon holds it.
@@ -17,7 +17,7 @@ pub struct SloState {
     pub id: i64,
     pub service: String,
     pub config: Slo,
-    pub series: Series,
+    pub series: SloSeries,
     /// One per tier, in the order of `config.spec.tiers`.
     pub alerts: Vec<AlertState>,
     pub report: Option<Report>,
@@ -111,7 +111,7 @@ impl Engine {
         config: &Config,
         ids: &HashMap<(String, String), i64>,
         now: Timestamp,
-        stored: &HashMap<i64, Snapshot>,
+        stored: &HashMap<i64, SloSnapshot>,
     ) {
         let head = minute_of(now);
         let mut old: HashMap<i64, SloState> = self.slos.drain(..).map(|s| (s.id, s)).collect();
@@ -120,11 +120,10 @@ impl Engine {
                 let id = ids[&(service.name.clone(), slo.name.clone())];
                 let state = match old.remove(&id) {
                     Some(mut prev) => {
-                        if prev.config.spec.windows() != slo.spec.windows() {
-                            prev.series = Series::restore(
-                                slo.spec.windows().to_vec(),
-                                &prev.series.snapshot(),
-                            );
+                        if prev.config.spec.windows() != slo.spec.windows()
+                            || prev.config.spec.timeslices != slo.spec.timeslices
+                        {
+                            prev.series = SloSeries::restore(&slo.spec, &prev.series.snapshot());
                         }
                         if prev.config.spec.tiers != slo.spec.tiers {
                             // A tier keeps its state under its name (severity and
@@ -153,12 +152,11 @@ impl Engine {
                         service: service.name.clone(),
                         series: match stored.get(&id) {
                             Some(snapshot) => {
-                                let mut series =
-                                    Series::restore(slo.spec.windows().to_vec(), snapshot);
+                                let mut series = SloSeries::restore(&slo.spec, snapshot);
                                 series.advance(head);
                                 series
                             }
-                            None => slo.spec.new_series(head),
+                            None => SloSeries::new(&slo.spec, head),
                         },
                         alerts: vec![AlertState::default(); slo.spec.tiers.len()],
                         config: slo.clone(),
@@ -195,9 +193,9 @@ impl Engine {
             let Some(&i) = self.by_id.get(id) else {
                 continue;
             };
-            let snapshot: Snapshot = decode_snapshot(body)?;
+            let snapshot = decode_slo_snapshot(body)?;
             let s = &mut self.slos[i];
-            s.series = Series::restore(s.config.spec.windows().to_vec(), &snapshot);
+            s.series = SloSeries::restore(&s.config.spec, &snapshot);
             stats.snapshots += 1;
         }
         for s in &mut self.slos {
@@ -415,7 +413,7 @@ impl Engine {
             .filter(|s| s.dirty)
             .map(|s| {
                 s.dirty = false;
-                (s.id, encode_snapshot(&s.series.snapshot()))
+                (s.id, encode_slo_snapshot(&s.series.snapshot()))
             })
             .collect();
         (self.applied_through, snapshots)

@@ -99,6 +99,13 @@ fn select<'c>(
     let mut skipped = Vec::new();
     for service in config.services.values() {
         for slo in &service.slos {
+            if slo.spec.timeslices.is_some() {
+                skipped.push(format!(
+                    "{}/{}: timeslices budgeting is evaluated by nines only (Prometheus rules count events)",
+                    service.name, slo.name
+                ));
+                continue;
+            }
             let query = match &slo.sli {
                 Sli::Events => {
                     skipped.push(format!(

@@ -198,6 +198,11 @@ mod tests {
             objective: 99.9,
             window: "30d".into(),
             sli_source: "events".into(),
+            budgeting: crate::view::Budgeting {
+                method: "occurrences".into(),
+                slice: None,
+                slice_target: None,
+            },
             evaluated_at: None,
             budget: BudgetView {
                 total: 0.001,

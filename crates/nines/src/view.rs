@@ -23,12 +23,25 @@ pub struct SloView {
     /// `30d`, `month`, …
     pub window: String,
     pub sli_source: String,
+    /// `occurrences` (every event counts) or `timeslices` (every slice of
+    /// `slice` counts, good when `slice_target` of its events are).
+    pub budgeting: Budgeting,
     /// When these figures were computed; `null` before the first evaluation.
     pub evaluated_at: Option<String>,
     pub budget: BudgetView,
     /// Every window, shortest first, the SLO window last.
     pub windows: Windows,
     pub alerts: Vec<AlertView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Budgeting {
+    pub method: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slice: Option<String>,
+    /// Percent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slice_target: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -178,6 +191,18 @@ impl SloView {
             objective: s.config.objective_percent,
             window: s.config.window_label.clone(),
             sli_source: s.config.sli.kind().to_string(),
+            budgeting: match spec.timeslices {
+                None => Budgeting {
+                    method: "occurrences".into(),
+                    slice: None,
+                    slice_target: None,
+                },
+                Some(t) => Budgeting {
+                    method: "timeslices".into(),
+                    slice: Some(nines_slo::format_minutes(t.slice_minutes)),
+                    slice_target: Some(t.target * 100.0),
+                },
+            },
             evaluated_at: ts(report.map(|r| r.at)),
             budget: BudgetView {
                 total: spec.budget(),

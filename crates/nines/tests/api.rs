@@ -524,3 +524,67 @@ async fn a_tier_keeps_its_state_when_a_reload_changes_its_threshold() {
     );
     d.stop().await;
 }
+
+#[tokio::test]
+async fn a_timeslices_slo_counts_slices_not_events() {
+    let ws = Workspace::new(&shop_yaml().replace(
+        "auth:",
+        "  batch:\n    slos:\n      - { name: nightly, objective: 99, window: 7d, sli: events, timeslices: { target: 95, slice: 1m } }\nauth:",
+    ));
+    let d = Daemon::start(&ws, Clock::manual(NOW.parse().unwrap())).await;
+    let m = now() / 60 * 60;
+    let events = batch(&[
+        event("batch", "nightly", m - 180, 99, 100), // a good slice
+        event("batch", "nightly", m - 120, 90, 100), // a bad one; m - 60 has no events
+        event("batch", "nightly", m, 100, 100),      // the current minute is not a slice yet
+    ]);
+    assert_eq!(
+        call(
+            "POST",
+            &format!("{}/api/v1/events", d.url),
+            Some(WRITER),
+            Some(events)
+        )
+        .await
+        .status,
+        200
+    );
+    d.app.evaluate(false);
+    let r = call(
+        "GET",
+        &format!("{}/api/v1/slos/batch/nightly", d.url),
+        Some(READER),
+        None,
+    )
+    .await;
+    assert_eq!(
+        r.body["budgeting"],
+        json!({"method": "timeslices", "slice": "1m", "slice_target": 95.0})
+    );
+    assert_eq!(
+        (
+            r.body["windows"]["5m"]["good"].as_u64(),
+            r.body["windows"]["5m"]["total"].as_u64()
+        ),
+        (Some(1), Some(2))
+    );
+    assert_eq!(r.body["windows"]["5m"]["sli"], json!(0.5));
+    // Slices are cut from minute buckets, kept a day: older events are refused.
+    let old = batch(&[event("batch", "nightly", m - 2 * 86_400, 1, 1)]);
+    let r = call(
+        "POST",
+        &format!("{}/api/v1/events", d.url),
+        Some(WRITER),
+        Some(old),
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body
+            .to_string()
+            .contains("older than the retention of `batch/nightly`"),
+        "{}",
+        r.body
+    );
+    d.stop().await;
+}

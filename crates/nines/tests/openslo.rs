@@ -127,7 +127,7 @@ fn meaning_of(service: &str, slo: &Slo) -> String {
 #[test]
 fn export_then_import_keeps_every_slo() {
     let config = format!(
-        "services:\n  shop:\n    description: The shop.\n    slos:\n      - name: availability\n        description: \"Requests that do not fail.\"\n        objective: 99.9\n        window: 28d\n        sli:\n          promql:\n            errors: 'http_requests_total{{job=\"shop\",code=~\"5..\"}}'\n            total: 'http_requests_total{{job=\"shop\"}}'\n            url: http://prometheus.example:9090\n        alerting:\n          for: 2m\n      - name: latency\n        objective: 99\n        calendar: month\n        timezone: Europe/Berlin\n        sli:\n          promql:\n            good: 'h_bucket{{le=\"0.3\"}}'\n            total: h_count\n        alerting:\n          tiers:\n            - {{ severity: page, long_window: 2h, short_window: 10m, burn_rate: 10 }}\n      - name: pushed\n        objective: 99\n        sli: events\n{}",
+        "services:\n  shop:\n    description: The shop.\n    slos:\n      - name: availability\n        description: \"Requests that do not fail.\"\n        objective: 99.9\n        window: 28d\n        sli:\n          promql:\n            errors: 'http_requests_total{{job=\"shop\",code=~\"5..\"}}'\n            total: 'http_requests_total{{job=\"shop\"}}'\n            url: http://prometheus.example:9090\n        alerting:\n          for: 2m\n      - name: latency\n        objective: 99\n        calendar: month\n        timezone: Europe/Berlin\n        timeslices: {{ target: 95, slice: 5m }}\n        sli:\n          promql:\n            good: 'h_bucket{{le=\"0.3\"}}'\n            total: h_count\n        alerting:\n          tiers:\n            - {{ severity: page, long_window: 2h, short_window: 10m, burn_rate: 10 }}\n      - name: pushed\n        objective: 99\n        sli: events\n{}",
         auth_yaml()
     );
     let ws = Workspace::new(&config);
@@ -195,9 +195,15 @@ fn invalid_documents_name_document_and_field() {
         ),
         (
             slo(&format!(
+                "{indicator}{window}{objective}  budgetingMethod: RatioTimeslices\n"
+            )),
+            "SLO/a.spec.budgetingMethod: budgetingMethod `RatioTimeslices` is not supported; nines budgets by `Occurrences` or `Timeslices`",
+        ),
+        (
+            slo(&format!(
                 "{indicator}{window}{objective}  budgetingMethod: Timeslices\n"
             )),
-            "SLO/a.spec.budgetingMethod: budgetingMethod `Timeslices` is not supported yet",
+            "SLO/a.spec.objectives[0]: missing required key `timeSliceTarget`",
         ),
         (
             slo(&format!(

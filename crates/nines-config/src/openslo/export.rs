@@ -112,11 +112,23 @@ fn write_slo(out: &mut String, service: &str, slo: &Slo, counters: &Counters) {
             );
         }
     }
-    let _ = write!(
-        out,
-        "  budgetingMethod: Occurrences\n  objectives:\n    - target: {}\n",
-        nines_slo::rules::rule_float(slo.spec.objective)
-    );
+    let target = nines_slo::rules::rule_float(slo.spec.objective);
+    match slo.spec.timeslices {
+        None => {
+            let _ = write!(
+                out,
+                "  budgetingMethod: Occurrences\n  objectives:\n    - target: {target}\n"
+            );
+        }
+        Some(t) => {
+            let _ = write!(
+                out,
+                "  budgetingMethod: Timeslices\n  objectives:\n    - target: {target}\n      timeSliceTarget: {}\n      timeSliceWindow: {}\n",
+                nines_slo::rules::rule_float(t.target),
+                nines_slo::format_minutes(t.slice_minutes)
+            );
+        }
+    }
     if slo.spec.tiers.is_empty() {
         out.push_str("  alertPolicies: []\n");
         return;

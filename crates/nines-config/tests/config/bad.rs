@@ -67,6 +67,8 @@ fn cases() -> Vec<(&'static str, String)> {
         ("promql queries and selectors mixed", slo("").replace("sli: events", "sli:\n          promql: { error_query: 'e[{{.window}}]', total: t_total }")),
         ("promql query without its total", slo("").replace("sli: events", "sli:\n          promql: { error_query: 'e[{{.window}}]' }")),
         ("promql query without a window", slo("").replace("sli: events", "sli:\n          promql: { error_ratio_query: 'e[5m]' }")),
+        ("timeslices out of range", slo("timeslices: { target: 0, slice: 2h }")),
+        ("timeslices typo", slo("timeslices: { targt: 95 }")),
         ("bare prometheus", slo("").replace("sli: events", "sli: prometheus")),
         ("sli unknown word", slo("").replace("sli: events", "sli: http")),
         ("sli missing", slo("").replace("        sli: events\n", "")),

@@ -72,6 +72,8 @@ fn every_key_is_documented() {
         "error_query",
         "total_query",
         "error_ratio_query",
+        "timeslices",
+        "slice",
     ];
     for key in keys {
         assert!(
