@@ -587,4 +587,21 @@ async fn a_timeslices_slo_counts_slices_not_events() {
         r.body
     );
     d.stop().await;
+    // The slices survive a restart (snapshot written at shutdown).
+    let d = Daemon::start(&ws, Clock::manual(NOW.parse().unwrap())).await;
+    let r = call(
+        "GET",
+        &format!("{}/api/v1/slos/batch/nightly", d.url),
+        Some(READER),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (
+            r.body["windows"]["5m"]["good"].as_u64(),
+            r.body["windows"]["5m"]["total"].as_u64()
+        ),
+        (Some(1), Some(2))
+    );
+    d.stop().await;
 }
