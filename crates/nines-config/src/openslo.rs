@@ -629,6 +629,44 @@ fn read_objective(
     Some(((ratio * 1e12).round() / 1e12, slices))
 }
 
+/// An item that is either inline (`spec: ...`) or a reference by name
+/// (`<ref_key>: name`) to a document of `kind` in the same file: its spec
+/// and the path errors inside it should name.
+fn resolve<'n>(
+    ctx: &mut Ctx<'_>,
+    item: &'n Node,
+    path: &str,
+    ref_key: &str,
+    docs: &HashMap<String, &Doc<'n>>,
+    kind: &str,
+) -> Option<(Option<&'n Node>, String)> {
+    match (
+        get(item, ref_key).and_then(Node::as_scalar),
+        get(item, "spec"),
+    ) {
+        (Some(name), _) => match docs.get(name) {
+            Some(doc) => Some((doc.spec, format!("{}.spec", doc.path))),
+            None => {
+                ctx.error(
+                    item.line,
+                    path,
+                    format!("no {kind} document named `{name}` in this file"),
+                );
+                None
+            }
+        },
+        (None, Some(s)) => Some((Some(s), join(path, "spec"))),
+        _ => {
+            ctx.error(
+                item.line,
+                path,
+                format!("give an inline {kind} or `{ref_key}`"),
+            );
+            None
+        }
+    }
+}
+
 /// Alert policies with burn-rate conditions as nines tiers, and the common
 /// `alertAfter` as `for`.
 fn read_policies(
@@ -642,31 +680,14 @@ fn read_policies(
     let mut after: Option<String> = None;
     for (i, item) in ctx.seq(node, path)?.iter().enumerate() {
         let p = index(path, i);
-        let (spec, spec_path) = match (
-            get(item, "alertPolicyRef").and_then(Node::as_scalar),
-            get(item, "spec"),
-        ) {
-            (Some(name), _) => match refs.policies.get(name) {
-                Some(doc) => (doc.spec, format!("{}.spec", doc.path)),
-                None => {
-                    ctx.error(
-                        item.line,
-                        &p,
-                        format!("no AlertPolicy document named `{name}` in this file"),
-                    );
-                    return None;
-                }
-            },
-            (None, Some(s)) => (Some(s), join(&p, "spec")),
-            _ => {
-                ctx.error(
-                    item.line,
-                    &p,
-                    "give an inline AlertPolicy or `alertPolicyRef`",
-                );
-                return None;
-            }
-        };
+        let (spec, spec_path) = resolve(
+            ctx,
+            item,
+            &p,
+            "alertPolicyRef",
+            refs.policies,
+            "AlertPolicy",
+        )?;
         let spec = spec?;
         if let Some(t) = get(spec, "notificationTargets") {
             warn(
@@ -693,31 +714,14 @@ fn read_policies(
             .unwrap_or(Some(&[]))?;
         for (j, c) in conditions.iter().enumerate() {
             let cp = index(&join(&spec_path, "conditions"), j);
-            let (cspec, cpath) = match (
-                get(c, "conditionRef").and_then(Node::as_scalar),
-                get(c, "spec"),
-            ) {
-                (Some(name), _) => match refs.conditions.get(name) {
-                    Some(doc) => (doc.spec, format!("{}.spec", doc.path)),
-                    None => {
-                        ctx.error(
-                            c.line,
-                            &cp,
-                            format!("no AlertCondition document named `{name}` in this file"),
-                        );
-                        return None;
-                    }
-                },
-                (None, Some(s)) => (Some(s), join(&cp, "spec")),
-                _ => {
-                    ctx.error(
-                        c.line,
-                        &cp,
-                        "give an inline AlertCondition or `conditionRef`",
-                    );
-                    return None;
-                }
-            };
+            let (cspec, cpath) = resolve(
+                ctx,
+                c,
+                &cp,
+                "conditionRef",
+                refs.conditions,
+                "AlertCondition",
+            )?;
             let (tier, alert_after) = read_condition(ctx, cspec?, &cpath)?;
             if let Some(a) = alert_after {
                 if after.as_ref().is_some_and(|x| *x != a) {
