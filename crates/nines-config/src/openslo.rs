@@ -262,7 +262,7 @@ fn read_slo(
     };
     let window = ctx
         .require(&f, &path, "timeWindow")
-        .and_then(|n| read_time_window(ctx, n, &join(&path, "timeWindow")));
+        .and_then(|n| read_time_window(ctx, n, &join(&path, "timeWindow"), warnings));
     let timeslices = match f.get("budgetingMethod").and_then(Node::as_scalar) {
         None | Some("Occurrences") => false,
         Some("Timeslices") => true,
@@ -466,7 +466,12 @@ fn read_metric_source(
 }
 
 /// OpenSLO durations: a whole number and `m`, `h`, `d`, `w`, `M`, `Q`, `Y`.
-fn read_time_window(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<WindowSpec> {
+fn read_time_window(
+    ctx: &mut Ctx<'_>,
+    node: &Node,
+    path: &str,
+    warnings: &mut Vec<ConfigError>,
+) -> Option<WindowSpec> {
     let items = ctx.seq(node, path)?;
     let [w] = items else {
         ctx.error(node.line, path, "give exactly one time window");
@@ -483,8 +488,19 @@ fn read_time_window(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Window
     };
     let line = f.line_of("duration").unwrap_or(f.line);
     if rolling {
-        let minutes = match duration.strip_suffix('M') {
-            Some(_) => None,
+        // Months, quarters and years have no fixed length; a rolling one is
+        // taken as 30, 90 or 365 days, and the user is told.
+        let calendar_units = [('M', 30, "month"), ('Q', 90, "quarter"), ('Y', 365, "year")];
+        let long = calendar_units.iter().find_map(|&(suffix, days, name)| {
+            let n: u64 = duration.strip_suffix(suffix)?.parse().ok()?;
+            Some((n * days * 1440, days, name))
+        });
+        let minutes = match long {
+            Some((m, days, name)) => {
+                let msg = format!("a rolling {name} is taken as {days} days");
+                warn(ctx, warnings, line, &join(&p, "duration"), &msg);
+                Some(m).filter(|m| (60..=400 * 1440).contains(m))
+            }
             None => nines_slo::parse_duration(&duration)
                 .ok()
                 .map(|d| d.as_secs() / 60)

@@ -258,3 +258,17 @@ fn invalid_documents_name_document_and_field() {
         assert!(err.contains(want), "{text}\n got: {err}\nwant: {want}");
     }
 }
+
+#[test]
+fn a_rolling_month_is_thirty_days_and_says_so() {
+    let text = "apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: a\nspec:\n  service: shop\n  indicator:\n    spec:\n      ratioMetric:\n        counter: true\n        good: { metricSource: { type: Prometheus, spec: { query: good_total } } }\n        total: { metricSource: { type: Prometheus, spec: { query: all_total } } }\n  timeWindow: [ { duration: 1M, isRolling: true } ]\n  objectives: [ { target: 0.99 } ]\n";
+    let config = Config::parse("x.yaml", text).unwrap();
+    assert_eq!(config.services["shop"].slos[0].window_label, "30d");
+    assert!(
+        config.warnings[0]
+            .to_string()
+            .contains("SLO/a.spec.timeWindow[0].duration: a rolling month is taken as 30 days"),
+        "{:?}",
+        config.warnings
+    );
+}
