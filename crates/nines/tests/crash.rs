@@ -90,22 +90,8 @@ fn sigkill_after_acknowledged_batches_loses_nothing_and_adds_nothing() {
 #[test]
 fn sigterm_stops_cleanly_and_alert_state_survives_restart() {
     let ws = Workspace::new(&shop_yaml());
-    let now = Timestamp::now().as_second();
     let p = Process::start(&ws.config(), &ws.data(), &[]);
-    let events: Vec<_> = (0..60)
-        .map(|m| event("shop", "availability", now - m * 60, 900, 1000))
-        .collect();
-    assert_eq!(
-        blocking(
-            "POST",
-            &format!("{}/api/v1/events", p.url),
-            Some(WRITER),
-            Some(batch(&events))
-        )
-        .unwrap()
-        .status,
-        200
-    );
+    push_burning_hour(&p.url);
     let alerts = blocking(
         "GET",
         &format!("{}/api/v1/alerts", p.url),

@@ -116,22 +116,8 @@ fn every_query_returns_data_from_a_real_prometheus() {
     }
     let ws = Workspace::new(&shop_yaml());
     let nines = Process::start(&ws.config(), &ws.data(), &[]);
-    let now = jiff::Timestamp::now().as_second();
     // 10% errors for the last hour: pages fire.
-    let events: Vec<_> = (0..60)
-        .map(|m| event("shop", "availability", now - m * 60, 900, 1000))
-        .collect();
-    assert_eq!(
-        blocking(
-            "POST",
-            &format!("{}/api/v1/events", nines.url),
-            Some(WRITER),
-            Some(batch(&events))
-        )
-        .unwrap()
-        .status,
-        200
-    );
+    push_burning_hour(&nines.url);
     let target = nines.url.trim_start_matches("http://");
     let prom_config = ws.dir.path().join("prometheus.yml");
     std::fs::write(

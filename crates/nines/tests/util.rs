@@ -244,3 +244,20 @@ pub fn promtool_available() -> bool {
 pub fn promtool(args: &[&str], file: &Path) {
     run_ok(Command::new("promtool").args(args).arg(file));
 }
+
+/// Pushes an hour of 10% errors for shop/availability to a running nines
+/// (every tier fires); blocking, for process tests.
+pub fn push_burning_hour(url: &str) {
+    let now = jiff::Timestamp::now().as_second();
+    let events: Vec<_> = (0..60)
+        .map(|m| event("shop", "availability", now - m * 60, 900, 1000))
+        .collect();
+    let r = blocking(
+        "POST",
+        &format!("{url}/api/v1/events"),
+        Some(WRITER),
+        Some(batch(&events)),
+    )
+    .unwrap();
+    assert_eq!(r.status, 200, "{:?}", r.body);
+}
