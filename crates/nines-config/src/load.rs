@@ -129,6 +129,9 @@ struct FileConfig {
     services: Vec<LocatedService>,
     auth: FileAuth,
     warnings: Vec<ConfigError>,
+    users: Vec<(usize, crate::oncall::User)>,
+    schedules: Vec<(usize, nines_oncall::Schedule)>,
+    user_refs: Vec<crate::oncall::UserRef>,
 }
 
 /// Reads one file's text; errors go into the returned list.
@@ -146,7 +149,15 @@ fn read_file(file: &Path, text: &str, env: Env<'_>) -> (FileConfig, Vec<ConfigEr
         Err(e) => ctx.error(e.line, "", e.message),
         Ok(None) => {}
         Ok(Some(root)) => {
-            if let Some(fields) = ctx.fields(&root, "", &["services", "auth"]) {
+            if let Some(fields) = ctx.fields(&root, "", &["services", "auth", "users", "schedules"])
+            {
+                if let Some(node) = fields.get("users") {
+                    out.users = crate::oncall::read_users(&mut ctx, node);
+                }
+                if let Some(node) = fields.get("schedules") {
+                    out.schedules =
+                        crate::oncall::read_schedules(&mut ctx, node, &mut out.user_refs);
+                }
                 if let Some(node) = fields.get("services") {
                     out.services = slo::read_services(&mut ctx, node);
                 }
@@ -180,6 +191,11 @@ struct Merge {
     token_names: HashMap<String, Origin>,
     token_hashes: HashMap<[u8; 32], (String, Origin)>,
     public_read: Option<Origin>,
+    /// Where each user and schedule was defined, for duplicates.
+    users: HashMap<String, Origin>,
+    schedules: HashMap<String, Origin>,
+    /// Names schedules use, checked against `users` once all files are in.
+    user_refs: Vec<(PathBuf, crate::oncall::UserRef)>,
 }
 
 impl Merge {
@@ -195,6 +211,43 @@ impl Merge {
         self.config
             .warnings
             .extend(std::mem::take(&mut parsed.warnings));
+        for (line, user) in std::mem::take(&mut parsed.users) {
+            if let Some(first) = self.users.get(&user.name) {
+                let msg = format!("user `{}` is already defined at {first}", user.name);
+                errors.push(error(line, join("users", &user.name), msg));
+                continue;
+            }
+            self.users.insert(
+                user.name.clone(),
+                Origin {
+                    file: file.to_path_buf(),
+                    line,
+                },
+            );
+            self.config.users.insert(user.name.clone(), user);
+        }
+        for (line, schedule) in std::mem::take(&mut parsed.schedules) {
+            if let Some(first) = self.schedules.get(&schedule.name) {
+                let msg = format!("schedule `{}` is already defined at {first}", schedule.name);
+                errors.push(error(line, join("schedules", &schedule.name), msg));
+                continue;
+            }
+            self.schedules.insert(
+                schedule.name.clone(),
+                Origin {
+                    file: file.to_path_buf(),
+                    line,
+                },
+            );
+            self.config
+                .schedules
+                .insert(schedule.name.clone(), schedule);
+        }
+        self.user_refs.extend(
+            std::mem::take(&mut parsed.user_refs)
+                .into_iter()
+                .map(|r| (file.to_path_buf(), r)),
+        );
 
         for LocatedService { line, service } in parsed.services {
             if let Some(first) = self.services.get(&service.name) {
@@ -269,7 +322,22 @@ impl Merge {
         self.errors.extend(errors);
     }
 
-    fn finish(self) -> Result<Config, ConfigErrors> {
+    fn finish(mut self) -> Result<Config, ConfigErrors> {
+        for (file, r) in &self.user_refs {
+            if !self.config.users.contains_key(&r.user) {
+                let known: Vec<&str> = self.config.users.keys().map(String::as_str).collect();
+                let hint = match crate::read::suggest(&r.user, &known) {
+                    Some(close) => format!("; did you mean `{close}`?"),
+                    None => "; define it under `users:`".to_string(),
+                };
+                self.errors.push(ConfigError {
+                    file: file.clone(),
+                    line: r.line,
+                    field: r.field.clone(),
+                    message: format!("unknown user `{}`{hint}", r.user),
+                });
+            }
+        }
         if self.errors.is_empty() {
             Ok(self.config)
         } else {

@@ -17,6 +17,10 @@ pub struct Config {
     pub services: BTreeMap<String, Service>,
     /// `auth`: API tokens. Tokens from all files are merged.
     pub auth: Auth,
+    /// `users`: people schedules name, by name.
+    pub users: BTreeMap<String, crate::oncall::User>,
+    /// `schedules`: on-call schedules, by name.
+    pub schedules: BTreeMap<String, nines_oncall::Schedule>,
     /// The files the config was read from, in the order they were read.
     pub files: Vec<PathBuf>,
     /// What OpenSLO documents said that nines does not use, per document

@@ -6,6 +6,7 @@ mod config {
     pub mod docs;
     pub mod good;
     pub mod load;
+    pub mod oncall;
     pub mod props;
 }
 

@@ -17,11 +17,25 @@ pub fn check(path: &Path) -> ExitCode {
             for w in &config.warnings {
                 eprintln!("warning: {w}");
             }
+            let now = jiff::Timestamp::now();
+            let horizon = now
+                .checked_add(jiff::SignedDuration::from_hours(30 * 24))
+                .unwrap_or(now);
+            for (name, schedule) in &config.schedules {
+                for gap in schedule.gaps(now, horizon) {
+                    eprintln!(
+                        "warning: schedule `{name}`: nobody is on call from {} to {}",
+                        gap.start, gap.end
+                    );
+                }
+            }
             let slos: usize = config.services.values().map(|s| s.slos.len()).sum();
             println!(
-                "{}: ok: {} service(s), {slos} SLO(s), {} token(s)",
+                "{}: ok: {} service(s), {slos} SLO(s), {} schedule(s), {} user(s), {} token(s)",
                 path.display(),
                 config.services.len(),
+                config.schedules.len(),
+                config.users.len(),
                 config.auth.tokens.len()
             );
             ExitCode::SUCCESS

@@ -38,7 +38,7 @@ fn cases() -> Vec<(&'static str, String)> {
         ("objective missing", slo("").replace("        objective: 99.9\n", "")),
         ("misspelt key", slo("").replace("objective:", "objectve:")),
         ("misspelt top-level key", "servics: {}\n".to_string()),
-        ("unknown top-level key", "schedules: {}\n".to_string()),
+        ("unknown top-level key", "escalation_policies: {}\n".to_string()),
         ("services is a sequence", "services:\n  - shop\n".to_string()),
         ("service name with capitals", "services:\n  Shop: {}\n".to_string()),
         ("service owner is a mapping", "services:\n  shop:\n    owner: {team: a}\n".to_string()),
@@ -155,7 +155,7 @@ extra: 1
             "nines.yaml:15: services.Bad: `Bad` is not a valid service name: use 1 to 63 lowercase letters, digits, `-` and `_`, starting with a letter or digit",
             "nines.yaml:18: auth.tokens[0].role: `root` is not one of `reader`, `writer` or `admin`",
             "nines.yaml:18: auth.tokens[0].hash: this is not a token hash: the config stores `sha256:<hex>` of a token, never the token itself; run `nines token new --role <role>` for a fresh token and its config line",
-            "nines.yaml:19: unknown key `extra`; valid keys here are `services` and `auth`",
+            "nines.yaml:19: unknown key `extra`; valid keys here are `services`, `auth`, `users` and `schedules`",
         ]
     );
 }

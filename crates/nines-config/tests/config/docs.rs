@@ -74,6 +74,15 @@ fn every_key_is_documented() {
         "error_ratio_query",
         "timeslices",
         "slice",
+        "email",
+        "slack",
+        "layers",
+        "overrides",
+        "rotation",
+        "handoff",
+        "start",
+        "at_once",
+        "restrictions",
     ];
     for key in keys {
         assert!(

@@ -1,0 +1,374 @@
+//! `users:` and `schedules:`: who can be paged, and the on-call schedules
+//! built from them (computed by `nines-oncall`).
+
+use jiff::civil::{Date, Time, Weekday};
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use nines_oncall::{Layer, Override, Restriction, Schedule, Turn};
+
+use crate::read::{Ctx, index, join};
+use crate::yaml::Node;
+
+/// `users.<name>`: a person nines can page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub name: String,
+    /// `email`: address for email notifications. Optional.
+    pub email: Option<String>,
+    /// `slack`: Slack handle such as `@ana`. Optional.
+    pub slack: Option<String>,
+    /// `timezone`: IANA zone, for reports. Optional.
+    pub timezone: Option<String>,
+}
+
+/// A user named in a schedule, with where, so unknown names are reported
+/// once all files are merged.
+pub(crate) struct UserRef {
+    pub line: usize,
+    pub field: String,
+    pub user: String,
+}
+
+pub(crate) fn read_users(ctx: &mut Ctx<'_>, node: &Node) -> Vec<(usize, User)> {
+    let Some(entries) = ctx.entries(node, "users") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for e in entries {
+        let path = join("users", e.key);
+        if !ctx.check_name(e.key, e.key_line, &path, "user") {
+            continue;
+        }
+        let Some(f) = ctx.fields(e.value, &path, &["email", "slack", "timezone"]) else {
+            continue;
+        };
+        let email = ctx.optional_string(f.get("email"), &join(&path, "email"));
+        let slack = ctx.optional_string(f.get("slack"), &join(&path, "slack"));
+        let timezone = ctx.optional_string(f.get("timezone"), &join(&path, "timezone"));
+        if let (Some(tz), Some(n)) = (&timezone, f.get("timezone"))
+            && TimeZone::get(tz).is_err()
+        {
+            ctx.error(
+                n.line,
+                &join(&path, "timezone"),
+                format!("`{tz}` is not an IANA time zone name"),
+            );
+            continue;
+        }
+        out.push((
+            e.key_line,
+            User {
+                name: e.key.to_string(),
+                email,
+                slack,
+                timezone,
+            },
+        ));
+    }
+    out
+}
+
+pub(crate) fn read_schedules(
+    ctx: &mut Ctx<'_>,
+    node: &Node,
+    refs: &mut Vec<UserRef>,
+) -> Vec<(usize, Schedule)> {
+    let Some(entries) = ctx.entries(node, "schedules") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for e in entries {
+        let path = join("schedules", e.key);
+        if !ctx.check_name(e.key, e.key_line, &path, "schedule") {
+            continue;
+        }
+        if let Some(s) = read_schedule(ctx, e.key, e.value, &path, refs) {
+            out.push((e.key_line, s));
+        }
+    }
+    out
+}
+
+fn read_schedule(
+    ctx: &mut Ctx<'_>,
+    name: &str,
+    node: &Node,
+    path: &str,
+    refs: &mut Vec<UserRef>,
+) -> Option<Schedule> {
+    let f = ctx.fields(node, path, &["timezone", "layers", "overrides"])?;
+    let tz = match f.get("timezone") {
+        None => Some(TimeZone::UTC),
+        Some(n) => {
+            let text = ctx.string(n, &join(path, "timezone"))?;
+            match TimeZone::get(&text) {
+                Ok(tz) => Some(tz),
+                Err(_) => {
+                    ctx.error(
+                        n.line,
+                        &join(path, "timezone"),
+                        format!("`{text}` is not an IANA time zone name such as Europe/Berlin"),
+                    );
+                    None
+                }
+            }
+        }
+    };
+    let layers_path = join(path, "layers");
+    let layer_nodes = ctx
+        .require(&f, path, "layers")
+        .and_then(|n| ctx.seq(n, &layers_path))?;
+    if layer_nodes.is_empty() {
+        ctx.error(f.line, &layers_path, "a schedule needs at least one layer");
+        return None;
+    }
+    let layers: Vec<Option<Layer>> = layer_nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| read_layer(ctx, n, &index(&layers_path, i), i, refs))
+        .collect();
+    let overrides = match f.get("overrides") {
+        None => Some(Vec::new()),
+        Some(n) => read_overrides(ctx, n, &join(path, "overrides"), refs),
+    };
+    Some(Schedule {
+        name: name.to_string(),
+        tz: tz?,
+        layers: layers.into_iter().collect::<Option<Vec<_>>>()?,
+        overrides: overrides?,
+    })
+}
+
+const LAYER_KEYS: [&str; 7] = [
+    "name",
+    "rotation",
+    "handoff",
+    "start",
+    "users",
+    "at_once",
+    "restrictions",
+];
+
+/// Monday 2024-01-01 anchors rotations that give no `start`.
+const DEFAULT_START: Date = Date::constant(2024, 1, 1);
+
+fn weekday(text: &str) -> Option<Weekday> {
+    Some(match text.to_ascii_lowercase().get(..3)? {
+        "mon" => Weekday::Monday,
+        "tue" => Weekday::Tuesday,
+        "wed" => Weekday::Wednesday,
+        "thu" => Weekday::Thursday,
+        "fri" => Weekday::Friday,
+        "sat" => Weekday::Saturday,
+        "sun" => Weekday::Sunday,
+        _ => return None,
+    })
+}
+
+fn time_of_day(text: &str) -> Option<Time> {
+    let (h, m) = text.trim().split_once(':')?;
+    Time::new(h.parse().ok()?, m.parse().ok()?, 0, 0).ok()
+}
+
+fn read_layer(
+    ctx: &mut Ctx<'_>,
+    node: &Node,
+    path: &str,
+    i: usize,
+    refs: &mut Vec<UserRef>,
+) -> Option<Layer> {
+    let f = ctx.fields(node, path, &LAYER_KEYS)?;
+    let name = match f.get("name") {
+        Some(n) => ctx.string(n, &join(path, "name"))?,
+        None => format!("layer-{}", i + 1),
+    };
+    let rotation_field = join(path, "rotation");
+    let turn = ctx.require(&f, path, "rotation").and_then(|n| {
+        let text = ctx.string(n, &rotation_field)?;
+        match text.as_str() {
+            "daily" => Some(Turn::Days(1)),
+            "weekly" => Some(Turn::Days(7)),
+            other => match nines_slo::parse_duration(other) {
+                Ok(d) if d.as_secs() >= 3600 && d.as_secs() % 86_400 == 0 => Some(Turn::Days((d.as_secs() / 86_400) as u32)),
+                Ok(d) if d.as_secs() >= 3600 && d.as_secs() % 60 == 0 => Some(Turn::Fixed(SignedDuration::from_secs(d.as_secs() as i64))),
+                _ => {
+                    ctx.error(n.line, &rotation_field, format!("`{other}` is not `daily`, `weekly` or a turn length of at least 1h such as `12h` or `3d`"));
+                    None
+                }
+            },
+        }
+    });
+    // `handoff`: "09:00", or "monday 09:00" for weekly turns. Default 09:00.
+    let handoff_field = join(path, "handoff");
+    let handoff = match f.get("handoff") {
+        None => Some((None, Time::constant(9, 0, 0, 0))),
+        Some(n) => {
+            let text = ctx.string(n, &handoff_field)?;
+            let parsed = match text.split_whitespace().collect::<Vec<_>>().as_slice() {
+                [t] => time_of_day(t).map(|t| (None, t)),
+                [d, t] => weekday(d).zip(time_of_day(t)).map(|(d, t)| (Some(d), t)),
+                _ => None,
+            };
+            if parsed.is_none() {
+                ctx.error(
+                    n.line,
+                    &handoff_field,
+                    format!("`{text}` is not a handoff such as `09:00` or `monday 09:00`"),
+                );
+            }
+            parsed
+        }
+    };
+    let start = match f.get("start") {
+        None => Some(DEFAULT_START),
+        Some(n) => {
+            let text = ctx.string(n, &join(path, "start"))?;
+            let parsed = text.parse::<Date>().ok();
+            if parsed.is_none() {
+                ctx.error(
+                    n.line,
+                    &join(path, "start"),
+                    format!("`{text}` is not a date such as 2026-01-05"),
+                );
+            }
+            parsed
+        }
+    };
+    let users_field = join(path, "users");
+    let users: Option<Vec<String>> = ctx.require(&f, path, "users").and_then(|n| {
+        let items = ctx.seq(n, &users_field)?;
+        if items.is_empty() {
+            ctx.error(n.line, &users_field, "a layer needs at least one user");
+            return None;
+        }
+        let mut out = Vec::new();
+        for (j, item) in items.iter().enumerate() {
+            let field = index(&users_field, j);
+            let user = ctx.string(item, &field)?;
+            refs.push(UserRef {
+                line: item.line,
+                field,
+                user: user.clone(),
+            });
+            out.push(user);
+        }
+        Some(out)
+    });
+    let at_once = match f.get("at_once") {
+        None => Some(1),
+        Some(n) => ctx
+            .integer(n, &join(path, "at_once"), 1)
+            .map(|x| x as usize),
+    };
+    let restrictions = match f.get("restrictions") {
+        None => Some(Vec::new()),
+        Some(n) => read_restrictions(ctx, n, &join(path, "restrictions")),
+    };
+    let (turn, (day, time), start) = (turn?, handoff?, start?);
+    // Weekly turns hand off on `day`: the first such day on or after `start`.
+    let mut first = start;
+    if let Some(d) = day {
+        while first.weekday() != d {
+            first = first.tomorrow().ok()?;
+        }
+    }
+    Some(Layer {
+        name,
+        users: users?,
+        turn,
+        anchor: first.to_datetime(time),
+        at_once: at_once?,
+        restrictions: restrictions?,
+    })
+}
+
+fn read_restrictions(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Vec<Restriction>> {
+    let items = ctx.seq(node, path)?;
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let p = index(path, i);
+        let f = ctx.fields(item, &p, &["days", "from", "to"])?;
+        let mut days = Vec::new();
+        if let Some(n) = f.get("days") {
+            for (j, d) in ctx.seq(n, &join(&p, "days"))?.iter().enumerate() {
+                let text = ctx.string(d, &index(&join(&p, "days"), j))?;
+                match weekday(&text) {
+                    Some(w) => days.push(w),
+                    None => {
+                        ctx.error(
+                            d.line,
+                            &index(&join(&p, "days"), j),
+                            format!("`{text}` is not a weekday (mon … sun)"),
+                        );
+                        return None;
+                    }
+                }
+            }
+        }
+        let mut time = |key: &str| -> Option<Time> {
+            let n = ctx.require(&f, &p, key)?;
+            let text = ctx.string(n, &join(&p, key))?;
+            let t = time_of_day(&text);
+            if t.is_none() {
+                ctx.error(
+                    n.line,
+                    &join(&p, key),
+                    format!("`{text}` is not a time of day such as 09:00"),
+                );
+            }
+            t
+        };
+        let (start, end) = (time("from"), time("to"));
+        out.push(Restriction {
+            days,
+            start: start?,
+            end: end?,
+        });
+    }
+    Some(out)
+}
+
+fn read_overrides(
+    ctx: &mut Ctx<'_>,
+    node: &Node,
+    path: &str,
+    refs: &mut Vec<UserRef>,
+) -> Option<Vec<Override>> {
+    let items = ctx.seq(node, path)?;
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let p = index(path, i);
+        let f = ctx.fields(item, &p, &["user", "from", "to"])?;
+        let user = ctx
+            .require(&f, &p, "user")
+            .and_then(|n| ctx.string(n, &join(&p, "user")));
+        if let (Some(u), Some(line)) = (&user, f.line_of("user")) {
+            refs.push(UserRef {
+                line,
+                field: join(&p, "user"),
+                user: u.clone(),
+            });
+        }
+        let mut instant = |key: &str| -> Option<Timestamp> {
+            let n = ctx.require(&f, &p, key)?;
+            let text = ctx.string(n, &join(&p, key))?;
+            let t = text.parse::<Timestamp>().ok();
+            if t.is_none() {
+                ctx.error(
+                    n.line,
+                    &join(&p, key),
+                    format!("`{text}` is not an RFC 3339 time such as 2026-12-24T18:00:00Z"),
+                );
+            }
+            t
+        };
+        let (start, end) = (instant("from"), instant("to"));
+        let (user, start, end) = (user?, start?, end?);
+        if end <= start {
+            ctx.error(f.line, &p, "`to` must be after `from`");
+            return None;
+        }
+        out.push(Override { user, start, end });
+    }
+    Some(out)
+}
