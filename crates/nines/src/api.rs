@@ -29,6 +29,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/alerts", get(list_alerts))
         .route("/api/v1/events", post(post_events))
         .route("/api/v1/reload", post(reload))
+        .route("/api/v1/oncall/now", get(oncall_now))
+        .route("/api/v1/schedules/{schedule}/shifts", get(schedule_shifts))
         .route("/api/v1/openapi.json", get(openapi))
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -302,6 +304,98 @@ async fn reload(
             e.to_string(),
         )),
     }
+}
+
+#[derive(Deserialize)]
+struct OncallQuery {
+    schedule: Option<String>,
+    /// RFC 3339; default now.
+    at: Option<String>,
+}
+
+fn instant(
+    text: Option<&str>,
+    what: &str,
+    default: jiff::Timestamp,
+) -> Result<jiff::Timestamp, ApiError> {
+    match text {
+        None => Ok(default),
+        Some(t) => t.parse().map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("{what}: {t:?} is not an RFC 3339 time: {e}"),
+            )
+        }),
+    }
+}
+
+/// Who is on call now (or `at`) in every schedule, or in `schedule`.
+async fn oncall_now(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(q): Query<OncallQuery>,
+) -> Result<axum::Json<Vec<crate::view::OnCallView>>, ApiError> {
+    authorize(&app, &headers, Role::Reader)?;
+    let at = instant(q.at.as_deref(), "at", app.clock.now())?;
+    let config = app.config();
+    if let Some(s) = &q.schedule
+        && !config.schedules.contains_key(s)
+    {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("unknown schedule `{s}`"),
+        ));
+    }
+    let views = config
+        .schedules
+        .values()
+        .filter(|s| q.schedule.as_ref().is_none_or(|f| *f == s.name))
+        .map(|s| crate::view::OnCallView::of(s, at))
+        .collect();
+    Ok(axum::Json(views))
+}
+
+#[derive(Deserialize)]
+struct ShiftsQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// The shifts of a schedule between `from` (default now) and `to` (default
+/// 14 days later), at most 400 days.
+async fn schedule_shifts(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(schedule): Path<String>,
+    Query(q): Query<ShiftsQuery>,
+) -> Result<axum::Json<Vec<crate::view::ShiftView>>, ApiError> {
+    authorize(&app, &headers, Role::Reader)?;
+    let config = app.config();
+    let s = config.schedules.get(&schedule).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("unknown schedule `{schedule}`"),
+        )
+    })?;
+    let from = instant(q.from.as_deref(), "from", app.clock.now())?;
+    let to = instant(
+        q.to.as_deref(),
+        "to",
+        from.checked_add(jiff::SignedDuration::from_hours(14 * 24))
+            .unwrap_or(from),
+    )?;
+    if to <= from || to.duration_since(from) > jiff::SignedDuration::from_hours(400 * 24) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "`to` must be after `from`, at most 400 days later",
+        ));
+    }
+    Ok(axum::Json(
+        s.shifts(from, to)
+            .iter()
+            .map(crate::view::ShiftView::of)
+            .collect(),
+    ))
 }
 
 async fn openapi() -> impl IntoResponse {

@@ -65,6 +65,9 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Who is on call, and the shifts of a schedule.
+    #[command(subcommand)]
+    Oncall(OncallCommand),
     /// Compile SLOs into rules for other systems.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -129,6 +132,34 @@ pub enum ExportCommand {
         /// Write here instead of stdout.
         #[arg(long, short)]
         out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OncallCommand {
+    /// Who is on call now (or at --at) in every schedule, and until when.
+    ///
+    /// Example: nines oncall now --schedule payments-primary
+    Now {
+        #[arg(long, short)]
+        schedule: Option<String>,
+        /// RFC 3339 instant instead of now.
+        #[arg(long)]
+        at: Option<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// The shifts of a schedule, gaps included (default: the next 14 days).
+    ///
+    /// Example: nines oncall shifts payments-primary --from 2026-12-01T00:00:00Z --to 2027-01-01T00:00:00Z
+    Shifts {
+        schedule: String,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        #[command(flatten)]
+        client: ClientArgs,
     },
 }
 
@@ -245,6 +276,17 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Alerts { client } => crate::status::alerts(&client),
         Command::Reload { client } => crate::status::reload(&client),
         Command::Rules(RulesCommand::Prometheus(args)) => crate::rules::run(&args),
+        Command::Oncall(OncallCommand::Now {
+            schedule,
+            at,
+            client,
+        }) => crate::status::oncall_now(&client, schedule.as_deref(), at.as_deref()),
+        Command::Oncall(OncallCommand::Shifts {
+            schedule,
+            from,
+            to,
+            client,
+        }) => crate::status::oncall_shifts(&client, &schedule, from.as_deref(), to.as_deref()),
         Command::Export(ExportCommand::Grafana { out, title }) => {
             export_grafana(out.as_deref(), &title)
         }

@@ -49,10 +49,7 @@ pub fn check(path: &Path) -> ExitCode {
 }
 
 pub fn status(args: &ClientArgs, service: Option<&str>) -> anyhow::Result<ExitCode> {
-    let path = match service {
-        Some(s) => format!("/api/v1/slos?service={s}"),
-        None => "/api/v1/slos".to_string(),
-    };
+    let path = format!("/api/v1/slos{}", query(&[("service", service)]));
     let slos: Vec<SloView> = client::get(args, &path)?;
     match args.output {
         Output::Json => println!("{}", serde_json::to_string_pretty(&slos)?),
@@ -75,6 +72,95 @@ pub fn reload(args: &ClientArgs) -> anyhow::Result<ExitCode> {
     match args.output {
         Output::Json => println!("{answer}"),
         Output::Text => println!("reloaded: {} SLO(s)", answer["slos"]),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A query string from optional `key=value` pairs, values URL-encoded.
+fn query(pairs: &[(&str, Option<&str>)]) -> String {
+    let enc = |v: &str| -> String {
+        v.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    let parts: Vec<String> = pairs
+        .iter()
+        .filter_map(|(k, v)| v.map(|v| format!("{k}={}", enc(v))))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
+pub fn oncall_now(
+    args: &ClientArgs,
+    schedule: Option<&str>,
+    at: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let rows: Vec<crate::view::OnCallView> = client::get(
+        args,
+        &format!(
+            "/api/v1/oncall/now{}",
+            query(&[("schedule", schedule), ("at", at)])
+        ),
+    )?;
+    match args.output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+        Output::Text => {
+            let mut t = table(&["SCHEDULE", "ON CALL", "ORIGIN", "UNTIL"]);
+            for r in &rows {
+                let who = if r.users.is_empty() {
+                    "nobody".to_string()
+                } else {
+                    r.users.join(", ")
+                };
+                t.add_row(vec![
+                    r.schedule.clone(),
+                    who,
+                    r.origin.clone(),
+                    r.until.clone().unwrap_or_else(|| "-".into()),
+                ]);
+            }
+            println!("{}", t.trim_fmt());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn oncall_shifts(
+    args: &ClientArgs,
+    schedule: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let rows: Vec<crate::view::ShiftView> = client::get(
+        args,
+        &format!(
+            "/api/v1/schedules/{schedule}/shifts{}",
+            query(&[("from", from), ("to", to)])
+        ),
+    )?;
+    match args.output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+        Output::Text => {
+            let mut t = table(&["FROM", "TO", "ON CALL", "ORIGIN"]);
+            for r in &rows {
+                let who = if r.users.is_empty() {
+                    "nobody".to_string()
+                } else {
+                    r.users.join(", ")
+                };
+                t.add_row(vec![r.start.clone(), r.end.clone(), who, r.origin.clone()]);
+            }
+            println!("{}", t.trim_fmt());
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -253,3 +253,55 @@ impl AlertChange {
         }
     }
 }
+
+/// `GET /api/v1/oncall/now`: who is on call in a schedule, and until when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OnCallView {
+    pub schedule: String,
+    /// Empty when nobody is on call.
+    pub users: Vec<String>,
+    /// `override`, `layer:<name>` or `nobody`.
+    pub origin: String,
+    /// When this changes next; `null` when it does not within 400 days.
+    pub until: Option<String>,
+}
+
+fn origin(o: &nines_oncall::Origin) -> String {
+    match o {
+        nines_oncall::Origin::Override => "override".to_string(),
+        nines_oncall::Origin::Layer(name) => format!("layer:{name}"),
+        nines_oncall::Origin::Nobody => "nobody".to_string(),
+    }
+}
+
+impl OnCallView {
+    pub fn of(s: &nines_oncall::Schedule, at: jiff::Timestamp) -> OnCallView {
+        let now = s.on_call(at);
+        OnCallView {
+            schedule: s.name.clone(),
+            users: now.users,
+            origin: origin(&now.origin),
+            until: s.next_after(at).map(|n| n.start.to_string()),
+        }
+    }
+}
+
+/// One shift of `GET /api/v1/schedules/{s}/shifts`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShiftView {
+    pub start: String,
+    pub end: String,
+    pub users: Vec<String>,
+    pub origin: String,
+}
+
+impl ShiftView {
+    pub fn of(s: &nines_oncall::Shift) -> ShiftView {
+        ShiftView {
+            start: s.start.to_string(),
+            end: s.end.to_string(),
+            users: s.users.clone(),
+            origin: origin(&s.origin),
+        }
+    }
+}

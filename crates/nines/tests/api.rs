@@ -605,3 +605,107 @@ async fn a_timeslices_slo_counts_slices_not_events() {
     );
     d.stop().await;
 }
+
+#[tokio::test]
+async fn who_is_on_call_through_the_api_and_the_cli() {
+    let config = shop_yaml().replace(
+        "auth:",
+        "users:\n  ana: {}\n  bo: {}\nschedules:\n  primary:\n    timezone: Europe/Berlin\n    layers:\n      - { rotation: weekly, handoff: \"monday 09:00\", start: 2026-11-23, users: [ana, bo] }\n    overrides:\n      - { user: bo, from: \"2026-11-24T12:00:00Z\", to: \"2026-11-24T13:00:00Z\" }\nauth:",
+    );
+    let ws = Workspace::new(&config);
+    let d = Daemon::start(&ws, Clock::manual(NOW.parse().unwrap())).await;
+    // 2026-11-24 is a Tuesday; ana's week started Monday 2026-11-23 09:00 Berlin.
+    let r = call(
+        "GET",
+        &format!("{}/api/v1/oncall/now", d.url),
+        Some(READER),
+        None,
+    )
+    .await;
+    assert_eq!(
+        r.body,
+        json!([{"schedule": "primary", "users": ["bo"], "origin": "override", "until": "2026-11-24T13:00:00Z"}])
+    );
+    let r = call(
+        "GET",
+        &format!("{}/api/v1/oncall/now?at=2026-11-24T14:00:00Z", d.url),
+        Some(READER),
+        None,
+    )
+    .await;
+    assert_eq!(r.body[0]["users"], json!(["ana"]));
+    assert_eq!(r.body[0]["until"], json!("2026-11-30T08:00:00Z"));
+    assert_eq!(
+        call(
+            "GET",
+            &format!("{}/api/v1/oncall/now?schedule=nope", d.url),
+            Some(READER),
+            None
+        )
+        .await
+        .status,
+        404
+    );
+    assert_eq!(
+        call(
+            "GET",
+            &format!("{}/api/v1/oncall/now?at=tuesday", d.url),
+            Some(READER),
+            None
+        )
+        .await
+        .status,
+        400
+    );
+    let r = call(
+        "GET",
+        &format!(
+            "{}/api/v1/schedules/primary/shifts?from=2026-11-24T00:00:00Z&to=2026-12-08T00:00:00Z",
+            d.url
+        ),
+        Some(READER),
+        None,
+    )
+    .await;
+    let starts: Vec<&str> = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["start"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            "2026-11-24T00:00:00Z",
+            "2026-11-24T12:00:00Z",
+            "2026-11-24T13:00:00Z",
+            "2026-11-30T08:00:00Z",
+            "2026-12-07T08:00:00Z"
+        ]
+    );
+    // The CLI reads the same.
+    let url = d.url.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        run_ok(
+            nines()
+                .args([
+                    "oncall",
+                    "now",
+                    "--at",
+                    "2026-11-24T14:00:00Z",
+                    "--server",
+                    &url,
+                ])
+                .env("NINES_TOKEN", READER),
+        )
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("primary") && text.contains("ana") && text.contains("layer:layer-1"),
+        "{text}"
+    );
+    d.stop().await;
+}
