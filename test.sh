@@ -24,6 +24,12 @@ if ! command -v promtool >/dev/null; then
   fi
 fi
 
+# Python's icalendar (PyPI) parses nines' calendar feeds in the tests.
+if ! python3 -c "import icalendar" 2>/dev/null; then
+  say "installing icalendar (pip) for the calendar feed tests"
+  python3 -m pip install --quiet icalendar || say "could not install icalendar: python3 -m pip install icalendar"
+fi
+
 say "cargo fmt --check"
 cargo fmt --all -- --check
 say "cargo clippy"

@@ -8,10 +8,12 @@
 //! date and time, optionally restricted to windows of the week.
 #![forbid(unsafe_code)]
 
+mod ics;
 mod local;
 mod rotation;
 mod schedule;
 
+pub use ics::calendar;
 pub use local::to_instant;
 pub use rotation::{Layer, Restriction, Turn};
 pub use schedule::{OnCall, Origin, Override, Schedule, Shift};

@@ -30,6 +30,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/events", post(post_events))
         .route("/api/v1/reload", post(reload))
         .route("/api/v1/oncall/now", get(oncall_now))
+        .route("/api/v1/oncall/{file}", get(schedule_ics))
+        .route("/api/v1/users/{user}/oncall.ics", get(user_ics))
         .route("/api/v1/schedules/{schedule}/shifts", get(schedule_shifts))
         .route("/api/v1/openapi.json", get(openapi))
         .method_not_allowed_fallback(|| async {
@@ -396,6 +398,79 @@ async fn schedule_shifts(
             .map(crate::view::ShiftView::of)
             .collect(),
     ))
+}
+
+/// Calendar feeds cover 15 days back to 180 days ahead.
+fn feed_range(now: jiff::Timestamp) -> (jiff::Timestamp, jiff::Timestamp) {
+    let day = jiff::SignedDuration::from_hours(24);
+    (
+        now.checked_sub(day * 15).unwrap_or(now),
+        now.checked_add(day * 180).unwrap_or(now),
+    )
+}
+
+fn ics_response(body: String) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /api/v1/oncall/{schedule}.ics`: the schedule's shifts as iCalendar.
+async fn schedule_ics(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+) -> Result<Response, ApiError> {
+    authorize(&app, &headers, Role::Reader)?;
+    let name = file.strip_suffix(".ics").ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no such endpoint; schedule feeds are /api/v1/oncall/<schedule>.ics",
+        )
+    })?;
+    let config = app.config();
+    let s = config.schedules.get(name).ok_or_else(|| {
+        ApiError::new(StatusCode::NOT_FOUND, format!("unknown schedule `{name}`"))
+    })?;
+    let now = app.clock.now();
+    let (from, to) = feed_range(now);
+    Ok(ics_response(nines_oncall::calendar(
+        &format!("On call: {name}"),
+        &[s],
+        from,
+        to,
+        None,
+        now,
+    )))
+}
+
+/// `GET /api/v1/users/{user}/oncall.ics`: one person's shifts in every schedule.
+async fn user_ics(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+) -> Result<Response, ApiError> {
+    authorize(&app, &headers, Role::Reader)?;
+    let config = app.config();
+    if !config.users.contains_key(&user) {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("unknown user `{user}`"),
+        ));
+    }
+    let now = app.clock.now();
+    let (from, to) = feed_range(now);
+    let schedules: Vec<&nines_oncall::Schedule> = config.schedules.values().collect();
+    Ok(ics_response(nines_oncall::calendar(
+        &format!("On call: {user}"),
+        &schedules,
+        from,
+        to,
+        Some(&user),
+        now,
+    )))
 }
 
 async fn openapi() -> impl IntoResponse {

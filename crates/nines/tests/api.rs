@@ -709,3 +709,139 @@ async fn who_is_on_call_through_the_api_and_the_cli() {
     );
     d.stop().await;
 }
+
+/// Runs the third-party `icalendar` parser (PyPI) over a feed.
+fn parse_ics(feed: &str) -> Option<serde_json::Value> {
+    use std::io::Write;
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import icalendar"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python3 with icalendar is required in CI (pip install icalendar)"
+        );
+        eprintln!("SKIPPED: python3 -m pip install icalendar");
+        return None;
+    }
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/ics_check.py");
+    let mut child = std::process::Command::new("python3")
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(feed.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "icalendar could not parse the feed:\n{feed}"
+    );
+    Some(serde_json::from_slice(&out.stdout).unwrap())
+}
+
+#[tokio::test]
+async fn calendar_feeds_parse_and_list_the_same_shifts_as_the_api() {
+    let config = shop_yaml().replace(
+        "auth:",
+        "users:\n  ana: {}\n  bo: {}\nschedules:\n  primary:\n    timezone: Europe/Berlin\n    layers:\n      - { rotation: weekly, handoff: \"monday 09:00\", start: 2026-11-23, users: [ana, bo] }\n    overrides:\n      - { user: bo, from: \"2026-11-24T12:00:00Z\", to: \"2026-11-24T13:00:00Z\" }\nauth:",
+    );
+    let ws = Workspace::new(&config);
+    let d = Daemon::start(&ws, Clock::manual(NOW.parse().unwrap())).await;
+    let r = call(
+        "GET",
+        &format!("{}/api/v1/oncall/primary.ics", d.url),
+        Some(READER),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert!(r.text.starts_with("BEGIN:VCALENDAR\r\n") && r.text.ends_with("END:VCALENDAR\r\n"));
+    let shifts = call(
+        "GET",
+        &format!(
+            "{}/api/v1/schedules/primary/shifts?from=2026-11-09T12:00:00Z&to=2027-05-23T12:00:00Z",
+            d.url
+        ),
+        Some(READER),
+        None,
+    )
+    .await;
+    let user_feed = call(
+        "GET",
+        &format!("{}/api/v1/users/bo/oncall.ics", d.url),
+        Some(READER),
+        None,
+    )
+    .await;
+    assert_eq!(
+        call(
+            "GET",
+            &format!("{}/api/v1/oncall/nope.ics", d.url),
+            Some(READER),
+            None
+        )
+        .await
+        .status,
+        404
+    );
+    d.stop().await;
+    let Some(cal) = parse_ics(&r.text) else {
+        return;
+    };
+    assert_eq!(cal["name"], "On call: primary");
+    let events = cal["events"].as_array().unwrap();
+    // 15 days back to 180 days ahead, the same shifts as the API.
+    let expected: Vec<(String, String, String)> = shifts
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["origin"] != "nobody")
+        .map(|s| {
+            let user = s["users"][0].as_str().unwrap();
+            (
+                s["start"].as_str().unwrap().into(),
+                s["end"].as_str().unwrap().into(),
+                format!("On call: {user} (primary)"),
+            )
+        })
+        .collect();
+    let got: Vec<(String, String, String)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["start"].as_str().unwrap().into(),
+                e["end"].as_str().unwrap().into(),
+                e["summary"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(got, expected);
+    let uids: std::collections::BTreeSet<&str> =
+        events.iter().map(|e| e["uid"].as_str().unwrap()).collect();
+    assert_eq!(uids.len(), events.len(), "UIDs are unique");
+    assert!(events.iter().all(|e| e["stamp"] == "2026-11-24T12:00:00Z"));
+    let bo = parse_ics(&user_feed.text).unwrap();
+    assert!(
+        bo["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["summary"].as_str().unwrap().starts_with("On call: bo"))
+    );
+    assert!(
+        bo["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["start"] == "2026-11-24T12:00:00Z"),
+        "the override is in bo's feed"
+    );
+}
