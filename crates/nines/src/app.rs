@@ -273,16 +273,27 @@ fn log_config_notes(config: &Config) {
     for w in &config.warnings {
         tracing::warn!(warning = %w, "config: not mapped");
     }
-    for service in config.services.values() {
-        for slo in service
-            .slos
+    // One line, not one per SLO: a large config would flood the log.
+    let uncollected: Vec<String> = config
+        .services
+        .values()
+        .flat_map(|s| {
+            s.slos
+                .iter()
+                .filter(|o| o.sli != nines_config::Sli::Events)
+                .map(move |o| format!("{}/{}", s.name, o.name))
+        })
+        .collect();
+    if !uncollected.is_empty() {
+        let shown = uncollected
             .iter()
-            .filter(|s| s.sli != nines_config::Sli::Events)
-        {
-            tracing::warn!(
-                service = %service.name, slo = %slo.name, sli = slo.sli.kind(),
-                "this SLO's SLI lives in Prometheus; nines collects no data for it yet: compile it with `nines rules prometheus`"
-            );
-        }
+            .take(5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        tracing::warn!(
+            slos = uncollected.len(), first = %shown,
+            "these SLOs take their SLI from Prometheus; nines collects no data for them yet: compile them with `nines rules prometheus`"
+        );
     }
 }

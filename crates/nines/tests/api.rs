@@ -608,11 +608,7 @@ async fn a_timeslices_slo_counts_slices_not_events() {
 
 #[tokio::test]
 async fn who_is_on_call_through_the_api_and_the_cli() {
-    let config = shop_yaml().replace(
-        "auth:",
-        "users:\n  ana: {}\n  bo: {}\nschedules:\n  primary:\n    timezone: Europe/Berlin\n    layers:\n      - { rotation: weekly, handoff: \"monday 09:00\", start: 2026-11-23, users: [ana, bo] }\n    overrides:\n      - { user: bo, from: \"2026-11-24T12:00:00Z\", to: \"2026-11-24T13:00:00Z\" }\nauth:",
-    );
-    let ws = Workspace::new(&config);
+    let ws = Workspace::new(&oncall_yaml());
     let d = Daemon::start(&ws, Clock::manual(NOW.parse().unwrap())).await;
     // 2026-11-24 is a Tuesday; ana's week started Monday 2026-11-23 09:00 Berlin.
     let r = call(
@@ -748,11 +744,7 @@ fn parse_ics(feed: &str) -> Option<serde_json::Value> {
 
 #[tokio::test]
 async fn calendar_feeds_parse_and_list_the_same_shifts_as_the_api() {
-    let config = shop_yaml().replace(
-        "auth:",
-        "users:\n  ana: {}\n  bo: {}\nschedules:\n  primary:\n    timezone: Europe/Berlin\n    layers:\n      - { rotation: weekly, handoff: \"monday 09:00\", start: 2026-11-23, users: [ana, bo] }\n    overrides:\n      - { user: bo, from: \"2026-11-24T12:00:00Z\", to: \"2026-11-24T13:00:00Z\" }\nauth:",
-    );
-    let ws = Workspace::new(&config);
+    let ws = Workspace::new(&oncall_yaml());
     let d = Daemon::start(&ws, Clock::manual(NOW.parse().unwrap())).await;
     let r = call(
         "GET",

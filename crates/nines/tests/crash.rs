@@ -102,14 +102,7 @@ fn sigterm_stops_cleanly_and_alert_state_survives_restart() {
     let since = alerts.body[0]["since"].clone();
     assert!(since.is_string(), "{:?}", alerts.body);
     let mut p = p;
-    let pid = p.child.id().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    signal(&p, "TERM");
     let status = p.child.wait().unwrap();
     assert!(status.success(), "SIGTERM exits 0, got {status}");
     let p = Process::start(&ws.config(), &ws.data(), &[]);
@@ -131,14 +124,7 @@ fn sighup_reloads_the_config_and_refuses_a_bad_one() {
     let ws = Workspace::new(&shop_yaml());
     let p = Process::start(&ws.config(), &ws.data(), &[]);
     let hup = |p: &Process| {
-        let pid = p.child.id().to_string();
-        assert!(
-            std::process::Command::new("kill")
-                .args(["-HUP", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
+        signal(p, "HUP");
         std::thread::sleep(std::time::Duration::from_millis(500));
     };
     let count = |p: &Process| {

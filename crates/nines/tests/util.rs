@@ -261,3 +261,25 @@ pub fn push_burning_hour(url: &str) {
     .unwrap();
     assert_eq!(r.status, 200, "{:?}", r.body);
 }
+
+/// `shop_yaml()` plus users ana and bo and schedule `primary`: weekly
+/// handoffs Monday 09:00 Berlin from 2026-11-23 (ana first), and bo
+/// overriding 2026-11-24 12:00-13:00Z.
+pub fn oncall_yaml() -> String {
+    shop_yaml().replace(
+        "auth:",
+        "users:\n  ana: {}\n  bo: {}\nschedules:\n  primary:\n    timezone: Europe/Berlin\n    layers:\n      - { rotation: weekly, handoff: \"monday 09:00\", start: 2026-11-23, users: [ana, bo] }\n    overrides:\n      - { user: bo, from: \"2026-11-24T12:00:00Z\", to: \"2026-11-24T13:00:00Z\" }\nauth:",
+    )
+}
+
+/// Sends `signal` (`TERM`, `HUP`, …) to a running nines.
+pub fn signal(p: &Process, signal: &str) {
+    let pid = p.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+}
