@@ -1,0 +1,132 @@
+//! What one probe run found: success, timings by phase, and every check
+//! with its reason, for metrics, the store and `nines probe run`.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// A phase of a probe run, named as blackbox_exporter names them in
+/// `probe_http_duration_seconds{phase}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Phase {
+    /// Name resolution.
+    Resolve,
+    /// TCP connect.
+    Connect,
+    /// TLS handshake.
+    Tls,
+    /// From the request sent to the response headers (server time).
+    Processing,
+    /// Reading the response body.
+    Transfer,
+}
+
+impl Phase {
+    pub const ALL: [Phase; 5] = [
+        Phase::Resolve,
+        Phase::Connect,
+        Phase::Tls,
+        Phase::Processing,
+        Phase::Transfer,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Resolve => "resolve",
+            Phase::Connect => "connect",
+            Phase::Tls => "tls",
+            Phase::Processing => "processing",
+            Phase::Transfer => "transfer",
+        }
+    }
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One check of a run: a built-in one (`status 503 is not in 2xx`) or a
+/// configured condition (`[STATUS] (503) == 200`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckResult {
+    pub success: bool,
+    pub description: String,
+}
+
+/// What a TLS handshake showed of the certificate chain.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Certificates {
+    /// Unix seconds of the earliest `notAfter` in the presented chain, as
+    /// `probe_ssl_earliest_cert_expiry`.
+    pub earliest_expiry: Option<i64>,
+    /// Subject common name of the leaf, for people.
+    pub leaf_subject: Option<String>,
+    /// Certificates presented.
+    pub chain_len: usize,
+}
+
+/// The result of one run.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Outcome {
+    /// Every check held and nothing failed on the way.
+    pub success: bool,
+    /// Wall time of the whole run.
+    pub duration: Duration,
+    /// Time per phase; a redirected request adds each hop's phases.
+    pub phases: Vec<(Phase, Duration)>,
+    /// Why the run stopped early (refused, timed out, TLS failure), if it did.
+    pub error: Option<String>,
+    /// The checks evaluated, in order: built-in ones, then conditions.
+    pub checks: Vec<CheckResult>,
+    /// The address connected to.
+    pub ip: Option<IpAddr>,
+    /// HTTP: the final response's status.
+    pub status: Option<u16>,
+    /// HTTP: redirects followed.
+    pub redirects: u32,
+    /// HTTP: body bytes of the final response.
+    pub body_len: Option<usize>,
+    /// TLS, if a handshake happened.
+    pub certificates: Option<Certificates>,
+    /// DNS: the response code and the answers as printed.
+    pub dns_rcode: Option<u16>,
+    pub dns_answers: Vec<String>,
+}
+
+impl Outcome {
+    pub(crate) fn add_phase(&mut self, phase: Phase, took: Duration) {
+        match self.phases.iter_mut().find(|(p, _)| *p == phase) {
+            Some((_, d)) => *d += took,
+            None => self.phases.push((phase, took)),
+        }
+    }
+
+    pub(crate) fn check(&mut self, success: bool, description: impl Into<String>) {
+        self.checks.push(CheckResult {
+            success,
+            description: description.into(),
+        });
+    }
+
+    /// The time of `phase`, zero when the run had no such phase.
+    pub fn phase(&self, phase: Phase) -> Duration {
+        self.phases
+            .iter()
+            .find(|(p, _)| *p == phase)
+            .map(|(_, d)| *d)
+            .unwrap_or_default()
+    }
+
+    /// The first failed check or the error: why this run failed, in one line.
+    pub fn reason(&self) -> Option<String> {
+        if let Some(e) = &self.error {
+            return Some(e.clone());
+        }
+        self.checks
+            .iter()
+            .find(|c| !c.success)
+            .map(|c| c.description.clone())
+    }
+}

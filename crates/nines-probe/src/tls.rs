@@ -1,0 +1,148 @@
+//! TLS client setup for probes (system roots, a CA file, or no verification)
+//! and reading the presented chain's expiry.
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+
+use crate::der::cert_fields;
+use crate::outcome::Certificates;
+use crate::spec::TlsOptions;
+
+/// Why TLS settings could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsSetupError {
+    #[error("ca_file {path}: {message}")]
+    CaFile { path: String, message: String },
+    #[error("TLS setup: {0}")]
+    Rustls(#[from] rustls::Error),
+}
+
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    static PROVIDER: OnceLock<Arc<rustls::crypto::CryptoProvider>> = OnceLock::new();
+    PROVIDER
+        .get_or_init(|| Arc::new(rustls::crypto::ring::default_provider()))
+        .clone()
+}
+
+/// The system's trusted roots, read once: reading and parsing the bundle
+/// costs milliseconds, far more than a probe should.
+fn system_roots() -> Arc<RootCertStore> {
+    static ROOTS: OnceLock<Arc<RootCertStore>> = OnceLock::new();
+    ROOTS
+        .get_or_init(|| {
+            let mut roots = RootCertStore::empty();
+            let found = rustls_native_certs::load_native_certs();
+            roots.add_parsable_certificates(found.certs);
+            Arc::new(roots)
+        })
+        .clone()
+}
+
+/// Builds the client config a probe uses for every run.
+pub fn client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>, TlsSetupError> {
+    let builder =
+        ClientConfig::builder_with_provider(provider()).with_safe_default_protocol_versions()?;
+    let config = if options.insecure_skip_verify {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAny(provider())))
+            .with_no_client_auth()
+    } else if let Some(path) = &options.ca_file {
+        builder
+            .with_root_certificates(read_ca_file(path)?)
+            .with_no_client_auth()
+    } else {
+        builder
+            .with_root_certificates(system_roots())
+            .with_no_client_auth()
+    };
+    Ok(Arc::new(config))
+}
+
+fn read_ca_file(path: &Path) -> Result<RootCertStore, TlsSetupError> {
+    use rustls::pki_types::pem::PemObject;
+    let error = |message: String| TlsSetupError::CaFile {
+        path: path.display().to_string(),
+        message,
+    };
+    let mut roots = RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(path).map_err(|e| error(e.to_string()))? {
+        let cert = cert.map_err(|e| error(e.to_string()))?;
+        roots.add(cert).map_err(|e| error(e.to_string()))?;
+    }
+    if roots.is_empty() {
+        return Err(error("holds no PEM certificate".into()));
+    }
+    Ok(roots)
+}
+
+/// The server name to send and verify: the configured one, else the host.
+pub fn server_name(options: &TlsOptions, host: &str) -> Result<ServerName<'static>, String> {
+    let name = options.server_name.as_deref().unwrap_or(host);
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    ServerName::try_from(name.to_string()).map_err(|e| format!("server name {name:?}: {e}"))
+}
+
+/// What the presented chain says about expiry.
+pub fn certificates(chain: &[CertificateDer<'_>]) -> Certificates {
+    let fields: Vec<_> = chain.iter().filter_map(|c| cert_fields(c)).collect();
+    Certificates {
+        earliest_expiry: fields.iter().map(|f| f.not_after).min(),
+        leaf_subject: fields.first().and_then(|f| f.subject_cn.clone()),
+        chain_len: chain.len(),
+    }
+}
+
+/// `insecure_skip_verify`: accepts any certificate but still checks that
+/// the handshake's signatures are sound, so the timing is a real handshake.
+#[derive(Debug)]
+struct AcceptAny(Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for AcceptAny {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}

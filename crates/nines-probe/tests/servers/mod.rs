@@ -1,0 +1,252 @@
+//! Real local servers for the probe tests: a small HTTP/1.1 server (plain
+//! and TLS, with a certificate expiring at a known date), an SMTP-like
+//! line server with STARTTLS, and dnsmasq.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+/// 2030-01-01T00:00:00Z: the test certificate's notAfter.
+pub const CERT_NOT_AFTER: i64 = 1_893_456_000;
+
+pub struct Tls {
+    pub acceptor: tokio_rustls::TlsAcceptor,
+    /// PEM of the self-signed certificate, for `ca_file`.
+    pub ca_file: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// A self-signed certificate for `localhost` valid until [`CERT_NOT_AFTER`].
+pub fn tls() -> Tls {
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    params.not_after = rcgen::date_time_ymd(2030, 1, 1);
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "localhost");
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, cert.pem()).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        )
+        .unwrap();
+    Tls {
+        acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+        ca_file,
+        _dir: dir,
+    }
+}
+
+/// Serves a few fixed routes over HTTP/1.1 (TLS when `tls` is given) until
+/// the test's runtime ends.
+pub async fn http_server(tls: Option<tokio_rustls::TlsAcceptor>) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let tls = tls.clone();
+            tokio::spawn(async move {
+                match tls {
+                    Some(acceptor) => {
+                        if let Ok(stream) = acceptor.accept(stream).await {
+                            serve_http(stream).await;
+                        }
+                    }
+                    None => serve_http(stream).await,
+                }
+            });
+        }
+    });
+    addr
+}
+
+async fn serve_http<S: AsyncRead + AsyncWrite + Unpin>(stream: S) {
+    let mut reader = BufReader::new(stream);
+    let mut head = Vec::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+            return;
+        }
+        if line == "\r\n" {
+            break;
+        }
+        head.push(line);
+    }
+    let length: usize = head
+        .iter()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    let _ = reader.read_exact(&mut body).await;
+    let request_line = head.first().cloned().unwrap_or_default();
+    let mut parts = request_line.split_whitespace();
+    let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let (status, extra, text): (&str, &str, String) = match path {
+        "/ok" => (
+            "200 OK",
+            "X-Version: 1.2.3\r\n",
+            r#"{"status":"UP","items":[1,2],"data":[{"id":1}]}"#.into(),
+        ),
+        "/fail" => ("503 Service Unavailable", "", "down".into()),
+        "/redirect" => ("302 Found", "Location: /ok\r\n", String::new()),
+        "/loop" => ("302 Found", "Location: /loop\r\n", String::new()),
+        "/echo" => (
+            "200 OK",
+            "",
+            format!("{method} {}", String::from_utf8_lossy(&body)),
+        ),
+        "/headers" => ("200 OK", "", head.concat()),
+        "/slow" => {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            ("200 OK", "", "late".into())
+        }
+        _ => ("404 Not Found", "", "no such page".into()),
+    };
+    let response = format!(
+        "HTTP/1.1 {status}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{text}",
+        text.len()
+    );
+    let mut stream = reader.into_inner();
+    let _ = stream.write_all(response.as_bytes()).await;
+    let _ = stream.shutdown().await;
+}
+
+/// An SMTP-like server: greets with 220, answers EHLO with a STARTTLS
+/// capability, upgrades on STARTTLS, and answers NOOP with `250 ok`.
+pub async fn smtp_server(acceptor: tokio_rustls::TlsAcceptor) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let mut stream = BufReader::new(stream);
+                let _ = stream.get_mut().write_all(b"220 smtp.test ESMTP\r\n").await;
+                let mut line = String::new();
+                while stream.read_line(&mut line).await.unwrap_or(0) > 0 {
+                    let reply: &[u8] = match line.trim() {
+                        l if l.starts_with("EHLO") => b"250-smtp.test\r\n250 STARTTLS\r\n",
+                        "STARTTLS" => b"220 ready to start TLS\r\n",
+                        _ => b"500 what\r\n",
+                    };
+                    let _ = stream.get_mut().write_all(reply).await;
+                    if line.trim() == "STARTTLS" {
+                        let Ok(tls) = acceptor.accept(stream.into_inner()).await else {
+                            return;
+                        };
+                        let mut tls = BufReader::new(tls);
+                        let mut line = String::new();
+                        while tls.read_line(&mut line).await.unwrap_or(0) > 0 {
+                            let _ = tls.get_mut().write_all(b"250 ok\r\n").await;
+                            line.clear();
+                        }
+                        return;
+                    }
+                    line.clear();
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// Whether an external program is on PATH; under CI its absence fails the
+/// test instead of skipping it.
+pub fn have(program: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .stdout(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{program} is required in CI (test.sh installs it)"
+        );
+        eprintln!("skipping: {program} is not installed (./test.sh installs it)");
+    }
+    found
+}
+
+/// dnsmasq on loopback, answering for `shop.test` and NXDOMAIN for other
+/// names under `test`.
+pub struct Dnsmasq {
+    child: Child,
+    pub addr: SocketAddr,
+}
+
+impl Drop for Dnsmasq {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn dnsmasq() -> Dnsmasq {
+    let port = {
+        let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        s.local_addr().unwrap().port()
+    };
+    let mut child = Command::new("dnsmasq")
+        .args([
+            "--keep-in-foreground",
+            "--conf-file=/dev/null",
+            "--no-resolv",
+            "--no-hosts",
+            "--bind-interfaces",
+            "--listen-address=127.0.0.1",
+            "--pid-file=",
+            "--local=/test/",
+            "--address=/shop.test/127.0.0.7",
+            "--txt-record=shop.test,v=spf1 -all",
+            "--mx-host=shop.test,mail.shop.test,10",
+            &format!("--port={port}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("dnsmasq starts");
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    // Ready when it answers.
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let query = nines_probe::dns_wire::query(7, "shop.test", nines_probe::RecordType::A).unwrap();
+    for _ in 0..50 {
+        let _ = socket.send_to(&query, addr);
+        let mut buf = [0u8; 512];
+        if socket.recv_from(&mut buf).is_ok() {
+            return Dnsmasq { child, addr };
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("dnsmasq did not answer on {addr}");
+}
