@@ -21,6 +21,10 @@ pub struct Config {
     pub users: BTreeMap<String, crate::oncall::User>,
     /// `schedules`: on-call schedules, by name.
     pub schedules: BTreeMap<String, nines_oncall::Schedule>,
+    /// `scrape`: Prometheus `/metrics` endpoints nines scrapes, plus one
+    /// implicit target (default settings) per `prometheus.target` URL that
+    /// no `scrape` entry names. Unique by name and by URL.
+    pub scrape: Vec<ScrapeTarget>,
     /// The files the config was read from, in the order they were read.
     pub files: Vec<PathBuf>,
     /// What OpenSLO documents said that nines does not use, per document
@@ -50,6 +54,27 @@ pub struct Service {
     pub description: Option<String>,
     /// `slos`: the service's SLOs, in file order. Optional; default none.
     pub slos: Vec<Slo>,
+    /// `probes`: synthetic checks of the service (`http`, `tcp`, `dns`,
+    /// `tls`, `heartbeat`), in file order; names unique within the service.
+    pub probes: Vec<nines_probe::Probe>,
+}
+
+/// `scrape[i]`: a Prometheus exposition endpoint nines scrapes itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScrapeTarget {
+    /// `name`: how SLIs refer to it (`target: shop`); default the URL.
+    pub name: String,
+    /// `url`: `http://` or `https://` URL of the `/metrics` page.
+    pub url: String,
+    /// `interval`: default 15s.
+    pub interval: std::time::Duration,
+    /// `timeout`: default 10s, at most `interval`.
+    pub timeout: std::time::Duration,
+    /// `headers`, plus `bearer_token`/`basic_auth` as an `Authorization`
+    /// header.
+    pub headers: Vec<(String, String)>,
+    /// `tls`: as for probes.
+    pub tls: nines_probe::TlsOptions,
 }
 
 /// `services.<name>.slos[i]`: one service level objective.
@@ -104,6 +129,13 @@ pub enum Sli {
     /// Prometheus-compatible server. This version compiles them into
     /// Prometheus rules (`nines rules prometheus`); querying comes later.
     Promql(Counters),
+    /// `sli: { probe: NAME }`: each run of the service's probe `NAME` is
+    /// one event, good when it succeeded; with `latency_below: 300ms`, good
+    /// only when it also took less than that.
+    Probe {
+        probe: String,
+        latency_below: Option<std::time::Duration>,
+    },
     /// `sli: { promql: { error_query, total_query, url } }` or
     /// `{ error_ratio_query, url }`: whole PromQL expressions with a
     /// `{{.window}}` placeholder, as Sloth writes them.
@@ -130,6 +162,7 @@ impl Sli {
     pub fn kind(&self) -> &'static str {
         match self {
             Sli::Events => "events",
+            Sli::Probe { .. } => "probe",
             Sli::Prometheus(_) => "prometheus",
             Sli::Promql(_) | Sli::PromqlQueries { .. } => "promql",
         }
@@ -138,7 +171,7 @@ impl Sli {
     /// The counters of a Prometheus-based SLI.
     pub fn counters(&self) -> Option<&Counters> {
         match self {
-            Sli::Events | Sli::PromqlQueries { .. } => None,
+            Sli::Events | Sli::Probe { .. } | Sli::PromqlQueries { .. } => None,
             Sli::Prometheus(c) | Sli::Promql(c) => Some(c),
         }
     }
@@ -153,9 +186,14 @@ pub struct Counters {
     pub ratio: Ratio,
     /// `total`: all events, such as `http_requests_total{job="shop"}`.
     pub total: String,
-    /// `target` (prometheus: the URL of the `/metrics` to scrape) or `url`
-    /// (promql: the Prometheus HTTP API). Optional in this version.
+    /// `target` (prometheus: a `scrape` entry's name or the URL of the
+    /// `/metrics` to scrape) or `url` (promql: the base URL of the
+    /// Prometheus HTTP API, such as `http://prometheus:9090`). Required for
+    /// nines to collect the SLI; without it the SLO only compiles to rules.
     pub location: Option<String>,
+    /// promql only: `headers` (such as `X-Scope-OrgID` for Mimir), plus
+    /// `bearer_token` or `basic_auth` turned into an `Authorization` header.
+    pub headers: Vec<(String, String)>,
 }
 
 /// Which counter a [`Counters`] names besides the total.

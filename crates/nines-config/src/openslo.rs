@@ -74,6 +74,7 @@ pub(crate) fn read_openslo(
         let description = d.spec.and_then(|s| scalar_at(s, "description"));
         lines.entry(d.name.clone()).or_insert(d.line);
         services.entry(d.name.clone()).or_insert_with(|| Service {
+            probes: Vec::new(),
             name: d.name.clone(),
             owner: None,
             description,
@@ -104,6 +105,7 @@ pub(crate) fn read_openslo(
             services
                 .entry(service.clone())
                 .or_insert_with(|| Service {
+                    probes: Vec::new(),
                     name: service.clone(),
                     owner: None,
                     description: None,
@@ -390,6 +392,7 @@ fn read_sli(ctx: &mut Ctx<'_>, spec: &Node, path: &str, refs: &Refs<'_, '_>) -> 
         ratio,
         total: total?,
         location: url,
+        headers: Vec::new(),
     }))
 }
 

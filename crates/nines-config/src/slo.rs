@@ -100,6 +100,7 @@ fn read_service(ctx: &mut Ctx<'_>, node: &Node, path: &str, name: &str) -> Optio
     }
     let slos = slos.into_iter().map(|(_, s)| s).collect();
     complete.then(|| Service {
+        probes: Vec::new(),
         name: name.to_string(),
         owner,
         description,
@@ -448,6 +449,7 @@ fn read_counters(ctx: &mut Ctx<'_>, node: &Node, path: &str, location: &str) -> 
         ratio: ratio?,
         total: total?,
         location,
+        headers: Vec::new(),
     })
 }
 

@@ -88,6 +88,16 @@ fn write_slo(out: &mut String, slo: &Slo) {
     }
     match &slo.sli {
         Sli::Events => out.push_str("        sli: events\n"),
+        Sli::Probe {
+            probe,
+            latency_below,
+        } => {
+            let _ = write!(out, "        sli: {{ probe: {}", yaml_string(probe));
+            if let Some(d) = latency_below {
+                let _ = write!(out, ", latency_below: {}", nines_probe::human(*d));
+            }
+            out.push_str(" }\n");
+        }
         Sli::Prometheus(c) => write_counters(out, "prometheus", c, "target"),
         Sli::Promql(c) => write_counters(out, "promql", c, "url"),
         Sli::PromqlQueries { queries, url } => {

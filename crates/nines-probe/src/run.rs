@@ -78,6 +78,9 @@ impl Runner {
             Check::Tcp(check) => crate::tcp::run(run, check, self.tls.as_ref()).await,
             Check::Dns(check) => crate::dns::run(run, check).await,
             Check::Tls(check) => crate::tcp::run_tls(run, check, self.tls.as_ref()).await,
+            Check::Heartbeat(_) => {
+                Err("heartbeat checks are judged from the beats the daemon receives".into())
+            }
         }
     }
 

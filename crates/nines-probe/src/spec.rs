@@ -30,6 +30,18 @@ pub enum Check {
     Tcp(TcpCheck),
     Dns(DnsCheck),
     Tls(TlsCheck),
+    /// Push: a job calls `POST /api/v1/heartbeats/{service}/{name}`; the
+    /// daemon judges it, not a runner.
+    Heartbeat(HeartbeatCheck),
+}
+
+/// `heartbeat`: fails when no beat came within `every` plus `grace`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeartbeatCheck {
+    /// How often the job runs (and so beats).
+    pub every: Duration,
+    /// How late a beat may be before the check fails. Default 0.
+    pub grace: Duration,
 }
 
 impl Check {
@@ -40,6 +52,7 @@ impl Check {
             Check::Tcp(_) => "tcp",
             Check::Dns(_) => "dns",
             Check::Tls(_) => "tls",
+            Check::Heartbeat(_) => "heartbeat",
         }
     }
 
@@ -50,6 +63,11 @@ impl Check {
             Check::Tcp(t) => t.address.clone(),
             Check::Dns(d) => format!("{} {}", d.record_type, d.name),
             Check::Tls(t) => t.address.clone(),
+            Check::Heartbeat(h) => format!(
+                "a beat every {} (grace {})",
+                crate::human(h.every),
+                crate::human(h.grace)
+            ),
         }
     }
 }

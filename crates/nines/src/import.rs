@@ -34,6 +34,7 @@ pub fn sloth_to_services(
             owner: None,
             description: None,
             slos,
+            probes: Vec::new(),
         },
         unmapped,
     ))

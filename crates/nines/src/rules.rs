@@ -114,6 +114,13 @@ fn select<'c>(
                     ));
                     continue;
                 }
+                Sli::Probe { probe, .. } => {
+                    skipped.push(format!(
+                        "{}/{}: its SLI is the nines probe `{probe}`, judged by nines itself",
+                        service.name, slo.name
+                    ));
+                    continue;
+                }
                 Sli::Prometheus(c) | Sli::Promql(c) => match &c.ratio {
                     Ratio::Good(good) => SliQuery::Good {
                         good,

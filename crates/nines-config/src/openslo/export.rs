@@ -35,6 +35,13 @@ pub fn to_openslo(config: &Config) -> (String, Vec<String>) {
                     ));
                     continue;
                 }
+                Sli::Probe { .. } => {
+                    skipped.push(format!(
+                        "{}/{}: probe SLIs have no metric source in OpenSLO",
+                        service.name, slo.name
+                    ));
+                    continue;
+                }
                 Sli::PromqlQueries { .. } => {
                     skipped.push(format!(
                         "{}/{}: query templates (`error_query`, `error_ratio_query`) are not OpenSLO ratio metrics",
