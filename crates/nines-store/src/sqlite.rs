@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::codec::{CodecError, EventRecord, decode_events, encode_events};
+use crate::probes::{ProbeRow, Resolution, Rollup};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -104,6 +105,7 @@ CREATE TABLE batch_keys (
 );
 CREATE INDEX batch_keys_by_age ON batch_keys (at);
 "#,
+    crate::probes::PROBE_MIGRATION,
 ];
 
 /// How long idempotency keys are remembered, seconds.
@@ -308,17 +310,13 @@ impl Store {
         received_at: i64,
         key: Option<&str>,
     ) -> Result<i64, StoreError> {
-        let body = encode_events(events);
         let path = self.path.clone();
         let err = |source| StoreError::Sqlite {
             path: path.clone(),
             source,
         };
         let tx = self.conn.transaction().map_err(err)?;
-        tx.prepare_cached("INSERT INTO ingest_log (received_at, events, body) VALUES (?1, ?2, ?3)")
-            .and_then(|mut stmt| stmt.execute(params![received_at, events.len() as i64, body]))
-            .map_err(err)?;
-        let batch = tx.last_insert_rowid();
+        let batch = insert_batch(&tx, events, received_at).map_err(err)?;
         if let Some(key) = key {
             tx.prepare_cached(
                 "INSERT INTO batch_keys (key, batch, events, at) VALUES (?1, ?2, ?3, ?4)",
@@ -396,7 +394,126 @@ impl Store {
             params![at - ALERT_HISTORY_SECONDS],
         )
         .map_err(err)?;
+        crate::probes::prune(&tx, at).map_err(err)?;
         tx.commit().map_err(err)
+    }
+
+    /// Stores probe results with the SLI events they produced (as one
+    /// ingest-log batch, when there are any) and heartbeat times, in one
+    /// transaction. Returns the batch id, if a batch was written.
+    pub fn record_probe_results(
+        &mut self,
+        events: &[EventRecord],
+        rows: &[ProbeRow],
+        beats: &[(String, String, i64)],
+        received_at: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        let batch = if events.is_empty() {
+            None
+        } else {
+            Some(insert_batch(&tx, events, received_at).map_err(err)?)
+        };
+        crate::probes::insert(&tx, rows).map_err(err)?;
+        {
+            let mut put = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO heartbeats (service, name, at_ms) VALUES (?1, ?2, ?3)",
+                )
+                .map_err(err)?;
+            for (service, name, at_ms) in beats {
+                put.execute(params![service, name, at_ms]).map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)?;
+        Ok(batch)
+    }
+
+    /// Stores events read from a pulled source (PromQL) with how far each
+    /// SLO's source has been read, in one transaction, so a crash can
+    /// neither count a step twice nor skip it.
+    pub fn append_pulled(
+        &mut self,
+        events: &[EventRecord],
+        cursors: &[(i64, i64)],
+        received_at: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        let batch = if events.is_empty() {
+            None
+        } else {
+            Some(insert_batch(&tx, events, received_at).map_err(err)?)
+        };
+        {
+            let mut put = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO source_cursors (slo_id, through) VALUES (?1, ?2)",
+                )
+                .map_err(err)?;
+            for (slo_id, through) in cursors {
+                put.execute(params![slo_id, through]).map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)?;
+        Ok(batch)
+    }
+
+    /// How far each SLO's pulled source has been read (unix seconds).
+    pub fn source_cursors(&self) -> Result<HashMap<i64, i64>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT slo_id, through FROM source_cursors")
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(self.err())?;
+        Ok(rows)
+    }
+
+    /// The last beat of every heartbeat: (service, name, unix ms).
+    pub fn heartbeats(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT service, name, at_ms FROM heartbeats")
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(self.err())?;
+        Ok(rows)
+    }
+
+    /// The newest raw results of a probe, newest first.
+    pub fn probe_results(
+        &self,
+        service: &str,
+        probe: &str,
+        limit: u32,
+    ) -> Result<Vec<ProbeRow>, StoreError> {
+        crate::probes::results(&self.conn, service, probe, limit).map_err(self.err())
+    }
+
+    /// A probe's rollups at `resolution` with starts in `[from, to)`.
+    pub fn probe_rollups(
+        &self,
+        service: &str,
+        probe: &str,
+        resolution: Resolution,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Rollup>, StoreError> {
+        crate::probes::rollups(&self.conn, service, probe, resolution, from, to).map_err(self.err())
     }
 
     /// Batches in the log not yet covered by a checkpoint.
@@ -536,4 +653,16 @@ impl Store {
         .and_then(Iterator::collect)
         .map_err(&err)
     }
+}
+
+/// Appends one batch to the ingest log inside `tx`; returns its id.
+fn insert_batch(
+    tx: &rusqlite::Transaction<'_>,
+    events: &[EventRecord],
+    received_at: i64,
+) -> rusqlite::Result<i64> {
+    let body = encode_events(events);
+    tx.prepare_cached("INSERT INTO ingest_log (received_at, events, body) VALUES (?1, ?2, ?3)")?
+        .execute(params![received_at, events.len() as i64, body])?;
+    Ok(tx.last_insert_rowid())
 }
