@@ -24,7 +24,9 @@ mod yaml;
 
 pub use auth::{Auth, Role, TokenEntry, UnknownRole, hash_token};
 pub use error::{ConfigError, ConfigErrors};
-pub use model::{AlertRules, Config, Counters, QueryTemplates, Ratio, Service, Sli, Slo};
+pub use model::{
+    AlertRules, Config, Counters, QueryTemplates, Ratio, ScrapeTarget, Service, Sli, Slo,
+};
 pub use oncall::User;
 pub use openslo::to_openslo;
 pub use sloth::{SlothSlo, SlothSpec, load_sloth, parse_sloth};

@@ -56,6 +56,11 @@ pub(crate) async fn run(
     let status = response.status.as_u16();
     run.out.status = Some(status);
     run.out.body_len = Some(response.body.len());
+    run.out.content_type = response
+        .headers
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let valid = check.valid_status.iter().any(|r| r.contains(status));
     let ranges: Vec<String> = check.valid_status.iter().map(|r| r.to_string()).collect();
     run.out.check(

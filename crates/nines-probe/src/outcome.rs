@@ -88,6 +88,8 @@ pub struct Outcome {
     pub redirects: u32,
     /// HTTP: body bytes of the final response.
     pub body_len: Option<usize>,
+    /// HTTP: the final response's `Content-Type`.
+    pub content_type: Option<String>,
     /// TLS, if a handshake happened.
     pub certificates: Option<Certificates>,
     /// DNS: the response code and the answers as printed.

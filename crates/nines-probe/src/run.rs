@@ -50,6 +50,12 @@ impl Runner {
 
     /// Runs the probe once. Never fails: what went wrong is in the outcome.
     pub async fn run(&self) -> Outcome {
+        self.run_with_body().await.0
+    }
+
+    /// [`Runner::run`], also returning the final response body (HTTP), for
+    /// callers that read it: the Prometheus scraper, the PromQL client.
+    pub async fn run_with_body(&self) -> (Outcome, Option<Vec<u8>>) {
         let started = Instant::now();
         let mut run = Run::default();
         let timeout = self.probe.timeout;
@@ -69,7 +75,7 @@ impl Runner {
         }
         self.evaluate_conditions(&mut run);
         run.out.success = run.out.error.is_none() && run.out.checks.iter().all(|c| c.success);
-        run.out
+        (run.out, run.body)
     }
 
     async fn run_kind(&self, run: &mut Run) -> Result<(), String> {
@@ -94,7 +100,7 @@ impl Runner {
             status: out.status,
             response_time: Some(out.duration),
             ip: out.ip,
-            body: run.body.take(),
+            body: run.body.clone(),
             connected: Some(run.connected.unwrap_or(false)),
             certificate_expiration_ms: out
                 .certificates

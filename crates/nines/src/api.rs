@@ -33,6 +33,16 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/oncall/{file}", get(schedule_ics))
         .route("/api/v1/users/{user}/oncall.ics", get(user_ics))
         .route("/api/v1/schedules/{schedule}/shifts", get(schedule_shifts))
+        .route("/api/v1/probes", get(crate::api_probes::list))
+        .route(
+            "/api/v1/probes/{service}/{probe}",
+            get(crate::api_probes::detail),
+        )
+        .route(
+            "/api/v1/heartbeats/{service}/{name}",
+            post(crate::api_probes::beat),
+        )
+        .route("/api/v1/sources", get(crate::api_probes::sources))
         .route("/api/v1/openapi.json", get(openapi))
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -91,7 +101,7 @@ impl IntoResponse for ApiError {
 
 /// Checks the bearer token for `needed`. Reads pass without a token when
 /// the config sets `auth.public_read`.
-fn authorize(app: &App, headers: &HeaderMap, needed: Role) -> Result<(), ApiError> {
+pub(crate) fn authorize(app: &App, headers: &HeaderMap, needed: Role) -> Result<(), ApiError> {
     let config = app.config();
     if needed == Role::Reader && config.auth.public_read {
         return Ok(());
@@ -315,7 +325,7 @@ struct OncallQuery {
     at: Option<String>,
 }
 
-fn instant(
+pub(crate) fn instant(
     text: Option<&str>,
     what: &str,
     default: jiff::Timestamp,

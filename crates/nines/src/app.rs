@@ -8,11 +8,13 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 use nines_config::{Config, ConfigErrors};
-use nines_store::{Durability, Store, StoreError, decode_slo_snapshot};
+use nines_store::{Durability, ProbeRow, Store, StoreError, decode_slo_snapshot};
+use tokio::sync::watch;
 
 use crate::clock::Clock;
-use crate::engine::{Engine, Refusal, RestoreStats};
+use crate::engine::{Engine, IncomingEvent, Origin, Refusal, RestoreStats};
 use crate::ingest::parse_batch;
+use crate::probes::{ProbeResult, ProbeStates};
 use crate::telemetry::Telemetry;
 
 /// Shared by every task and request handler of one daemon.
@@ -26,6 +28,59 @@ pub struct App {
     store: Mutex<Store>,
     pub clock: Clock,
     pub telemetry: Telemetry,
+    /// Probe states; never held together with `store` or `engine`.
+    probes: RwLock<ProbeStates>,
+    /// Bumped on every successful reload, so collectors restart.
+    reloads: watch::Sender<u64>,
+    /// Scrape and query states, for the API and /metrics.
+    collectors: RwLock<crate::collect::CollectorStates>,
+}
+
+/// Events a collector (probe, scrape, query) produced for one SLO.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collected {
+    pub service: String,
+    pub slo: String,
+    /// Unix seconds.
+    pub time: i64,
+    pub good: u64,
+    pub total: u64,
+}
+
+/// Validates collected events one by one: one that cannot be taken (past
+/// retention, SLO gone after a reload) is logged and dropped, not the lot.
+fn collected_records(
+    engine: &mut Engine,
+    events: &[Collected],
+    now: jiff::Timestamp,
+) -> Vec<nines_store::EventRecord> {
+    let mut records = Vec::with_capacity(events.len());
+    for c in events {
+        let e = IncomingEvent {
+            service: &c.service,
+            slo: &c.slo,
+            time: Some(c.time),
+            good: c.good,
+            total: c.total,
+        };
+        match engine.validate(std::slice::from_ref(&e), now, Origin::Collector) {
+            Ok(r) => records.extend(r),
+            Err((refusals, _)) => {
+                let reason = refusals.first().map(|r| r.reason.as_str()).unwrap_or("");
+                tracing::warn!(service = %c.service, slo = %c.slo, reason, "collected event dropped");
+            }
+        }
+    }
+    records
+}
+
+/// A heartbeat that cannot be recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum HeartbeatError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("the beat could not be stored: {0}")]
+    Store(#[from] StoreError),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +130,8 @@ impl App {
         let now = clock.now();
         let mut engine = Engine::new(&config, &ids, now);
         let stats = engine.restore(store.restore()?, now)?;
+        let mut probes = ProbeStates::default();
+        probes.sync(&config, &store.heartbeats()?, now);
         let app = App {
             config_path: config_path.to_path_buf(),
             config: RwLock::new(Arc::new(config)),
@@ -82,6 +139,9 @@ impl App {
             store: Mutex::new(store),
             clock,
             telemetry: Telemetry::new(),
+            probes: RwLock::new(probes),
+            reloads: watch::channel(0).0,
+            collectors: RwLock::default(),
         };
         app.evaluate(false);
         Ok((app, stats))
@@ -137,7 +197,7 @@ impl App {
             });
         }
         let mut engine = self.write_engine();
-        let records = match engine.validate(&incoming, now) {
+        let records = match engine.validate(&incoming, now, Origin::Push) {
             Ok(records) => records,
             Err((refusals, count)) => {
                 self.telemetry.batch_refused();
@@ -245,11 +305,230 @@ impl App {
         }
         engine.reconfigure(&config, &ids, self.clock.now(), &stored);
         let count = engine.slos().len();
+        let beats = store.heartbeats()?;
         drop(engine);
         drop(store);
+        self.write_probes().sync(&config, &beats, self.clock.now());
         *self.config.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);
+        self.reloads.send_modify(|v| *v += 1);
         self.evaluate(true);
         Ok(count)
+    }
+
+    /// Runs `f` with read access to the collector states.
+    pub fn read_collectors<R>(&self, f: impl FnOnce(&crate::collect::CollectorStates) -> R) -> R {
+        f(&self.collectors.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    pub(crate) fn write_collectors(
+        &self,
+    ) -> std::sync::RwLockWriteGuard<'_, crate::collect::CollectorStates> {
+        self.collectors.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A receiver that sees every successful reload.
+    pub fn subscribe_reloads(&self) -> watch::Receiver<u64> {
+        self.reloads.subscribe()
+    }
+
+    /// Runs `f` with read access to the probe states.
+    pub fn read_probes<R>(&self, f: impl FnOnce(&ProbeStates) -> R) -> R {
+        f(&self.probes.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    fn write_probes(&self) -> std::sync::RwLockWriteGuard<'_, ProbeStates> {
+        self.probes.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Stores probe results and the SLI events they yield (durably, before
+    /// returning), updates probe states and evaluates the SLOs touched.
+    /// `beats` are heartbeat times to store with them.
+    pub fn record_probe_results(
+        &self,
+        results: Vec<ProbeResult>,
+        beats: &[(String, String, i64)],
+    ) -> Result<(), StoreError> {
+        let config = self.config();
+        let now = self.clock.now();
+        let events: Vec<Collected> = results
+            .iter()
+            .flat_map(|r| {
+                crate::probes::events_of(&config, r)
+                    .into_iter()
+                    .map(|(service, slo, good)| Collected {
+                        service: service.to_string(),
+                        slo: slo.to_string(),
+                        time: r.at.as_second(),
+                        good: good as u64,
+                        total: 1,
+                    })
+            })
+            .collect();
+        let rows: Vec<ProbeRow> = results
+            .iter()
+            .map(|r| ProbeRow {
+                service: r.service.clone(),
+                probe: r.probe.clone(),
+                at_ms: r.at.as_millisecond(),
+                success: r.outcome.success,
+                duration_ms: r.outcome.duration.as_secs_f64() * 1000.0,
+                reason: r.outcome.reason(),
+                detail: crate::probes::outcome_json(&r.outcome).to_string(),
+            })
+            .collect();
+        let mut store = self.lock_store();
+        let mut engine = self.write_engine();
+        let records = collected_records(&mut engine, &events, now);
+        let batch = store.record_probe_results(&records, &rows, beats, now.as_second())?;
+        if let Some(batch) = batch {
+            engine.apply(&records, batch, nines_slo::minute_of(now));
+        }
+        drop(engine);
+        drop(store);
+        {
+            let mut probes = self.write_probes();
+            for r in &results {
+                probes.record(r);
+            }
+        }
+        if batch.is_some() {
+            self.evaluate(true);
+        }
+        Ok(())
+    }
+
+    /// Stores events a collector read (scrapes, PromQL queries) durably,
+    /// with how far each pulled source has been read (`cursors`: SLO id,
+    /// unix seconds) in the same transaction, and evaluates what they touched.
+    pub fn record_collected(
+        &self,
+        events: &[Collected],
+        cursors: &[(i64, i64)],
+    ) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        let mut store = self.lock_store();
+        let mut engine = self.write_engine();
+        let records = collected_records(&mut engine, events, now);
+        let batch = store.append_pulled(&records, cursors, now.as_second())?;
+        if let Some(batch) = batch {
+            engine.apply(&records, batch, nines_slo::minute_of(now));
+        }
+        drop(engine);
+        drop(store);
+        if batch.is_some() {
+            self.evaluate(true);
+        }
+        Ok(())
+    }
+
+    /// How far each SLO's pulled source has been read (unix seconds).
+    pub fn source_cursors(&self) -> Result<HashMap<i64, i64>, StoreError> {
+        self.lock_store().source_cursors()
+    }
+
+    /// Records a beat of heartbeat `service/name` now.
+    pub fn heartbeat(&self, service: &str, name: &str) -> Result<(), HeartbeatError> {
+        let key = (service.to_string(), name.to_string());
+        let check = self.read_probes(|p| p.by_key.get(&key).map(|s| s.heartbeat()));
+        let check = match check {
+            Some(Some(h)) => h,
+            Some(None) => {
+                return Err(HeartbeatError::NotFound(format!(
+                    "probe `{service}/{name}` is not a heartbeat; only `heartbeat` probes take beats"
+                )));
+            }
+            None => {
+                return Err(HeartbeatError::NotFound(format!(
+                    "no heartbeat `{service}/{name}` in the config"
+                )));
+            }
+        };
+        let at = self.clock.now();
+        let outcome = nines_probe::Outcome {
+            success: true,
+            checks: vec![nines_probe::CheckResult {
+                success: true,
+                description: "beat received".into(),
+            }],
+            ..Default::default()
+        };
+        let result = ProbeResult {
+            service: key.0.clone(),
+            probe: key.1.clone(),
+            at,
+            outcome,
+        };
+        let at_ms = at.as_millisecond();
+        self.record_probe_results(vec![result], &[(key.0.clone(), key.1.clone(), at_ms)])?;
+        if let Some(s) = self.write_probes().by_key.get_mut(&key) {
+            s.last_beat_ms = Some(at_ms);
+            s.deadline_ms = Some(at_ms + crate::probes::millis(check.every + check.grace));
+        }
+        Ok(())
+    }
+
+    /// Records a failure for every heartbeat whose beat is overdue: one per
+    /// missed period, so a job that stops beating keeps burning its SLO.
+    pub fn judge_heartbeats(&self) {
+        let now_ms = self.clock.now().as_millisecond();
+        let mut missed = Vec::new();
+        {
+            let mut probes = self.write_probes();
+            for s in probes.by_key.values_mut() {
+                let (Some(h), Some(deadline)) = (s.heartbeat(), s.deadline_ms) else {
+                    continue;
+                };
+                let mut deadline = deadline;
+                let every = crate::probes::millis(h.every).max(1000);
+                // Bounded: after a long stop, at most a day's worth at once.
+                let mut count = 0;
+                while deadline <= now_ms && count < 1440 {
+                    let since = match s.last_beat_ms {
+                        Some(ms) => format!("the last beat was at {}", fmt_ms(ms)),
+                        None => "no beat received yet".to_string(),
+                    };
+                    let outcome = nines_probe::Outcome {
+                        success: false,
+                        error: Some(format!("no beat by {} ({since})", fmt_ms(deadline))),
+                        ..Default::default()
+                    };
+                    missed.push(ProbeResult {
+                        service: s.service.clone(),
+                        probe: s.probe.name.clone(),
+                        at: jiff::Timestamp::from_millisecond(deadline).unwrap_or_default(),
+                        outcome,
+                    });
+                    deadline += every;
+                    count += 1;
+                }
+                if deadline <= now_ms {
+                    deadline = now_ms + every;
+                }
+                s.deadline_ms = Some(deadline);
+            }
+        }
+        if !missed.is_empty()
+            && let Err(e) = self.record_probe_results(missed, &[])
+        {
+            tracing::error!(error = %e, "missed heartbeats could not be stored");
+        }
+    }
+
+    /// Raw results and rollups of a probe from the store.
+    pub fn probe_history(
+        &self,
+        service: &str,
+        probe: &str,
+        limit: u32,
+        resolution: nines_store::Resolution,
+        from: i64,
+        to: i64,
+    ) -> Result<(Vec<ProbeRow>, Vec<nines_store::Rollup>), StoreError> {
+        let store = self.lock_store();
+        Ok((
+            store.probe_results(service, probe, limit)?,
+            store.probe_rollups(service, probe, resolution, from, to)?,
+        ))
     }
 
     /// Pending batches in the ingest log, for metrics.
@@ -296,4 +575,8 @@ fn log_config_notes(config: &Config) {
             "these SLOs take their SLI from Prometheus; nines collects no data for them yet: compile them with `nines rules prometheus`"
         );
     }
+}
+
+fn fmt_ms(ms: i64) -> String {
+    crate::engine::fmt_time(ms.div_euclid(1000))
 }

@@ -68,6 +68,9 @@ pub enum Command {
     /// Who is on call, and the shifts of a schedule.
     #[command(subcommand)]
     Oncall(OncallCommand),
+    /// Run a probe once, or list a daemon's probes.
+    #[command(subcommand)]
+    Probe(ProbeCommand),
     /// Compile SLOs into rules for other systems.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -77,6 +80,32 @@ pub enum Command {
     /// Turn other tools' SLO specs into nines config.
     #[command(subcommand)]
     Import(ImportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProbeCommand {
+    /// Run one probe of the config once and print every phase and check.
+    ///
+    /// For debugging a probe's config: nothing is stored. Exits 0 when the
+    /// probe succeeds, 1 when it fails. Example:
+    /// nines probe run --config nines.yaml shop/health
+    Run {
+        /// Config file, or a directory of *.yaml files.
+        #[arg(long, short, env = "NINES_CONFIG")]
+        config: PathBuf,
+        /// SERVICE/PROBE, such as shop/health.
+        probe: String,
+        #[arg(long, short, value_enum, default_value_t = Output::Text)]
+        output: Output,
+    },
+    /// Every probe of a running daemon: status, last run, why it failed.
+    List {
+        /// Only this service.
+        #[arg(long, short)]
+        service: Option<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -241,6 +270,10 @@ pub struct ServeArgs {
     /// How often changed series are snapshotted and the ingest log trimmed.
     #[arg(long, env = "NINES_CHECKPOINT_INTERVAL", default_value = "60s", value_parser = parse_interval)]
     pub checkpoint_interval: Duration,
+    /// Step of PromQL-sourced SLIs: each step is one `increase(...[step])`
+    /// query point. Keep the default (a minute) unless Prometheus is slow.
+    #[arg(long, env = "NINES_QUERY_STEP", default_value = "60s", value_parser = parse_interval)]
+    pub query_step: Duration,
     #[arg(long, env = "NINES_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
     pub log_format: LogFormat,
     #[arg(long, env = "NINES_DURABILITY", value_enum, default_value_t = DurabilityArg::Process)]
@@ -287,6 +320,14 @@ pub fn run(cli: Cli) -> ExitCode {
             to,
             client,
         }) => crate::status::oncall_shifts(&client, &schedule, from.as_deref(), to.as_deref()),
+        Command::Probe(ProbeCommand::Run {
+            config,
+            probe,
+            output,
+        }) => crate::probe_cmd::run(&config, &probe, output),
+        Command::Probe(ProbeCommand::List { service, client }) => {
+            crate::probe_cmd::list(&client, service.as_deref())
+        }
         Command::Export(ExportCommand::Grafana { out, title }) => {
             export_grafana(out.as_deref(), &title)
         }
@@ -359,6 +400,7 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let intervals = Intervals {
             evaluate: args.eval_interval,
             checkpoint: args.checkpoint_interval,
+            query_step: args.query_step,
         };
         serve(listener, app.clone(), intervals, signals(app)).await?;
         Ok(ExitCode::SUCCESS)

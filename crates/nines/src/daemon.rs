@@ -18,6 +18,9 @@ pub struct Intervals {
     pub evaluate: Duration,
     /// Changed series are snapshotted and the ingest log trimmed this often.
     pub checkpoint: Duration,
+    /// PromQL-sourced SLIs are queried in steps of this length (each step
+    /// one `increase(...[step])`). A minute, the SLO math's resolution.
+    pub query_step: Duration,
 }
 
 impl Default for Intervals {
@@ -25,6 +28,7 @@ impl Default for Intervals {
         Intervals {
             evaluate: Duration::from_secs(10),
             checkpoint: Duration::from_secs(60),
+            query_step: Duration::from_secs(60),
         }
     }
 }
@@ -48,6 +52,13 @@ pub async fn serve(
         intervals.checkpoint,
         stop_rx.clone(),
     ));
+    let prober = tokio::spawn(crate::probes::run(app.clone(), stop_rx.clone()));
+    let scraper = tokio::spawn(crate::collect::run_scrapes(app.clone(), stop_rx.clone()));
+    let querier = tokio::spawn(crate::collect::run_queries(
+        app.clone(),
+        intervals.query_step,
+        stop_rx.clone(),
+    ));
     let mut server_stop = stop_rx.clone();
     let server =
         axum::serve(listener, crate::api::router(app.clone())).with_graceful_shutdown(async move {
@@ -58,7 +69,7 @@ pub async fn serve(
         let _ = stop_tx.send(true);
     });
     server.await?;
-    let _ = tokio::join!(evaluator, checkpointer);
+    let _ = tokio::join!(evaluator, checkpointer, prober, scraper, querier);
     let app2 = app.clone();
     match tokio::task::spawn_blocking(move || app2.checkpoint()).await? {
         Ok(n) => tracing::info!(series = n, "final checkpoint written; stopped"),

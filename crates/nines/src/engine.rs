@@ -66,6 +66,14 @@ pub const MAX_REFUSALS_LISTED: usize = 100;
 /// How far ahead of the server clock an event may be stamped (clock skew).
 pub const MAX_FUTURE_SECONDS: i64 = 300;
 
+/// Who produced events: a client pushing them (only `sli: events` SLOs take
+/// those), or nines' own collectors (probes, scrapes, queries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Push,
+    Collector,
+}
+
 /// An event as received, before validation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncomingEvent<'a> {
@@ -263,6 +271,7 @@ impl Engine {
         &mut self,
         events: &[IncomingEvent<'_>],
         now: Timestamp,
+        origin: Origin,
     ) -> Result<Vec<EventRecord>, (Vec<Refusal>, usize)> {
         let head = minute_of(now);
         let now_s = now.as_second();
@@ -270,7 +279,7 @@ impl Engine {
         let mut refusals = Vec::new();
         let mut refused = 0;
         for (index, e) in events.iter().enumerate() {
-            match self.check(e, head, now_s) {
+            match self.check(e, head, now_s, origin) {
                 Ok(r) => records.push(r),
                 Err(reason) => {
                     refused += 1;
@@ -293,6 +302,7 @@ impl Engine {
         e: &IncomingEvent<'_>,
         head: Minute,
         now_s: i64,
+        origin: Origin,
     ) -> Result<EventRecord, String> {
         let Some(slos) = self.by_name.get(e.service) else {
             return Err(format!("unknown service `{}`", e.service));
@@ -307,7 +317,7 @@ impl Engine {
                 known.join(", ")
             ));
         };
-        if self.slos[i].config.sli != nines_config::Sli::Events {
+        if origin == Origin::Push && self.slos[i].config.sli != nines_config::Sli::Events {
             let kind = self.slos[i].config.sli.kind();
             return Err(format!(
                 "`{}/{}` takes its SLI from {kind}, not from pushed events (its config says `sli: {{ {kind}: ... }}`)",

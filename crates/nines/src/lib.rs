@@ -4,15 +4,19 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod api_probes;
 pub mod app;
 pub mod cli;
 pub mod client;
 pub mod clock;
+pub mod collect;
 pub mod daemon;
 pub mod engine;
 pub mod grafana;
 pub mod import;
 pub mod ingest;
+pub mod probe_cmd;
+pub mod probes;
 pub mod rules;
 pub mod status;
 pub mod telemetry;

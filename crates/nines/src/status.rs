@@ -77,7 +77,7 @@ pub fn reload(args: &ClientArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// A query string from optional `key=value` pairs, values URL-encoded.
-fn query(pairs: &[(&str, Option<&str>)]) -> String {
+pub(crate) fn query(pairs: &[(&str, Option<&str>)]) -> String {
     let enc = |v: &str| -> String {
         v.bytes()
             .map(|b| match b {
@@ -188,7 +188,7 @@ pub fn budget_bar(remaining: Option<f64>) -> String {
     )
 }
 
-fn table(header: &[&str]) -> Table {
+pub(crate) fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(presets::NOTHING);
     t.set_header(header.to_vec());

@@ -149,9 +149,162 @@ pub fn render(app: &App) -> String {
         out: String::with_capacity(64 * 1024),
     };
     render_slos(app, &mut x);
+    render_probes(app, &mut x);
+    render_sources(app, &mut x);
     render_self(app, &mut x);
     render_process(&mut x, app.telemetry.started);
     x.out
+}
+
+/// Probe results in blackbox_exporter's names and units, labelled by
+/// `service` and `probe`, so its dashboards work unchanged.
+fn render_probes(app: &App, x: &mut Exposition) {
+    use nines_probe::Phase;
+    app.read_probes(|probes| {
+        let runs: Vec<_> = probes
+            .by_key
+            .values()
+            .filter_map(|s| s.last.as_ref().map(|(_, o)| (s, o)))
+            .collect();
+        if runs.is_empty() {
+            return;
+        }
+        let labels = |s: &crate::probes::ProbeState| {
+            [
+                ("service", s.service.clone()),
+                ("probe", s.probe.name.clone()),
+            ]
+        };
+        type Get = fn(&nines_probe::Outcome) -> Option<f64>;
+        let families: [(&str, &str, Get); 8] = [
+            (
+                "probe_success",
+                "Whether the last run succeeded (1) or failed (0).",
+                |o| Some(if o.success { 1.0 } else { 0.0 }),
+            ),
+            (
+                "probe_duration_seconds",
+                "How long the last run took.",
+                |o| Some(o.duration.as_secs_f64()),
+            ),
+            (
+                "probe_http_status_code",
+                "HTTP status of the last run's final response.",
+                |o| o.status.map(f64::from),
+            ),
+            (
+                "probe_http_redirects",
+                "Redirects the last run followed.",
+                |o| o.status.map(|_| f64::from(o.redirects)),
+            ),
+            (
+                "probe_http_uncompressed_body_length",
+                "Body bytes of the last run's final response.",
+                |o| o.body_len.map(|n| n as f64),
+            ),
+            (
+                "probe_ssl_earliest_cert_expiry",
+                "Unix time the earliest certificate of the presented chain expires.",
+                |o| {
+                    o.certificates
+                        .as_ref()
+                        .and_then(|c| c.earliest_expiry)
+                        .map(|t| t as f64)
+                },
+            ),
+            (
+                "probe_dns_rcode",
+                "DNS response code of the last run (0 is NOERROR).",
+                |o| o.dns_rcode.map(f64::from),
+            ),
+            (
+                "probe_dns_answer_rrs",
+                "Answer records in the last run's DNS response.",
+                |o| o.dns_rcode.map(|_| o.dns_answers.len() as f64),
+            ),
+        ];
+        for (name, help, get) in families {
+            let values: Vec<_> = runs
+                .iter()
+                .filter_map(|(s, o)| get(o).map(|v| (*s, v)))
+                .collect();
+            if values.is_empty() {
+                continue;
+            }
+            x.family(name, "gauge", help);
+            for (s, v) in values {
+                let [a, b] = labels(s);
+                x.sample(name, &[(a.0, &a.1), (b.0, &b.1)], v);
+            }
+        }
+        let http: Vec<_> = runs
+            .iter()
+            .filter(|(s, _)| matches!(s.probe.check, nines_probe::Check::Http(_)))
+            .collect();
+        if !http.is_empty() {
+            x.family(
+                "probe_http_duration_seconds",
+                "gauge",
+                "Time of each phase of the last HTTP run.",
+            );
+            for (s, o) in http {
+                for phase in Phase::ALL {
+                    let [a, b] = labels(s);
+                    x.sample(
+                        "probe_http_duration_seconds",
+                        &[(a.0, &a.1), (b.0, &b.1), ("phase", phase.name())],
+                        o.phase(phase).as_secs_f64(),
+                    );
+                }
+            }
+        }
+        let beats: Vec<_> = probes
+            .by_key
+            .values()
+            .filter_map(|s| s.last_beat_ms.map(|ms| (s, ms)))
+            .collect();
+        if !beats.is_empty() {
+            x.family(
+                "nines_heartbeat_last_beat_timestamp_seconds",
+                "gauge",
+                "Unix time of a heartbeat's last beat.",
+            );
+            for (s, ms) in beats {
+                let [a, b] = labels(s);
+                x.sample(
+                    "nines_heartbeat_last_beat_timestamp_seconds",
+                    &[(a.0, &a.1), (b.0, &b.1)],
+                    ms as f64 / 1000.0,
+                );
+            }
+        }
+    });
+}
+
+/// Scrape targets and PromQL sources: whether the last pull worked.
+fn render_sources(app: &App, x: &mut Exposition) {
+    app.read_collectors(|c| {
+        if !c.scrapes.is_empty() {
+            x.family("nines_scrape_up", "gauge", "1 when the last scrape of the target worked and parsed; 0 when it failed (nothing was counted).");
+            for (name, s) in &c.scrapes {
+                x.sample("nines_scrape_up", &[("target", name)], if s.up { 1.0 } else { 0.0 });
+            }
+            x.family("nines_scrape_duration_seconds", "gauge", "How long the last scrape of the target took.");
+            for (name, s) in &c.scrapes {
+                x.sample("nines_scrape_duration_seconds", &[("target", name)], s.duration.as_secs_f64());
+            }
+            x.family("nines_scrape_samples", "gauge", "Samples in the target's last exposition.");
+            for (name, s) in &c.scrapes {
+                x.sample("nines_scrape_samples", &[("target", name)], s.samples as f64);
+            }
+        }
+        if !c.queries.is_empty() {
+            x.family("nines_promql_source_up", "gauge", "1 when the last query of a PromQL-sourced SLI worked.");
+            for ((service, slo), q) in &c.queries {
+                x.sample("nines_promql_source_up", &[("service", service), ("slo", slo)], if q.ok { 1.0 } else { 0.0 });
+            }
+        }
+    });
 }
 
 fn render_slos(app: &App, x: &mut Exposition) {

@@ -1,0 +1,287 @@
+//! Probes in the daemon: their current state, turning results into SLI
+//! events and stored rows, heartbeats, and the tasks that run them.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use nines_config::{Config, Sli};
+use nines_probe::{Check, Outcome, Probe, Runner};
+use serde_json::{Value, json};
+use tokio::sync::{mpsc, watch};
+
+use crate::app::App;
+
+/// One probe run, as the daemon records it.
+#[derive(Debug, Clone)]
+pub struct ProbeResult {
+    pub service: String,
+    pub probe: String,
+    pub at: Timestamp,
+    pub outcome: Outcome,
+}
+
+/// What the daemon knows about one probe now.
+#[derive(Debug, Clone)]
+pub struct ProbeState {
+    pub service: String,
+    pub probe: Probe,
+    pub last: Option<(Timestamp, Outcome)>,
+    /// Consecutive successes (positive) or failures (negative).
+    pub streak: i64,
+    /// Heartbeats: the last beat, and when the next one is due (with grace).
+    pub last_beat_ms: Option<i64>,
+    pub deadline_ms: Option<i64>,
+}
+
+impl ProbeState {
+    pub fn heartbeat(&self) -> Option<nines_probe::HeartbeatCheck> {
+        match self.probe.check {
+            Check::Heartbeat(h) => Some(h),
+            _ => None,
+        }
+    }
+}
+
+/// Every configured probe's state, by (service, probe).
+#[derive(Debug, Default)]
+pub struct ProbeStates {
+    pub by_key: BTreeMap<(String, String), ProbeState>,
+}
+
+impl ProbeStates {
+    /// Follows a (re)loaded config: unchanged probes keep their state, new
+    /// ones start empty, removed ones go. Heartbeats start their first
+    /// deadline from their stored last beat, or from `now`.
+    pub fn sync(&mut self, config: &Config, beats: &[(String, String, i64)], now: Timestamp) {
+        let mut next = BTreeMap::new();
+        for service in config.services.values() {
+            for probe in &service.probes {
+                let key = (service.name.clone(), probe.name.clone());
+                let state = match self.by_key.remove(&key) {
+                    Some(mut s) if s.probe.check == probe.check => {
+                        s.probe = probe.clone();
+                        s
+                    }
+                    _ => ProbeState {
+                        service: service.name.clone(),
+                        probe: probe.clone(),
+                        last: None,
+                        streak: 0,
+                        last_beat_ms: None,
+                        deadline_ms: None,
+                    },
+                };
+                next.insert(key, state);
+            }
+        }
+        for (service, name, at_ms) in beats {
+            if let Some(s) = next.get_mut(&(service.clone(), name.clone())) {
+                s.last_beat_ms = Some(s.last_beat_ms.unwrap_or(0).max(*at_ms));
+            }
+        }
+        for s in next.values_mut() {
+            if let (Some(h), None) = (s.heartbeat(), s.deadline_ms) {
+                let from = s.last_beat_ms.unwrap_or(now.as_millisecond());
+                s.deadline_ms = Some(from + millis(h.every + h.grace));
+            }
+        }
+        self.by_key = next;
+    }
+
+    pub fn record(&mut self, r: &ProbeResult) {
+        if let Some(s) = self.by_key.get_mut(&(r.service.clone(), r.probe.clone())) {
+            s.streak = match (r.outcome.success, s.streak) {
+                (true, n) if n > 0 => n + 1,
+                (true, _) => 1,
+                (false, n) if n < 0 => n - 1,
+                (false, _) => -1,
+            };
+            s.last = Some((r.at, r.outcome.clone()));
+        }
+    }
+}
+
+pub fn millis(d: Duration) -> i64 {
+    d.as_millis().min(i64::MAX as u128) as i64
+}
+
+/// The SLI events a result yields: one per SLO that takes its SLI from this
+/// probe, good when the run succeeded (and, with `latency_below`, was fast
+/// enough).
+pub fn events_of<'a>(config: &'a Config, r: &ProbeResult) -> Vec<(&'a str, &'a str, bool)> {
+    let Some(service) = config.services.get(&r.service) else {
+        return Vec::new();
+    };
+    service
+        .slos
+        .iter()
+        .filter_map(|slo| match &slo.sli {
+            Sli::Probe {
+                probe,
+                latency_below,
+            } if *probe == r.probe => {
+                let fast = latency_below.is_none_or(|l| r.outcome.duration < l);
+                Some((
+                    service.name.as_str(),
+                    slo.name.as_str(),
+                    r.outcome.success && fast,
+                ))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+/// An outcome as the API, the store and `nines probe run --output json`
+/// show it.
+pub fn outcome_json(o: &Outcome) -> Value {
+    let mut v = json!({
+        "success": o.success,
+        "duration_seconds": secs(o.duration),
+        "phases": o.phases.iter().map(|(p, d)| (p.name().to_string(), json!(secs(*d)))).collect::<serde_json::Map<_, _>>(),
+        "checks": o.checks.iter().map(|c| json!({"success": c.success, "description": c.description})).collect::<Vec<_>>(),
+    });
+    let mut put = |k: &str, value: Value| {
+        if !value.is_null() {
+            v[k] = value;
+        }
+    };
+    put("error", json!(o.error));
+    put("ip", json!(o.ip.map(|ip| ip.to_string())));
+    put("status", json!(o.status));
+    if o.redirects > 0 {
+        put("redirects", json!(o.redirects));
+    }
+    put("body_bytes", json!(o.body_len));
+    if let Some(c) = &o.certificates {
+        put(
+            "certificates",
+            json!({
+                "earliest_expiry": c.earliest_expiry.and_then(|t| Timestamp::from_second(t).ok()).map(|t| t.to_string()),
+                "leaf_subject": c.leaf_subject,
+                "chain_length": c.chain_len,
+            }),
+        );
+    }
+    put(
+        "dns_rcode",
+        json!(
+            o.dns_rcode
+                .map(|c| nines_condition::dns_rcode_name(c).into_owned())
+        ),
+    );
+    if !o.dns_answers.is_empty() {
+        put("dns_answers", json!(o.dns_answers));
+    }
+    v
+}
+
+/// Runs every configured probe until `stop`, restarting them all when the
+/// config is reloaded. Results are recorded in batches about once a second;
+/// heartbeats are judged on the same tick.
+pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
+    let mut reloads = app.subscribe_reloads();
+    loop {
+        let config = app.config();
+        let (tx, mut rx) = mpsc::channel::<ProbeResult>(16_384);
+        let mut tasks = Vec::new();
+        for service in config.services.values() {
+            for probe in &service.probes {
+                if matches!(probe.check, Check::Heartbeat(_)) {
+                    continue;
+                }
+                match Runner::new(probe.clone()) {
+                    Ok(runner) => tasks.push(tokio::spawn(probe_loop(
+                        app.clone(),
+                        service.name.clone(),
+                        runner,
+                        tx.clone(),
+                    ))),
+                    Err(e) => tracing::error!(
+                        service = %service.name, probe = %probe.name, error = %e,
+                        "probe cannot run"
+                    ),
+                }
+            }
+        }
+        drop(tx);
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut pending = Vec::new();
+        let stopping = loop {
+            tokio::select! {
+                Some(r) = rx.recv() => {
+                    pending.push(r);
+                    if pending.len() >= 4096 {
+                        flush(&app, &mut pending).await;
+                    }
+                }
+                _ = tick.tick() => {
+                    flush(&app, &mut pending).await;
+                    let a = app.clone();
+                    let _ = tokio::task::spawn_blocking(move || a.judge_heartbeats()).await;
+                }
+                _ = reloads.changed() => break false,
+                changed = stop.changed() => {
+                    // A closed channel means the daemon is going away too.
+                    if changed.is_err() || *stop.borrow() {
+                        break true;
+                    }
+                }
+            }
+        };
+        for t in &tasks {
+            t.abort();
+        }
+        while let Ok(r) = rx.try_recv() {
+            pending.push(r);
+        }
+        flush(&app, &mut pending).await;
+        if stopping {
+            return;
+        }
+    }
+}
+
+async fn flush(app: &Arc<App>, pending: &mut Vec<ProbeResult>) {
+    if pending.is_empty() {
+        return;
+    }
+    let batch = std::mem::take(pending);
+    let a = app.clone();
+    match tokio::task::spawn_blocking(move || a.record_probe_results(batch, &[])).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(error = %e, "probe results could not be stored"),
+        Err(e) => tracing::error!(error = %e, "recording probe results panicked"),
+    }
+}
+
+/// One probe: a random first delay within its interval (so probes spread
+/// out), then a run every interval.
+async fn probe_loop(app: Arc<App>, service: String, runner: Runner, tx: mpsc::Sender<ProbeResult>) {
+    let interval = runner.probe().interval;
+    let jitter = getrandom::u64().unwrap_or(0) % millis(interval).max(1) as u64;
+    tokio::time::sleep(Duration::from_millis(jitter)).await;
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let at = app.clock.now();
+        let outcome = runner.run().await;
+        let result = ProbeResult {
+            service: service.clone(),
+            probe: runner.probe().name.clone(),
+            at,
+            outcome,
+        };
+        if tx.send(result).await.is_err() {
+            return;
+        }
+    }
+}
