@@ -31,6 +31,13 @@ pub enum Command {
     ///
     /// Example: nines serve --config nines.yaml
     Serve(ServeArgs),
+    /// The whole loop in two minutes: a sample shop, its outage, the alert.
+    ///
+    /// Starts, on loopback, a built-in shop service with traffic and a
+    /// scripted outage a minute after start, and nines probing and scraping
+    /// it with three SLOs. Watch the burn-rate alert fire:
+    /// `nines status --server <printed URL>`. Stop with Ctrl-C.
+    Demo(DemoArgs),
     /// Validate a config file or directory; every error names file:line and field.
     ///
     /// Exits 0 when valid, 1 otherwise. Example: nines check --config nines.yaml
@@ -80,6 +87,19 @@ pub enum Command {
     /// Turn other tools' SLO specs into nines config.
     #[command(subcommand)]
     Import(ImportCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where nines' API listens.
+    #[arg(long, default_value = "127.0.0.1:9900")]
+    pub listen: SocketAddr,
+    /// Data directory; default a new temporary one, removed at exit.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Compress time (outage after 5 s, 1 s probes and evaluation), for tests.
+    #[arg(long)]
+    pub fast: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -304,6 +324,7 @@ fn parse_interval(s: &str) -> Result<Duration, String> {
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => run_serve(args),
+        Command::Demo(args) => run_demo(args),
         Command::Check { config } => return crate::status::check(&config),
         Command::Status { service, client } => crate::status::status(&client, service.as_deref()),
         Command::Alerts { client } => crate::status::alerts(&client),
@@ -373,6 +394,100 @@ fn init_logs(format: LogFormat) {
         LogFormat::Human => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
+}
+
+fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    use crate::demo;
+    init_logs(LogFormat::Human);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let script = demo::Script::new(args.fast);
+        let (shop, _state) = demo::start_shop(script).await?;
+        let (data, temporary) = match args.data {
+            Some(d) => (d, false),
+            None => (demo::temp_data_dir()?, true),
+        };
+        std::fs::create_dir_all(&data)?;
+        let config = data.join("demo.yaml");
+        std::fs::write(&config, demo::config_yaml(shop, &script))?;
+        let (app, _) = App::open(
+            &config,
+            &data.join("store"),
+            nines_store::Durability::Process,
+            Clock::System,
+        )?;
+        let app = Arc::new(app);
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot listen on {}: {e} (try --listen 127.0.0.1:0)",
+                    args.listen
+                )
+            })?;
+        let addr = listener.local_addr()?;
+        println!("nines demo: nines on http://{addr}/ , the shop on http://{shop}/");
+        println!("  SLOs:    http://{addr}/api/v1/slos");
+        println!("  probes:  http://{addr}/api/v1/probes");
+        println!("  metrics: http://{addr}/metrics");
+        println!("  CLI:     nines status --server http://{addr}");
+        println!("  config:  {}", config.display());
+        println!("  token:   {} (admin; demo only)", demo::DEMO_TOKEN);
+        println!(
+            "nines demo: the shop's outage starts in {}; a page alert fires soon after",
+            nines_probe::human(script.outage_after)
+        );
+        tokio::spawn(announce_alerts(app.clone(), script.every));
+        let intervals = Intervals {
+            evaluate: script.every,
+            checkpoint: Duration::from_secs(60),
+            query_step: Duration::from_secs(60),
+        };
+        serve(listener, app.clone(), intervals, signals(app)).await?;
+        if temporary {
+            let _ = std::fs::remove_dir_all(&data);
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Prints each alert as it starts and stops firing: the demo's story.
+async fn announce_alerts(app: Arc<App>, every: Duration) {
+    let mut firing = std::collections::BTreeSet::new();
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let now: std::collections::BTreeSet<(String, String, String, String)> = app.read(|e| {
+            e.slos()
+                .iter()
+                .flat_map(|s| crate::view::SloView::of(s).alerts)
+                .filter(|a| a.state == "firing")
+                .map(|a| {
+                    let burn = a
+                        .long_burn_rate
+                        .map(|b| format!("{b:.0}x"))
+                        .unwrap_or_default();
+                    (format!("{}/{}", a.service, a.slo), a.tier, a.severity, burn)
+                })
+                .collect()
+        });
+        for (slo, tier, severity, burn) in &now {
+            if !firing
+                .iter()
+                .any(|(s, t, _, _): &(String, String, String, String)| s == slo && t == tier)
+            {
+                println!("nines demo: ALERT {severity} {tier} firing for {slo} (burn rate {burn})");
+            }
+        }
+        for (slo, tier, _, _) in &firing {
+            if !now.iter().any(|(s, t, _, _)| s == slo && t == tier) {
+                println!("nines demo: resolved {tier} for {slo}");
+            }
+        }
+        firing = now;
+    }
 }
 
 fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {

@@ -11,6 +11,7 @@ pub mod client;
 pub mod clock;
 pub mod collect;
 pub mod daemon;
+pub mod demo;
 pub mod engine;
 pub mod grafana;
 pub mod import;

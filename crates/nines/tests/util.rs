@@ -67,6 +67,15 @@ pub struct Daemon {
 
 impl Daemon {
     pub async fn start(ws: &Workspace, clock: Clock) -> Daemon {
+        let intervals = Intervals {
+            evaluate: Duration::from_secs(3600),
+            checkpoint: Duration::from_secs(3600),
+            query_step: Duration::from_secs(60),
+        };
+        Daemon::start_with(ws, clock, intervals).await
+    }
+
+    pub async fn start_with(ws: &Workspace, clock: Clock, intervals: Intervals) -> Daemon {
         let (app, _) = App::open(
             &ws.config(),
             &ws.data(),
@@ -78,10 +87,6 @@ impl Daemon {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let intervals = Intervals {
-            evaluate: Duration::from_secs(3600),
-            checkpoint: Duration::from_secs(3600),
-        };
         let task = tokio::spawn(serve(listener, app.clone(), intervals, async move {
             let _ = rx.await;
         }));
@@ -226,18 +231,44 @@ pub fn run_ok(cmd: &mut Command) -> std::process::Output {
     out
 }
 
+/// Whether an external program is on PATH. In CI it must be: a missing
+/// tool fails the test instead of skipping it silently.
+pub fn require(program: &str, package: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{program} is required in CI (apt-get install {package})"
+        );
+        eprintln!("SKIPPED: {program} not on PATH (apt-get install {package})");
+    }
+    found
+}
+
+/// Polls `f` every 200 ms until it returns `Some`, for at most `limit`.
+pub async fn eventually<T, F, Fut>(limit: Duration, what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// Whether the real `promtool` is here. In CI it must be: a missing tool
 /// fails the test instead of skipping it silently.
 pub fn promtool_available() -> bool {
-    if Command::new("promtool").arg("--version").output().is_ok() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "promtool is required in CI (apt-get install prometheus)"
-    );
-    eprintln!("SKIPPED: promtool not on PATH (apt-get install prometheus)");
-    false
+    require("promtool", "prometheus")
 }
 
 /// `promtool <args> <file>`, which must pass.
