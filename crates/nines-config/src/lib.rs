@@ -2,8 +2,9 @@
 //! loader for a file or a directory of files, and validation that reports
 //! every mistake as `file:line: field: message`.
 //!
-//! The doc comments of [`Config`], [`Service`], [`Slo`] and [`Auth`] are the
-//! user documentation of the config; `docs/config.md` is their long form.
+//! The doc comments of [`Config`], [`Service`], [`Slo`], [`ScrapeTarget`] and
+//! [`Auth`] are the user documentation of the config; `docs/config.md` is
+//! their long form.
 //! Parsing goes text → positioned YAML tree → typed model, so each error
 //! keeps the line it came from, and every error in a file is reported, not
 //! just the first.
@@ -12,11 +13,14 @@
 mod auth;
 mod env;
 mod error;
+mod http;
 mod load;
 mod model;
 mod oncall;
 mod openslo;
+mod probe;
 mod read;
+mod scrape;
 mod slo;
 mod sloth;
 mod write;

@@ -12,6 +12,7 @@ use crate::error::{ConfigError, ConfigErrors};
 use crate::model::Config;
 use crate::openslo;
 use crate::read::{Ctx, join};
+use crate::scrape::{self, LocatedScrape, TargetRef};
 use crate::slo::{self, LocatedService};
 use crate::yaml;
 
@@ -132,6 +133,7 @@ struct FileConfig {
     users: Vec<(usize, crate::oncall::User)>,
     schedules: Vec<(usize, nines_oncall::Schedule)>,
     user_refs: Vec<crate::oncall::UserRef>,
+    scrape: Vec<LocatedScrape>,
 }
 
 /// Reads one file's text; errors go into the returned list.
@@ -149,8 +151,8 @@ fn read_file(file: &Path, text: &str, env: Env<'_>) -> (FileConfig, Vec<ConfigEr
         Err(e) => ctx.error(e.line, "", e.message),
         Ok(None) => {}
         Ok(Some(root)) => {
-            if let Some(fields) = ctx.fields(&root, "", &["services", "auth", "users", "schedules"])
-            {
+            let keys = ["services", "auth", "users", "schedules", "scrape"];
+            if let Some(fields) = ctx.fields(&root, "", &keys) {
                 if let Some(node) = fields.get("users") {
                     out.users = crate::oncall::read_users(&mut ctx, node);
                 }
@@ -163,6 +165,9 @@ fn read_file(file: &Path, text: &str, env: Env<'_>) -> (FileConfig, Vec<ConfigEr
                 }
                 if let Some(node) = fields.get("auth") {
                     out.auth = auth::read_auth(&mut ctx, node);
+                }
+                if let Some(node) = fields.get("scrape") {
+                    out.scrape = scrape::read_scrape(&mut ctx, node);
                 }
             }
         }
@@ -196,6 +201,12 @@ struct Merge {
     schedules: HashMap<String, Origin>,
     /// Names schedules use, checked against `users` once all files are in.
     user_refs: Vec<(PathBuf, crate::oncall::UserRef)>,
+    /// Where each scrape target's name and URL were defined.
+    scrape_names: HashMap<String, Origin>,
+    scrape_urls: HashMap<String, (String, Origin)>,
+    /// `prometheus` SLI targets, resolved against `scrape` once all files
+    /// are in.
+    target_refs: Vec<(PathBuf, TargetRef)>,
 }
 
 impl Merge {
@@ -249,12 +260,53 @@ impl Merge {
                 .map(|r| (file.to_path_buf(), r)),
         );
 
-        for LocatedService { line, service } in parsed.services {
+        for LocatedScrape {
+            path,
+            name_line,
+            url_line,
+            target,
+        } in std::mem::take(&mut parsed.scrape)
+        {
+            let origin = |line| Origin {
+                file: file.to_path_buf(),
+                line,
+            };
+            if let Some(first) = self.scrape_names.get(&target.name) {
+                let msg = format!(
+                    "duplicate scrape target name `{}`; it is first defined at {first}",
+                    target.name
+                );
+                errors.push(error(name_line, join(&path, "name"), msg));
+                continue;
+            }
+            if let Some((other, first)) = self.scrape_urls.get(&target.url) {
+                let msg = format!(
+                    "`{}` is scraped already as `{other}` ({first}); scrape each endpoint once",
+                    target.url
+                );
+                errors.push(error(url_line, join(&path, "url"), msg));
+                continue;
+            }
+            self.scrape_names
+                .insert(target.name.clone(), origin(name_line));
+            self.scrape_urls
+                .insert(target.url.clone(), (target.name.clone(), origin(url_line)));
+            self.config.scrape.push(target);
+        }
+
+        for LocatedService {
+            line,
+            service,
+            targets,
+        } in parsed.services
+        {
             if let Some(first) = self.services.get(&service.name) {
                 let msg = format!("service `{}` is already defined at {first}", service.name);
                 errors.push(error(line, join("services", &service.name), msg));
                 continue;
             }
+            self.target_refs
+                .extend(targets.into_iter().map(|t| (file.to_path_buf(), t)));
             self.services.insert(
                 service.name.clone(),
                 Origin {
@@ -335,6 +387,18 @@ impl Merge {
                     line: r.line,
                     field: r.field.clone(),
                     message: format!("unknown user `{}`{hint}", r.user),
+                });
+            }
+        }
+        // Explicit targets are all in, so a URL no entry lists gets an
+        // implicit target, once, in the order SLOs name them.
+        for (file, r) in &self.target_refs {
+            if let Err(message) = scrape::resolve(&mut self.config.scrape, &r.target) {
+                self.errors.push(ConfigError {
+                    file: file.clone(),
+                    line: r.line,
+                    field: r.field.clone(),
+                    message,
                 });
             }
         }

@@ -41,6 +41,16 @@ impl Config {
             .iter()
             .find(|s| s.name == slo)
     }
+
+    /// The scrape target a `prometheus` SLI's `target` (its
+    /// [`Counters::location`]) names: by name, else by URL. Every target of
+    /// a loaded config resolves.
+    pub fn scrape_target(&self, target: &str) -> Option<&ScrapeTarget> {
+        self.scrape
+            .iter()
+            .find(|t| t.name == target)
+            .or_else(|| self.scrape.iter().find(|t| t.url == target))
+    }
 }
 
 /// `services.<name>`: one service and the promises made about it.

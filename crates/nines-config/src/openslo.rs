@@ -18,7 +18,7 @@ use nines_slo::{
 use crate::error::ConfigError;
 use crate::model::{AlertRules, Counters, Ratio, Service, Sli, Slo};
 use crate::read::{Ctx, index, join};
-use crate::slo::{LocatedService, is_selector};
+use crate::slo::{LocatedService, selector_problem};
 use crate::yaml::{Kind, Node};
 
 /// Whether a text is OpenSLO (its first document says so).
@@ -120,6 +120,7 @@ pub(crate) fn read_openslo(
         .map(|s| LocatedService {
             line: lines.get(&s.name).copied().unwrap_or(1),
             service: s,
+            targets: Vec::new(),
         })
         .collect()
 }
@@ -429,6 +430,11 @@ fn read_metric_source(
                     .spec
                     .and_then(|s| get(s, "connectionDetails"))
                     .and_then(|c| scalar_at(c, "url"));
+                if let Some(problem) = url.as_deref().and_then(crate::http::url_problem) {
+                    let msg = format!("data source `{name}`: {problem}");
+                    ctx.error(r.line, &join(&p, "metricSourceRef"), msg);
+                    return None;
+                }
             }
             None => {
                 ctx.error(
@@ -453,10 +459,12 @@ fn read_metric_source(
     let spec = ctx.require(&mf, &p, "spec")?;
     let q = get(spec, "query").and_then(Node::as_scalar).map(str::trim);
     match q {
-        Some(q) if is_selector(q) => Some((q.to_string(), url)),
         Some(q) => {
+            let Some(problem) = selector_problem(q) else {
+                return Some((q.to_string(), url));
+            };
             let msg = format!(
-                "`{q}` is not a series selector of a counter; nines needs one, such as `http_requests_total{{code!~\"5..\"}}`"
+                "`{q}` is not a series selector of a counter ({problem}); nines needs one, such as `http_requests_total{{code!~\"5..\"}}`"
             );
             ctx.error(spec.line, &join(&p, "spec.query"), msg);
             None

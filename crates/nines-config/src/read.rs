@@ -5,6 +5,7 @@
 //! bad value, so callers carry on and the user sees every mistake at once.
 
 use std::path::Path;
+use std::time::Duration;
 
 use crate::env::{self, Env};
 use crate::error::ConfigError;
@@ -84,6 +85,24 @@ pub(crate) fn suggest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str>
         .filter(|&(c, lev, jw)| (lev <= 2 && lev * 3 <= word.len().max(c.len())) || jw >= 0.85)
         .min_by(|a, b| a.1.cmp(&b.1).then(b.2.total_cmp(&a.2)))
         .map(|(c, _, _)| c)
+}
+
+/// A duration as config reads it back: the largest unit that divides it
+/// exactly (`90s`, `5m`, `1500ms`, `2d`).
+pub(crate) fn format_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    let units: [(u128, &str); 4] = [
+        (86_400_000, "d"),
+        (3_600_000, "h"),
+        (60_000, "m"),
+        (1_000, "s"),
+    ];
+    for (size, unit) in units {
+        if ms > 0 && ms.is_multiple_of(size) {
+            return format!("{}{unit}", ms / size);
+        }
+    }
+    format!("{ms}ms")
 }
 
 /// "`a`, `b` or `c`".
@@ -378,6 +397,27 @@ impl<'a> Ctx<'a> {
         u32::try_from(minutes).ok()
     }
 
+    /// A duration of at least `min` (`30s`, `1m30s`, `500ms`).
+    pub fn duration(&mut self, node: &Node, path: &str, min: Duration) -> Option<Duration> {
+        let (text, _) = self.scalar(node, path, "a duration such as 30s, 5m or 500ms")?;
+        let duration = match nines_slo::parse_duration(&text) {
+            Ok(d) => d,
+            Err(e) => {
+                self.error(node.line, path, e.to_string());
+                return None;
+            }
+        };
+        if duration < min {
+            let msg = format!(
+                "`{text}` is shorter than the minimum, {}",
+                format_duration(min)
+            );
+            self.error(node.line, path, msg);
+            return None;
+        }
+        Some(duration)
+    }
+
     /// One of a fixed set of words.
     pub fn choice<'c>(&mut self, node: &Node, path: &str, options: &[&'c str]) -> Option<&'c str> {
         let what = one_of(options);
@@ -436,6 +476,21 @@ mod tests {
             suggest("budget", &["severity", "long_window", "budget_consumed"]),
             Some("budget_consumed")
         );
+    }
+
+    #[test]
+    fn durations_format_as_they_parse() {
+        for (ms, text) in [
+            (0, "0ms"),
+            (1500, "1500ms"),
+            (90_000, "90s"),
+            (300_000, "5m"),
+        ] {
+            let d = Duration::from_millis(ms);
+            assert_eq!(format_duration(d), text);
+            assert_eq!(nines_slo::parse_duration(text).unwrap(), d);
+        }
+        assert_eq!(format_duration(Duration::from_secs(2 * 86_400)), "2d");
     }
 
     #[test]

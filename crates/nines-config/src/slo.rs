@@ -1,5 +1,7 @@
-//! Reading `services`: each service, its SLOs, their SLI, window and
-//! alerting, into the model and the `SloSpec` the SLO math runs on.
+//! Reading `services`: each service, its probes and SLOs, their SLI, window
+//! and alerting, into the model and the `SloSpec` the SLO math runs on.
+
+mod sli;
 
 use std::collections::BTreeMap;
 
@@ -8,9 +10,13 @@ use nines_slo::{
     CalendarUnit, Severity, SloSpec, Tier, TierThreshold, WindowSpec, default_tiers, format_minutes,
 };
 
-use crate::model::{AlertRules, Counters, QueryTemplates, Ratio, Service, Sli, Slo};
-use crate::read::{Ctx, index, join, one_of, suggest};
+use crate::model::{AlertRules, Service, Slo};
+use crate::probe::{ReadProbes, read_probes};
+use crate::read::{Ctx, index, join, one_of};
+use crate::scrape::TargetRef;
 use crate::yaml::{Kind, Node};
+
+pub(crate) use sli::selector_problem;
 
 /// Keys of an SLO mapping.
 pub(crate) const SLO_KEYS: [&str; 9] = [
@@ -36,10 +42,6 @@ const DEFAULT_WINDOW: u32 = 30 * 1440;
 /// `alerting.min_events` when not given.
 pub(crate) const DEFAULT_MIN_EVENTS: u64 = 10;
 
-/// SLI sources the design plans; named so the error says "not yet" rather
-/// than "unknown".
-const PLANNED_SLIS: [&str; 3] = ["probe", "prometheus", "promql"];
-
 /// Labels nines sets itself on every alert and SLO series.
 const RESERVED_LABELS: [&str; 5] = ["service", "slo", "severity", "tier", "window"];
 
@@ -47,6 +49,9 @@ const RESERVED_LABELS: [&str; 5] = ["service", "slo", "severity", "tier", "windo
 pub(crate) struct LocatedService {
     pub line: usize,
     pub service: Service,
+    /// The `target`s of its `prometheus` SLIs, resolved once every file
+    /// (and so every `scrape` entry) is read.
+    pub targets: Vec<TargetRef>,
 }
 
 /// Reads the `services` section of one file. Services with errors are left
@@ -59,31 +64,47 @@ pub(crate) fn read_services(ctx: &mut Ctx<'_>, node: &Node) -> Vec<LocatedServic
     for entry in entries {
         let path = join("services", entry.key);
         let valid_name = ctx.check_name(entry.key, entry.key_line, &path, "service");
-        let service = read_service(ctx, entry.value, &path, entry.key);
+        let mut targets = Vec::new();
+        let service = read_service(ctx, entry.value, &path, entry.key, &mut targets);
         if let (true, Some(service)) = (valid_name, service) {
             out.push(LocatedService {
                 line: entry.key_line,
                 service,
+                targets,
             });
         }
     }
     out
 }
 
-fn read_service(ctx: &mut Ctx<'_>, node: &Node, path: &str, name: &str) -> Option<Service> {
-    let fields = ctx.fields(node, path, &["owner", "description", "slos"])?;
+fn read_service(
+    ctx: &mut Ctx<'_>,
+    node: &Node,
+    path: &str,
+    name: &str,
+    targets: &mut Vec<TargetRef>,
+) -> Option<Service> {
+    let fields = ctx.fields(node, path, &["owner", "description", "probes", "slos"])?;
     let owner = ctx.optional_string(fields.get("owner"), &join(path, "owner"));
     let description = ctx.optional_string(fields.get("description"), &join(path, "description"));
+    // Probes first: SLOs name them.
+    let probes = match fields.get("probes") {
+        Some(n) => read_probes(ctx, n, &join(path, "probes")),
+        None => ReadProbes {
+            complete: true,
+            ..ReadProbes::default()
+        },
+    };
     let slos_path = join(path, "slos");
     let items = match fields.get("slos") {
         Some(n) => ctx.seq(n, &slos_path)?,
         None => &[],
     };
     let mut slos: Vec<(usize, Slo)> = Vec::with_capacity(items.len());
-    let mut complete = true;
+    let mut complete = probes.complete;
     for (i, item) in items.iter().enumerate() {
         let slo_path = index(&slos_path, i);
-        let Some((slo, name_line)) = read_slo(ctx, item, &slo_path) else {
+        let Some((slo, name_line)) = read_slo(ctx, item, &slo_path, &probes, targets) else {
             complete = false;
             continue;
         };
@@ -100,7 +121,7 @@ fn read_service(ctx: &mut Ctx<'_>, node: &Node, path: &str, name: &str) -> Optio
     }
     let slos = slos.into_iter().map(|(_, s)| s).collect();
     complete.then(|| Service {
-        probes: Vec::new(),
+        probes: probes.probes,
         name: name.to_string(),
         owner,
         description,
@@ -109,7 +130,13 @@ fn read_service(ctx: &mut Ctx<'_>, node: &Node, path: &str, name: &str) -> Optio
 }
 
 /// An SLO and the line of its name, for duplicate-name errors.
-fn read_slo(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<(Slo, usize)> {
+fn read_slo(
+    ctx: &mut Ctx<'_>,
+    node: &Node,
+    path: &str,
+    probes: &ReadProbes,
+    targets: &mut Vec<TargetRef>,
+) -> Option<(Slo, usize)> {
     let f = ctx.fields(node, path, &SLO_KEYS)?;
     let name = ctx
         .require(&f, path, "name")
@@ -121,7 +148,7 @@ fn read_slo(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<(Slo, usize)> 
     let window = read_window(ctx, &f, path);
     let sli = ctx
         .require(&f, path, "sli")
-        .and_then(|n| read_sli(ctx, n, &join(path, "sli")));
+        .and_then(|n| sli::read_sli(ctx, n, &join(path, "sli"), probes, targets));
     let alerting = match f.get("alerting") {
         Some(n) => read_alerting(ctx, n, &join(path, "alerting")),
         None => Some(Alerting::default()),
@@ -249,208 +276,6 @@ fn read_timezone(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<TimeZone>
             None
         }
     }
-}
-
-fn read_sli(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Sli> {
-    const SOURCES: &str = "`events`, `{ prometheus: {...} }` or `{ promql: {...} }`";
-    match &node.kind {
-        Kind::Map(_) => {
-            let entries = ctx.entries(node, path)?;
-            let [e] = entries.as_slice() else {
-                let msg = format!("give exactly one SLI source: {SOURCES}");
-                ctx.error(node.line, path, msg);
-                return None;
-            };
-            match e.key {
-                "prometheus" => read_counters(ctx, e.value, &join(path, "prometheus"), "target")
-                    .map(Sli::Prometheus),
-                "promql" => read_promql(ctx, e.value, &join(path, "promql")),
-                "probe" => {
-                    let msg = format!("`probe` SLIs are not supported yet; use {SOURCES}");
-                    ctx.error(e.key_line, path, msg);
-                    None
-                }
-                other => {
-                    let hint = match suggest(other, &["prometheus", "promql", "probe"]) {
-                        Some(close) => format!("did you mean `{close}`?"),
-                        None => format!("use {SOURCES}"),
-                    };
-                    ctx.error(
-                        e.key_line,
-                        path,
-                        format!("unknown SLI source `{other}`; {hint}"),
-                    );
-                    None
-                }
-            }
-        }
-        _ => {
-            let (text, _) = ctx.scalar(node, path, "`events`")?;
-            if text == "events" {
-                return Some(Sli::Events);
-            }
-            let msg = if text == "probe" {
-                format!("`probe` SLIs are not supported yet; use {SOURCES}")
-            } else if PLANNED_SLIS.contains(&text.as_str()) {
-                format!(
-                    "`{text}` is a mapping of its settings, such as `sli: {{ {text}: {{ good: ..., total: ... }} }}`"
-                )
-            } else {
-                format!("`{text}` is not an SLI source; use {SOURCES}")
-            };
-            ctx.error(node.line, path, msg);
-            None
-        }
-    }
-}
-
-/// `promql`: counter selectors like `prometheus`, or whole queries with a
-/// `{{.window}}` placeholder (`error_query` + `total_query`, or
-/// `error_ratio_query`).
-fn read_promql(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Sli> {
-    const QUERY_KEYS: [&str; 3] = ["error_query", "total_query", "error_ratio_query"];
-    let has = |key: &str| match &node.kind {
-        Kind::Map(pairs) => pairs.iter().any(|(k, _)| k.as_scalar() == Some(key)),
-        _ => false,
-    };
-    if !QUERY_KEYS.iter().any(|k| has(k)) {
-        return read_counters(ctx, node, path, "url").map(Sli::Promql);
-    }
-    let f = ctx.fields(
-        node,
-        path,
-        &[
-            "error_query",
-            "total_query",
-            "error_ratio_query",
-            "url",
-            "good",
-            "errors",
-            "total",
-        ],
-    )?;
-    if ["good", "errors", "total"]
-        .iter()
-        .any(|k| f.get(k).is_some())
-    {
-        ctx.error(f.line, path, "use either counter selectors (`good` or `errors`, and `total`) or queries (`error_query` and `total_query`, or `error_ratio_query`), not both");
-        return None;
-    }
-    let query = |ctx: &mut Ctx<'_>, key: &str| {
-        f.get(key)
-            .and_then(|n| crate::sloth::window_query(ctx, n, &join(path, key)))
-    };
-    let queries = match (
-        f.get("error_ratio_query"),
-        f.get("error_query"),
-        f.get("total_query"),
-    ) {
-        (Some(_), None, None) => QueryTemplates::Raw {
-            error_ratio_query: query(ctx, "error_ratio_query")?,
-        },
-        (None, Some(_), Some(_)) => {
-            let (e, t) = (query(ctx, "error_query"), query(ctx, "total_query"));
-            QueryTemplates::Events {
-                error_query: e?,
-                total_query: t?,
-            }
-        }
-        _ => {
-            ctx.error(
-                f.line,
-                path,
-                "give `error_query` and `total_query` together, or `error_ratio_query` alone",
-            );
-            return None;
-        }
-    };
-    let url = ctx.optional_string(f.get("url"), &join(path, "url"));
-    Some(Sli::PromqlQueries { queries, url })
-}
-
-/// Whether `q` is a PromQL series selector: a metric name, label matchers
-/// in braces, or both, and nothing else (no functions, no range).
-pub(crate) fn is_selector(q: &str) -> bool {
-    let q = q.trim();
-    let name_len = q
-        .char_indices()
-        .take_while(|&(i, c)| {
-            c.is_ascii_alphabetic() || c == '_' || c == ':' || (i > 0 && c.is_ascii_digit())
-        })
-        .count();
-    let rest = &q[name_len..];
-    if rest.is_empty() {
-        return name_len > 0;
-    }
-    // Braces must close at the very end, outside quoted label values.
-    let (mut in_quote, mut escaped, mut close) = (None, false, None);
-    for (i, c) in rest.char_indices() {
-        match (in_quote, c) {
-            (Some(_), _) if escaped => escaped = false,
-            (Some(_), '\\') => escaped = true,
-            (Some(qc), c) if c == qc => in_quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'' | '`') => in_quote = Some(c),
-            (None, '}') => {
-                close = Some(i);
-                break;
-            }
-            (None, '{' | '(' | '[') if i > 0 => return false,
-            _ => {}
-        }
-    }
-    rest.starts_with('{') && close == Some(rest.len() - 1)
-}
-
-/// `{good|errors, total, <location>}` of a Prometheus-based SLI.
-fn read_counters(ctx: &mut Ctx<'_>, node: &Node, path: &str, location: &str) -> Option<Counters> {
-    let f = ctx.fields(node, path, &["good", "errors", "total", location])?;
-    let selector = |ctx: &mut Ctx<'_>, key: &str| -> Option<String> {
-        let n = f.get(key)?;
-        let text = ctx.string(n, &join(path, key))?;
-        if !is_selector(&text) {
-            let msg = format!(
-                "`{}` is not a PromQL series selector; give a counter such as `http_requests_total{{job=\"shop\"}}` (nines adds rate() and sum()), or use `error_query`/`total_query` under `promql`",
-                text.trim()
-            );
-            ctx.error(n.line, &join(path, key), msg);
-            return None;
-        }
-        Some(text.trim().to_string())
-    };
-    let good = selector(ctx, "good");
-    let errors = selector(ctx, "errors");
-    let total = ctx
-        .require(&f, path, "total")
-        .and_then(|_| selector(ctx, "total"));
-    let ratio = match (
-        good,
-        errors,
-        f.get("good").is_some() || f.get("errors").is_some(),
-    ) {
-        (Some(g), None, _) => Some(Ratio::Good(g)),
-        (None, Some(e), _) => Some(Ratio::Errors(e)),
-        (Some(_), Some(_), _) => {
-            ctx.error(f.line, path, "give either `good` or `errors`, not both");
-            None
-        }
-        (None, None, false) => {
-            ctx.error(
-                f.line,
-                path,
-                "missing `good` or `errors`: the counter of good (or failed) events",
-            );
-            None
-        }
-        (None, None, true) => None,
-    };
-    let location = ctx.optional_string(f.get(location), &join(path, location));
-    Some(Counters {
-        ratio: ratio?,
-        total: total?,
-        location,
-        headers: Vec::new(),
-    })
 }
 
 /// `alerting`, with defaults filled in. `tiers` is `None` for "use the
@@ -749,35 +574,5 @@ mod tests {
             );
         }
         assert_eq!(percent_to_ratio("9.99e1", 99.9), 99.9 / 100.0);
-    }
-}
-
-#[cfg(test)]
-mod selector_tests {
-    use super::is_selector;
-
-    #[test]
-    fn selectors_and_not() {
-        for ok in [
-            "up",
-            "http_requests_total{code=~\"5..\"}",
-            "{__name__=\"x\"}",
-            "a:b_c{le=\"0.3\",x=\"}{\"}",
-        ] {
-            assert!(is_selector(ok), "{ok}");
-        }
-        for bad in [
-            "",
-            "sum(x)",
-            "x[5m]",
-            "rate(x[5m])",
-            "x{a=\"b\"} + y",
-            "x{",
-            "x}",
-            "1x",
-            "x{a=\"b\"}[5m]",
-        ] {
-            assert!(!is_selector(bad), "{bad}");
-        }
     }
 }

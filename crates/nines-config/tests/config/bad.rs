@@ -28,6 +28,277 @@ fn tier(tier: &str) -> String {
     slo(&extra)
 }
 
+/// A service `shop` with a probe `home` whose other keys are the `probe`
+/// lines, then the `more` lines as they are (more probes, `slos:`).
+fn probe(probe: &str, more: &str) -> String {
+    let mut text = String::from("services:\n  shop:\n    probes:\n      - name: home\n");
+    for line in probe.lines() {
+        text.push_str("        ");
+        text.push_str(line);
+        text.push('\n');
+    }
+    text.push_str(more);
+    text
+}
+
+/// `slos:` with one SLO `a` whose SLI is `sli` (a flow mapping), for
+/// [`probe`]'s `more`.
+fn probe_slo(sli: &str) -> String {
+    format!("    slos:\n      - name: a\n        objective: 99\n        sli: {sli}\n")
+}
+
+/// A valid SLO whose `sli:` is `sli` (lines under it, indented by it).
+fn sli(sli: &str) -> String {
+    let mut block = String::from("sli:\n");
+    for line in sli.lines() {
+        block.push_str("          ");
+        block.push_str(line);
+        block.push('\n');
+    }
+    slo("").replace("sli: events\n", &block)
+}
+
+fn probe_cases() -> Vec<(&'static str, String)> {
+    vec![
+        ("probe without a check", probe("interval: 1m", "")),
+        (
+            "probe with two checks",
+            probe("http: http://shop/\ntcp: shop:80", ""),
+        ),
+        (
+            "probe name bad and twice",
+            probe(
+                "http: http://shop/",
+                "      - name: home\n        tcp: shop:80\n      - name: Home\n        tcp: shop:80\n",
+            ),
+        ),
+        (
+            "probe key misspelt",
+            probe("http: http://shop/\ncondition: ['[STATUS] == 200']", ""),
+        ),
+        (
+            "probe interval too short",
+            probe("http: http://shop/\ninterval: 500ms", ""),
+        ),
+        (
+            "probe timeout longer than interval",
+            probe("http: http://shop/\ninterval: 10s\ntimeout: 15s", ""),
+        ),
+        (
+            "probe condition malformed",
+            probe(
+                "http: http://shop/\nconditions:\n  - '[STATUS] == 200'\n  - '[STATUS] =< 200'\n  - '[STATUS] == OK'\n  - '[BODY].status = UP'",
+                "",
+            ),
+        ),
+        (
+            "probe condition on a fact the kind lacks",
+            probe(
+                "tcp: shop:25\nconditions:\n  - '[STATUS] == 200'\n  - '[DOMAIN_EXPIRATION] > 720h'\n  - '[CONNECTED] == true'",
+                "",
+            ),
+        ),
+        (
+            "probe conditions not a list",
+            probe("http: http://shop/\nconditions: '[STATUS] == 200'", ""),
+        ),
+        (
+            "http url without scheme",
+            probe("http: shop.example.com/health", ""),
+        ),
+        (
+            "http url with another scheme or no host",
+            probe(
+                "http:\n  url: ftp://shop/",
+                "      - name: api\n        http: { url: 'https:///health' }\n",
+            ),
+        ),
+        ("http url missing", probe("http: { method: GET }", "")),
+        (
+            "http settings wrong",
+            probe(
+                "http:\n  url: https://shop/\n  method: post\n  valid_status: [200, 2xx, 600, 299-200, ok]\n  follow_redirects: yes\n  body: {a: 1}",
+                "",
+            ),
+        ),
+        (
+            "http valid_status empty",
+            probe("http:\n  url: https://shop/\n  valid_status: []", ""),
+        ),
+        (
+            "http regexes malformed",
+            probe(
+                "http:\n  url: https://shop/\n  body_matches: ['ok(', 'fine']\n  body_not_matches: ['[z-a]']\n  header_matches:\n    - { name: Content-Type, regex: 'json(' }\n    - { name: 'X Cache', regex: HIT, negate: nope }\n    - { regex: x }",
+                "",
+            ),
+        ),
+        (
+            "http headers and auth wrong",
+            probe(
+                "http:\n  url: https://shop/\n  headers: { 'Bad Header': x, X-Ok: { a: 1 } }\n  bearer_token: abc\n  basic_auth: { username: ana }",
+                "",
+            ),
+        ),
+        (
+            "http authorization given twice",
+            probe(
+                "http:\n  url: https://shop/\n  headers: { authorization: Bearer x }\n  bearer_token: y",
+                "",
+            ),
+        ),
+        (
+            "http bearer token with a space",
+            probe(
+                "http:\n  url: https://shop/\n  bearer_token: 'Bearer abc'",
+                "",
+            ),
+        ),
+        (
+            "basic auth username with a colon",
+            probe(
+                "http:\n  url: https://shop/\n  basic_auth: { username: 'a:b', password: c }",
+                "",
+            ),
+        ),
+        (
+            "tls options wrong",
+            probe(
+                "http:\n  url: https://shop/\n  tls: { insecure_skip_verify: true, ca_file: ca.pem, server_nme: shop }",
+                "      - name: api\n        tls: { address: 'shop:443', server_name: 'https://shop' }\n",
+            ),
+        ),
+        (
+            "tcp address without port",
+            probe("tcp: shop.example.com", ""),
+        ),
+        (
+            "tcp address with a bad port or a URL",
+            probe(
+                "tcp: { address: 'shop:99999' }",
+                "      - name: api\n        tcp: { address: 'tcp://shop:25' }\n      - name: v6\n        tcp: '::1:25'\n",
+            ),
+        ),
+        (
+            "tcp tls given as options",
+            probe(
+                "tcp:\n  address: shop:465\n  tls: { server_name: shop }",
+                "",
+            ),
+        ),
+        (
+            "tcp steps wrong",
+            probe(
+                "tcp:\n  address: shop:25\n  tls: true\n  steps:\n    - { send: EHLO nines, expect: '^250' }\n    - expect: '^220('\n    - starttls: true\n    - starttls: false\n    - recv: x",
+                "",
+            ),
+        ),
+        (
+            "tcp starttls twice",
+            probe(
+                "tcp:\n  address: shop:25\n  steps:\n    - starttls: true\n    - starttls: true",
+                "",
+            ),
+        ),
+        (
+            "tcp tls_options unused",
+            probe(
+                "tcp:\n  address: shop:25\n  tls_options: { insecure_skip_verify: true }",
+                "",
+            ),
+        ),
+        (
+            "dns settings wrong",
+            probe(
+                "dns:\n  name: 'shop..example.com'\n  type: AAA\n  server: dns.google\n  valid_rcodes: [NOERROR, nxdomian, BOGUS]\n  answer_matches: ['(']",
+                "",
+            ),
+        ),
+        (
+            "dns missing name and no rcodes",
+            probe("dns:\n  type: MX\n  valid_rcodes: []", ""),
+        ),
+        (
+            "tls address is a URL",
+            probe("tls: https://shop.example.com", ""),
+        ),
+        (
+            "heartbeat with probe timing and conditions",
+            probe(
+                "heartbeat: { every: 1h, grace: 5m }\ninterval: 1h\ntimeout: 10s\nconditions: ['[CONNECTED] == true']",
+                "",
+            ),
+        ),
+        (
+            "heartbeat without every",
+            probe("heartbeat: { grace: -5m }", ""),
+        ),
+        (
+            "sli probe misspelt",
+            probe("http: http://shop/", &probe_slo("{ probe: hom }")),
+        ),
+        (
+            "sli probe unknown among several",
+            probe(
+                "http: http://shop/",
+                &format!(
+                    "      - name: cart\n        tcp: shop:80\n{}",
+                    probe_slo("{ probe: checkout }")
+                ),
+            ),
+        ),
+        (
+            "sli probe latency on a heartbeat",
+            probe(
+                "heartbeat: 1h",
+                &probe_slo("{ probe: home, latency_below: 300ms }"),
+            ),
+        ),
+        (
+            "sli probe latency not below the timeout",
+            probe(
+                "http: http://shop/\ntimeout: 2s",
+                &probe_slo("{ probe: home, latency_below: 2s }"),
+            ),
+        ),
+        (
+            "sli probe latency misspelt",
+            probe(
+                "http: http://shop/",
+                &probe_slo("{ probe: home, latency_above: 2s }"),
+            ),
+        ),
+        (
+            "sli probe as a word",
+            probe("http: http://shop/", &probe_slo("probe")),
+        ),
+        (
+            "sli probe of a broken probe",
+            probe(
+                "http: shop",
+                &probe_slo("{ probe: home, latency_below: 1s }"),
+            ),
+        ),
+    ]
+}
+
+fn scrape_cases() -> Vec<(&'static str, String)> {
+    vec![
+        ("scrape entry wrong", "scrape:\n  - name: Shop\n    url: shop:8080/metrics\n    interval: 10s\n    timeout: 11s\n    bearer_token: ${SCRAPE_TOKEN}\n  - { name: cart }\n  - { url: 'http://cart/metrics', intervl: 5s }\n".to_string()),
+        ("scrape name and url twice", "scrape:\n  - { name: shop, url: 'http://shop/metrics' }\n  - { name: shop, url: 'http://shop2/metrics' }\n  - { name: shop3, url: 'http://shop/metrics' }\n  - { url: 'http://shop/metrics' }\n".to_string()),
+        ("scrape is a mapping", "scrape:\n  shop: { url: 'http://shop/metrics' }\n".to_string()),
+        ("prometheus target not a scrape name", format!("scrape:\n  - {{ name: shop-app, url: 'http://shop/metrics' }}\n{}", sli("prometheus:\n  errors: a_total\n  total: b_total\n  target: shop-ap").trim_start_matches("services:\n").replace("  shop:", "services:\n  shop:"))),
+        ("prometheus target unknown without scrape", sli("prometheus: { errors: a_total, total: b_total, target: shop }")),
+        ("prometheus target neither name nor URL", sli("prometheus: { errors: a_total, total: b_total, target: 'shop:8080/metrics' }")),
+        ("prometheus target of another scheme", sli("prometheus: { errors: a_total, total: b_total, target: 'ftp://shop/metrics' }")),
+        ("prometheus selector malformed", sli("prometheus:\n  good: 'sum(rate(ok_total[5m]))'\n  total: 'http_requests_total{job=\"shop\"'")),
+        ("promql url not http", sli("promql: { good: a_total, total: b_total, url: 'prometheus:9090' }")),
+        ("promql headers without url", sli("promql:\n  good: a_total\n  total: b_total\n  headers: { X-Scope-OrgID: shop }")),
+        ("promql auth wrong", sli("promql:\n  good: a_total\n  total: b_total\n  url: http://prometheus:9090\n  headers: { X-Scope-OrgID: \"a\\nb\" }\n  basic_auth: { password: p, user: ana }")),
+        ("promql query templates with auth", sli("promql:\n  error_query: 'e[{{.window}}]'\n  total_query: 't[{{.window}}]'\n  url: http://prometheus:9090\n  bearer_token: abc")),
+        ("promql selector matching everything", sli("promql: { good: '{job=\"\"}', total: b_total }")),
+    ]
+}
+
 fn cases() -> Vec<(&'static str, String)> {
     let hash = nines_config::hash_token("t");
     vec![
@@ -97,6 +368,10 @@ fn cases() -> Vec<(&'static str, String)> {
         ("document is a sequence", "- services\n".to_string()),
         ("custom tag", "services: !include shop.yaml\n".to_string()),
     ]
+    .into_iter()
+    .chain(probe_cases())
+    .chain(scrape_cases())
+    .collect()
 }
 
 #[test]
@@ -147,7 +422,7 @@ extra: 1
             "nines.yaml:5: services.shop.slos[0]: missing required key `objective`",
             "nines.yaml:6: services.shop.slos[0]: unknown key `objectve`; did you mean `objective`?",
             "nines.yaml:7: services.shop.slos[0].window: \"30x\" is not a duration: the unit is not one of ms, s, m, h, d, w (write a whole number and a unit: 30s, 5m, 1h, 28d, 2w)",
-            "nines.yaml:8: services.shop.slos[0].sli: `probe` SLIs are not supported yet; use `events`, `{ prometheus: {...} }` or `{ promql: {...} }`",
+            "nines.yaml:8: services.shop.slos[0].sli: `probe` names one of the service's probes, such as `sli: { probe: home }`",
             "nines.yaml:9: services.shop.slos[1].name: `Latency` is not a valid SLO name: use 1 to 63 lowercase letters, digits, `-` and `_`, starting with a letter or digit",
             "nines.yaml:10: services.shop.slos[1].objective: 101 is not a percentage between 0 and 100",
             "nines.yaml:14: services.shop.slos[1].alerting.tiers[0].short_window: must be shorter than long_window (5m)",
@@ -155,7 +430,7 @@ extra: 1
             "nines.yaml:15: services.Bad: `Bad` is not a valid service name: use 1 to 63 lowercase letters, digits, `-` and `_`, starting with a letter or digit",
             "nines.yaml:18: auth.tokens[0].role: `root` is not one of `reader`, `writer` or `admin`",
             "nines.yaml:18: auth.tokens[0].hash: this is not a token hash: the config stores `sha256:<hex>` of a token, never the token itself; run `nines token new --role <role>` for a fresh token and its config line",
-            "nines.yaml:19: unknown key `extra`; valid keys here are `services`, `auth`, `users` and `schedules`",
+            "nines.yaml:19: unknown key `extra`; valid keys here are `services`, `auth`, `users`, `schedules` and `scrape`",
         ]
     );
 }

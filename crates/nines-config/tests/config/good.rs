@@ -272,6 +272,7 @@ fn prometheus_and_promql_slis_name_their_counters() {
             ratio: nines_config::Ratio::Errors("http_requests_total{code=~\"5..\"}".into()),
             total: "http_requests_total".into(),
             location: Some("http://127.0.0.1:8080/metrics".into()),
+            headers: Vec::new(),
         })
     );
     assert_eq!(shop.slos[0].sli.kind(), "prometheus");

@@ -209,9 +209,13 @@ impl Drop for Dnsmasq {
 }
 
 pub fn dnsmasq() -> Dnsmasq {
-    let port = {
-        let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-        s.local_addr().unwrap().port()
+    // dnsmasq listens on TCP and UDP: the port must be free for both.
+    let port = loop {
+        let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = udp.local_addr().unwrap().port();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            break port;
+        }
     };
     let mut child = Command::new("dnsmasq")
         .args([
@@ -239,7 +243,14 @@ pub fn dnsmasq() -> Dnsmasq {
         .set_read_timeout(Some(Duration::from_millis(100)))
         .unwrap();
     let query = nines_probe::dns_wire::query(7, "shop.test", nines_probe::RecordType::A).unwrap();
-    for _ in 0..50 {
+    for _ in 0..150 {
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut err = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut e, &mut err);
+            }
+            panic!("dnsmasq exited ({status}): {err}");
+        }
         let _ = socket.send_to(&query, addr);
         let mut buf = [0u8; 512];
         if socket.recv_from(&mut buf).is_ok() {
