@@ -14,13 +14,17 @@ if ! cargo nextest --version >/dev/null 2>&1; then
   say "installing cargo-nextest"
   cargo install cargo-nextest --locked
 fi
-# promtool (Debian package prometheus) checks /metrics in the tests.
-if ! command -v promtool >/dev/null; then
+# Real peers from Debian's packages: prometheus and promtool (the /metrics,
+# rules and PromQL-source tests) and dnsmasq (the DNS probe tests).
+need=()
+command -v promtool >/dev/null && command -v prometheus >/dev/null || need+=(prometheus)
+command -v dnsmasq >/dev/null || need+=(dnsmasq-base)
+if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    say "installing promtool (apt-get install prometheus)"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null
+    say "installing ${need[*]} (apt-get)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   else
-    say "promtool is missing: apt-get install prometheus (the /metrics test fails without it when CI is set)"
+    say "missing: apt-get install ${need[*]} (tests that need them fail when CI is set, and are skipped otherwise)"
   fi
 fi
 

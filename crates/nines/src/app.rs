@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
-use nines_config::{Config, ConfigErrors};
+use nines_config::{Config, ConfigErrors, Sli};
 use nines_store::{Durability, ProbeRow, Store, StoreError, decode_slo_snapshot};
 use tokio::sync::watch;
 
@@ -559,7 +559,11 @@ fn log_config_notes(config: &Config) {
         .flat_map(|s| {
             s.slos
                 .iter()
-                .filter(|o| o.sli != nines_config::Sli::Events)
+                .filter(|o| match &o.sli {
+                    Sli::Events | Sli::Probe { .. } => false,
+                    Sli::Prometheus(c) | Sli::Promql(c) => c.location.is_none(),
+                    Sli::PromqlQueries { .. } => true,
+                })
                 .map(move |o| format!("{}/{}", s.name, o.name))
         })
         .collect();
@@ -572,7 +576,7 @@ fn log_config_notes(config: &Config) {
             .join(", ");
         tracing::warn!(
             slos = uncollected.len(), first = %shown,
-            "these SLOs take their SLI from Prometheus; nines collects no data for them yet: compile them with `nines rules prometheus`"
+            "these SLOs only compile to Prometheus rules (`nines rules prometheus`): nines collects their SLI when a `prometheus` SLI has a `target` or a `promql` SLI has counters and a `url`"
         );
     }
 }

@@ -382,7 +382,16 @@ async fn promql_source_reads_a_real_prometheus() {
             errors: 'app_requests_total{{code="500"}}'
             total: app_requests_total
             headers: {{ X-Scope-OrgID: tenant-1 }}
+      - name: prometheus-api
+        objective: 99
+        window: 1h
+        sli:
+          prometheus:
+            target: "{}/metrics"
+            good: 'prometheus_http_requests_total{{code=~"2.."}}'
+            total: prometheus_http_requests_total
 {}"#,
+        prom.url,
         prom.url,
         auth_yaml()
     ));
@@ -401,6 +410,11 @@ async fn promql_source_reads_a_real_prometheus() {
     assert!((sli - 0.9).abs() < 0.05, "SLI {sli}: {v}");
     let sources = get_json(&format!("{}/api/v1/sources", d.url)).await;
     assert_eq!(sources["queries"][0]["ok"], true, "{sources}");
+    // nines also scrapes the real Prometheus' own exposition and parses
+    // all of it.
+    let scrape = &sources["scrapes"][0];
+    assert_eq!(scrape["up"], true, "{sources}");
+    assert!(scrape["samples"].as_u64().unwrap() > 200, "{sources}");
     // The total and the cursor from one moment: no step stored in between.
     let (through_before, total_before) =
         eventually(Duration::from_secs(10), "a quiet moment", || async {
