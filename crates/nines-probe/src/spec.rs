@@ -149,7 +149,7 @@ impl Pattern {
 }
 
 /// TLS settings shared by `http` (https URLs), `tcp` and `tls` probes.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct TlsOptions {
     /// Accept any certificate (expiry is still reported). Default false.
     pub insecure_skip_verify: bool,

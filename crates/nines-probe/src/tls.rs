@@ -2,7 +2,8 @@
 //! and reading the presented chain's expiry.
 
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -42,11 +43,27 @@ fn system_roots() -> Arc<RootCertStore> {
         .clone()
 }
 
-/// Builds the client config a probe uses for every run.
+/// The client config for `options`, built once per distinct set of options
+/// and shared: ten thousand probes with default TLS settings hold one
+/// config (and one session cache), not ten thousand.
 pub fn client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>, TlsSetupError> {
+    static CACHE: OnceLock<Mutex<HashMap<TlsOptions, Arc<ClientConfig>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(c) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(options) {
+        return Ok(c.clone());
+    }
+    let config = build_client_config(options)?;
+    cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(options.clone(), config.clone());
+    Ok(config)
+}
+
+fn build_client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>, TlsSetupError> {
     let builder =
         ClientConfig::builder_with_provider(provider()).with_safe_default_protocol_versions()?;
-    let config = if options.insecure_skip_verify {
+    let mut config = if options.insecure_skip_verify {
         builder
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(AcceptAny(provider())))
@@ -60,6 +77,9 @@ pub fn client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>, TlsSetup
             .with_root_certificates(system_roots())
             .with_no_client_auth()
     };
+    // Every run does a full handshake, as a user's first visit does: a
+    // resumed session would make the tls phase look faster than it is.
+    config.resumption = rustls::client::Resumption::disabled();
     Ok(Arc::new(config))
 }
 
