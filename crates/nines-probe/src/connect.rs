@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use rustls::ClientConfig;
+use crate::tls::TlsClient;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
@@ -65,18 +65,18 @@ pub(crate) async fn open(run: &mut Run, host: &str, port: u16) -> Result<TcpStre
 pub(crate) async fn handshake<S: Io + 'static>(
     run: &mut Run,
     stream: S,
-    config: &Arc<ClientConfig>,
+    config: &Arc<TlsClient>,
     options: &TlsOptions,
     host: &str,
 ) -> Result<tokio_rustls::client::TlsStream<S>, String> {
     let name = crate::tls::server_name(options, host)?;
     let started = Instant::now();
-    let connector = tokio_rustls::TlsConnector::from(config.clone());
+    let connector = tokio_rustls::TlsConnector::from(config.config.clone());
     let result = connector.connect(name, stream).await;
     run.out.add_phase(Phase::Tls, started.elapsed());
     let stream = result.map_err(|e| format!("TLS handshake with {host}: {e}"))?;
     if let Some(chain) = stream.get_ref().1.peer_certificates() {
-        run.out.certificates = Some(crate::tls::certificates(chain));
+        run.out.certificates = Some(crate::tls::certificates(chain, config.anchors.as_ref()));
     }
     Ok(stream)
 }

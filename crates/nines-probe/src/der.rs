@@ -36,6 +36,10 @@ pub struct CertFields {
     /// `notAfter` as Unix seconds.
     pub not_after: i64,
     pub subject_cn: Option<String>,
+    /// The issuer and subject names, DER contents without the outer
+    /// SEQUENCE (the form trust anchors keep), for chain building.
+    pub issuer: Vec<u8>,
+    pub subject: Vec<u8>,
 }
 
 /// Reads `notAfter` and the subject CN from a DER certificate, or `None` if
@@ -54,7 +58,9 @@ pub fn cert_fields(der: &[u8]) -> Option<CertFields> {
     }
     let (_serial, _, rest) = tlv(rest)?;
     let (_signature, _, rest) = tlv(rest)?;
-    let (_issuer, _, rest) = tlv(rest)?;
+    let (SEQUENCE, issuer, rest) = tlv(rest)? else {
+        return None;
+    };
     let (SEQUENCE, validity, rest) = tlv(rest)? else {
         return None;
     };
@@ -66,6 +72,8 @@ pub fn cert_fields(der: &[u8]) -> Option<CertFields> {
     Some(CertFields {
         not_after: parse_time(tag, not_after)?,
         subject_cn: common_name(subject),
+        issuer: issuer.to_vec(),
+        subject: subject.to_vec(),
     })
 }
 

@@ -4,12 +4,12 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::tls::TlsClient;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::header::{HOST, LOCATION, USER_AGENT};
 use hyper::{Method, Request, Uri};
 use hyper_util::rt::TokioIo;
-use rustls::ClientConfig;
 
 use crate::connect::{Io, handshake, open};
 use crate::outcome::Phase;
@@ -23,7 +23,7 @@ const MAX_REDIRECTS: u32 = 10;
 pub(crate) async fn run(
     run: &mut Run,
     check: &HttpCheck,
-    tls: Option<&Arc<ClientConfig>>,
+    tls: Option<&Arc<TlsClient>>,
 ) -> Result<(), String> {
     let mut uri: Uri = check
         .url
@@ -131,7 +131,7 @@ struct Response {
 async fn hop(
     run: &mut Run,
     check: &HttpCheck,
-    tls: Option<&Arc<ClientConfig>>,
+    tls: Option<&Arc<TlsClient>>,
     uri: &Uri,
     method: &Method,
     body: Option<&str>,

@@ -61,6 +61,11 @@ pub struct Certificates {
     /// Unix seconds of the earliest `notAfter` in the presented chain, as
     /// `probe_ssl_earliest_cert_expiry`.
     pub earliest_expiry: Option<i64>,
+    /// Unix seconds of the earliest `notAfter` among the certificates of
+    /// the chain that verified (leaf to the trusted root, roots excluded),
+    /// as `probe_ssl_last_chain_expiry_timestamp_seconds`. `None` with
+    /// `insecure_skip_verify`.
+    pub verified_chain_expiry: Option<i64>,
     /// Subject common name of the leaf, for people.
     pub leaf_subject: Option<String>,
     /// Certificates presented.

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::tls::TlsClient;
 use nines_condition::{Facts, evaluate_all};
-use rustls::ClientConfig;
 
 use crate::outcome::Outcome;
 use crate::spec::{Check, Probe};
@@ -25,7 +25,7 @@ pub(crate) struct Run {
 #[derive(Debug, Clone)]
 pub struct Runner {
     probe: Probe,
-    tls: Option<Arc<ClientConfig>>,
+    tls: Option<Arc<TlsClient>>,
 }
 
 impl Runner {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use rustls::ClientConfig;
+use crate::tls::TlsClient;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::connect::{Io, handshake, open, split_host_port};
@@ -17,7 +17,7 @@ const MAX_LINE: usize = 64 * 1024;
 pub(crate) async fn run(
     run: &mut Run,
     check: &TcpCheck,
-    tls: Option<&Arc<ClientConfig>>,
+    tls: Option<&Arc<TlsClient>>,
 ) -> Result<(), String> {
     let (host, port) = split_host_port(&check.address)?;
     let stream = open(run, host, port).await?;
@@ -105,7 +105,7 @@ async fn expect(
 pub(crate) async fn run_tls(
     run: &mut Run,
     check: &TlsCheck,
-    tls: Option<&Arc<ClientConfig>>,
+    tls: Option<&Arc<TlsClient>>,
 ) -> Result<(), String> {
     let (host, port) = split_host_port(&check.address)?;
     let stream = open(run, host, port).await?;

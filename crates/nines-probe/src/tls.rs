@@ -1,8 +1,8 @@
 //! TLS client setup for probes (system roots, a CA file, or no verification)
 //! and reading the presented chain's expiry.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -46,8 +46,8 @@ fn system_roots() -> Arc<RootCertStore> {
 /// The client config for `options`, built once per distinct set of options
 /// and shared: ten thousand probes with default TLS settings hold one
 /// config (and one session cache), not ten thousand.
-pub fn client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>, TlsSetupError> {
-    static CACHE: OnceLock<Mutex<HashMap<TlsOptions, Arc<ClientConfig>>>> = OnceLock::new();
+pub fn client_config(options: &TlsOptions) -> Result<Arc<TlsClient>, TlsSetupError> {
+    static CACHE: OnceLock<Mutex<HashMap<TlsOptions, Arc<TlsClient>>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Some(c) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(options) {
         return Ok(c.clone());
@@ -60,27 +60,53 @@ pub fn client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>, TlsSetup
     Ok(config)
 }
 
-fn build_client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>, TlsSetupError> {
+/// A client config and the subjects of the roots it trusts (none when it
+/// trusts anything), to tell which presented certificates form the chain
+/// that verified.
+#[derive(Debug)]
+pub struct TlsClient {
+    pub config: Arc<ClientConfig>,
+    pub anchors: Option<HashSet<Vec<u8>>>,
+}
+
+fn build_client_config(options: &TlsOptions) -> Result<Arc<TlsClient>, TlsSetupError> {
     let builder =
         ClientConfig::builder_with_provider(provider()).with_safe_default_protocol_versions()?;
-    let mut config = if options.insecure_skip_verify {
-        builder
+    let subjects = |roots: &RootCertStore| -> HashSet<Vec<u8>> {
+        roots
+            .roots
+            .iter()
+            .map(|a| a.subject.as_ref().to_vec())
+            .collect()
+    };
+    let (mut config, anchors) = if options.insecure_skip_verify {
+        let config = builder
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(AcceptAny(provider())))
-            .with_no_client_auth()
+            .with_no_client_auth();
+        (config, None)
     } else if let Some(path) = &options.ca_file {
-        builder
-            .with_root_certificates(read_ca_file(path)?)
-            .with_no_client_auth()
+        let roots = read_ca_file(path)?;
+        let anchors = subjects(&roots);
+        (
+            builder.with_root_certificates(roots).with_no_client_auth(),
+            Some(anchors),
+        )
     } else {
-        builder
-            .with_root_certificates(system_roots())
-            .with_no_client_auth()
+        let roots = system_roots();
+        let anchors = subjects(&roots);
+        (
+            builder.with_root_certificates(roots).with_no_client_auth(),
+            Some(anchors),
+        )
     };
     // Every run does a full handshake, as a user's first visit does: a
     // resumed session would make the tls phase look faster than it is.
     config.resumption = rustls::client::Resumption::disabled();
-    Ok(Arc::new(config))
+    Ok(Arc::new(TlsClient {
+        config: Arc::new(config),
+        anchors,
+    }))
 }
 
 fn read_ca_file(path: &Path) -> Result<RootCertStore, TlsSetupError> {
@@ -107,11 +133,40 @@ pub fn server_name(options: &TlsOptions, host: &str) -> Result<ServerName<'stati
     ServerName::try_from(name.to_string()).map_err(|e| format!("server name {name:?}: {e}"))
 }
 
-/// What the presented chain says about expiry.
-pub fn certificates(chain: &[CertificateDer<'_>]) -> Certificates {
+/// What the presented chain says about expiry. With `anchors` (the
+/// handshake verified against those roots), also the expiry of the chain
+/// that verified: from the leaf, each certificate's issuer among the
+/// presented ones, until a trusted root's subject or a self-signed one.
+/// Extra presented certificates (an expired cross-sign, say) are left out
+/// of it, as blackbox_exporter's `probe_ssl_last_chain_expiry_timestamp_seconds`
+/// leaves out chains that did not verify.
+pub fn certificates(
+    chain: &[CertificateDer<'_>],
+    anchors: Option<&HashSet<Vec<u8>>>,
+) -> Certificates {
     let fields: Vec<_> = chain.iter().filter_map(|c| cert_fields(c)).collect();
+    let verified_chain_expiry = anchors.and_then(|anchors| {
+        let mut cur = fields.first()?;
+        let mut used = vec![0usize];
+        let mut earliest = cur.not_after;
+        while cur.issuer != cur.subject && !anchors.contains(&cur.issuer) {
+            // Of several candidates (a cross-sign beside the intermediate),
+            // the one valid longest is the one a verifier settles on.
+            let Some(i) = (0..fields.len())
+                .filter(|i| !used.contains(i) && fields[*i].subject == cur.issuer)
+                .max_by_key(|i| fields[*i].not_after)
+            else {
+                break;
+            };
+            used.push(i);
+            cur = &fields[i];
+            earliest = earliest.min(cur.not_after);
+        }
+        Some(earliest)
+    });
     Certificates {
         earliest_expiry: fields.iter().map(|f| f.not_after).min(),
+        verified_chain_expiry,
         leaf_subject: fields.first().and_then(|f| f.subject_cn.clone()),
         chain_len: chain.len(),
     }

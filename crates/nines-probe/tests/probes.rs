@@ -256,6 +256,33 @@ async fn tls_probe_reads_the_chain() {
 }
 
 #[tokio::test]
+async fn the_verified_chain_leaves_out_an_expired_cross_sign() {
+    let tls = tls_chain();
+    let addr = http_server(Some(tls.acceptor.clone())).await;
+    let check = |insecure: bool| TlsCheck {
+        address: format!("localhost:{}", addr.port()),
+        tls: TlsOptions {
+            ca_file: (!insecure).then(|| tls.ca_file.clone()),
+            insecure_skip_verify: insecure,
+            ..TlsOptions::default()
+        },
+    };
+    let out = probe(Check::Tls(check(false)), &[]).run().await;
+    assert!(out.success, "{out:?}");
+    let certs = out.certificates.unwrap();
+    assert_eq!(certs.chain_len, 3);
+    assert_eq!(certs.earliest_expiry, Some(EXPIRED_CROSS_SIGN));
+    // The intermediate expires before the leaf: the chain's expiry is its.
+    assert_eq!(certs.verified_chain_expiry, Some(INTERMEDIATE_NOT_AFTER));
+
+    // Nothing verified: no verified chain to report.
+    let out = probe(Check::Tls(check(true)), &[]).run().await;
+    let certs = out.certificates.unwrap();
+    assert_eq!(certs.earliest_expiry, Some(EXPIRED_CROSS_SIGN));
+    assert_eq!(certs.verified_chain_expiry, None);
+}
+
+#[tokio::test]
 async fn tcp_conversation_with_starttls() {
     let tls = tls();
     let addr = smtp_server(tls.acceptor.clone()).await;

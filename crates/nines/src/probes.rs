@@ -164,6 +164,7 @@ pub fn outcome_json(o: &Outcome) -> Value {
             "certificates",
             json!({
                 "earliest_expiry": c.earliest_expiry.and_then(|t| Timestamp::from_second(t).ok()).map(|t| t.to_string()),
+                "verified_chain_expiry": c.verified_chain_expiry.and_then(|t| Timestamp::from_second(t).ok()).map(|t| t.to_string()),
                 "leaf_subject": c.leaf_subject,
                 "chain_length": c.chain_len,
             }),

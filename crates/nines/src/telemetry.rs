@@ -176,7 +176,7 @@ fn render_probes(app: &App, x: &mut Exposition) {
             ]
         };
         type Get = fn(&nines_probe::Outcome) -> Option<f64>;
-        let families: [(&str, &str, Get); 8] = [
+        let families: [(&str, &str, Get); 9] = [
             (
                 "probe_success",
                 "Whether the last run succeeded (1) or failed (0).",
@@ -209,6 +209,16 @@ fn render_probes(app: &App, x: &mut Exposition) {
                     o.certificates
                         .as_ref()
                         .and_then(|c| c.earliest_expiry)
+                        .map(|t| t as f64)
+                },
+            ),
+            (
+                "probe_ssl_last_chain_expiry_timestamp_seconds",
+                "Unix time the earliest certificate of the chain that verified expires (extra presented certificates left out).",
+                |o| {
+                    o.certificates
+                        .as_ref()
+                        .and_then(|c| c.verified_chain_expiry)
                         .map(|t| t as f64)
                 },
             ),

@@ -3,8 +3,6 @@
 
 mod util;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 use nines::clock::Clock;
 use util::*;
@@ -65,28 +63,5 @@ async fn promtool_accepts_the_exposition() {
     if !promtool_available() {
         return;
     }
-    let mut child = Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let text = scrape().await;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success() && report.trim().is_empty(),
-        "promtool check metrics:\n{report}"
-    );
+    promtool_check_metrics(&scrape().await);
 }

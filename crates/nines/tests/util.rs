@@ -274,6 +274,35 @@ pub fn promtool_available() -> bool {
     require("promtool", "prometheus")
 }
 
+/// `promtool check metrics` on an exposition: it must pass without a
+/// single lint complaint.
+pub fn promtool_check_metrics(text: &str) {
+    use std::io::Write;
+    let mut child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && report.trim().is_empty(),
+        "promtool check metrics:\n{report}"
+    );
+}
+
 /// `promtool <args> <file>`, which must pass.
 pub fn promtool(args: &[&str], file: &Path) {
     run_ok(Command::new("promtool").args(args).arg(file));

@@ -133,6 +133,67 @@ async fn serve_http<S: AsyncRead + AsyncWrite + Unpin>(stream: S) {
     let _ = stream.shutdown().await;
 }
 
+/// 2031-01-01, 2035-01-01 and 2021-01-01: the chain test's intermediate,
+/// root and expired cross-sign.
+pub const INTERMEDIATE_NOT_AFTER: i64 = 1_924_992_000;
+pub const EXPIRED_CROSS_SIGN: i64 = 1_609_459_200;
+
+/// A chain as public CAs serve it: leaf (2032) ← intermediate (2031) ←
+/// root (trusted through `ca_file`), plus an expired cross-sign of the
+/// intermediate by an old root, presented but not needed.
+pub fn tls_chain() -> Tls {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let ca = |cn: &str, y: i32| {
+        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        p.distinguished_name.push(DnType::CommonName, cn);
+        p.not_after = rcgen::date_time_ymd(y, 1, 1);
+        p
+    };
+    let root_key = KeyPair::generate().unwrap();
+    let root_params = ca("Test Root", 2035);
+    let root = root_params.self_signed(&root_key).unwrap();
+    let root_issuer = Issuer::new(root_params, &root_key);
+    let old_key = KeyPair::generate().unwrap();
+    let old_issuer = Issuer::new(ca("Old Root", 2020), &old_key);
+    let int_key = KeyPair::generate().unwrap();
+    let intermediate = ca("Test Intermediate", 2031)
+        .signed_by(&int_key, &root_issuer)
+        .unwrap();
+    let mut cross = ca("Test Intermediate", 2021);
+    cross.not_before = rcgen::date_time_ymd(2018, 1, 1);
+    let cross = cross.signed_by(&int_key, &old_issuer).unwrap();
+    let int_issuer = Issuer::new(ca("Test Intermediate", 2031), &int_key);
+    let mut leaf = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    leaf.distinguished_name
+        .push(DnType::CommonName, "localhost");
+    leaf.not_after = rcgen::date_time_ymd(2032, 1, 1);
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = leaf.signed_by(&leaf_key, &int_issuer).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, root.pem()).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![
+                leaf.der().clone(),
+                intermediate.der().clone(),
+                cross.der().clone(),
+            ],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
+        )
+        .unwrap();
+    Tls {
+        acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+        ca_file,
+        _dir: dir,
+    }
+}
+
 /// An SMTP-like server: greets with 220, answers EHLO with a STARTTLS
 /// capability, upgrades on STARTTLS, and answers NOOP with `250 ok`.
 pub async fn smtp_server(acceptor: tokio_rustls::TlsAcceptor) -> SocketAddr {
