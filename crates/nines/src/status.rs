@@ -30,10 +30,12 @@ pub fn check(path: &Path) -> ExitCode {
                 }
             }
             let slos: usize = config.services.values().map(|s| s.slos.len()).sum();
+            let probes: usize = config.services.values().map(|s| s.probes.len()).sum();
             println!(
-                "{}: ok: {} service(s), {slos} SLO(s), {} schedule(s), {} user(s), {} token(s)",
+                "{}: ok: {} service(s), {slos} SLO(s), {probes} probe(s), {} scrape target(s), {} schedule(s), {} user(s), {} token(s)",
                 path.display(),
                 config.services.len(),
+                config.scrape.len(),
                 config.schedules.len(),
                 config.users.len(),
                 config.auth.tokens.len()
