@@ -414,11 +414,10 @@ impl Store {
             source,
         };
         let tx = self.conn.transaction().map_err(err)?;
-        let batch = if events.is_empty() {
-            None
-        } else {
-            Some(insert_batch(&tx, events, received_at).map_err(err)?)
-        };
+        let batch = (!events.is_empty())
+            .then(|| insert_batch(&tx, events, received_at))
+            .transpose()
+            .map_err(err)?;
         crate::probes::insert(&tx, rows).map_err(err)?;
         {
             let mut put = tx
@@ -449,11 +448,10 @@ impl Store {
             source,
         };
         let tx = self.conn.transaction().map_err(err)?;
-        let batch = if events.is_empty() {
-            None
-        } else {
-            Some(insert_batch(&tx, events, received_at).map_err(err)?)
-        };
+        let batch = (!events.is_empty())
+            .then(|| insert_batch(&tx, events, received_at))
+            .transpose()
+            .map_err(err)?;
         {
             let mut put = tx
                 .prepare_cached(

@@ -152,6 +152,24 @@ fn get_runner(
 const SCRAPE_ACCEPT: &str =
     "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1";
 
+/// Waits for a reload or the stop, then aborts `tasks`. True when the
+/// daemon is stopping, false when the collector should restart with the
+/// new config.
+pub(crate) async fn until_reload(
+    reloads: &mut watch::Receiver<u64>,
+    stop: &mut watch::Receiver<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+) -> bool {
+    let stopping = tokio::select! {
+        _ = reloads.changed() => false,
+        changed = stop.changed() => changed.is_err() || *stop.borrow(),
+    };
+    for t in &tasks {
+        t.abort();
+    }
+    stopping || *stop.borrow()
+}
+
 /// Scrapes every `scrape` target until `stop`; restarts on reload.
 pub async fn run_scrapes(app: Arc<App>, mut stop: watch::Receiver<bool>) {
     let mut reloads = app.subscribe_reloads();
@@ -163,14 +181,7 @@ pub async fn run_scrapes(app: Arc<App>, mut stop: watch::Receiver<bool>) {
             let slis = scraped_slis(&config, target);
             tasks.push(tokio::spawn(scrape_loop(app.clone(), target.clone(), slis)));
         }
-        let stopping = tokio::select! {
-            _ = reloads.changed() => false,
-            _ = stop.changed() => true,
-        };
-        for t in &tasks {
-            t.abort();
-        }
-        if stopping || *stop.borrow() {
+        if until_reload(&mut reloads, &mut stop, tasks).await {
             return;
         }
     }
@@ -321,14 +332,7 @@ pub async fn run_queries(app: Arc<App>, step: Duration, mut stop: watch::Receive
                 tokio::spawn(query_loop(app.clone(), s, step, cursor))
             })
             .collect();
-        let stopping = tokio::select! {
-            _ = reloads.changed() => false,
-            _ = stop.changed() => true,
-        };
-        for t in &tasks {
-            t.abort();
-        }
-        if stopping || *stop.borrow() {
+        if until_reload(&mut reloads, &mut stop, tasks).await {
             return;
         }
     }

@@ -708,7 +708,6 @@ async fn who_is_on_call_through_the_api_and_the_cli() {
 
 /// Runs the third-party `icalendar` parser (PyPI) over a feed.
 fn parse_ics(feed: &str) -> Option<serde_json::Value> {
-    use std::io::Write;
     let ok = std::process::Command::new("python3")
         .args(["-c", "import icalendar"])
         .output()
@@ -722,19 +721,7 @@ fn parse_ics(feed: &str) -> Option<serde_json::Value> {
         return None;
     }
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/ics_check.py");
-    let mut child = std::process::Command::new("python3")
-        .arg(script)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(feed.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = with_stdin(std::process::Command::new("python3").arg(script), feed);
     assert!(
         out.status.success(),
         "icalendar could not parse the feed:\n{feed}"

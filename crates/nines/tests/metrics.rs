@@ -3,7 +3,6 @@
 
 mod util;
 
-
 use nines::clock::Clock;
 use util::*;
 

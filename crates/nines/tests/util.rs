@@ -274,12 +274,10 @@ pub fn promtool_available() -> bool {
     require("promtool", "prometheus")
 }
 
-/// `promtool check metrics` on an exposition: it must pass without a
-/// single lint complaint.
-pub fn promtool_check_metrics(text: &str) {
+/// Runs `cmd` with `input` on its stdin; its output.
+pub fn with_stdin(cmd: &mut Command, input: &str) -> std::process::Output {
     use std::io::Write;
-    let mut child = Command::new("promtool")
-        .args(["check", "metrics"])
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -289,9 +287,15 @@ pub fn promtool_check_metrics(text: &str) {
         .stdin
         .take()
         .unwrap()
-        .write_all(text.as_bytes())
+        .write_all(input.as_bytes())
         .unwrap();
-    let out = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// `promtool check metrics` on an exposition: it must pass without a
+/// single lint complaint.
+pub fn promtool_check_metrics(text: &str) {
+    let out = with_stdin(Command::new("promtool").args(["check", "metrics"]), text);
     let report = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),

@@ -31,16 +31,25 @@ pub fn tls() -> Tls {
         .push(rcgen::DnType::CommonName, "localhost");
     let key = rcgen::KeyPair::generate().unwrap();
     let cert = params.self_signed(&key).unwrap();
+    serving(&cert.pem(), vec![cert.der().clone()], &key)
+}
+
+/// A TLS server presenting `chain` with `key`, clients trusting `ca_pem`.
+fn serving(
+    ca_pem: &str,
+    chain: Vec<rustls::pki_types::CertificateDer<'static>>,
+    key: &rcgen::KeyPair,
+) -> Tls {
     let dir = tempfile::tempdir().unwrap();
     let ca_file = dir.path().join("ca.pem");
-    std::fs::write(&ca_file, cert.pem()).unwrap();
+    std::fs::write(&ca_file, ca_pem).unwrap();
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()
         .with_no_client_auth()
         .with_single_cert(
-            vec![cert.der().clone()],
+            chain,
             rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
         )
         .unwrap();
@@ -170,28 +179,15 @@ pub fn tls_chain() -> Tls {
     leaf.not_after = rcgen::date_time_ymd(2032, 1, 1);
     let leaf_key = KeyPair::generate().unwrap();
     let leaf = leaf.signed_by(&leaf_key, &int_issuer).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let ca_file = dir.path().join("ca.pem");
-    std::fs::write(&ca_file, root.pem()).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![
-                leaf.der().clone(),
-                intermediate.der().clone(),
-                cross.der().clone(),
-            ],
-            rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
-        )
-        .unwrap();
-    Tls {
-        acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
-        ca_file,
-        _dir: dir,
-    }
+    serving(
+        &root.pem(),
+        vec![
+            leaf.der().clone(),
+            intermediate.der().clone(),
+            cross.der().clone(),
+        ],
+        &leaf_key,
+    )
 }
 
 /// An SMTP-like server: greets with 220, answers EHLO with a STARTTLS
