@@ -29,7 +29,8 @@ mod yaml;
 pub use auth::{Auth, Role, TokenEntry, UnknownRole, hash_token};
 pub use error::{ConfigError, ConfigErrors};
 pub use model::{
-    AlertRules, Config, Counters, QueryTemplates, Ratio, ScrapeTarget, Service, Sli, Slo,
+    AlertRules, Channel, Config, Counters, IncidentPolicy, Integration, IntegrationKind, QueryTemplates,
+    Ratio, Route, ScrapeTarget, Service, Sli, Slo,
 };
 pub use oncall::User;
 pub use openslo::to_openslo;

@@ -25,6 +25,16 @@ pub struct Config {
     /// implicit target (default settings) per `prometheus.target` URL that
     /// no `scrape` entry names. Unique by name and by URL.
     pub scrape: Vec<ScrapeTarget>,
+    /// `channels`: where notifications go, by name.
+    pub channels: BTreeMap<String, Channel>,
+    /// `integrations`: senders of alerts (Alertmanager, PagerDuty Events
+    /// v2 clients), by name.
+    pub integrations: BTreeMap<String, Integration>,
+    /// `routes`: the routing tree's root; default: every alert to the
+    /// service its `service` label (or integration) names, no channels.
+    pub routes: Route,
+    /// `incidents`: how incidents behave.
+    pub incident_policy: IncidentPolicy,
     /// The files the config was read from, in the order they were read.
     pub files: Vec<PathBuf>,
     /// What OpenSLO documents said that nines does not use, per document
@@ -67,6 +77,92 @@ pub struct Service {
     /// `probes`: synthetic checks of the service (`http`, `tcp`, `dns`,
     /// `tls`, `heartbeat`), in file order; names unique within the service.
     pub probes: Vec<nines_probe::Probe>,
+}
+
+/// `channels.<name>`: one destination for notifications.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Channel {
+    /// `webhook: { url, secret, headers }`: JSON POSTs; with `secret`, an
+    /// `X-Nines-Signature` HMAC-SHA256 header receivers can verify.
+    Webhook {
+        url: String,
+        secret: Option<String>,
+        headers: Vec<(String, String)>,
+    },
+    /// `slack: { url }` (or `slack: URL`): a Slack incoming webhook.
+    Slack { url: String },
+}
+
+/// `integrations.<name>`: a sender of alerts and its key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Integration {
+    pub name: String,
+    pub kind: IntegrationKind,
+    /// `key_hash`: `sha256:<hex>` of the integration key (PagerDuty's
+    /// `routing_key`, or the secret in Alertmanager's URL path /
+    /// bearer token), as `nines token new` prints hashes.
+    pub key_hash: String,
+    /// `service`: the service its alerts belong to when their labels (or
+    /// the routes) name none.
+    pub service: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntegrationKind {
+    Alertmanager,
+    Pagerduty,
+}
+
+/// A node of the routing tree (Alertmanager's model): the first child whose
+/// matchers all match takes the alert, unless it says `continue`; unset
+/// fields are inherited from the parent.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Route {
+    /// `matchers`: `name="value"`, `name!="value"`, `name=~"regex"`,
+    /// `name!~"regex"` (regexes fully anchored), all of which must match.
+    pub matchers: Vec<String>,
+    /// `service`: the service incidents of matching alerts belong to.
+    pub service: Option<String>,
+    /// `severity`: alert severity (`critical`, `error`, `warning`,
+    /// `info`) to incident severity (`SEV1`…`SEV4`), overriding the default.
+    pub severity: BTreeMap<String, String>,
+    /// `group_by`: labels whose values, with the service, make the group
+    /// (alerts of one group join one open incident); `[...]` is all labels.
+    /// Default: the service alone.
+    pub group_by: Option<Vec<String>>,
+    /// `continue`: keep matching later siblings after this one.
+    pub continue_: bool,
+    /// `channels`: channel names to notify; inherited when unset.
+    pub channels: Option<Vec<String>>,
+    /// `routes`: child routes, tried in order.
+    pub routes: Vec<Route>,
+}
+
+/// `incidents`: how incidents behave.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentPolicy {
+    /// `auto_resolve`: resolve an incident when its last firing alert
+    /// resolves. Default true.
+    pub auto_resolve: bool,
+    /// `give_up_after`: how long a notification is retried before it is
+    /// given up (on the incident's timeline). Default 24h.
+    pub give_up_after: std::time::Duration,
+    /// `secret`: signs the one-click ack/resolve links in notifications.
+    /// Default none (no links).
+    pub link_secret: Option<String>,
+    /// `external_url`: nines' address as people reach it, for links.
+    pub external_url: Option<String>,
+}
+
+impl Default for IncidentPolicy {
+    fn default() -> Self {
+        IncidentPolicy {
+            auto_resolve: true,
+            give_up_after: std::time::Duration::from_secs(86_400),
+            link_secret: None,
+            external_url: None,
+        }
+    }
 }
 
 /// `scrape[i]`: a Prometheus exposition endpoint nines scrapes itself.

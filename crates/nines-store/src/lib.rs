@@ -10,12 +10,17 @@
 #![forbid(unsafe_code)]
 
 mod codec;
+mod incidents;
 mod probes;
 mod sqlite;
 
 pub use codec::{
     CodecError, EventRecord, decode_events, decode_slo_snapshot, decode_snapshot, encode_events,
     encode_slo_snapshot, encode_snapshot,
+};
+pub use incidents::{
+    AlertLink, Delivery, IncidentOp, IncidentRef, IncidentRow, NewIncident, OutboxRow,
+    TimelineEntry,
 };
 pub use probes::{LATENCY_BOUNDS_MS, ProbeRow, RAW_RESULTS_KEPT, Resolution, Rollup};
 pub use sqlite::{

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::codec::{CodecError, EventRecord, decode_events, encode_events};
+use crate::incidents::{AlertLink, Delivery, IncidentOp, IncidentRow, OutboxRow, TimelineEntry};
 use crate::probes::{ProbeRow, Resolution, Rollup};
 
 #[derive(Debug, thiserror::Error)]
@@ -106,6 +107,7 @@ CREATE TABLE batch_keys (
 CREATE INDEX batch_keys_by_age ON batch_keys (at);
 "#,
     crate::probes::PROBE_MIGRATION,
+    crate::incidents::INCIDENT_MIGRATION,
 ];
 
 /// How long idempotency keys are remembered, seconds.
@@ -464,6 +466,89 @@ impl Store {
         }
         tx.commit().map_err(err)?;
         Ok(batch)
+    }
+
+    /// Applies incident operations in one transaction; returns the id of
+    /// the incident an `Open` created.
+    pub fn apply_incident_ops(&mut self, ops: &[IncidentOp]) -> Result<Option<i64>, StoreError> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        let opened = crate::incidents::apply(&tx, ops).map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(opened)
+    }
+
+    pub fn incident(&self, id: i64) -> Result<Option<IncidentRow>, StoreError> {
+        crate::incidents::get(&self.conn, id).map_err(self.err())
+    }
+
+    /// The open incident of a group, if any.
+    pub fn open_incident_in_group(
+        &self,
+        group_key: &str,
+    ) -> Result<Option<IncidentRow>, StoreError> {
+        crate::incidents::open_in_group(&self.conn, group_key).map_err(self.err())
+    }
+
+    /// The newest incident an alert is linked to, and the link's status.
+    pub fn incident_of_alert(
+        &self,
+        source: &str,
+        key: &str,
+    ) -> Result<Option<(IncidentRow, String)>, StoreError> {
+        crate::incidents::of_alert(&self.conn, source, key).map_err(self.err())
+    }
+
+    pub fn incidents(
+        &self,
+        status: Option<&str>,
+        service: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<IncidentRow>, StoreError> {
+        crate::incidents::list(&self.conn, status, service, limit).map_err(self.err())
+    }
+
+    pub fn incident_alerts(&self, id: i64) -> Result<Vec<AlertLink>, StoreError> {
+        crate::incidents::alerts(&self.conn, id).map_err(self.err())
+    }
+
+    pub fn incident_timeline(&self, id: i64) -> Result<Vec<TimelineEntry>, StoreError> {
+        crate::incidents::timeline(&self.conn, id).map_err(self.err())
+    }
+
+    pub fn incident_outbox(&self, id: i64) -> Result<Vec<OutboxRow>, StoreError> {
+        crate::incidents::outbox_of(&self.conn, id).map_err(self.err())
+    }
+
+    /// Notifications due at `now_ms`, oldest first.
+    pub fn due_notifications(&self, now_ms: i64, limit: u32) -> Result<Vec<OutboxRow>, StoreError> {
+        crate::incidents::due(&self.conn, now_ms, limit).map_err(self.err())
+    }
+
+    /// Records delivery attempts, in one transaction.
+    pub fn record_deliveries(&mut self, done: &[(OutboxRow, Delivery)]) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        for (row, d) in done {
+            crate::incidents::record_delivery(&tx, row, d).map_err(err)?;
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// Open incidents by severity and outbox rows by state, for metrics.
+    pub fn incident_counts(&self) -> Result<(Vec<(String, i64)>, Vec<(String, i64)>), StoreError> {
+        Ok((
+            crate::incidents::open_by_severity(&self.conn).map_err(self.err())?,
+            crate::incidents::outbox_by_state(&self.conn).map_err(self.err())?,
+        ))
     }
 
     /// How far each SLO's pulled source has been read (unix seconds).
