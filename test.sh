@@ -15,10 +15,12 @@ if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install cargo-nextest --locked
 fi
 # Real peers from Debian's packages: prometheus and promtool (the /metrics,
-# rules and PromQL-source tests) and dnsmasq (the DNS probe tests).
+# rules and PromQL-source tests), dnsmasq (the DNS probe tests) and
+# Alertmanager with amtool (the incident intake tests).
 need=()
 command -v promtool >/dev/null && command -v prometheus >/dev/null || need+=(prometheus)
 command -v dnsmasq >/dev/null || need+=(dnsmasq-base)
+command -v prometheus-alertmanager >/dev/null && command -v amtool >/dev/null || need+=(prometheus-alertmanager)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     say "installing ${need[*]} (apt-get)"

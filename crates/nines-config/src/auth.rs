@@ -33,7 +33,7 @@ pub struct TokenEntry {
     /// logs and audit trails instead of the token. Unique across all files;
     /// 1 to 64 characters, no spaces.
     pub name: String,
-    /// `role`: required; `reader`, `writer` or `admin`.
+    /// `role`: required; `reader`, `writer`, `responder` or `admin`.
     pub role: Role,
     /// `hash`: required; SHA-256 of the token, written `sha256:<64 hex
     /// digits>` in the config. `nines token new` prints the line.
@@ -41,24 +41,28 @@ pub struct TokenEntry {
 }
 
 /// What a token may do. Each role may do what the roles before it may:
-/// `Reader < Writer < Admin`.
+/// `Reader < Writer < Responder < Admin`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Role {
     /// Read SLOs, alerts, incidents.
     Reader,
-    /// Also push events and changes, and act on incidents.
+    /// Also push events, heartbeats and changes (machines: CI, jobs).
     Writer,
+    /// Also act on incidents: acknowledge, resolve, note, reassign, open
+    /// (people on call).
+    Responder,
     /// Everything.
     Admin,
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Reader, Role::Writer, Role::Admin];
+    pub const ALL: [Role; 4] = [Role::Reader, Role::Writer, Role::Responder, Role::Admin];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Reader => "reader",
             Role::Writer => "writer",
+            Role::Responder => "responder",
             Role::Admin => "admin",
         }
     }
@@ -70,9 +74,9 @@ impl fmt::Display for Role {
     }
 }
 
-/// A role name that is not `reader`, `writer` or `admin`.
+/// A role name that is not `reader`, `writer`, `responder` or `admin`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a role; use `reader`, `writer` or `admin`")]
+#[error("`{0}` is not a role; use `reader`, `writer`, `responder` or `admin`")]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {
@@ -88,7 +92,12 @@ impl FromStr for Role {
 
 /// The config form of a token's hash: `sha256:` and 64 lowercase hex digits.
 pub fn hash_token(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
+    format_hash(&Sha256::digest(token.as_bytes()).into())
+}
+
+/// `sha256:` and the digest in 64 lowercase hex digits: how hashes are
+/// written and compared.
+pub(crate) fn format_hash(digest: &[u8; 32]) -> String {
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");
     for byte in digest {
@@ -119,6 +128,35 @@ fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
     // black_box keeps the optimizer from turning the fold back into an
     // early-exit comparison.
     std::hint::black_box(diff) == 0
+}
+
+/// What to tell someone whose hash does not read: `truncated` follows
+/// "expected `sha256:` and 64 hex digits; " for a value that starts like a
+/// hash, `plain` is the whole message for one that is probably the secret.
+pub(crate) struct HashHints<'h> {
+    pub truncated: &'h str,
+    pub plain: &'h str,
+}
+
+/// A `sha256:<64 hex>` value (API tokens' `hash`, integrations'
+/// `key_hash`). The value may be the secret itself, so it is never echoed.
+pub(crate) fn read_hash(
+    ctx: &mut Ctx<'_>,
+    node: &Node,
+    field: &str,
+    hints: &HashHints<'_>,
+) -> Option<[u8; 32]> {
+    let (text, _) = ctx.scalar(node, field, "`sha256:` and 64 hex digits")?;
+    let hash = parse_hash(text.trim());
+    if hash.is_none() {
+        let msg = if text.starts_with("sha256:") {
+            format!("expected `sha256:` and 64 hex digits; {}", hints.truncated)
+        } else {
+            hints.plain.to_string()
+        };
+        ctx.error(node.line, field, msg);
+    }
+    hash
 }
 
 /// Reads `sha256:<64 hex>`; `None` for anything else.
@@ -207,24 +245,18 @@ fn read_token(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<(TokenEntry,
         valid.then_some(name)
     });
     let role = role_node.and_then(|n| {
-        let choice = ctx.choice(n, &join(path, "role"), &["reader", "writer", "admin"])?;
+        let names = Role::ALL.map(Role::as_str);
+        let choice = ctx.choice(n, &join(path, "role"), &names)?;
         choice.parse::<Role>().ok()
     });
     let hash = hash_node.and_then(|n| {
-        let field = join(path, "hash");
-        // The value may be a secret: never echo it back.
-        let (text, _) = ctx.scalar(n, &field, "`sha256:` and 64 hex digits")?;
-        let hash = parse_hash(text.trim());
-        if hash.is_none() {
-            let msg = if text.starts_with("sha256:") {
-                "expected `sha256:` and 64 hex digits; copy the line `nines token new` printed"
-            } else {
-                "this is not a token hash: the config stores `sha256:<hex>` of a token, never the \
-                 token itself; run `nines token new --role <role>` for a fresh token and its config line"
-            };
-            ctx.error(n.line, &field, msg);
-        }
-        hash
+        let hints = HashHints {
+            truncated: "copy the line `nines token new` printed",
+            plain: "this is not a token hash: the config stores `sha256:<hex>` of a token, never \
+                    the token itself; run `nines token new --role <role>` for a fresh token and \
+                    its config line",
+        };
+        read_hash(ctx, n, &join(path, "hash"), &hints)
     });
     let entry = TokenEntry {
         name: name?,
@@ -266,13 +298,14 @@ mod tests {
 
     #[test]
     fn roles_order_and_read_back() {
-        assert!(Role::Reader < Role::Writer && Role::Writer < Role::Admin);
+        assert!(Role::Reader < Role::Writer && Role::Writer < Role::Responder);
+        assert!(Role::Responder < Role::Admin);
         for r in Role::ALL {
             assert_eq!(r.as_str().parse::<Role>(), Ok(r));
         }
         assert_eq!(
             "root".parse::<Role>().unwrap_err().to_string(),
-            "`root` is not a role; use `reader`, `writer` or `admin`"
+            "`root` is not a role; use `reader`, `writer`, `responder` or `admin`"
         );
     }
 }

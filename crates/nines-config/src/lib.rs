@@ -2,24 +2,29 @@
 //! loader for a file or a directory of files, and validation that reports
 //! every mistake as `file:line: field: message`.
 //!
-//! The doc comments of [`Config`], [`Service`], [`Slo`], [`ScrapeTarget`] and
-//! [`Auth`] are the user documentation of the config; `docs/config.md` is
-//! their long form.
+//! The doc comments of [`Config`], [`Service`], [`Slo`], [`ScrapeTarget`],
+//! [`Channel`], [`Integration`], [`Route`], [`IncidentPolicy`] and [`Auth`]
+//! are the user documentation of the config; `docs/config.md` is their long
+//! form.
 //! Parsing goes text → positioned YAML tree → typed model, so each error
 //! keeps the line it came from, and every error in a file is reported, not
 //! just the first.
 #![forbid(unsafe_code)]
 
 mod auth;
+mod channel;
 mod env;
 mod error;
 mod http;
+mod incident_policy;
+mod integration;
 mod load;
 mod model;
 mod oncall;
 mod openslo;
 mod probe;
 mod read;
+mod route;
 mod scrape;
 mod slo;
 mod sloth;
@@ -29,8 +34,8 @@ mod yaml;
 pub use auth::{Auth, Role, TokenEntry, UnknownRole, hash_token};
 pub use error::{ConfigError, ConfigErrors};
 pub use model::{
-    AlertRules, Channel, Config, Counters, IncidentPolicy, Integration, IntegrationKind, QueryTemplates,
-    Ratio, Route, ScrapeTarget, Service, Sli, Slo,
+    AlertRules, Channel, Config, Counters, IncidentPolicy, Integration, IntegrationKind,
+    QueryTemplates, Ratio, Route, ScrapeTarget, Service, Sli, Slo,
 };
 pub use oncall::User;
 pub use openslo::to_openslo;

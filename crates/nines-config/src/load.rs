@@ -2,16 +2,18 @@
 //! own, then merged into one [`Config`]. All errors of all files are
 //! collected before anything is returned.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::auth::{self, FileAuth, LocatedToken};
+use crate::channel::{self, ReadChannels};
 use crate::env::{self, Env};
 use crate::error::{ConfigError, ConfigErrors};
-use crate::model::Config;
+use crate::integration::{self, LocatedIntegration};
+use crate::model::{Config, IncidentPolicy, Route};
 use crate::openslo;
-use crate::read::{Ctx, join};
+use crate::read::{Ctx, NameRef, Named, Refs, join, suggest};
 use crate::scrape::{self, LocatedScrape, TargetRef};
 use crate::slo::{self, LocatedService};
 use crate::yaml;
@@ -134,6 +136,17 @@ struct FileConfig {
     schedules: Vec<(usize, nines_oncall::Schedule)>,
     user_refs: Vec<crate::oncall::UserRef>,
     scrape: Vec<LocatedScrape>,
+    channels: ReadChannels,
+    integrations: Vec<LocatedIntegration>,
+    /// `routes` and `incidents`, each with the line of its key.
+    routes: Option<(usize, Route)>,
+    incidents: Option<(usize, IncidentPolicy)>,
+    /// Names of services and channels given in this file, to check once
+    /// every file is read.
+    refs: Refs,
+    /// Every service name this file defines, valid or not, so a route
+    /// naming a service with mistakes is not told it does not exist.
+    service_names: Vec<String>,
 }
 
 /// Reads one file's text; errors go into the returned list.
@@ -145,13 +158,28 @@ fn read_file(file: &Path, text: &str, env: Env<'_>) -> (FileConfig, Vec<ConfigEr
             Err(e) => ctx.error(e.line, "", e.message),
             Ok(docs) => out.services = openslo::read_openslo(&mut ctx, &docs, &mut out.warnings),
         }
+        out.service_names = out
+            .services
+            .iter()
+            .map(|s| s.service.name.clone())
+            .collect();
         return (out, ctx.errors);
     }
     match yaml::parse(text) {
         Err(e) => ctx.error(e.line, "", e.message),
         Ok(None) => {}
         Ok(Some(root)) => {
-            let keys = ["services", "auth", "users", "schedules", "scrape"];
+            let keys = [
+                "services",
+                "auth",
+                "users",
+                "schedules",
+                "scrape",
+                "channels",
+                "integrations",
+                "routes",
+                "incidents",
+            ];
             if let Some(fields) = ctx.fields(&root, "", &keys) {
                 if let Some(node) = fields.get("users") {
                     out.users = crate::oncall::read_users(&mut ctx, node);
@@ -162,6 +190,12 @@ fn read_file(file: &Path, text: &str, env: Env<'_>) -> (FileConfig, Vec<ConfigEr
                 }
                 if let Some(node) = fields.get("services") {
                     out.services = slo::read_services(&mut ctx, node);
+                    if let yaml::Kind::Map(pairs) = &node.kind {
+                        out.service_names = pairs
+                            .iter()
+                            .filter_map(|(k, _)| k.as_scalar().map(str::to_string))
+                            .collect();
+                    }
                 }
                 if let Some(node) = fields.get("auth") {
                     out.auth = auth::read_auth(&mut ctx, node);
@@ -169,10 +203,41 @@ fn read_file(file: &Path, text: &str, env: Env<'_>) -> (FileConfig, Vec<ConfigEr
                 if let Some(node) = fields.get("scrape") {
                     out.scrape = scrape::read_scrape(&mut ctx, node);
                 }
+                if let Some(node) = fields.get("channels") {
+                    out.channels = channel::read_channels(&mut ctx, node);
+                }
+                if let Some(node) = fields.get("integrations") {
+                    out.integrations =
+                        integration::read_integrations(&mut ctx, node, &mut out.refs.services);
+                }
+                let key_line = |key| fields.key_line(key).unwrap_or(root.line);
+                if let Some(node) = fields.get("routes") {
+                    out.routes = crate::route::read_routes(&mut ctx, node, &mut out.refs)
+                        .map(|r| (key_line("routes"), r));
+                }
+                if let Some(node) = fields.get("incidents") {
+                    out.incidents = crate::incident_policy::read_policy(&mut ctx, node)
+                        .map(|p| (key_line("incidents"), p));
+                }
             }
         }
     }
     (out, ctx.errors)
+}
+
+/// Why `name` is not among `defined` (`what` names, defined under
+/// `section`), if it is not.
+fn unknown(name: &str, defined: &HashSet<String>, what: &str, section: &str) -> Option<String> {
+    if defined.contains(name) {
+        return None;
+    }
+    let mut known: Vec<&str> = defined.iter().map(String::as_str).collect();
+    known.sort_unstable();
+    let hint = match suggest(name, &known) {
+        Some(close) => format!("did you mean `{close}`?"),
+        None => format!("define it under `{section}:`"),
+    };
+    Some(format!("unknown {what} `{name}`; {hint}"))
 }
 
 /// Where something was first defined: `file:line`.
@@ -207,6 +272,19 @@ struct Merge {
     /// `prometheus` SLI targets, resolved against `scrape` once all files
     /// are in.
     target_refs: Vec<(PathBuf, TargetRef)>,
+    /// Where each channel and integration was defined, and each
+    /// integration's key hash, for duplicates.
+    channels: HashMap<String, Origin>,
+    integrations: HashMap<String, Origin>,
+    integration_hashes: HashMap<String, (String, Origin)>,
+    /// Where `routes` and `incidents` were given: one file each.
+    routes: Option<Origin>,
+    incidents: Option<Origin>,
+    /// Every service and channel name defined, valid or not, and the names
+    /// routes and integrations give, checked against them at the end.
+    service_names: HashSet<String>,
+    channel_names: HashSet<String>,
+    name_refs: Vec<(PathBuf, Named, NameRef)>,
 }
 
 impl Merge {
@@ -294,6 +372,8 @@ impl Merge {
             self.config.scrape.push(target);
         }
 
+        self.add_incident_settings(file, &mut parsed, &mut errors);
+
         for LocatedService {
             line,
             service,
@@ -374,7 +454,120 @@ impl Merge {
         self.errors.extend(errors);
     }
 
+    /// Merges what one file says about incidents: channels, integrations,
+    /// the routing tree and the incident policy.
+    fn add_incident_settings(
+        &mut self,
+        file: &Path,
+        parsed: &mut FileConfig,
+        errors: &mut Vec<ConfigError>,
+    ) {
+        let origin = |line| Origin {
+            file: file.to_path_buf(),
+            line,
+        };
+        let error = |line, field: String, message| ConfigError {
+            file: file.to_path_buf(),
+            line,
+            field,
+            message,
+        };
+        self.service_names
+            .extend(std::mem::take(&mut parsed.service_names));
+        self.channel_names
+            .extend(std::mem::take(&mut parsed.channels.names));
+        let refs = std::mem::take(&mut parsed.refs);
+        let mut refs: Vec<(PathBuf, Named, NameRef)> = (refs.services.into_iter())
+            .map(|r| (file.to_path_buf(), Named::Service, r))
+            .chain((refs.channels.into_iter()).map(|r| (file.to_path_buf(), Named::Channel, r)))
+            .collect();
+        // Reported in line order, like the file's other errors.
+        refs.sort_by_key(|(_, _, r)| r.line);
+        self.name_refs.extend(refs);
+
+        for c in std::mem::take(&mut parsed.channels.channels) {
+            if let Some(first) = self.channels.get(&c.name) {
+                let msg = format!("channel `{}` is already defined at {first}", c.name);
+                errors.push(error(c.line, join("channels", &c.name), msg));
+                continue;
+            }
+            self.channels.insert(c.name.clone(), origin(c.line));
+            self.config.channels.insert(c.name, c.channel);
+        }
+
+        for LocatedIntegration {
+            line,
+            key_hash_line,
+            path,
+            integration,
+        } in std::mem::take(&mut parsed.integrations)
+        {
+            let name = &integration.name;
+            if let Some(first) = self.integrations.get(name) {
+                let msg = format!("integration `{name}` is already defined at {first}");
+                errors.push(error(line, path, msg));
+                continue;
+            }
+            if let Some((other, first)) = self.integration_hashes.get(&integration.key_hash) {
+                let msg = format!(
+                    "integration `{other}` ({first}) has the same key hash, so a key would not \
+                     say which integration sent it; give each integration a key of its own"
+                );
+                errors.push(error(key_hash_line, join(&path, "key_hash"), msg));
+                continue;
+            }
+            self.integrations.insert(name.clone(), origin(line));
+            self.integration_hashes
+                .insert(integration.key_hash.clone(), (name.clone(), origin(line)));
+            self.config.integrations.insert(name.clone(), integration);
+        }
+
+        // One file each: a tree or a policy assembled from several files
+        // would depend on the order files are read in.
+        if let Some((line, route)) = parsed.routes.take() {
+            match &self.routes {
+                Some(first) => {
+                    let msg = format!(
+                        "`routes` is already given at {first}; give the routing tree in one file"
+                    );
+                    errors.push(error(line, "routes".to_string(), msg));
+                }
+                None => {
+                    self.routes = Some(origin(line));
+                    self.config.routes = route;
+                }
+            }
+        }
+        if let Some((line, policy)) = parsed.incidents.take() {
+            match &self.incidents {
+                Some(first) => {
+                    let msg =
+                        format!("`incidents` is already given at {first}; set it in one file only");
+                    errors.push(error(line, "incidents".to_string(), msg));
+                }
+                None => {
+                    self.incidents = Some(origin(line));
+                    self.config.incident_policy = policy;
+                }
+            }
+        }
+    }
+
     fn finish(mut self) -> Result<Config, ConfigErrors> {
+        for (file, named, r) in &self.name_refs {
+            let unknown = match named {
+                Named::Service => unknown(&r.name, &self.service_names, "service", "services"),
+                Named::Channel => unknown(&r.name, &self.channel_names, "channel", "channels"),
+            };
+            if let Some(message) = unknown {
+                self.errors.push(ConfigError {
+                    file: file.clone(),
+                    line: r.line,
+                    field: r.field.clone(),
+                    message,
+                });
+            }
+        }
         for (file, r) in &self.user_refs {
             if !self.config.users.contains_key(&r.user) {
                 let known: Vec<&str> = self.config.users.keys().map(String::as_str).collect();

@@ -43,6 +43,36 @@ impl Fields<'_> {
     pub fn line_of(&self, key: &str) -> Option<usize> {
         self.get(key).map(|n| n.line)
     }
+
+    /// Line of `key` itself, if given.
+    pub fn key_line(&self, key: &str) -> Option<usize> {
+        self.entries
+            .iter()
+            .find(|e| e.key == key)
+            .map(|e| e.key_line)
+    }
+}
+
+/// A name given for something defined elsewhere, maybe in another file (a
+/// route's `service`, its `channels`), checked once all files are merged.
+pub(crate) struct NameRef {
+    pub line: usize,
+    pub field: String,
+    pub name: String,
+}
+
+/// The names a file refers to, by what they name.
+#[derive(Default)]
+pub(crate) struct Refs {
+    pub services: Vec<NameRef>,
+    pub channels: Vec<NameRef>,
+}
+
+/// What a [`NameRef`] names.
+#[derive(Clone, Copy)]
+pub(crate) enum Named {
+    Service,
+    Channel,
 }
 
 /// `parent.key`, or `key` at the top.

@@ -384,7 +384,8 @@ pub(crate) fn read_string_map(
     ok.then_some(out)
 }
 
-fn is_label_name(s: &str) -> bool {
+/// Is `s` a Prometheus label name: `[a-zA-Z_][a-zA-Z0-9_]*`?
+pub(crate) fn is_label_name(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')

@@ -398,13 +398,19 @@ fn outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
 const OUTBOX_COLUMNS: &str =
     "id, incident_id, channel, key, body, state, attempts, next_at_ms, created_at_ms, last_error";
 
+/// Due messages, at most one per incident and channel: the oldest, so a
+/// receiver sees an incident's events in order (triggered before resolved)
+/// even while an earlier one is being retried.
 pub(crate) fn due(
     conn: &rusqlite::Connection,
     now_ms: i64,
     limit: u32,
 ) -> rusqlite::Result<Vec<OutboxRow>> {
     conn.prepare_cached(&format!(
-        "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state = 'pending' AND next_at_ms <= ?1 ORDER BY next_at_ms, id LIMIT ?2"
+        "SELECT {OUTBOX_COLUMNS} FROM outbox AS o WHERE state = 'pending' AND next_at_ms <= ?1
+           AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.state = 'pending' AND e.channel = o.channel
+                           AND e.incident_id IS o.incident_id AND e.id < o.id)
+         ORDER BY next_at_ms, id LIMIT ?2"
     ))?
     .query_map(params![now_ms, limit], outbox_row)?
     .collect()

@@ -544,7 +544,7 @@ impl Store {
     }
 
     /// Open incidents by severity and outbox rows by state, for metrics.
-    pub fn incident_counts(&self) -> Result<(Vec<(String, i64)>, Vec<(String, i64)>), StoreError> {
+    pub fn incident_counts(&self) -> Result<(Counts, Counts), StoreError> {
         Ok((
             crate::incidents::open_by_severity(&self.conn).map_err(self.err())?,
             crate::incidents::outbox_by_state(&self.conn).map_err(self.err())?,
@@ -737,6 +737,9 @@ impl Store {
         .map_err(&err)
     }
 }
+
+/// Counts by a name (severity, state).
+pub type Counts = Vec<(String, i64)>;
 
 /// Appends one batch to the ingest log inside `tx`; returns its id.
 fn insert_batch(

@@ -43,6 +43,27 @@ pub fn router(app: Arc<App>) -> Router {
             post(crate::api_probes::beat),
         )
         .route("/api/v1/sources", get(crate::api_probes::sources))
+        .route(
+            "/api/v1/incidents",
+            get(crate::api_incidents::list).post(crate::api_incidents::open),
+        )
+        .route("/api/v1/incidents/{id}", get(crate::api_incidents::show))
+        .route(
+            "/api/v1/incidents/{id}/{action}",
+            post(crate::api_incidents::act),
+        )
+        .route(
+            "/integrations/alertmanager",
+            post(crate::api_incidents::alertmanager),
+        )
+        .route(
+            "/integrations/alertmanager/{key}",
+            post(crate::api_incidents::alertmanager_keyed),
+        )
+        .route(
+            "/integrations/pagerduty/v2/enqueue",
+            post(crate::api_incidents::pagerduty),
+        )
         .route("/api/v1/openapi.json", get(openapi))
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -99,12 +120,13 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Checks the bearer token for `needed`. Reads pass without a token when
-/// the config sets `auth.public_read`.
-pub(crate) fn authorize(app: &App, headers: &HeaderMap, needed: Role) -> Result<(), ApiError> {
+/// Checks the bearer token for `needed`; returns the token's name (who
+/// acts, for timelines), or `anonymous` for a public read. Reads pass
+/// without a token when the config sets `auth.public_read`.
+pub(crate) fn authorize(app: &App, headers: &HeaderMap, needed: Role) -> Result<String, ApiError> {
     let config = app.config();
     if needed == Role::Reader && config.auth.public_read {
-        return Ok(());
+        return Ok("anonymous".into());
     }
     let token = headers
         .get(header::AUTHORIZATION)
@@ -134,7 +156,7 @@ pub(crate) fn authorize(app: &App, headers: &HeaderMap, needed: Role) -> Result<
                 needed.as_str()
             ),
         )),
-        Some(_) => Ok(()),
+        Some(entry) => Ok(entry.name.clone()),
     }
 }
 

@@ -245,6 +245,21 @@ impl App {
         if let Err(e) = self.lock_store().record_alerts(&transitions) {
             tracing::error!(error = %e, "could not record alert changes; they will be recomputed after a restart");
         }
+        // Burn-rate alerts become incidents like any other alert source.
+        let alerts: Vec<nines_incident::Alert> = self.read(|engine| {
+            transitions
+                .iter()
+                .filter_map(|t| {
+                    let s = engine.by_id(t.slo_id)?;
+                    Some(crate::incidents::slo_alert(&s.service, &s.config.name, t))
+                })
+                .collect()
+        });
+        for alert in &alerts {
+            if let Err(e) = self.ingest_alert(alert, None) {
+                tracing::error!(error = %e, key = %alert.key, "SLO alert could not become an incident");
+            }
+        }
     }
 
     /// Writes snapshots of changed series and trims the ingest log.
@@ -324,6 +339,12 @@ impl App {
         &self,
     ) -> std::sync::RwLockWriteGuard<'_, crate::collect::CollectorStates> {
         self.collectors.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` with the store locked: incident changes read and write in
+    /// one critical section, so two requests cannot open one incident twice.
+    pub fn with_store<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
+        f(&mut self.lock_store())
     }
 
     /// A receiver that sees every successful reload.

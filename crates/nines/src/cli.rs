@@ -75,6 +75,9 @@ pub enum Command {
     /// Who is on call, and the shifts of a schedule.
     #[command(subcommand)]
     Oncall(OncallCommand),
+    /// Incidents: list, show, open, acknowledge, resolve, note.
+    #[command(subcommand)]
+    Incident(IncidentCommand),
     /// Run a probe once, or list a daemon's probes.
     #[command(subcommand)]
     Probe(ProbeCommand),
@@ -87,6 +90,56 @@ pub enum Command {
     /// Turn other tools' SLO specs into nines config.
     #[command(subcommand)]
     Import(ImportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IncidentCommand {
+    /// Incidents, newest first. Example: nines incident list --status triggered
+    List {
+        /// triggered, acknowledged or resolved.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        service: Option<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// One incident with its alerts and timeline. Example: nines incident show INC-12
+    Show {
+        id: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Open an incident by hand (role responder).
+    Open {
+        service: String,
+        /// What is wrong, in one line.
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "SEV3")]
+        severity: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Acknowledge: someone is on it (role responder).
+    Ack {
+        id: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Resolve (role responder).
+    Resolve {
+        id: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Add a note to the timeline (role responder).
+    Note {
+        id: String,
+        text: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -247,6 +300,7 @@ pub enum TokenCommand {
 pub enum RoleArg {
     Reader,
     Writer,
+    Responder,
     Admin,
 }
 
@@ -294,6 +348,10 @@ pub struct ServeArgs {
     /// query point. Keep the default (a minute) unless Prometheus is slow.
     #[arg(long, env = "NINES_QUERY_STEP", default_value = "60s", value_parser = parse_interval)]
     pub query_step: Duration,
+    /// First retry delay of a failed notification; each retry waits up to
+    /// twice as long (full jitter), at most 10 minutes.
+    #[arg(long, env = "NINES_NOTIFY_RETRY_BASE", default_value = "10s", value_parser = parse_interval)]
+    pub notify_retry_base: Duration,
     #[arg(long, env = "NINES_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
     pub log_format: LogFormat,
     #[arg(long, env = "NINES_DURABILITY", value_enum, default_value_t = DurabilityArg::Process)]
@@ -341,6 +399,29 @@ pub fn run(cli: Cli) -> ExitCode {
             to,
             client,
         }) => crate::status::oncall_shifts(&client, &schedule, from.as_deref(), to.as_deref()),
+        Command::Incident(cmd) => match cmd {
+            IncidentCommand::List {
+                status,
+                service,
+                client,
+            } => crate::incident_cmd::list(&client, status.as_deref(), service.as_deref()),
+            IncidentCommand::Show { id, client } => crate::incident_cmd::show(&client, &id),
+            IncidentCommand::Open {
+                service,
+                title,
+                severity,
+                client,
+            } => crate::incident_cmd::open(&client, &service, &title, &severity),
+            IncidentCommand::Ack { id, client } => {
+                crate::incident_cmd::act(&client, &id, "ack", serde_json::json!({}))
+            }
+            IncidentCommand::Resolve { id, client } => {
+                crate::incident_cmd::act(&client, &id, "resolve", serde_json::json!({}))
+            }
+            IncidentCommand::Note { id, text, client } => {
+                crate::incident_cmd::act(&client, &id, "notes", serde_json::json!({ "text": text }))
+            }
+        },
         Command::Probe(ProbeCommand::Run {
             config,
             probe,
@@ -443,7 +524,7 @@ fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
         let intervals = Intervals {
             evaluate: script.every,
             checkpoint: Duration::from_secs(60),
-            query_step: Duration::from_secs(60),
+            ..Intervals::default()
         };
         serve(listener, app.clone(), intervals, signals(app)).await?;
         if temporary {
@@ -516,6 +597,7 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             evaluate: args.eval_interval,
             checkpoint: args.checkpoint_interval,
             query_step: args.query_step,
+            notify_retry_base: args.notify_retry_base,
         };
         serve(listener, app.clone(), intervals, signals(app)).await?;
         Ok(ExitCode::SUCCESS)

@@ -59,22 +59,36 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// `GET path`, decoded as JSON.
 pub fn get<T: DeserializeOwned>(args: &ClientArgs, path: &str) -> anyhow::Result<T> {
-    request(args, reqwest::Method::GET, path)
+    request(args, reqwest::Method::GET, path, None)
 }
 
 /// `POST path` with an empty body, decoded as JSON.
 pub fn post<T: DeserializeOwned>(args: &ClientArgs, path: &str) -> anyhow::Result<T> {
-    request(args, reqwest::Method::POST, path)
+    request(args, reqwest::Method::POST, path, None)
+}
+
+/// `POST path` with a JSON body, decoded as JSON.
+pub fn post_json<T: DeserializeOwned>(
+    args: &ClientArgs,
+    path: &str,
+    body: &serde_json::Value,
+) -> anyhow::Result<T> {
+    request(args, reqwest::Method::POST, path, Some(body))
 }
 
 fn request<T: DeserializeOwned>(
     args: &ClientArgs,
     method: reqwest::Method,
     path: &str,
+    body: Option<&serde_json::Value>,
 ) -> anyhow::Result<T> {
     let url = url(args, path);
     runtime()?.block_on(async {
-        let resp = send(args, reqwest::Client::new().request(method, &url)).await?;
+        let mut req = reqwest::Client::new().request(method, &url);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let resp = send(args, req).await?;
         resp.json::<T>()
             .await
             .with_context(|| format!("unexpected answer from {url}"))

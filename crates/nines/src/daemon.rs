@@ -21,6 +21,9 @@ pub struct Intervals {
     /// PromQL-sourced SLIs are queried in steps of this length (each step
     /// one `increase(...[step])`). A minute, the SLO math's resolution.
     pub query_step: Duration,
+    /// The first retry delay of a failed notification (full jitter,
+    /// doubling to 10 minutes).
+    pub notify_retry_base: Duration,
 }
 
 impl Default for Intervals {
@@ -29,6 +32,7 @@ impl Default for Intervals {
             evaluate: Duration::from_secs(10),
             checkpoint: Duration::from_secs(60),
             query_step: Duration::from_secs(60),
+            notify_retry_base: Duration::from_secs(10),
         }
     }
 }
@@ -59,6 +63,12 @@ pub async fn serve(
         intervals.query_step,
         stop_rx.clone(),
     ));
+    let backoff = nines_incident::Backoff {
+        base: jiff::SignedDuration::try_from(intervals.notify_retry_base)
+            .unwrap_or(jiff::SignedDuration::from_secs(10)),
+        ..Default::default()
+    };
+    let notifier = tokio::spawn(crate::notify::run(app.clone(), backoff, stop_rx.clone()));
     let mut server_stop = stop_rx.clone();
     let server =
         axum::serve(listener, crate::api::router(app.clone())).with_graceful_shutdown(async move {
@@ -69,7 +79,7 @@ pub async fn serve(
         let _ = stop_tx.send(true);
     });
     server.await?;
-    let _ = tokio::join!(evaluator, checkpointer, prober, scraper, querier);
+    let _ = tokio::join!(evaluator, checkpointer, prober, scraper, querier, notifier);
     let app2 = app.clone();
     match tokio::task::spawn_blocking(move || app2.checkpoint()).await? {
         Ok(n) => tracing::info!(series = n, "final checkpoint written; stopped"),

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod api_incidents;
 pub mod api_probes;
 pub mod app;
 pub mod cli;
@@ -15,9 +16,13 @@ pub mod demo;
 pub mod engine;
 pub mod grafana;
 pub mod import;
+pub mod incident_cmd;
+pub mod incidents;
 pub mod ingest;
+pub mod notify;
 pub mod probe_cmd;
 pub mod probes;
+pub mod routing;
 pub mod rules;
 pub mod status;
 pub mod telemetry;

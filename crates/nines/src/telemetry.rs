@@ -151,6 +151,7 @@ pub fn render(app: &App) -> String {
     render_slos(app, &mut x);
     render_probes(app, &mut x);
     render_sources(app, &mut x);
+    render_incidents(app, &mut x);
     render_self(app, &mut x);
     render_process(&mut x, app.telemetry.started);
     x.out
@@ -289,6 +290,36 @@ fn render_probes(app: &App, x: &mut Exposition) {
             }
         }
     });
+}
+
+/// Open incidents by severity (every severity listed, so a dashboard sees
+/// zeros), and the notification outbox by state.
+fn render_incidents(app: &App, x: &mut Exposition) {
+    let Ok((open, outbox)) = app.with_store(|s| s.incident_counts()) else {
+        return;
+    };
+    x.family(
+        "nines_incidents_open",
+        "gauge",
+        "Incidents not resolved, by severity.",
+    );
+    for sev in ["SEV1", "SEV2", "SEV3", "SEV4"] {
+        let n = open
+            .iter()
+            .find(|(s, _)| s == sev)
+            .map(|(_, n)| *n)
+            .unwrap_or(0);
+        x.sample("nines_incidents_open", &[("severity", sev)], n as f64);
+    }
+    x.family("nines_notifications", "gauge", "Notifications in the outbox by state: pending (queued or retrying), sent, failed (given up).");
+    for state in ["pending", "sent", "failed"] {
+        let n = outbox
+            .iter()
+            .find(|(s, _)| s == state)
+            .map(|(_, n)| *n)
+            .unwrap_or(0);
+        x.sample("nines_notifications", &[("state", state)], n as f64);
+    }
 }
 
 /// Scrape targets and PromQL sources: whether the last pull worked.

@@ -18,6 +18,7 @@ pub fn new(role: RoleArg, name: &str, output: Output) -> anyhow::Result<ExitCode
     let role = match role {
         RoleArg::Reader => "reader",
         RoleArg::Writer => "writer",
+        RoleArg::Responder => "responder",
         RoleArg::Admin => "admin",
     };
     let token = generate()?;

@@ -92,6 +92,7 @@ fn fast() -> Intervals {
         evaluate: Duration::from_secs(1),
         checkpoint: Duration::from_secs(3600),
         query_step: Duration::from_secs(5),
+        ..Intervals::default()
     }
 }
 

@@ -70,7 +70,7 @@ impl Daemon {
         let intervals = Intervals {
             evaluate: Duration::from_secs(3600),
             checkpoint: Duration::from_secs(3600),
-            query_step: Duration::from_secs(60),
+            ..Intervals::default()
         };
         Daemon::start_with(ws, clock, intervals).await
     }

@@ -299,6 +299,42 @@ fn scrape_cases() -> Vec<(&'static str, String)> {
     ]
 }
 
+/// `services: shop` and `channels: ops`, then `more`.
+fn with_names(more: &str) -> String {
+    format!(
+        "services:\n  shop: {{}}\nchannels:\n  ops: {{ slack: 'https://hooks.slack.com/services/T/B/X' }}\n{more}"
+    )
+}
+
+fn incident_cases() -> Vec<(&'static str, String)> {
+    let hash = nines_config::hash_token("k");
+    let deep = (0..17).fold(String::from("routes:\n"), |text, level| {
+        let indent = "    ".repeat(level);
+        format!("{text}{indent}  routes:\n{indent}    - matchers: [a=b]\n")
+    });
+    vec![
+        ("channel without a kind", "channels:\n  ops: {}\n".to_string()),
+        ("channel with two kinds", "channels:\n  ops:\n    slack: https://hooks.slack.com/services/T/B/X\n    webhook: { url: 'http://hooks/in' }\n".to_string()),
+        ("channel given as a bare URL", "channels:\n  ops: https://hooks.slack.com/services/T/B/SECRET\n".to_string()),
+        ("channel name and kind misspelt", "channels:\n  Ops:\n    slak: https://hooks.slack.com/services/T/B/X\n".to_string()),
+        ("webhook wrong", "channels:\n  hook:\n    webhook:\n      url: hooks.example.com/in\n      secret: \"\"\n      headers: { \"X Team\": a }\n      secrt: x\n".to_string()),
+        ("webhook without url, secret unset", "channels:\n  hook:\n    webhook: { secret: '${WEBHOOK_SECRT}' }\n".to_string()),
+        ("slack url not a URL", "channels:\n  ops:\n    slack: { url: 'hooks.slack.com/services/T/B/SECRET' }\n  ops2:\n    slack: { urls: x }\n".to_string()),
+        ("integration wrong", "services:\n  shop: {}\nintegrations:\n  am:\n    kind: alertmanger\n    key_hash: my-secret-key\n    service: shpo\n  pd:\n    kind: pagerduty\n    key_hash: \"sha256:abc\"\n    services: shop\n  Bad: {}\n".to_string()),
+        ("integration key hash twice", format!("integrations:\n  am: {{ kind: alertmanager, key_hash: '{hash}' }}\n  pd: {{ kind: pagerduty, key_hash: '{}' }}\n", hash.to_uppercase().replace("SHA256", "sha256"))),
+        ("routes is a sequence", "routes:\n  - matchers: [team=payments]\n".to_string()),
+        ("root route with matchers and continue", "routes:\n  matchers: [team=payments]\n  continue: true\n".to_string()),
+        ("route matchers malformed", "routes:\n  routes:\n    - matchers: ['team=\"payments\"', 'severity=~\"(critical\"', team, 'a=\"1\",b=\"2\"', 'team=\"pay', '']\n    - matchers:\n        - team: payments\n    - matchers: team=payments\n".to_string()),
+        ("route names unknown", with_names("routes:\n  service: shpo\n  channels: [opz, ops, ops, Ops]\n  routes:\n    - { matchers: [a=b], service: checkout }\n")),
+        ("route severity and group_by wrong", "routes:\n  severity: { critical: sev1, warn: SEV3, info: P1 }\n  group_by: [alertname, '...', 1x, alertname]\n  channels: ops\n  routes:\n    - { matchers: [a=b], group_by: alertname, continue: yes }\n".to_string()),
+        ("route keys from Alertmanager", "routes:\n  receiver: ops\n  routes:\n    - match: { team: payments }\n      group_wait: 30s\n".to_string()),
+        ("routes nest too deep", deep),
+        ("incidents wrong", "incidents:\n  auto_resolve: yes\n  give_up_after: 30s\n  secret: hunter2\n  external_url: nines.example.com\n  auto_resolv: true\n".to_string()),
+        ("incidents link secret without an address", "incidents:\n  secret: ${NINES_LINK_SECRET}\n".to_string()),
+        ("incidents external_url with a query", "incidents:\n  external_url: 'https://nines.example.com/?x=1'\n".to_string()),
+    ]
+}
+
 fn cases() -> Vec<(&'static str, String)> {
     let hash = nines_config::hash_token("t");
     vec![
@@ -371,6 +407,7 @@ fn cases() -> Vec<(&'static str, String)> {
     .into_iter()
     .chain(probe_cases())
     .chain(scrape_cases())
+    .chain(incident_cases())
     .collect()
 }
 
@@ -389,6 +426,15 @@ fn secrets_are_never_echoed() {
         "auth:\n  tokens:\n    - name: ci\n      role: writer\n      hash: hunter2-very-secret\n",
     );
     assert!(!out.contains("hunter2"), "{out}");
+    for text in [
+        "integrations:\n  am: { kind: alertmanager, key_hash: hunter2-key }\n",
+        "channels:\n  ops: { slack: 'hooks.slack.com/services/hunter2' }\n",
+        "channels:\n  ops: 'https://hooks.slack.com/services/hunter2'\n",
+        "incidents:\n  secret: hunter2\n  external_url: http://nines\n",
+    ] {
+        let out = errors(text);
+        assert!(!out.contains("hunter2"), "{out}");
+    }
 }
 
 #[test]
@@ -428,9 +474,9 @@ extra: 1
             "nines.yaml:14: services.shop.slos[1].alerting.tiers[0].short_window: must be shorter than long_window (5m)",
             "nines.yaml:14: services.shop.slos[1].alerting.tiers[0].burn_rate: -1 is not a burn rate; it must be greater than 0",
             "nines.yaml:15: services.Bad: `Bad` is not a valid service name: use 1 to 63 lowercase letters, digits, `-` and `_`, starting with a letter or digit",
-            "nines.yaml:18: auth.tokens[0].role: `root` is not one of `reader`, `writer` or `admin`",
+            "nines.yaml:18: auth.tokens[0].role: `root` is not one of `reader`, `writer`, `responder` or `admin`",
             "nines.yaml:18: auth.tokens[0].hash: this is not a token hash: the config stores `sha256:<hex>` of a token, never the token itself; run `nines token new --role <role>` for a fresh token and its config line",
-            "nines.yaml:19: unknown key `extra`; valid keys here are `services`, `auth`, `users`, `schedules` and `scrape`",
+            "nines.yaml:19: unknown key `extra`; valid keys here are `services`, `auth`, `users`, `schedules`, `scrape`, `channels`, `integrations`, `routes` and `incidents`",
         ]
     );
 }

@@ -124,6 +124,21 @@ fn every_key_is_documented() {
         "insecure_skip_verify",
         "ca_file",
         "server_name",
+        "channels",
+        "webhook",
+        "secret",
+        "integrations",
+        "kind",
+        "key_hash",
+        "service",
+        "routes",
+        "matchers",
+        "group_by",
+        "continue",
+        "incidents",
+        "auto_resolve",
+        "give_up_after",
+        "external_url",
     ];
     for key in keys {
         assert!(

@@ -1,0 +1,188 @@
+//! The routing tree: which service an alert belongs to, how severe the
+//! incident is, which alerts group into one incident, and which channels
+//! hear about it. Evaluated as Alertmanager evaluates its `route:` tree, so
+//! a tree copied from an Alertmanager config routes the same alerts the
+//! same way:
+//!
+//! - depth-first, children in order; a child matches when all its
+//!   matchers do;
+//! - the first matching child wins, unless it has `continue`, in which case
+//!   its later siblings are tried too;
+//! - a route whose children all fail to match is itself the match;
+//! - a child inherits each field it leaves unset from its parent;
+//! - the root is the default route: it matches every alert (Alertmanager
+//!   rejects matchers on it; configs here should too), so every alert is
+//!   routed somewhere.
+
+use std::collections::BTreeMap;
+
+use crate::alert::{Alert, AlertSeverity, Labels};
+use crate::incident::IncidentSeverity;
+use crate::matcher::{Matcher, matches_all, quote};
+
+/// Alert severity to incident severity. Severities a map leaves out use
+/// [`IncidentSeverity::default_for`].
+pub type SeverityMap = BTreeMap<AlertSeverity, IncidentSeverity>;
+
+/// `group_by: ['...']` groups by every label, as in Alertmanager.
+pub const GROUP_BY_ALL: &str = "...";
+
+/// One node of the routing tree.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Route {
+    /// All must match for this route (and its children) to apply.
+    pub matchers: Vec<Matcher>,
+    /// The service incidents are opened on; inherited when `None`.
+    pub service: Option<String>,
+    /// Overrides the severity mapping; inherited when `None`. A map
+    /// replaces the parent's whole, it does not merge with it.
+    pub severity: Option<SeverityMap>,
+    /// Labels whose values split alerts into separate incidents;
+    /// `["..."]` for all labels, `[]` for one incident per service.
+    /// Inherited when `None`.
+    pub group_by: Option<Vec<String>>,
+    /// After matching, go on to this route's later siblings.
+    pub continue_: bool,
+    /// Channels to notify; inherited when empty.
+    pub channels: Vec<String>,
+    pub routes: Vec<Route>,
+}
+
+/// Where one matching route sends an alert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routed {
+    pub service: Option<String>,
+    pub severity: IncidentSeverity,
+    /// Alerts with the same key belong to the same incident:
+    /// `service:{label="value", …}` over the `group_by` labels the alert
+    /// has, sorted by name; e.g. `checkout:{alertname="HighLatency"}`.
+    /// Routes with the same service and grouping give the same key, so an
+    /// alert that two `continue` routes send to different channels still
+    /// opens one incident.
+    pub group_key: String,
+    /// The `group_by` labels and their values.
+    pub group_labels: Labels,
+    pub channels: Vec<String>,
+    /// Child indices from the root to the matching route (`[]` is the
+    /// root itself): where in the config the decision came from.
+    pub path: Vec<usize>,
+}
+
+/// The routes an alert with these labels takes; the alert severity is read
+/// from its `severity` label ([`AlertSeverity::from_label`]). Never empty.
+pub fn route(tree: &Route, labels: &Labels) -> Vec<Routed> {
+    let severity = AlertSeverity::from_label(labels.get("severity").map(String::as_str));
+    route_with(tree, labels, severity)
+}
+
+/// [`route`] for an [`Alert`], with the severity its source gave it
+/// (PagerDuty's `payload.severity`, the SLO tier) rather than a label.
+pub fn route_alert(tree: &Route, alert: &Alert) -> Vec<Routed> {
+    route_with(tree, &alert.labels, alert.severity)
+}
+
+fn route_with(tree: &Route, labels: &Labels, severity: AlertSeverity) -> Vec<Routed> {
+    let walk = Walk { labels, severity };
+    let mut out = Vec::new();
+    let inherited = Inherited {
+        service: None,
+        severity: None,
+        group_by: &[],
+        channels: &[],
+    }
+    .under(tree);
+    walk.children(tree, &inherited, &mut vec![], &mut out);
+    out
+}
+
+/// The fields in effect at a route, after inheritance.
+#[derive(Clone, Copy)]
+struct Inherited<'a> {
+    service: Option<&'a str>,
+    severity: Option<&'a SeverityMap>,
+    group_by: &'a [String],
+    channels: &'a [String],
+}
+
+impl<'a> Inherited<'a> {
+    fn under(self, route: &'a Route) -> Inherited<'a> {
+        Inherited {
+            service: route.service.as_deref().or(self.service),
+            severity: route.severity.as_ref().or(self.severity),
+            group_by: route.group_by.as_deref().unwrap_or(self.group_by),
+            channels: if route.channels.is_empty() {
+                self.channels
+            } else {
+                &route.channels
+            },
+        }
+    }
+}
+
+struct Walk<'a> {
+    labels: &'a Labels,
+    severity: AlertSeverity,
+}
+
+impl Walk<'_> {
+    /// Tries the children of a matched route; if none matches, the route
+    /// itself is the match.
+    fn children(
+        &self,
+        route: &Route,
+        inherited: &Inherited<'_>,
+        path: &mut Vec<usize>,
+        out: &mut Vec<Routed>,
+    ) {
+        let mut any = false;
+        for (i, child) in route.routes.iter().enumerate() {
+            if !matches_all(&child.matchers, self.labels) {
+                continue;
+            }
+            any = true;
+            path.push(i);
+            self.children(child, &inherited.under(child), path, out);
+            path.pop();
+            if !child.continue_ {
+                break;
+            }
+        }
+        if !any {
+            out.push(self.routed(inherited, path));
+        }
+    }
+
+    fn routed(&self, inherited: &Inherited<'_>, path: &[usize]) -> Routed {
+        let group_labels: Labels = if inherited.group_by.iter().any(|l| l == GROUP_BY_ALL) {
+            self.labels.clone()
+        } else {
+            inherited
+                .group_by
+                .iter()
+                .filter_map(|name| Some((name.clone(), self.labels.get(name)?.clone())))
+                .collect()
+        };
+        let service = inherited.service.map(str::to_string);
+        let pairs: Vec<String> = group_labels
+            .iter()
+            .map(|(name, value)| format!("{name}={}", quote(value)))
+            .collect();
+        let group_key = format!(
+            "{}:{{{}}}",
+            service.as_deref().unwrap_or(""),
+            pairs.join(", ")
+        );
+        let severity = inherited
+            .severity
+            .and_then(|map| map.get(&self.severity).copied())
+            .unwrap_or_else(|| IncidentSeverity::default_for(self.severity));
+        Routed {
+            service,
+            severity,
+            group_key,
+            group_labels,
+            channels: inherited.channels.to_vec(),
+            path: path.to_vec(),
+        }
+    }
+}

@@ -1,0 +1,402 @@
+//! Incident endpoints and the alert intakes: Alertmanager's webhook and
+//! PagerDuty's Events API v2, wire-compatible so existing senders work by
+//! changing only the URL.
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use nines_config::{Integration, IntegrationKind, Role};
+use nines_incident::Alert;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::api::{ApiError, authorize};
+use crate::app::App;
+use crate::incidents::{IncidentError, incident_json, parse_incident_id};
+
+/// Intake bodies above this are refused: an Alertmanager group or a
+/// PagerDuty event is kilobytes.
+pub const MAX_INTAKE_BYTES: usize = 1 << 20;
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+}
+
+fn refusal(e: IncidentError) -> ApiError {
+    match e {
+        IncidentError::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, e.to_string()),
+        IncidentError::Invalid(m) => ApiError::new(StatusCode::CONFLICT, m),
+        IncidentError::Store(e) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    }
+}
+
+fn id_of(text: &str) -> Result<i64, ApiError> {
+    parse_incident_id(text).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("`{text}` is not an incident id; use INC-<n>"),
+        )
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    status: Option<String>,
+    service: Option<String>,
+    limit: Option<u32>,
+}
+
+/// `GET /api/v1/incidents[?status=&service=&limit=]`, newest first.
+pub async fn list(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> Result<axum::Json<Vec<Value>>, ApiError> {
+    authorize(&app, &headers, Role::Reader)?;
+    if let Some(s) = &q.status
+        && !matches!(s.as_str(), "triggered" | "acknowledged" | "resolved")
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("status `{s}` is not one of triggered, acknowledged, resolved"),
+        ));
+    }
+    let limit = q.limit.unwrap_or(100).min(1000);
+    let rows = tokio::task::spawn_blocking(move || {
+        app.with_store(|s| s.incidents(q.status.as_deref(), q.service.as_deref(), limit))
+    })
+    .await
+    .map_err(internal)?
+    .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    Ok(axum::Json(rows.iter().map(incident_json).collect()))
+}
+
+/// `GET /api/v1/incidents/{id}`: the incident, its alerts, timeline and
+/// notifications.
+pub async fn show(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Value>, ApiError> {
+    authorize(&app, &headers, Role::Reader)?;
+    let id = id_of(&id)?;
+    let found = tokio::task::spawn_blocking(move || {
+        app.with_store(|s| -> Result<_, nines_store::StoreError> {
+            let Some(incident) = s.incident(id)? else {
+                return Ok(None);
+            };
+            Ok(Some((
+                incident,
+                s.incident_alerts(id)?,
+                s.incident_timeline(id)?,
+                s.incident_outbox(id)?,
+            )))
+        })
+    })
+    .await
+    .map_err(internal)?
+    .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    let Some((incident, alerts, timeline, outbox)) = found else {
+        return Err(refusal(IncidentError::NotFound(id)));
+    };
+    let time = |t: i64| {
+        jiff::Timestamp::from_second(t)
+            .map(|t| t.to_string())
+            .unwrap_or_default()
+    };
+    let mut v = incident_json(&incident);
+    v["alerts"] = alerts
+        .iter()
+        .map(|a| {
+            json!({
+                "source": a.source, "key": a.key, "status": a.status, "summary": a.summary,
+                "labels": serde_json::from_str::<Value>(&a.labels).unwrap_or(Value::Null),
+                "first_at": time(a.first_at), "last_at": time(a.last_at),
+            })
+        })
+        .collect();
+    v["timeline"] = timeline
+        .iter()
+        .map(|t| json!({"at": time(t.at), "kind": t.kind, "actor": t.actor, "text": t.text}))
+        .collect();
+    v["notifications"] = outbox
+        .iter()
+        .map(|o| {
+            json!({"channel": o.channel, "key": o.key, "state": o.state, "attempts": o.attempts, "last_error": o.last_error})
+        })
+        .collect();
+    Ok(axum::Json(v))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenBody {
+    title: String,
+    service: String,
+    #[serde(default)]
+    severity: Option<String>,
+}
+
+/// `POST /api/v1/incidents`: open an incident by hand (role responder).
+pub async fn open(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let actor = authorize(&app, &headers, Role::Responder)?;
+    let b: OpenBody = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("expected {{\"title\", \"service\", \"severity\"?}}: {e}"),
+        )
+    })?;
+    let config = app.config();
+    if !config.services.contains_key(&b.service) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("no service `{}` in the config", b.service),
+        ));
+    }
+    let severity = b.severity.unwrap_or_else(|| "SEV3".into());
+    if !matches!(severity.as_str(), "SEV1" | "SEV2" | "SEV3" | "SEV4") {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("severity `{severity}` is not one of SEV1, SEV2, SEV3, SEV4"),
+        ));
+    }
+    let row = tokio::task::spawn_blocking(move || {
+        app.open_incident(&b.title, &b.service, &severity, &actor)
+    })
+    .await
+    .map_err(internal)?
+    .map_err(refusal)?;
+    Ok((StatusCode::CREATED, axum::Json(incident_json(&row))).into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ActBody {
+    text: Option<String>,
+    severity: Option<String>,
+    assignee: Option<String>,
+}
+
+/// `POST /api/v1/incidents/{id}/ack|resolve|reopen|notes|severity|assign`
+/// (role responder).
+pub async fn act(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path((id, action)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<axum::Json<Value>, ApiError> {
+    let actor = authorize(&app, &headers, Role::Responder)?;
+    let id = id_of(&id)?;
+    let b: ActBody = if body.is_empty() {
+        ActBody::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?
+    };
+    let missing = |what: &str| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("`{action}` needs {{\"{what}\": ...}} in the body"),
+        )
+    };
+    let a = app.clone();
+    let result = match action.as_str() {
+        "ack" | "acknowledge" => tokio::task::spawn_blocking(move || {
+            a.incident_status(id, "acknowledged", &actor).map(Some)
+        }),
+        "resolve" => {
+            tokio::task::spawn_blocking(move || a.incident_status(id, "resolved", &actor).map(Some))
+        }
+        "reopen" => tokio::task::spawn_blocking(move || {
+            a.incident_status(id, "triggered", &actor).map(Some)
+        }),
+        "notes" | "note" => {
+            let text = b
+                .text
+                .filter(|t| !t.trim().is_empty())
+                .ok_or_else(|| missing("text"))?;
+            tokio::task::spawn_blocking(move || a.incident_note(id, &text, &actor).map(|()| None))
+        }
+        "severity" => {
+            let s = b.severity.ok_or_else(|| missing("severity"))?;
+            tokio::task::spawn_blocking(move || {
+                a.incident_edit(id, Some(&s), None, &actor).map(Some)
+            })
+        }
+        "assign" => {
+            let who = b.assignee.ok_or_else(|| missing("assignee"))?;
+            tokio::task::spawn_blocking(move || {
+                a.incident_edit(id, None, Some(&who), &actor).map(Some)
+            })
+        }
+        other => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!("no action `{other}`; use ack, resolve, reopen, notes, severity or assign"),
+            ));
+        }
+    };
+    let row = result.await.map_err(internal)?.map_err(refusal)?;
+    Ok(axum::Json(match row {
+        Some(r) => incident_json(&r),
+        None => json!({"recorded": true}),
+    }))
+}
+
+/// The integration a key belongs to, if any, of `kind`.
+fn integration_for(app: &App, key: &str, kind: IntegrationKind) -> Option<Integration> {
+    let hash = nines_config::hash_token(key);
+    app.config()
+        .integrations
+        .values()
+        .find(|i| i.kind == kind && i.key_hash == hash)
+        .cloned()
+}
+
+async fn read_body(body: Body) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(body, MAX_INTAKE_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the body is larger than 1 MiB; nothing was recorded",
+            )
+        })
+}
+
+/// Records alerts one by one; all of a request's alerts are stored before
+/// it is answered.
+async fn take_alerts(
+    app: Arc<App>,
+    alerts: Vec<Alert>,
+    service: Option<String>,
+) -> Result<Vec<crate::incidents::AlertOutcome>, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        alerts
+            .iter()
+            .map(|a| app.ingest_alert(a, service.as_deref()))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await
+    .map_err(internal)?
+    .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))
+}
+
+/// `POST /integrations/alertmanager` with the integration key as a bearer
+/// token (Alertmanager's `http_config.authorization.credentials`).
+pub async fn alertmanager(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<axum::Json<Value>, ApiError> {
+    let key = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or("")
+        .to_string();
+    alertmanager_with(app, &key, body).await
+}
+
+/// `POST /integrations/alertmanager/{key}`: the key in the path, for
+/// senders that cannot set headers.
+pub async fn alertmanager_keyed(
+    State(app): State<Arc<App>>,
+    Path(key): Path<String>,
+    body: Body,
+) -> Result<axum::Json<Value>, ApiError> {
+    alertmanager_with(app, &key, body).await
+}
+
+async fn alertmanager_with(
+    app: Arc<App>,
+    key: &str,
+    body: Body,
+) -> Result<axum::Json<Value>, ApiError> {
+    let Some(integration) = integration_for(&app, key, IntegrationKind::Alertmanager) else {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "no alertmanager integration has this key; send it as `Authorization: Bearer <key>` or in the path /integrations/alertmanager/<key>",
+        ));
+    };
+    let body = read_body(body).await?;
+    let webhook = nines_incident::alertmanager::parse_webhook(&body)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+    let outcomes = take_alerts(app, webhook.to_alerts(), integration.service.clone()).await?;
+    Ok(axum::Json(json!({
+        "received": outcomes.len(),
+        "incidents": outcomes.iter().filter_map(|o| o.incident).map(crate::incidents::incident_name).collect::<Vec<_>>(),
+    })))
+}
+
+/// `POST /integrations/pagerduty/v2/enqueue`: PagerDuty Events API v2.
+/// Answers exactly as PagerDuty does: 202 with the dedup key, or 400
+/// `{"status":"invalid event", ...}`.
+pub async fn pagerduty(State(app): State<Arc<App>>, body: Body) -> Response {
+    let body = match axum::body::to_bytes(body, MAX_INTAKE_BYTES).await {
+        Ok(b) => b,
+        Err(_) => {
+            return pd_answer(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                json!({"status": "invalid event", "message": "Event object is invalid", "errors": ["the body is larger than 1 MiB"]}).to_string(),
+            );
+        }
+    };
+    let event = match nines_incident::pagerduty::parse_event(&body, || {
+        format!(
+            "{:032x}",
+            u128::from(getrandom::u64().unwrap_or(0)) << 64
+                | u128::from(getrandom::u64().unwrap_or(0))
+        )
+    }) {
+        Ok(e) => e,
+        Err(r) => {
+            return pd_answer(
+                StatusCode::from_u16(r.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
+                r.body(),
+            );
+        }
+    };
+    let Some(integration) = integration_for(&app, &event.routing_key, IntegrationKind::Pagerduty)
+    else {
+        return pd_answer(
+            StatusCode::BAD_REQUEST,
+            json!({"status": "invalid event", "message": "Event object is invalid", "errors": ["Invalid routing key"]}).to_string(),
+        );
+    };
+    let now = app.clock.now();
+    let dedup_key = event.dedup_key.clone();
+    let a = app.clone();
+    let stored = match Alert::from_pagerduty(&event, now) {
+        Some(alert) => take_alerts(a, vec![alert], integration.service.clone())
+            .await
+            .map(|_| ()),
+        None => {
+            // acknowledge: the incident the dedup key opened.
+            tokio::task::spawn_blocking(move || a.acknowledge_alert("pagerduty", &dedup_key))
+                .await
+                .map_err(internal)
+                .and_then(|r| r.map_err(refusal))
+        }
+    };
+    match stored {
+        Ok(()) => pd_answer(
+            StatusCode::ACCEPTED,
+            nines_incident::pagerduty::success_body(&event.dedup_key),
+        ),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn pd_answer(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}

@@ -1,0 +1,549 @@
+//! Incidents in the daemon: alerts in (nines' own SLO alerts, Alertmanager,
+//! PagerDuty Events v2), grouping into incidents, status changes, and the
+//! notifications each change owes, written with it in one transaction.
+
+use nines_incident::{Alert, AlertStatus};
+use nines_store::{AlertLink, IncidentOp, IncidentRef, IncidentRow, NewIncident, StoreError};
+use serde_json::{Value, json};
+
+use crate::app::App;
+
+/// Where an alert goes: its service, incident severity, group and channels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Routed {
+    pub service: String,
+    pub severity: String,
+    pub group_key: String,
+    pub channels: Vec<String>,
+}
+
+/// What an alert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct AlertOutcome {
+    pub incident: Option<i64>,
+    pub opened: bool,
+    pub resolved: bool,
+}
+
+/// Why an incident action was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum IncidentError {
+    #[error("no incident INC-{0}")]
+    NotFound(i64),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("the change could not be stored: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// An SLO's burn-rate tier changing state, as an alert: `page` tiers are
+/// critical, `ticket` tiers warnings; labels name the service, SLO and tier
+/// so routes can match them.
+pub fn slo_alert(service: &str, slo: &str, t: &nines_store::AlertTransition) -> Alert {
+    use nines_incident::{AlertSeverity, AlertSource};
+    let at = jiff::Timestamp::from_second(t.at).unwrap_or_default();
+    let labels = std::collections::BTreeMap::from([
+        ("alertname".to_string(), "SLOBurnRate".to_string()),
+        ("service".to_string(), service.to_string()),
+        ("slo".to_string(), slo.to_string()),
+        ("tier".to_string(), t.tier.clone()),
+        ("severity".to_string(), t.severity.clone()),
+    ]);
+    let burn = t
+        .long_burn
+        .map(|b| format!(" (burn rate {b:.1}, threshold {})", t.threshold))
+        .unwrap_or_default();
+    Alert {
+        source: AlertSource::Slo,
+        key: Alert::slo_key(service, slo, &t.tier),
+        labels,
+        annotations: Default::default(),
+        summary: format!("{service}/{slo}: error budget burning, {}{burn}", t.tier),
+        severity: if t.severity == "page" {
+            AlertSeverity::Critical
+        } else {
+            AlertSeverity::Warning
+        },
+        status: if t.firing {
+            AlertStatus::Firing
+        } else {
+            AlertStatus::Resolved
+        },
+        starts_at: at,
+        ends_at: (!t.firing).then_some(at),
+        links: vec![],
+    }
+}
+
+pub fn incident_name(id: i64) -> String {
+    format!("INC-{id}")
+}
+
+/// Parses `INC-12` or `12`.
+pub fn parse_incident_id(s: &str) -> Option<i64> {
+    s.strip_prefix("INC-")
+        .or_else(|| s.strip_prefix("inc-"))
+        .unwrap_or(s)
+        .parse()
+        .ok()
+        .filter(|&n: &i64| n > 0)
+}
+
+/// The JSON every generic webhook receives for an incident event.
+pub fn webhook_body(event: &str, incident: &IncidentRow, key: &str, text: &str) -> Value {
+    json!({
+        "version": "1",
+        "event": event,
+        "idempotency_key": key,
+        "text": text,
+        "incident": incident_json(incident),
+    })
+}
+
+/// Slack's incoming-webhook format: `text` for notifications and clients
+/// without blocks, `blocks` for the message itself.
+pub fn slack_body(incident: &IncidentRow, text: &str) -> Value {
+    json!({
+        "text": text,
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": format!("*{}* {}", incident_name(incident.id), text)}},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": format!("service *{}* · {} · {}", incident.service, incident.severity, incident.status)}]},
+        ],
+    })
+}
+
+fn time(t: Option<i64>) -> Value {
+    json!(
+        t.and_then(|s| jiff::Timestamp::from_second(s).ok())
+            .map(|t| t.to_string())
+    )
+}
+
+pub fn incident_json(i: &IncidentRow) -> Value {
+    json!({
+        "id": incident_name(i.id),
+        "title": i.title,
+        "service": i.service,
+        "severity": i.severity,
+        "status": i.status,
+        "commander": i.commander,
+        "assignee": i.assignee,
+        "started_at": time(Some(i.started_at)),
+        "acknowledged_at": time(i.acknowledged_at),
+        "resolved_at": time(i.resolved_at),
+    })
+}
+
+impl App {
+    /// Takes one alert: links it to the open incident of its group or opens
+    /// one; a resolved alert resolves its incident when it was the last
+    /// firing one (auto-resolve). Everything, notifications included, is
+    /// stored before this returns.
+    pub fn ingest_alert(
+        &self,
+        alert: &Alert,
+        default_service: Option<&str>,
+    ) -> Result<AlertOutcome, StoreError> {
+        let config = self.config();
+        let routed = crate::routing::route(&config, alert, default_service);
+        let firing = alert.status == AlertStatus::Firing;
+        let now = self.clock.now();
+        let at = now.as_second();
+        let now_ms = now.as_millisecond();
+        let source = alert.source.as_str();
+        let link = AlertLink {
+            source: source.to_string(),
+            key: alert.key.clone(),
+            status: if firing { "firing" } else { "resolved" }.into(),
+            summary: alert.summary.clone(),
+            labels: serde_json::to_string(&alert.labels).unwrap_or_default(),
+            first_at: alert.starts_at.as_second(),
+            last_at: at,
+        };
+        self.with_store(|store| {
+            let existing = store.incident_of_alert(source, &alert.key)?;
+            let mut ops = Vec::new();
+            let mut outcome = AlertOutcome {
+                incident: None,
+                opened: false,
+                resolved: false,
+            };
+            if !firing {
+                let Some((incident, status)) = existing else {
+                    return Ok(outcome);
+                };
+                outcome.incident = Some(incident.id);
+                if status == "resolved" {
+                    return Ok(outcome);
+                }
+                let r = IncidentRef::Id(incident.id);
+                ops.push(IncidentOp::LinkAlert {
+                    incident: r,
+                    alert: link,
+                });
+                ops.push(timeline(
+                    r,
+                    at,
+                    "alert_resolved",
+                    format!("alert resolved: {}", alert.summary),
+                ));
+                let still_firing = store
+                    .incident_alerts(incident.id)?
+                    .iter()
+                    .any(|a| a.status == "firing" && !(a.source == source && a.key == alert.key));
+                if !still_firing
+                    && incident.status != "resolved"
+                    && config.incident_policy.auto_resolve
+                {
+                    outcome.resolved = true;
+                    ops.push(status_update(r, "resolved", at));
+                    ops.push(timeline(
+                        r,
+                        at,
+                        "resolved",
+                        "resolved: every linked alert resolved".into(),
+                    ));
+                    let mut after = incident.clone();
+                    after.status = "resolved".into();
+                    after.resolved_at = Some(at);
+                    enqueue(
+                        &mut ops,
+                        r,
+                        &config,
+                        &routed.channels,
+                        "incident.resolved",
+                        &after,
+                        "resolved: every linked alert resolved",
+                        now_ms,
+                    );
+                }
+                store.apply_incident_ops(&ops)?;
+                return Ok(outcome);
+            }
+            // Firing: the incident it belongs to already, or its group's
+            // open incident, or a new one.
+            let target = match existing {
+                Some((i, _)) if i.status != "resolved" => Some(i),
+                _ => store.open_incident_in_group(&routed.group_key)?,
+            };
+            match target {
+                Some(incident) => {
+                    let r = IncidentRef::Id(incident.id);
+                    outcome.incident = Some(incident.id);
+                    let known = store
+                        .incident_alerts(incident.id)?
+                        .into_iter()
+                        .find(|a| a.source == source && a.key == alert.key);
+                    let mut link = link;
+                    if let Some(k) = &known {
+                        link.first_at = k.first_at;
+                    }
+                    ops.push(IncidentOp::LinkAlert {
+                        incident: r,
+                        alert: link,
+                    });
+                    match known {
+                        Some(k) if k.status == "firing" => {}
+                        Some(_) => ops.push(timeline(
+                            r,
+                            at,
+                            "alert_fired",
+                            format!("alert fired again: {}", alert.summary),
+                        )),
+                        None => ops.push(timeline(
+                            r,
+                            at,
+                            "alert_fired",
+                            format!("alert joined: {}", alert.summary),
+                        )),
+                    }
+                    store.apply_incident_ops(&ops)?;
+                }
+                None => {
+                    let r = IncidentRef::Opened;
+                    ops.push(IncidentOp::Open(NewIncident {
+                        title: alert.summary.clone(),
+                        service: routed.service.clone(),
+                        severity: routed.severity.clone(),
+                        group_key: routed.group_key.clone(),
+                        started_at: alert.starts_at.as_second().min(at),
+                    }));
+                    ops.push(IncidentOp::LinkAlert {
+                        incident: r,
+                        alert: link,
+                    });
+                    ops.push(timeline(
+                        r,
+                        at,
+                        "triggered",
+                        format!("opened by {source} alert: {}", alert.summary),
+                    ));
+                    // The id is known only inside the transaction: open
+                    // first, then queue the messages that name it.
+                    let id = store.apply_incident_ops(&ops)?.unwrap_or_default();
+                    outcome.incident = Some(id);
+                    outcome.opened = true;
+                    if let Some(incident) = store.incident(id)? {
+                        let mut more = Vec::new();
+                        enqueue(
+                            &mut more,
+                            IncidentRef::Id(id),
+                            &config,
+                            &routed.channels,
+                            "incident.triggered",
+                            &incident,
+                            &format!("triggered: {}", incident.title),
+                            now_ms,
+                        );
+                        store.apply_incident_ops(&more)?;
+                    }
+                }
+            }
+            Ok(outcome)
+        })
+    }
+
+    /// Acknowledge, resolve or reopen by hand, as `actor`.
+    pub fn incident_status(
+        &self,
+        id: i64,
+        status: &str,
+        actor: &str,
+    ) -> Result<IncidentRow, IncidentError> {
+        let config = self.config();
+        let at = self.clock.now().as_second();
+        let now_ms = self.clock.now().as_millisecond();
+        self.with_store(|store| {
+            let incident = store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
+            let allowed = matches!(
+                (incident.status.as_str(), status),
+                ("triggered", "acknowledged")
+                    | ("triggered" | "acknowledged", "resolved")
+                    | ("resolved", "triggered")
+            );
+            if !allowed {
+                let hint = match (incident.status.as_str(), status) {
+                    (s, t) if s == t => format!("{} is already {s}", incident_name(id)),
+                    ("resolved", _) => {
+                        format!("{} is resolved; reopen it first", incident_name(id))
+                    }
+                    (s, t) => format!("{} is {s}; it cannot become {t}", incident_name(id)),
+                };
+                return Err(IncidentError::Invalid(hint));
+            }
+            let r = IncidentRef::Id(id);
+            let verb = match status {
+                "acknowledged" => "acknowledged",
+                "resolved" => "resolved",
+                _ => "reopened",
+            };
+            let mut ops = vec![
+                status_update(r, status, at),
+                IncidentOp::Timeline {
+                    incident: r,
+                    at,
+                    kind: verb.into(),
+                    actor: Some(actor.into()),
+                    text: format!("{verb} by {actor}"),
+                },
+            ];
+            let mut after = incident.clone();
+            after.status = status.into();
+            let channels = crate::routing::channels_of_service(&config, &incident.service);
+            enqueue(
+                &mut ops,
+                r,
+                &config,
+                &channels,
+                &format!("incident.{verb}"),
+                &after,
+                &format!("{verb} by {actor}"),
+                now_ms,
+            );
+            store.apply_incident_ops(&ops)?;
+            store.incident(id)?.ok_or(IncidentError::NotFound(id))
+        })
+    }
+
+    /// Opens an incident by hand, as `actor`.
+    pub fn open_incident(
+        &self,
+        title: &str,
+        service: &str,
+        severity: &str,
+        actor: &str,
+    ) -> Result<IncidentRow, IncidentError> {
+        let config = self.config();
+        let now = self.clock.now();
+        let at = now.as_second();
+        self.with_store(|store| {
+            let r = IncidentRef::Opened;
+            let ops = [
+                IncidentOp::Open(NewIncident {
+                    title: title.into(),
+                    service: service.into(),
+                    severity: severity.into(),
+                    // Its own group: alerts never join an incident opened by hand.
+                    group_key: format!("manual|{service}|{}", now.as_millisecond()),
+                    started_at: at,
+                }),
+                IncidentOp::Timeline {
+                    incident: r,
+                    at,
+                    kind: "triggered".into(),
+                    actor: Some(actor.into()),
+                    text: format!("opened by {actor}"),
+                },
+            ];
+            let id = store.apply_incident_ops(&ops)?.unwrap_or_default();
+            let incident = store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
+            let channels = crate::routing::channels_of_service(&config, service);
+            let mut more = Vec::new();
+            enqueue(
+                &mut more,
+                IncidentRef::Id(id),
+                &config,
+                &channels,
+                "incident.triggered",
+                &incident,
+                &format!("triggered: {title}"),
+                now.as_millisecond(),
+            );
+            store.apply_incident_ops(&more)?;
+            Ok(incident)
+        })
+    }
+
+    /// Acknowledges the incident an alert is linked to (PagerDuty's
+    /// `acknowledge` action). An unknown alert is not an error: PagerDuty
+    /// accepts it too.
+    pub fn acknowledge_alert(&self, source: &str, key: &str) -> Result<(), IncidentError> {
+        let found = self.with_store(|s| s.incident_of_alert(source, key))?;
+        match found {
+            Some((incident, _)) if incident.status == "triggered" => self
+                .incident_status(incident.id, "acknowledged", source)
+                .map(|_| ()),
+            _ => Ok(()),
+        }
+    }
+
+    /// A note on the timeline.
+    pub fn incident_note(&self, id: i64, text: &str, actor: &str) -> Result<(), IncidentError> {
+        let at = self.clock.now().as_second();
+        self.with_store(|store| {
+            store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
+            store.apply_incident_ops(&[IncidentOp::Timeline {
+                incident: IncidentRef::Id(id),
+                at,
+                kind: "note".into(),
+                actor: Some(actor.into()),
+                text: text.into(),
+            }])?;
+            Ok(())
+        })
+    }
+
+    /// Severity, assignee or commander changes, on the timeline.
+    pub fn incident_edit(
+        &self,
+        id: i64,
+        severity: Option<&str>,
+        assignee: Option<&str>,
+        actor: &str,
+    ) -> Result<IncidentRow, IncidentError> {
+        let at = self.clock.now().as_second();
+        if let Some(s) = severity
+            && !matches!(s, "SEV1" | "SEV2" | "SEV3" | "SEV4")
+        {
+            return Err(IncidentError::Invalid(format!(
+                "severity `{s}` is not one of SEV1, SEV2, SEV3, SEV4"
+            )));
+        }
+        self.with_store(|store| {
+            let incident = store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
+            let r = IncidentRef::Id(id);
+            let mut ops = vec![IncidentOp::Update {
+                incident: r,
+                status: None,
+                severity: severity.map(str::to_string),
+                assignee: assignee.map(str::to_string),
+                commander: None,
+                at,
+            }];
+            if let Some(s) = severity {
+                ops.push(IncidentOp::Timeline {
+                    incident: r,
+                    at,
+                    kind: "severity".into(),
+                    actor: Some(actor.into()),
+                    text: format!("severity {} → {s} by {actor}", incident.severity),
+                });
+            }
+            if let Some(a) = assignee {
+                ops.push(IncidentOp::Timeline {
+                    incident: r,
+                    at,
+                    kind: "assigned".into(),
+                    actor: Some(actor.into()),
+                    text: format!("assigned to {a} by {actor}"),
+                });
+            }
+            store.apply_incident_ops(&ops)?;
+            store.incident(id)?.ok_or(IncidentError::NotFound(id))
+        })
+    }
+}
+
+fn timeline(r: IncidentRef, at: i64, kind: &str, text: String) -> IncidentOp {
+    IncidentOp::Timeline {
+        incident: r,
+        at,
+        kind: kind.into(),
+        actor: None,
+        text,
+    }
+}
+
+fn status_update(r: IncidentRef, status: &str, at: i64) -> IncidentOp {
+    IncidentOp::Update {
+        incident: r,
+        status: Some(status.into()),
+        severity: None,
+        assignee: None,
+        commander: None,
+        at,
+    }
+}
+
+/// Queues `event` for every channel, rendered for the channel's kind. The
+/// key is stable for one event of one incident on one channel, so the
+/// same change never owes a message twice.
+#[allow(clippy::too_many_arguments)]
+fn enqueue(
+    ops: &mut Vec<IncidentOp>,
+    r: IncidentRef,
+    config: &nines_config::Config,
+    channels: &[String],
+    event: &str,
+    incident: &IncidentRow,
+    text: &str,
+    now_ms: i64,
+) {
+    for name in channels {
+        let Some(channel) = config.channels.get(name) else {
+            continue;
+        };
+        let key = format!("{}:{event}:{now_ms}:{name}", incident_name(incident.id));
+        let body = match channel {
+            nines_config::Channel::Slack { .. } => slack_body(incident, text),
+            nines_config::Channel::Webhook { .. } => webhook_body(event, incident, &key, text),
+        };
+        ops.push(IncidentOp::Enqueue {
+            incident: r,
+            channel: name.clone(),
+            key,
+            body: body.to_string(),
+            at_ms: now_ms,
+        });
+    }
+}

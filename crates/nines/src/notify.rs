@@ -1,0 +1,199 @@
+//! The outbox worker: delivers queued notifications, retrying with
+//! backoff, recording each attempt. A message is removed from the queue
+//! only once delivered or given up, so a crash delays it but loses nothing.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use nines_config::Channel;
+use nines_incident::retry::Outcome as RetryOutcome;
+use nines_incident::{Backoff, ChannelKind, Verdict, classify};
+use nines_probe::{Check, HttpCheck, Probe, Runner, StatusRange};
+use nines_store::{Delivery, OutboxRow};
+use tokio::sync::watch;
+
+use crate::app::App;
+
+/// Messages sent at once per round.
+const BATCH: u32 = 64;
+
+/// What one attempt got back: a status and body, or no answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Attempt {
+    Answered(u16, String),
+    TimedOut,
+    Unreachable(String),
+}
+
+fn kind(channel: &Channel) -> ChannelKind {
+    match channel {
+        Channel::Webhook { .. } => ChannelKind::Webhook,
+        Channel::Slack { .. } => ChannelKind::Slack,
+    }
+}
+
+/// Judges an attempt by the channel's rules (nines-incident's `classify`).
+pub fn judge(channel: &Channel, attempt: &Attempt, now: jiff::Timestamp) -> Verdict {
+    let outcome = match attempt {
+        Attempt::Answered(status, body) => RetryOutcome::Response {
+            status: *status,
+            body,
+            retry_after: None,
+        },
+        Attempt::TimedOut => RetryOutcome::Timeout,
+        Attempt::Unreachable(_) => RetryOutcome::Connection,
+    };
+    match (classify(kind(channel), &outcome, now), attempt) {
+        (Verdict::Retry { after, .. }, Attempt::Unreachable(e)) => Verdict::Retry {
+            after,
+            reason: e.clone(),
+        },
+        (v, _) => v,
+    }
+}
+
+async fn attempt(channel: &Channel, row: &OutboxRow) -> Attempt {
+    let (url, mut headers) = match channel {
+        Channel::Webhook { url, headers, .. } => (url.clone(), headers.clone()),
+        Channel::Slack { url } => (url.clone(), Vec::new()),
+    };
+    headers.push(("Content-Type".into(), "application/json".into()));
+    headers.push(("Idempotency-Key".into(), row.key.clone()));
+    if let Channel::Webhook {
+        secret: Some(secret),
+        ..
+    } = channel
+    {
+        let signature = nines_incident::signature::sign(
+            secret.as_bytes(),
+            jiff::Timestamp::now(),
+            row.body.as_bytes(),
+        );
+        headers.push(("X-Nines-Signature".into(), signature));
+    }
+    let runner = Runner::new(Probe {
+        name: "notify".into(),
+        interval: Duration::from_secs(10),
+        timeout: Duration::from_secs(10),
+        check: Check::Http(HttpCheck {
+            url,
+            method: "POST".into(),
+            headers,
+            body: Some(row.body.clone()),
+            // Every status is an answer here; `judge` decides.
+            valid_status: vec![StatusRange { from: 100, to: 599 }],
+            follow_redirects: false,
+            tls: Default::default(),
+            body_matches: vec![],
+            body_not_matches: vec![],
+            header_matches: vec![],
+        }),
+        conditions: vec![],
+    });
+    let runner = match runner {
+        Ok(r) => r,
+        Err(e) => return Attempt::Unreachable(e.to_string()),
+    };
+    let (outcome, body) = runner.run_with_body().await;
+    match (outcome.status, outcome.error) {
+        (Some(status), _) => Attempt::Answered(
+            status,
+            String::from_utf8_lossy(&body.unwrap_or_default()).into_owned(),
+        ),
+        (None, Some(e)) if e.starts_with("timed out") => Attempt::TimedOut,
+        (None, Some(e)) => Attempt::Unreachable(e),
+        (None, None) => Attempt::Unreachable("no answer".into()),
+    }
+}
+
+/// Delivers due notifications until `stop`, retrying on `backoff`'s
+/// schedule (its horizon comes from `incidents.give_up_after`).
+pub async fn run(app: Arc<App>, backoff: Backoff, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            changed = stop.changed() => {
+                if changed.is_err() || *stop.borrow() {
+                    return;
+                }
+            }
+        }
+        let a = app.clone();
+        let due = tokio::task::spawn_blocking(move || {
+            let now = a.clock.now().as_millisecond();
+            a.with_store(|s| s.due_notifications(now, BATCH))
+        })
+        .await;
+        let Ok(Ok(due)) = due else { continue };
+        if due.is_empty() {
+            continue;
+        }
+        let config = app.config();
+        let backoff = Backoff {
+            horizon: jiff::SignedDuration::try_from(config.incident_policy.give_up_after)
+                .unwrap_or(backoff.horizon),
+            ..backoff
+        };
+        let attempts: Vec<_> = due
+            .into_iter()
+            .map(|row| {
+                let channel = config.channels.get(&row.channel).cloned();
+                tokio::spawn(async move {
+                    let verdict = match &channel {
+                        Some(c) => judge(c, &attempt(c, &row).await, jiff::Timestamp::now()),
+                        None => Verdict::Permanent {
+                            reason: format!("channel `{}` is no longer in the config", row.channel),
+                        },
+                    };
+                    (row, verdict)
+                })
+            })
+            .collect();
+        let now = app.clock.now();
+        let mut done = Vec::new();
+        for a in attempts {
+            let Ok((row, verdict)) = a.await else {
+                continue;
+            };
+            let first = jiff::Timestamp::from_millisecond(row.created_at_ms).unwrap_or(now);
+            let delivery = match verdict {
+                Verdict::Delivered => Delivery::Sent {
+                    at: now.as_second(),
+                },
+                Verdict::Permanent { reason } => Delivery::Failed {
+                    error: reason,
+                    at: now.as_second(),
+                },
+                Verdict::Retry { after, reason } => {
+                    let jitter = getrandom::u32().unwrap_or(u32::MAX / 2) as f64 / u32::MAX as f64;
+                    let retry = u32::try_from(row.attempts).unwrap_or(u32::MAX);
+                    match backoff.next_attempt(retry, first, now, after, jitter) {
+                        Some(next) => Delivery::Retry {
+                            next_at_ms: next.as_millisecond(),
+                            error: reason,
+                        },
+                        None => Delivery::Failed {
+                            error: format!(
+                                "{reason}; giving up after {}",
+                                nines_probe::human(config.incident_policy.give_up_after)
+                            ),
+                            at: now.as_second(),
+                        },
+                    }
+                }
+            };
+            if let Delivery::Failed { error, .. } = &delivery {
+                tracing::warn!(channel = %row.channel, key = %row.key, error = %error, "notification given up");
+            }
+            done.push((row, delivery));
+        }
+        let a = app.clone();
+        let stored =
+            tokio::task::spawn_blocking(move || a.with_store(|s| s.record_deliveries(&done))).await;
+        if let Ok(Err(e)) = stored {
+            tracing::error!(error = %e, "delivery results could not be stored; they will be sent again");
+        }
+    }
+}

@@ -1,0 +1,503 @@
+//! Alerts to incidents to notifications, end to end: a real Alertmanager
+//! (webhook and pagerduty_configs) delivering to nines, PagerDuty Events
+//! v2 on the wire, the incident API, and a webhook receiver that fails
+//! before it recovers.
+
+mod util;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use nines::clock::Clock;
+use nines::daemon::Intervals;
+use serde_json::{Value, json};
+use util::*;
+
+const AM_KEY: &str = "nines_test_alertmanager_key";
+const PD_KEY: &str = "0123456789abcdef0123456789abcdef";
+const RESPONDER: &str = "nines_test_responder_token";
+
+/// A webhook receiver that records every delivery (headers and body) and
+/// answers 503 to the first `fail_first` of them.
+#[derive(Default)]
+struct Receiver {
+    got: Mutex<Vec<(HeaderMap, Value)>>,
+    fail_first: AtomicU32,
+    seen: AtomicU32,
+}
+
+async fn receiver(fail_first: u32) -> (String, Arc<Receiver>) {
+    let r = Arc::new(Receiver::default());
+    r.fail_first.store(fail_first, Ordering::Relaxed);
+    let state = r.clone();
+    let router = Router::new().route(
+        "/hook",
+        post(move |headers: HeaderMap, body: String| {
+            let r = state.clone();
+            async move {
+                let n = r.seen.fetch_add(1, Ordering::Relaxed);
+                let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+                r.got.lock().unwrap().push((headers, v));
+                if n < r.fail_first.load(Ordering::Relaxed) {
+                    StatusCode::SERVICE_UNAVAILABLE
+                } else {
+                    StatusCode::OK
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    (format!("http://{addr}/hook"), r)
+}
+
+fn config(hook: &str) -> String {
+    format!(
+        r#"services:
+  shop:
+    slos:
+      - {{ name: availability, objective: 99.9, window: 30d, sli: events }}
+channels:
+  hook: {{ webhook: {{ url: "{hook}", secret: "a-shared-secret-of-some-length" }} }}
+integrations:
+  am: {{ kind: alertmanager, key_hash: "{am}", service: shop }}
+  pd: {{ kind: pagerduty, key_hash: "{pd}", service: shop }}
+routes:
+  channels: [hook]
+auth:
+  tokens:
+    - {{ name: r, role: reader, hash: "{r}" }}
+    - {{ name: w, role: writer, hash: "{w}" }}
+    - {{ name: ana, role: responder, hash: "{resp}" }}
+"#,
+        am = nines_config::hash_token(AM_KEY),
+        pd = nines_config::hash_token(PD_KEY),
+        r = nines_config::hash_token(READER),
+        w = nines_config::hash_token(WRITER),
+        resp = nines_config::hash_token(RESPONDER),
+    )
+}
+
+fn fast() -> Intervals {
+    Intervals {
+        evaluate: Duration::from_secs(1),
+        checkpoint: Duration::from_secs(3600),
+        notify_retry_base: Duration::from_millis(200),
+        ..Intervals::default()
+    }
+}
+
+async fn incidents(d: &Daemon) -> Vec<Value> {
+    let r = call(
+        "GET",
+        &format!("{}/api/v1/incidents", d.url),
+        Some(READER),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.body.as_array().cloned().unwrap_or_default()
+}
+
+async fn pd_event(d: &Daemon, body: Value) -> Resp {
+    call(
+        "POST",
+        &format!("{}/integrations/pagerduty/v2/enqueue", d.url),
+        None,
+        Some(body.to_string()),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pagerduty_events_open_ack_and_resolve_incidents() {
+    let (hook, rx) = receiver(0).await;
+    let ws = Workspace::new(&config(&hook));
+    let d = Daemon::start_with(&ws, Clock::System, fast()).await;
+
+    // PagerDuty's own answers for bad events.
+    let r = pd_event(
+        &d,
+        json!({"routing_key": PD_KEY, "event_action": "trigger"}),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.body["status"], "invalid event");
+    assert!(
+        !r.body["errors"].as_array().unwrap().is_empty(),
+        "{}",
+        r.text
+    );
+    let r = pd_event(
+        &d,
+        json!({"routing_key": "f".repeat(32), "event_action": "trigger",
+        "payload": {"summary": "x", "source": "y", "severity": "critical"}}),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(
+        incidents(&d).await.is_empty(),
+        "a refused event changes nothing"
+    );
+
+    // Trigger: 202 with a generated dedup key, an incident, a notification.
+    let r = pd_event(
+        &d,
+        json!({"routing_key": PD_KEY, "event_action": "trigger",
+        "payload": {"summary": "disk full on db-1", "source": "db-1", "severity": "critical"}}),
+    )
+    .await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    assert_eq!(r.body["status"], "success");
+    assert_eq!(r.body["message"], "Event processed");
+    let key = r.body["dedup_key"].as_str().unwrap().to_string();
+    let list = incidents(&d).await;
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["id"], "INC-1");
+    assert_eq!(list[0]["severity"], "SEV1");
+    assert_eq!(list[0]["service"], "shop");
+    assert_eq!(list[0]["title"], "disk full on db-1");
+
+    // The same dedup key again joins the incident; acknowledge, resolve.
+    let again = pd_event(
+        &d,
+        json!({"routing_key": PD_KEY, "event_action": "trigger", "dedup_key": key,
+        "payload": {"summary": "disk full on db-1", "source": "db-1", "severity": "critical"}}),
+    )
+    .await;
+    assert_eq!(again.status, 202);
+    assert_eq!(incidents(&d).await.len(), 1);
+    let ack = pd_event(
+        &d,
+        json!({"routing_key": PD_KEY, "event_action": "acknowledge", "dedup_key": key}),
+    )
+    .await;
+    assert_eq!(ack.status, 202, "{}", ack.text);
+    assert_eq!(incidents(&d).await[0]["status"], "acknowledged");
+    let res = pd_event(
+        &d,
+        json!({"routing_key": PD_KEY, "event_action": "resolve", "dedup_key": key}),
+    )
+    .await;
+    assert_eq!(res.status, 202, "{}", res.text);
+    assert_eq!(incidents(&d).await[0]["status"], "resolved");
+
+    // Notifications: triggered, acknowledged, resolved, each signed and
+    // with an idempotency key.
+    let got = eventually(Duration::from_secs(10), "three notifications", || async {
+        let got = rx.got.lock().unwrap().clone();
+        (got.len() >= 3).then_some(got)
+    })
+    .await;
+    let events: Vec<&str> = got
+        .iter()
+        .map(|(_, v)| v["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "incident.triggered",
+            "incident.acknowledged",
+            "incident.resolved"
+        ]
+    );
+    for (h, v) in &got {
+        assert_eq!(
+            h["idempotency-key"].to_str().unwrap(),
+            v["idempotency_key"].as_str().unwrap()
+        );
+        assert!(h["x-nines-signature"].to_str().unwrap().starts_with("t="));
+    }
+    let show = call(
+        "GET",
+        &format!("{}/api/v1/incidents/INC-1", d.url),
+        Some(READER),
+        None,
+    )
+    .await;
+    let kinds: Vec<&str> = show.body["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds[0], "triggered");
+    assert!(
+        kinds.contains(&"acknowledged")
+            && kinds.contains(&"alert_resolved")
+            && kinds.contains(&"notification_sent"),
+        "{kinds:?}"
+    );
+    d.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responders_act_on_incidents_and_readers_cannot() {
+    let (hook, _rx) = receiver(0).await;
+    let ws = Workspace::new(&config(&hook));
+    let d = Daemon::start_with(&ws, Clock::System, fast()).await;
+    let url = format!("{}/api/v1/incidents", d.url);
+    let body = json!({"service": "shop", "title": "checkout slow", "severity": "SEV2"}).to_string();
+    assert_eq!(
+        call("POST", &url, Some(WRITER), Some(body.clone()))
+            .await
+            .status,
+        403
+    );
+    let r = call("POST", &url, Some(RESPONDER), Some(body)).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let act = |action: &str| format!("{url}/{id}/{action}");
+    assert_eq!(
+        call("POST", &act("ack"), Some(READER), None).await.status,
+        403
+    );
+    let r = call("POST", &act("ack"), Some(RESPONDER), None).await;
+    assert_eq!(r.body["status"], "acknowledged", "{}", r.text);
+    let r = call("POST", &act("ack"), Some(RESPONDER), None).await;
+    assert_eq!(r.status, 409);
+    assert_eq!(r.body["error"], format!("{id} is already acknowledged"));
+    let r = call(
+        "POST",
+        &act("notes"),
+        Some(RESPONDER),
+        Some(json!({"text": "rolled back 1.4.2"}).to_string()),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = call(
+        "POST",
+        &act("severity"),
+        Some(RESPONDER),
+        Some(json!({"severity": "SEV9"}).to_string()),
+    )
+    .await;
+    assert_eq!(r.status, 409, "{}", r.text);
+    let r = call("POST", &act("resolve"), Some(RESPONDER), None).await;
+    assert_eq!(r.body["status"], "resolved");
+    let show = call("GET", &format!("{url}/{id}"), Some(READER), None).await;
+    let texts: Vec<&str> = show.body["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        texts.contains(&"opened by ana")
+            && texts.contains(&"acknowledged by ana")
+            && texts.contains(&"rolled back 1.4.2"),
+        "{texts:?}"
+    );
+    assert_eq!(
+        call("GET", &format!("{url}/INC-99"), Some(READER), None)
+            .await
+            .status,
+        404
+    );
+    d.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_receiver_gets_every_notification_once_it_recovers() {
+    // 503 for the first four attempts: retried with backoff, same key.
+    let (hook, rx) = receiver(4).await;
+    let ws = Workspace::new(&config(&hook));
+    let d = Daemon::start_with(&ws, Clock::System, fast()).await;
+    let url = format!("{}/api/v1/incidents", d.url);
+    for i in 0..2 {
+        let body = json!({"service": "shop", "title": format!("incident {i}")}).to_string();
+        assert_eq!(
+            call("POST", &url, Some(RESPONDER), Some(body)).await.status,
+            201
+        );
+    }
+    let got = eventually(
+        Duration::from_secs(30),
+        "delivery after failures",
+        || async {
+            let got = rx.got.lock().unwrap().clone();
+            let delivered = got.len() as u32 >= 4 + 2;
+            delivered.then_some(got)
+        },
+    )
+    .await;
+    let mut keys: Vec<String> = got
+        .iter()
+        .map(|(h, _)| h["idempotency-key"].to_str().unwrap().to_string())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(
+        keys.len(),
+        2,
+        "two messages, retried under their own keys: {keys:?}"
+    );
+    let show = call("GET", &format!("{url}/INC-1"), Some(READER), None).await;
+    let n = &show.body["notifications"][0];
+    assert_eq!(n["state"], "sent", "{}", show.text);
+    assert!(n["attempts"].as_i64().unwrap() >= 2, "{}", show.text);
+    d.stop().await;
+}
+
+/// A real Alertmanager on loopback sending to nines.
+struct Alertmanager {
+    child: std::process::Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Alertmanager {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn alertmanager(receiver_yaml: &str) -> Alertmanager {
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "route:\n  receiver: nines\n  group_by: [alertname]\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n  - name: nines\n{receiver_yaml}"
+    );
+    std::fs::write(dir.path().join("am.yml"), config).unwrap();
+    let port = free_port();
+    let child = std::process::Command::new("prometheus-alertmanager")
+        .arg(format!(
+            "--config.file={}",
+            dir.path().join("am.yml").display()
+        ))
+        .arg(format!(
+            "--storage.path={}",
+            dir.path().join("data").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .arg("--cluster.listen-address=")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("alertmanager starts");
+    Alertmanager {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        _dir: dir,
+    }
+}
+
+fn amtool(am: &Alertmanager, args: &[&str]) {
+    let started = std::time::Instant::now();
+    loop {
+        let out = std::process::Command::new("amtool")
+            .arg(format!("--alertmanager.url={}", am.url))
+            .args(["alert", "add"])
+            .args(args)
+            .output()
+            .unwrap();
+        if out.status.success() {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "amtool: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+async fn alertmanager_round_trip(receiver_yaml: impl Fn(&str) -> String, source: &str) {
+    let (hook, rx) = receiver(0).await;
+    let ws = Workspace::new(&config(&hook));
+    let d = Daemon::start_with(&ws, Clock::System, fast()).await;
+    let am = alertmanager(&receiver_yaml(&d.url));
+    amtool(
+        &am,
+        &[
+            "alertname=CheckoutErrors",
+            "severity=critical",
+            "service=shop",
+            "--annotation=summary=checkout failing",
+        ],
+    );
+    let list = eventually(
+        Duration::from_secs(20),
+        "incident from Alertmanager",
+        || async {
+            let l = incidents(&d).await;
+            (!l.is_empty()).then_some(l)
+        },
+    )
+    .await;
+    assert_eq!(list[0]["status"], "triggered");
+    assert_eq!(list[0]["severity"], "SEV1");
+    let show = call(
+        "GET",
+        &format!("{}/api/v1/incidents/INC-1", d.url),
+        Some(READER),
+        None,
+    )
+    .await;
+    assert_eq!(show.body["alerts"][0]["source"], source, "{}", show.text);
+    eventually(Duration::from_secs(10), "notification", || async {
+        let got = rx.got.lock().unwrap().clone();
+        got.iter()
+            .any(|(_, v)| v["event"] == "incident.triggered")
+            .then_some(())
+    })
+    .await;
+    // Alertmanager resolves the alert (an end time in the past): the
+    // incident resolves with it.
+    let now = jiff::Timestamp::now().to_string();
+    amtool(
+        &am,
+        &[
+            "alertname=CheckoutErrors",
+            "severity=critical",
+            "service=shop",
+            "--annotation=summary=checkout failing",
+            &format!("--end={now}"),
+        ],
+    );
+    eventually(Duration::from_secs(30), "auto-resolve", || async {
+        let l = incidents(&d).await;
+        (l[0]["status"] == "resolved").then_some(())
+    })
+    .await;
+    eventually(Duration::from_secs(10), "resolved notification", || async {
+        let got = rx.got.lock().unwrap().clone();
+        got.iter()
+            .any(|(_, v)| v["event"] == "incident.resolved")
+            .then_some(())
+    })
+    .await;
+    d.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_alertmanager_webhook_opens_and_resolves_an_incident() {
+    if !require("prometheus-alertmanager", "prometheus-alertmanager") {
+        return;
+    }
+    alertmanager_round_trip(
+        |nines| format!("    webhook_configs:\n      - url: {nines}/integrations/alertmanager\n        send_resolved: true\n        http_config:\n          authorization:\n            credentials: {AM_KEY}\n"),
+        "alertmanager",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_alertmanager_pagerduty_config_works_unchanged_but_the_url() {
+    if !require("prometheus-alertmanager", "prometheus-alertmanager") {
+        return;
+    }
+    alertmanager_round_trip(
+        |nines| format!("    pagerduty_configs:\n      - routing_key: {PD_KEY}\n        url: {nines}/integrations/pagerduty/v2/enqueue\n        send_resolved: true\n        severity: critical\n"),
+        "pagerduty",
+    )
+    .await;
+}
