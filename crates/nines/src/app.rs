@@ -34,6 +34,9 @@ pub struct App {
     reloads: watch::Sender<u64>,
     /// Scrape and query states, for the API and /metrics.
     collectors: RwLock<crate::collect::CollectorStates>,
+    /// Woken when notifications are queued, so they leave at once rather
+    /// than at the outbox worker's next poll.
+    pub outbox_wake: tokio::sync::Notify,
 }
 
 /// Events a collector (probe, scrape, query) produced for one SLO.
@@ -142,6 +145,7 @@ impl App {
             probes: RwLock::new(probes),
             reloads: watch::channel(0).0,
             collectors: RwLock::default(),
+            outbox_wake: tokio::sync::Notify::new(),
         };
         app.evaluate(false);
         Ok((app, stats))

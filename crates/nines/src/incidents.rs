@@ -135,6 +135,14 @@ pub fn incident_json(i: &IncidentRow) -> Value {
 }
 
 impl App {
+    /// [`App::with_store`] for changes that may queue notifications: the
+    /// outbox worker is woken after, so they leave at once.
+    fn changing_incidents<R>(&self, f: impl FnOnce(&mut nines_store::Store) -> R) -> R {
+        let r = self.with_store(f);
+        self.outbox_wake.notify_one();
+        r
+    }
+
     /// Takes one alert: links it to the open incident of its group or opens
     /// one; a resolved alert resolves its incident when it was the last
     /// firing one (auto-resolve). Everything, notifications included, is
@@ -160,7 +168,7 @@ impl App {
             first_at: alert.starts_at.as_second(),
             last_at: at,
         };
-        self.with_store(|store| {
+        self.changing_incidents(|store| {
             let existing = store.incident_of_alert(source, &alert.key)?;
             let mut ops = Vec::new();
             let mut outcome = AlertOutcome {
@@ -313,7 +321,7 @@ impl App {
         let config = self.config();
         let at = self.clock.now().as_second();
         let now_ms = self.clock.now().as_millisecond();
-        self.with_store(|store| {
+        self.changing_incidents(|store| {
             let incident = store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
             let allowed = matches!(
                 (incident.status.as_str(), status),
@@ -376,7 +384,7 @@ impl App {
         let config = self.config();
         let now = self.clock.now();
         let at = now.as_second();
-        self.with_store(|store| {
+        self.changing_incidents(|store| {
             let r = IncidentRef::Opened;
             let ops = [
                 IncidentOp::Open(NewIncident {
@@ -430,7 +438,7 @@ impl App {
     /// A note on the timeline.
     pub fn incident_note(&self, id: i64, text: &str, actor: &str) -> Result<(), IncidentError> {
         let at = self.clock.now().as_second();
-        self.with_store(|store| {
+        self.changing_incidents(|store| {
             store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
             store.apply_incident_ops(&[IncidentOp::Timeline {
                 incident: IncidentRef::Id(id),
@@ -459,7 +467,7 @@ impl App {
                 "severity `{s}` is not one of SEV1, SEV2, SEV3, SEV4"
             )));
         }
-        self.with_store(|store| {
+        self.changing_incidents(|store| {
             let incident = store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
             let r = IncidentRef::Id(id);
             let mut ops = vec![IncidentOp::Update {

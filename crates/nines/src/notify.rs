@@ -109,11 +109,14 @@ async fn attempt(channel: &Channel, row: &OutboxRow) -> Attempt {
 /// Delivers due notifications until `stop`, retrying on `backoff`'s
 /// schedule (its horizon comes from `incidents.give_up_after`).
 pub async fn run(app: Arc<App>, backoff: Backoff, mut stop: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    // Retries come due on their own schedule: poll for them; new messages
+    // wake the worker at once.
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = tick.tick() => {}
+            _ = app.outbox_wake.notified() => {}
             changed = stop.changed() => {
                 if changed.is_err() || *stop.borrow() {
                     return;

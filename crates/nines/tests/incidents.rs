@@ -31,6 +31,11 @@ struct Receiver {
 }
 
 async fn receiver(fail_first: u32) -> (String, Arc<Receiver>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    receiver_on(listener, fail_first)
+}
+
+fn receiver_on(listener: tokio::net::TcpListener, fail_first: u32) -> (String, Arc<Receiver>) {
     let r = Arc::new(Receiver::default());
     r.fail_first.store(fail_first, Ordering::Relaxed);
     let state = r.clone();
@@ -50,7 +55,6 @@ async fn receiver(fail_first: u32) -> (String, Arc<Receiver>) {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
@@ -500,4 +504,85 @@ async fn a_real_alertmanager_pagerduty_config_works_unchanged_but_the_url() {
         "pagerduty",
     )
     .await;
+}
+
+#[test]
+fn nothing_owed_is_lost_to_a_dead_receiver_or_a_sigkill() {
+    // The receiver's port is chosen but nobody listens: connection refused.
+    let port = free_port();
+    let ws = Workspace::new(&config(&format!("http://127.0.0.1:{port}/hook")));
+    let mut nines = Process::start(&ws.config(), &ws.data(), &["--notify-retry-base", "200ms"]);
+    let open = |url: &str, i: usize| {
+        let body = json!({"service": "shop", "title": format!("incident {i}")}).to_string();
+        let r = blocking(
+            "POST",
+            &format!("{url}/api/v1/incidents"),
+            Some(RESPONDER),
+            Some(body),
+        )
+        .unwrap();
+        assert_eq!(r.status, 201, "{}", r.text);
+    };
+    for i in 0..250 {
+        open(&nines.url, i);
+    }
+    // Killed while it retries deliveries that cannot connect.
+    std::thread::sleep(Duration::from_millis(500));
+    signal(&nines, "KILL");
+    let _ = nines.child.wait();
+    nines = Process::start(&ws.config(), &ws.data(), &["--notify-retry-base", "200ms"]);
+    for i in 250..500 {
+        open(&nines.url, i);
+    }
+    // The receiver comes up, answering 503 to its first 100 requests.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let rx = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
+        receiver_on(listener, 100).1
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let keys = loop {
+        let mut keys: Vec<String> = rx
+            .got
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(h, _)| h["idempotency-key"].to_str().unwrap().to_string())
+            .collect();
+        let all = keys.len();
+        keys.sort();
+        keys.dedup();
+        if keys.len() == 500 {
+            break (keys, all);
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} of 500 notifications arrived",
+            keys.len()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(
+        keys.1 >= 600,
+        "the first 100 answers were 503s, so at least 600 requests: {}",
+        keys.1
+    );
+    let metrics = blocking("GET", &format!("{}/metrics", nines.url), Some(READER), None).unwrap();
+    assert!(
+        metrics
+            .text
+            .contains("nines_notifications{state=\"sent\"} 500"),
+        "{}",
+        metrics.text
+    );
+    assert!(
+        metrics
+            .text
+            .contains("nines_incidents_open{severity=\"SEV3\"} 500"),
+        "{}",
+        metrics.text
+    );
+    drop(rt);
 }
