@@ -410,10 +410,20 @@ impl App {
         }
         drop(engine);
         drop(store);
+        let mut alerts = Vec::new();
         {
             let mut probes = self.write_probes();
             for r in &results {
-                probes.record(r);
+                if let Some(streak) = probes.record(r)
+                    && let Some(alert) = crate::probes::probe_alert(r, streak)
+                {
+                    alerts.push(alert);
+                }
+            }
+        }
+        for alert in &alerts {
+            if let Err(e) = self.ingest_alert(alert, None) {
+                tracing::error!(error = %e, key = %alert.key, "probe alert could not become an incident");
             }
         }
         if batch.is_some() {

@@ -90,17 +90,54 @@ impl ProbeStates {
         self.by_key = next;
     }
 
-    pub fn record(&mut self, r: &ProbeResult) {
-        if let Some(s) = self.by_key.get_mut(&(r.service.clone(), r.probe.clone())) {
-            s.streak = match (r.outcome.success, s.streak) {
-                (true, n) if n > 0 => n + 1,
-                (true, _) => 1,
-                (false, n) if n < 0 => n - 1,
-                (false, _) => -1,
-            };
-            s.last = Some((r.at, r.outcome.clone()));
-        }
+    /// Records a run; returns the probe's new streak.
+    pub fn record(&mut self, r: &ProbeResult) -> Option<i64> {
+        let s = self.by_key.get_mut(&(r.service.clone(), r.probe.clone()))?;
+        s.streak = match (r.outcome.success, s.streak) {
+            (true, n) if n > 0 => n + 1,
+            (true, _) => 1,
+            (false, n) if n < 0 => n - 1,
+            (false, _) => -1,
+        };
+        s.last = Some((r.at, r.outcome.clone()));
+        Some(s.streak)
     }
+}
+
+/// Failures in a row that make a probe alert fire, and successes in a row
+/// that resolve it: Gatus' defaults, so one blip pages nobody.
+pub const FAILURES_TO_FIRE: i64 = 3;
+pub const SUCCESSES_TO_RESOLVE: i64 = 2;
+
+/// The probe alert a run's new `streak` fires or resolves, if any: firing
+/// at the third failure in a row, resolved at the second success (a
+/// resolve for an alert that never fired changes nothing).
+pub fn probe_alert(r: &ProbeResult, streak: i64) -> Option<nines_incident::Alert> {
+    use nines_incident::{Alert, AlertSeverity, AlertSource, AlertStatus};
+    let status = match streak {
+        s if s == -FAILURES_TO_FIRE => AlertStatus::Firing,
+        s if s == SUCCESSES_TO_RESOLVE => AlertStatus::Resolved,
+        _ => return None,
+    };
+    let labels = BTreeMap::from([
+        ("alertname".to_string(), "ProbeFailure".to_string()),
+        ("service".to_string(), r.service.clone()),
+        ("probe".to_string(), r.probe.clone()),
+        ("severity".to_string(), "error".to_string()),
+    ]);
+    let why = r.outcome.reason().unwrap_or_else(|| "recovered".into());
+    Some(Alert {
+        source: AlertSource::Probe,
+        key: format!("{}/{}", r.service, r.probe),
+        labels,
+        annotations: BTreeMap::new(),
+        summary: format!("{}/{} failing: {why}", r.service, r.probe),
+        severity: AlertSeverity::Error,
+        status,
+        starts_at: r.at,
+        ends_at: (status == AlertStatus::Resolved).then_some(r.at),
+        links: vec![],
+    })
 }
 
 pub fn millis(d: Duration) -> i64 {

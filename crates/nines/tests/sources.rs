@@ -182,6 +182,32 @@ async fn probes_feed_slos_history_and_metrics() {
             metrics.text
         );
     }
+    if promtool_available() {
+        promtool_check_metrics(&metrics.text);
+    }
+
+    // Three failures in a row open an incident; two successes resolve it.
+    let incidents_url = format!("{}/api/v1/incidents", d.url);
+    let opened = eventually(Duration::from_secs(10), "probe incident", || async {
+        let v = get_json(&incidents_url).await;
+        (!v.as_array()?.is_empty()).then_some(v)
+    })
+    .await;
+    assert_eq!(
+        opened[0]["title"],
+        "shop/health failing: status 503 is not in 2xx"
+    );
+    assert_eq!(opened[0]["severity"], "SEV2");
+    t.down.store(false, Ordering::Relaxed);
+    eventually(
+        Duration::from_secs(10),
+        "probe incident resolved",
+        || async {
+            let v = get_json(&incidents_url).await;
+            (v[0]["status"] == "resolved").then_some(())
+        },
+    )
+    .await;
     d.stop().await;
 }
 
