@@ -348,107 +348,17 @@ fn read_matchers(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Vec<Strin
 
 // === matchers ===
 
-/// Parses one matcher as PromQL's selector parser reads it between braces,
-/// after quoting a plain value as Alertmanager allows (`team=payments`).
-/// `Ok` is the matcher in its quoted form (`team="payments"`); `Err` the
-/// message, with the column in `text` where it can say one.
+/// Parses one matcher with the parser routing uses (nines-incident's,
+/// Alertmanager's syntax: values quoted or bare, `team=payments`), so what
+/// the config accepts is what routes. `Ok` is the matcher in its canonical
+/// quoted form (`team="payments"`); `Err` the message with the column.
 pub(crate) fn parse_matcher(text: &str) -> Result<String, String> {
     if text.trim().is_empty() {
         return Err(format!("the matcher is empty; {MATCHER_FORMS}"));
     }
-    let (quoted, inserted_at) = quote_plain_value(text);
-    let quoted_chars = quoted.chars().count();
-    let at = |e: nines_expo::SelectorError| {
-        // Past the matcher is the closing brace we added.
-        let message = if e.column - 1 > quoted_chars {
-            e.message()
-                .replace("found '}'", "found the end of the matcher")
-        } else {
-            e.message().to_string()
-        };
-        column_message(e.column - 1, &message, inserted_at, text)
-    };
-    let (selector, appended) = match nines_expo::Selector::parse(&format!("{{{quoted}}}")) {
-        Ok(s) => (s, 0),
-        // Column 1 is the brace: the matcher read, but it matches the empty
-        // string (`team!="payments"`), which a selector may not do alone
-        // and a route may. A second matcher that rejects "" settles it.
-        Err(e) if e.column == 1 => {
-            let s = nines_expo::Selector::parse(&format!("{{{quoted},x=\"x\"}}")).map_err(at)?;
-            (s, 1)
-        }
-        Err(e) => return Err(at(e)),
-    };
-    let all = selector.matchers();
-    let matchers = &all[..all.len() - appended];
-    if selector.metric_name().is_some() {
-        return Err(format!(
-            "a quoted name alone is a metric name, not a matcher; {MATCHER_FORMS}"
-        ));
-    }
-    match matchers {
-        [one] => Ok(one.to_string()),
-        [] => Err(format!("no matcher found; {MATCHER_FORMS}")),
-        many => Err(format!(
-            "this holds {} matchers; give each its own item of `matchers`",
-            many.len()
-        )),
-    }
-}
-
-/// `text` with a plain value in quotes (`team=payments` →
-/// `team="payments"`), and the 0-based character position of the quote
-/// added, to map error columns back. Anything else comes back as it is.
-fn quote_plain_value(text: &str) -> (String, Option<usize>) {
-    let name_end = text
-        .char_indices()
-        .skip_while(|(_, c)| c.is_whitespace())
-        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
-        .map_or(text.len(), |(i, _)| i);
-    let after_name = &text[name_end..];
-    let op_start = name_end + (after_name.len() - after_name.trim_start().len());
-    let rest = &text[op_start..];
-    let Some(op) = ["!=", "!~", "=~", "="]
-        .into_iter()
-        .find(|op| rest.starts_with(op))
-    else {
-        return (text.to_string(), None);
-    };
-    let after_op = &rest[op.len()..];
-    let value_start = op_start + op.len() + (after_op.len() - after_op.trim_start().len());
-    let value = text[value_start..].trim_end();
-    if text[..name_end].trim().is_empty() || value.starts_with(['"', '\'', '`']) {
-        return (text.to_string(), None);
-    }
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push_str(&text[..value_start]);
-    out.push('"');
-    for c in value.chars() {
-        if c == '"' || c == '\\' {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('"');
-    (out, Some(text[..value_start].chars().count()))
-}
-
-/// `column N: message`, N counted in the matcher as written: columns past
-/// a quote [`quote_plain_value`] added move back by one.
-fn column_message(column: usize, message: &str, inserted_at: Option<usize>, text: &str) -> String {
-    let column = match inserted_at {
-        Some(q) if column > q + 1 => column - 1,
-        _ => column,
-    }
-    .clamp(1, text.chars().count() + 1);
-    if message.starts_with("invalid regular expression") {
-        return format!("column {column}: {message}");
-    }
-    // The braces are ours, not the user's.
-    let message = message
-        .replace("expected ',' or '}'", "expected the end of the matcher")
-        .replace("expected label name or '}'", "expected a label name");
-    format!("column {column}: {message}; {MATCHER_FORMS}")
+    nines_incident::Matcher::parse(text)
+        .map(|m| m.to_string())
+        .map_err(|e| format!("column {}: {}; {MATCHER_FORMS}", e.column, e.message))
 }
 
 #[cfg(test)]
@@ -459,13 +369,12 @@ mod tests {
     fn matchers_read_in_every_form_and_come_back_quoted() {
         for (text, canonical) in [
             ("team=\"payments\"", "team=\"payments\""),
-            ("team = 'payments'", "team=\"payments\""),
+            ("team = 'payments'", "team=\"'payments'\""),
             ("team=payments", "team=\"payments\""),
             ("team!=payments", "team!=\"payments\""),
             ("severity=~critical|error", "severity=~\"critical|error\""),
             ("env!~\"dev|test\"", "env!~\"dev|test\""),
             ("path=~\\d+", "path=~\"\\\\d+\""),
-            ("msg=say \"hi\"", "msg=\"say \\\"hi\\\"\""),
             ("team=", "team=\"\""),
             ("team!=\"\"", "team!=\"\""),
             ("  team =  payments  ", "team=\"payments\""),
@@ -476,31 +385,20 @@ mod tests {
 
     #[test]
     fn matcher_errors_point_into_the_matcher() {
-        let err = |t: &str| parse_matcher(t).unwrap_err();
-        assert!(
-            err("team").starts_with(
-                "column 5: expected '=', '!=', '=~' or '!~' after label name \"team\", found the end of the matcher;"
-            ),
-            "{}",
-            err("team")
-        );
-        assert!(err("team=\"pay").starts_with("column 6: unterminated quoted string"));
-        assert!(
-            err("team=~(").starts_with("column 7: invalid regular expression"),
-            "{}",
-            err("team=~(")
-        );
-        assert!(
-            err("team=\"a\" x")
-                .starts_with("column 10: expected the end of the matcher, found 'x'")
-        );
-        assert!(err("a=\"1\",b=\"2\"").contains("holds 2 matchers"));
-        assert!(err("\"up\"").contains("metric name"));
-        assert!(err(" ").contains("empty"));
-        assert!(
-            err("1team=a").starts_with("column 1: expected a label name, found '1'"),
-            "{}",
-            err("1team=a")
-        );
+        for (text, column) in [
+            ("team", 5),
+            ("team=\"pay", 6),
+            ("team=~(", 7),
+            ("1team=a", 1),
+            ("msg=say \"hi\"", 9),
+        ] {
+            let err = parse_matcher(text).unwrap_err();
+            assert!(
+                err.starts_with(&format!("column {column}: ")),
+                "{text}: {err}"
+            );
+            assert!(err.ends_with(MATCHER_FORMS), "{err}");
+        }
+        assert!(parse_matcher(" ").unwrap_err().contains("empty"));
     }
 }

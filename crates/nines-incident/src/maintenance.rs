@@ -16,7 +16,7 @@
 //! These are the rules nines' on-call schedules use for handoffs.
 
 use jiff::civil::{Date, Time, Weekday};
-use jiff::tz::{AmbiguousOffset, TimeZone};
+use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use thiserror::Error;
 
@@ -140,28 +140,11 @@ impl MaintenanceWindow {
         if !self.days.is_empty() && !self.days.contains(&date.weekday()) {
             return None;
         }
-        Some(to_instant(date.to_datetime(self.start), &self.timezone))
-    }
-}
-
-/// A local wall-clock time to an instant: a time in a gap maps to the
-/// change (the first instant after the gap), a time in a fold to its first
-/// occurrence. The same rule as `nines_oncall::to_instant`, kept here so
-/// this crate does not depend on the on-call crate for one function.
-fn to_instant(dt: jiff::civil::DateTime, tz: &TimeZone) -> Timestamp {
-    match tz.to_ambiguous_timestamp(dt).offset() {
-        AmbiguousOffset::Unambiguous { offset } => {
-            offset.to_timestamp(dt).unwrap_or(Timestamp::MAX)
-        }
-        AmbiguousOffset::Fold { before, .. } => before.to_timestamp(dt).unwrap_or(Timestamp::MAX),
-        AmbiguousOffset::Gap { before, .. } => {
-            // With the old offset the time lies just after the change; the
-            // change is the last transition before that.
-            let past = before.to_timestamp(dt).unwrap_or(Timestamp::MAX);
-            let probe = past
-                .checked_add(SignedDuration::from_secs(1))
-                .unwrap_or(past);
-            tz.preceding(probe).next().map_or(past, |t| t.timestamp())
-        }
+        // The rule of on-call handoffs: a time in a gap maps to the change,
+        // a time in a fold to its first occurrence.
+        Some(nines_oncall::to_instant(
+            date.to_datetime(self.start),
+            &self.timezone,
+        ))
     }
 }
