@@ -580,3 +580,91 @@ fn nothing_owed_is_lost_to_a_dead_receiver_or_a_sigkill() {
     drop(got);
     drop(rt);
 }
+
+/// A Slack incoming webhook: `ok` with 200, or (revoked) 404 `no_service`.
+async fn slack(revoked: bool) -> (String, Arc<Mutex<Vec<Value>>>) {
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let state = got.clone();
+    let router = Router::new().route(
+        "/services/T000/B000/XXXX",
+        post(move |body: String| {
+            let got = state.clone();
+            async move {
+                got.lock()
+                    .unwrap()
+                    .push(serde_json::from_str::<Value>(&body).unwrap_or(Value::Null));
+                if revoked {
+                    (StatusCode::NOT_FOUND, "no_service")
+                } else {
+                    (StatusCode::OK, "ok")
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    (format!("http://{addr}/services/T000/B000/XXXX"), got)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slack_messages_and_a_revoked_webhook() {
+    for revoked in [false, true] {
+        let (url, got) = slack(revoked).await;
+        let yaml = config("http://127.0.0.1:9/unused")
+            .replace(
+                "channels:\n",
+                &format!("channels:\n  chat: {{ slack: \"{url}\" }}\n"),
+            )
+            .replace("routes:\n  channels: [hook]", "routes:\n  channels: [chat]");
+        let ws = Workspace::new(&yaml);
+        let d = Daemon::start_with(&ws, Clock::System, fast()).await;
+        let body = json!({"service": "shop", "title": "checkout slow"}).to_string();
+        let r = call(
+            "POST",
+            &format!("{}/api/v1/incidents", d.url),
+            Some(RESPONDER),
+            Some(body),
+        )
+        .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let show = eventually(Duration::from_secs(10), "delivery settled", || async {
+            let s = call(
+                "GET",
+                &format!("{}/api/v1/incidents/INC-1", d.url),
+                Some(READER),
+                None,
+            )
+            .await;
+            (s.body["notifications"][0]["state"] != "pending").then_some(s)
+        })
+        .await;
+        let msg = got.lock().unwrap()[0].clone();
+        assert_eq!(msg["text"], "triggered: checkout slow");
+        assert_eq!(msg["blocks"][0]["type"], "section");
+        let n = &show.body["notifications"][0];
+        let kinds: Vec<&str> = show.body["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap())
+            .collect();
+        if revoked {
+            // 404 from Slack: the webhook is gone; retrying cannot help.
+            assert_eq!(n["state"], "failed", "{}", show.text);
+            assert_eq!(n["attempts"], 1);
+            assert!(kinds.contains(&"notification_failed"), "{kinds:?}");
+            assert_eq!(
+                got.lock().unwrap().len(),
+                1,
+                "no retries after a permanent failure"
+            );
+        } else {
+            assert_eq!(n["state"], "sent", "{}", show.text);
+            assert!(kinds.contains(&"notification_sent"), "{kinds:?}");
+        }
+        d.stop().await;
+    }
+}
