@@ -504,3 +504,43 @@ pub(crate) fn outbox_by_state(conn: &rusqlite::Connection) -> rusqlite::Result<V
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect()
 }
+
+/// Incident figures of one service and severity over a period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentStats {
+    pub service: String,
+    pub severity: String,
+    pub incidents: i64,
+    pub acknowledged: i64,
+    pub resolved: i64,
+    /// Mean seconds from start to acknowledgement, of those acknowledged.
+    pub mtta_seconds: Option<f64>,
+    /// Mean seconds from start to resolution, of those resolved.
+    pub mttr_seconds: Option<f64>,
+}
+
+/// Figures of incidents started in `[from, to)` (unix seconds).
+pub(crate) fn stats(
+    conn: &rusqlite::Connection,
+    from: i64,
+    to: i64,
+) -> rusqlite::Result<Vec<IncidentStats>> {
+    conn.prepare_cached(
+        "SELECT service, severity, count(*), count(acknowledged_at), count(resolved_at),
+                avg(acknowledged_at - started_at), avg(resolved_at - started_at)
+         FROM incidents WHERE started_at >= ?1 AND started_at < ?2
+         GROUP BY service, severity ORDER BY service, severity",
+    )?
+    .query_map(params![from, to], |r| {
+        Ok(IncidentStats {
+            service: r.get(0)?,
+            severity: r.get(1)?,
+            incidents: r.get(2)?,
+            acknowledged: r.get(3)?,
+            resolved: r.get(4)?,
+            mtta_seconds: r.get(5)?,
+            mttr_seconds: r.get(6)?,
+        })
+    })?
+    .collect()
+}

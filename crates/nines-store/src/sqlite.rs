@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::codec::{CodecError, EventRecord, decode_events, encode_events};
-use crate::incidents::{AlertLink, Delivery, IncidentOp, IncidentRow, OutboxRow, TimelineEntry};
+use crate::incidents::{
+    AlertLink, Delivery, IncidentOp, IncidentRow, IncidentStats, OutboxRow, TimelineEntry,
+};
 use crate::probes::{ProbeRow, Resolution, Rollup};
 
 #[derive(Debug, thiserror::Error)]
@@ -541,6 +543,12 @@ impl Store {
             crate::incidents::record_delivery(&tx, row, d).map_err(err)?;
         }
         tx.commit().map_err(err)
+    }
+
+    /// MTTA, MTTR and counts per service and severity of incidents started
+    /// in `[from, to)`.
+    pub fn incident_stats(&self, from: i64, to: i64) -> Result<Vec<IncidentStats>, StoreError> {
+        crate::incidents::stats(&self.conn, from, to).map_err(self.err())
     }
 
     /// Open incidents by severity and outbox rows by state, for metrics.

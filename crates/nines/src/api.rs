@@ -49,6 +49,10 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/api/v1/incidents/{id}", get(crate::api_incidents::show))
         .route(
+            "/api/v1/analytics/incidents",
+            get(crate::api_incidents::analytics),
+        )
+        .route(
             "/api/v1/incidents/{id}/{action}",
             post(crate::api_incidents::act),
         )

@@ -400,3 +400,53 @@ pub async fn pagerduty(State(app): State<Arc<App>>, body: Body) -> Response {
 fn pd_answer(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RangeQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// `GET /api/v1/analytics/incidents[?from=&to=]` (default the last 30
+/// days): per service and severity, how many incidents started, how many
+/// were acknowledged and resolved, and the mean time to each (MTTA, MTTR).
+pub async fn analytics(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(q): Query<RangeQuery>,
+) -> Result<axum::Json<Value>, ApiError> {
+    authorize(&app, &headers, Role::Reader)?;
+    let now = app.clock.now();
+    let to = crate::api::instant(q.to.as_deref(), "to", now)?;
+    let from = crate::api::instant(
+        q.from.as_deref(),
+        "from",
+        to.checked_sub(jiff::SignedDuration::from_hours(30 * 24))
+            .unwrap_or(to),
+    )?;
+    if to <= from {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "`to` must be after `from`",
+        ));
+    }
+    let (f, t) = (from.as_second(), to.as_second());
+    let stats = tokio::task::spawn_blocking(move || app.with_store(|s| s.incident_stats(f, t)))
+        .await
+        .map_err(internal)?
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    Ok(axum::Json(json!({
+        "from": from.to_string(),
+        "to": to.to_string(),
+        "by_service": stats.iter().map(|s| json!({
+            "service": s.service,
+            "severity": s.severity,
+            "incidents": s.incidents,
+            "acknowledged": s.acknowledged,
+            "resolved": s.resolved,
+            "mtta_seconds": s.mtta_seconds,
+            "mttr_seconds": s.mttr_seconds,
+        })).collect::<Vec<_>>(),
+    })))
+}

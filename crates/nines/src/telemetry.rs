@@ -311,6 +311,37 @@ fn render_incidents(app: &App, x: &mut Exposition) {
             .unwrap_or(0);
         x.sample("nines_incidents_open", &[("severity", sev)], n as f64);
     }
+    let month_ago = app.clock.now().as_second() - 30 * 86_400;
+    if let Ok(stats) = app.with_store(|s| s.incident_stats(month_ago, i64::MAX)) {
+        for (name, help, get) in [
+            (
+                "nines_incident_mtta_seconds",
+                "Mean time to acknowledge incidents started in the last 30 days.",
+                (|s| s.mtta_seconds) as fn(&nines_store::IncidentStats) -> Option<f64>,
+            ),
+            (
+                "nines_incident_mttr_seconds",
+                "Mean time to resolve incidents started in the last 30 days.",
+                |s| s.mttr_seconds,
+            ),
+        ] {
+            let rows: Vec<_> = stats
+                .iter()
+                .filter_map(|s| get(s).map(|v| (s, v)))
+                .collect();
+            if rows.is_empty() {
+                continue;
+            }
+            x.family(name, "gauge", help);
+            for (s, v) in rows {
+                x.sample(
+                    name,
+                    &[("service", &s.service), ("severity", &s.severity)],
+                    v,
+                );
+            }
+        }
+    }
     x.family("nines_notifications", "gauge", "Notifications in the outbox by state: pending (queued or retrying), sent, failed (given up).");
     for state in ["pending", "sent", "failed"] {
         let n = outbox

@@ -668,3 +668,73 @@ async fn slack_messages_and_a_revoked_webhook() {
         d.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mtta_and_mttr_per_service_and_severity() {
+    let (hook, _rx) = receiver(0).await;
+    let ws = Workspace::new(&config(&hook));
+    let t0: jiff::Timestamp = "2026-11-24T09:00:00Z".parse().unwrap();
+    let clock = Clock::manual(t0);
+    let d = Daemon::start_with(&ws, clock.clone(), fast()).await;
+    let url = format!("{}/api/v1/incidents", d.url);
+    // Two SEV2 incidents: acknowledged after 60 s and 180 s, resolved
+    // after 300 s and 900 s; one SEV3 left open.
+    for (ack, resolve) in [(60, 300), (180, 900)] {
+        clock.set(t0);
+        let body = json!({"service": "shop", "title": "t", "severity": "SEV2"}).to_string();
+        let id = call("POST", &url, Some(RESPONDER), Some(body)).await.body["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        clock.set(t0 + jiff::SignedDuration::from_secs(ack));
+        assert_eq!(
+            call("POST", &format!("{url}/{id}/ack"), Some(RESPONDER), None)
+                .await
+                .status,
+            200
+        );
+        clock.set(t0 + jiff::SignedDuration::from_secs(resolve));
+        assert_eq!(
+            call(
+                "POST",
+                &format!("{url}/{id}/resolve"),
+                Some(RESPONDER),
+                None
+            )
+            .await
+            .status,
+            200
+        );
+    }
+    let body = json!({"service": "shop", "title": "open", "severity": "SEV3"}).to_string();
+    assert_eq!(
+        call("POST", &url, Some(RESPONDER), Some(body)).await.status,
+        201
+    );
+    clock.set(t0 + jiff::SignedDuration::from_secs(3600));
+    let r = call(
+        "GET",
+        &format!("{}/api/v1/analytics/incidents", d.url),
+        Some(READER),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let rows = r.body["by_service"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{}", r.text);
+    assert_eq!(rows[0]["severity"], "SEV2");
+    assert_eq!(rows[0]["incidents"], 2);
+    assert_eq!(rows[0]["mtta_seconds"], 120.0);
+    assert_eq!(rows[0]["mttr_seconds"], 600.0);
+    assert_eq!(rows[1]["severity"], "SEV3");
+    assert_eq!(rows[1]["resolved"], 0);
+    assert!(rows[1]["mttr_seconds"].is_null());
+    let m = call("GET", &format!("{}/metrics", d.url), Some(READER), None).await;
+    assert!(
+        m.text
+            .contains("nines_incident_mttr_seconds{service=\"shop\",severity=\"SEV2\"} 600"),
+        "{}",
+        m.text
+    );
+    d.stop().await;
+}
