@@ -61,6 +61,19 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox (state, next_at_ms);
 "#;
 
+pub(crate) const SILENCE_MIGRATION: &str = r#"
+-- Silences: matching alerts still open and join incidents (recorded),
+-- but notify nobody while active. `matchers` is a JSON array of strings.
+CREATE TABLE silences (
+    id INTEGER PRIMARY KEY,
+    matchers TEXT NOT NULL,
+    starts_at INTEGER NOT NULL,
+    ends_at INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    comment TEXT NOT NULL
+);
+"#;
+
 /// An incident as stored. Times are unix seconds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncidentRow {
@@ -540,6 +553,62 @@ pub(crate) fn stats(
             resolved: r.get(4)?,
             mtta_seconds: r.get(5)?,
             mttr_seconds: r.get(6)?,
+        })
+    })?
+    .collect()
+}
+
+/// A silence as stored. Times are unix seconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SilenceRow {
+    pub id: i64,
+    /// JSON array of matcher strings.
+    pub matchers: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub created_by: String,
+    pub comment: String,
+}
+
+pub(crate) fn add_silence(conn: &rusqlite::Connection, s: &SilenceRow) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO silences (matchers, starts_at, ends_at, created_by, comment) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![s.matchers, s.starts_at, s.ends_at, s.created_by, s.comment])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Ends a silence at `at` (if it ends later); false when there is none.
+pub(crate) fn expire_silence(
+    conn: &rusqlite::Connection,
+    id: i64,
+    at: i64,
+) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached("UPDATE silences SET ends_at = min(ends_at, ?1) WHERE id = ?2")?
+        .execute(params![at, id])?;
+    Ok(n > 0)
+}
+
+/// Silences that end after `after` (active or pending), and the newest
+/// ended ones, newest first.
+pub(crate) fn silences(
+    conn: &rusqlite::Connection,
+    after: i64,
+) -> rusqlite::Result<Vec<SilenceRow>> {
+    conn.prepare_cached(
+        "SELECT id, matchers, starts_at, ends_at, created_by, comment FROM silences
+         WHERE ends_at > ?1 OR id IN (SELECT id FROM silences ORDER BY id DESC LIMIT 100)
+         ORDER BY id DESC",
+    )?
+    .query_map([after], |r| {
+        Ok(SilenceRow {
+            id: r.get(0)?,
+            matchers: r.get(1)?,
+            starts_at: r.get(2)?,
+            ends_at: r.get(3)?,
+            created_by: r.get(4)?,
+            comment: r.get(5)?,
         })
     })?
     .collect()

@@ -20,7 +20,7 @@ pub use codec::{
 };
 pub use incidents::{
     AlertLink, Delivery, IncidentOp, IncidentRef, IncidentRow, IncidentStats, NewIncident,
-    OutboxRow, TimelineEntry,
+    OutboxRow, SilenceRow, TimelineEntry,
 };
 pub use probes::{LATENCY_BOUNDS_MS, ProbeRow, RAW_RESULTS_KEPT, Resolution, Rollup};
 pub use sqlite::{

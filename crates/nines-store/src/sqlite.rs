@@ -12,7 +12,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::codec::{CodecError, EventRecord, decode_events, encode_events};
 use crate::incidents::{
-    AlertLink, Delivery, IncidentOp, IncidentRow, IncidentStats, OutboxRow, TimelineEntry,
+    AlertLink, Delivery, IncidentOp, IncidentRow, IncidentStats, OutboxRow, SilenceRow,
+    TimelineEntry,
 };
 use crate::probes::{ProbeRow, Resolution, Rollup};
 
@@ -110,6 +111,7 @@ CREATE INDEX batch_keys_by_age ON batch_keys (at);
 "#,
     crate::probes::PROBE_MIGRATION,
     crate::incidents::INCIDENT_MIGRATION,
+    crate::incidents::SILENCE_MIGRATION,
 ];
 
 /// How long idempotency keys are remembered, seconds.
@@ -549,6 +551,19 @@ impl Store {
     /// in `[from, to)`.
     pub fn incident_stats(&self, from: i64, to: i64) -> Result<Vec<IncidentStats>, StoreError> {
         crate::incidents::stats(&self.conn, from, to).map_err(self.err())
+    }
+
+    pub fn add_silence(&mut self, s: &SilenceRow) -> Result<i64, StoreError> {
+        crate::incidents::add_silence(&self.conn, s).map_err(self.err())
+    }
+
+    pub fn expire_silence(&mut self, id: i64, at: i64) -> Result<bool, StoreError> {
+        crate::incidents::expire_silence(&self.conn, id, at).map_err(self.err())
+    }
+
+    /// Silences not ended by `after`, and the last 100 of all.
+    pub fn silences(&self, after: i64) -> Result<Vec<SilenceRow>, StoreError> {
+        crate::incidents::silences(&self.conn, after).map_err(self.err())
     }
 
     /// Open incidents by severity and outbox rows by state, for metrics.

@@ -49,6 +49,14 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/api/v1/incidents/{id}", get(crate::api_incidents::show))
         .route(
+            "/api/v1/silences",
+            get(crate::api_incidents::silences).post(crate::api_incidents::add_silence),
+        )
+        .route(
+            "/api/v1/silences/{id}/expire",
+            post(crate::api_incidents::expire_silence),
+        )
+        .route(
             "/api/v1/analytics/incidents",
             get(crate::api_incidents::analytics),
         )

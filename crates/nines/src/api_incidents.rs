@@ -450,3 +450,133 @@ pub async fn analytics(
         })).collect::<Vec<_>>(),
     })))
 }
+
+fn silence_json(row: &nines_store::SilenceRow, now: jiff::Timestamp) -> Value {
+    let s = crate::incidents::to_silence(row);
+    let state = if s.is_active(now) {
+        "active"
+    } else if s.starts_at > now {
+        "pending"
+    } else {
+        "expired"
+    };
+    json!({
+        "id": row.id,
+        "matchers": s.matchers.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "starts_at": s.starts_at.to_string(),
+        "ends_at": s.ends_at.to_string(),
+        "created_by": row.created_by,
+        "comment": row.comment,
+        "state": state,
+    })
+}
+
+/// `GET /api/v1/silences`: active and pending silences, and the last 100.
+pub async fn silences(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+) -> Result<axum::Json<Vec<Value>>, ApiError> {
+    authorize(&app, &headers, Role::Reader)?;
+    let now = app.clock.now();
+    let rows = app
+        .with_store(|s| s.silences(now.as_second()))
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    Ok(axum::Json(
+        rows.iter().map(|r| silence_json(r, now)).collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewSilence {
+    matchers: Vec<String>,
+    starts_at: Option<String>,
+    ends_at: Option<String>,
+    /// Instead of `ends_at`: how long from the start (`2h`).
+    duration: Option<String>,
+    comment: String,
+}
+
+/// `POST /api/v1/silences` (role responder): `{matchers, comment,
+/// ends_at | duration, starts_at?}`.
+pub async fn add_silence(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let actor = authorize(&app, &headers, Role::Responder)?;
+    let bad = |m: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, m);
+    let n: NewSilence = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "expected {{\"matchers\": [...], \"comment\", \"ends_at\" or \"duration\"}}: {e}"
+            ),
+        )
+    })?;
+    if n.matchers.is_empty() {
+        return Err(bad(
+            "give at least one matcher: a silence of everything is never meant".into(),
+        ));
+    }
+    let mut canonical = Vec::new();
+    for (i, m) in n.matchers.iter().enumerate() {
+        let parsed = nines_incident::Matcher::parse(m)
+            .map_err(|e| bad(format!("matchers[{i}]: column {}: {}", e.column, e.message)))?;
+        canonical.push(parsed.to_string());
+    }
+    if n.comment.trim().is_empty() {
+        return Err(bad(
+            "say why in `comment`: the next person on call will read it".into(),
+        ));
+    }
+    let now = app.clock.now();
+    let starts = crate::api::instant(n.starts_at.as_deref(), "starts_at", now)?;
+    let ends = match (&n.ends_at, &n.duration) {
+        (Some(_), Some(_)) => return Err(bad("give `ends_at` or `duration`, not both".into())),
+        (Some(e), None) => crate::api::instant(Some(e), "ends_at", now)?,
+        (None, Some(d)) => {
+            let d = nines_slo::parse_duration(d).map_err(|e| bad(format!("duration: {e}")))?;
+            starts
+                .checked_add(jiff::SignedDuration::try_from(d).unwrap_or_default())
+                .map_err(|e| bad(e.to_string()))?
+        }
+        (None, None) => return Err(bad("give `ends_at` or `duration`".into())),
+    };
+    if ends <= starts {
+        return Err(bad("the silence must end after it starts".into()));
+    }
+    let row = nines_store::SilenceRow {
+        id: 0,
+        matchers: serde_json::to_string(&canonical).unwrap_or_default(),
+        starts_at: starts.as_second(),
+        ends_at: ends.as_second(),
+        created_by: actor,
+        comment: n.comment,
+    };
+    let id = app
+        .with_store(|s| s.add_silence(&row))
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    let row = nines_store::SilenceRow { id, ..row };
+    Ok((StatusCode::CREATED, axum::Json(silence_json(&row, now))).into_response())
+}
+
+/// `POST /api/v1/silences/{id}/expire` (role responder): ends it now.
+pub async fn expire_silence(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<Value>, ApiError> {
+    authorize(&app, &headers, Role::Responder)?;
+    let now = app.clock.now().as_second();
+    let found = app
+        .with_store(|s| s.expire_silence(id, now))
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    if !found {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no silence {id}"),
+        ));
+    }
+    Ok(axum::Json(json!({"expired": id})))
+}

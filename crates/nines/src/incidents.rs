@@ -170,6 +170,33 @@ impl App {
         };
         self.changing_incidents(|store| {
             let existing = store.incident_of_alert(source, &alert.key)?;
+            // A silenced alert is recorded like any other; it only notifies
+            // nobody, and the timeline says which silence held it.
+            let mut labels = alert.labels.clone();
+            labels
+                .entry("service".into())
+                .or_insert_with(|| routed.service.clone());
+            let silence = active_silence(store, &labels, now)?;
+            let channels: Vec<String> = match &silence {
+                Some(_) => Vec::new(),
+                None => routed.channels.clone(),
+            };
+            let silenced_note = |r: IncidentRef| {
+                silence
+                    .as_ref()
+                    .filter(|_| !routed.channels.is_empty())
+                    .map(|s| {
+                        timeline(
+                            r,
+                            at,
+                            "silenced",
+                            format!(
+                                "notifications held by silence {} ({}): {}",
+                                s.id, s.created_by, s.comment
+                            ),
+                        )
+                    })
+            };
             let mut ops = Vec::new();
             let mut outcome = AlertOutcome {
                 incident: None,
@@ -214,11 +241,12 @@ impl App {
                     let mut after = incident.clone();
                     after.status = "resolved".into();
                     after.resolved_at = Some(at);
+                    ops.extend(silenced_note(r));
                     enqueue(
                         &mut ops,
                         r,
                         &config,
-                        &routed.channels,
+                        &channels,
                         "incident.resolved",
                         &after,
                         "resolved: every linked alert resolved",
@@ -292,12 +320,13 @@ impl App {
                     outcome.incident = Some(id);
                     outcome.opened = true;
                     if let Some(incident) = store.incident(id)? {
-                        let mut more = Vec::new();
+                        let mut more: Vec<IncidentOp> =
+                            silenced_note(IncidentRef::Id(id)).into_iter().collect();
                         enqueue(
                             &mut more,
                             IncidentRef::Id(id),
                             &config,
-                            &routed.channels,
+                            &channels,
                             "incident.triggered",
                             &incident,
                             &format!("triggered: {}", incident.title),
@@ -499,6 +528,35 @@ impl App {
             store.apply_incident_ops(&ops)?;
             store.incident(id)?.ok_or(IncidentError::NotFound(id))
         })
+    }
+}
+
+/// The first active silence whose matchers all match `labels` at `now`.
+fn active_silence(
+    store: &nines_store::Store,
+    labels: &nines_incident::Labels,
+    now: jiff::Timestamp,
+) -> Result<Option<nines_store::SilenceRow>, StoreError> {
+    Ok(store
+        .silences(now.as_second())?
+        .into_iter()
+        .find(|row| to_silence(row).is_silenced(labels, now)))
+}
+
+/// A stored silence as nines-incident's; matchers were checked when it
+/// was created.
+pub fn to_silence(row: &nines_store::SilenceRow) -> nines_incident::Silence {
+    let texts: Vec<String> = serde_json::from_str(&row.matchers).unwrap_or_default();
+    nines_incident::Silence {
+        id: row.id.to_string(),
+        matchers: texts
+            .iter()
+            .filter_map(|m| nines_incident::Matcher::parse(m).ok())
+            .collect(),
+        starts_at: jiff::Timestamp::from_second(row.starts_at).unwrap_or_default(),
+        ends_at: jiff::Timestamp::from_second(row.ends_at).unwrap_or_default(),
+        created_by: row.created_by.clone(),
+        comment: row.comment.clone(),
     }
 }
 

@@ -738,3 +738,106 @@ async fn mtta_and_mttr_per_service_and_severity() {
     );
     d.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silences_hold_notifications_but_incidents_are_recorded() {
+    let (hook, rx) = receiver(0).await;
+    let ws = Workspace::new(&config(&hook));
+    let d = Daemon::start_with(&ws, Clock::System, fast()).await;
+    let url = format!("{}/api/v1/silences", d.url);
+    let silence =
+        json!({"matchers": ["source=db-1"], "duration": "2h", "comment": "db-1 is being rebuilt"});
+    assert_eq!(
+        call("POST", &url, Some(READER), Some(silence.to_string()))
+            .await
+            .status,
+        403
+    );
+    for (bad, why) in [
+        (
+            json!({"matchers": [], "duration": "1h", "comment": "x"}),
+            "at least one matcher",
+        ),
+        (
+            json!({"matchers": ["source"], "duration": "1h", "comment": "x"}),
+            "matchers[0]: column 7",
+        ),
+        (
+            json!({"matchers": ["a=b"], "duration": "1h", "comment": " "}),
+            "comment",
+        ),
+        (
+            json!({"matchers": ["a=b"], "comment": "x"}),
+            "`ends_at` or `duration`",
+        ),
+    ] {
+        let r = call("POST", &url, Some(RESPONDER), Some(bad.to_string())).await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(
+            r.body["error"].as_str().unwrap().contains(why),
+            "{}",
+            r.text
+        );
+    }
+    let r = call("POST", &url, Some(RESPONDER), Some(silence.to_string())).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["state"], "active");
+    assert_eq!(r.body["matchers"][0], "source=\"db-1\"");
+    assert_eq!(r.body["created_by"], "ana");
+    let id = r.body["id"].as_i64().unwrap();
+
+    let r = pd_event(
+        &d,
+        json!({"routing_key": PD_KEY, "event_action": "trigger",
+        "payload": {"summary": "db-1 down", "source": "db-1", "severity": "critical"}}),
+    )
+    .await;
+    assert_eq!(r.status, 202);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        rx.got.lock().unwrap().is_empty(),
+        "a silenced alert notifies nobody"
+    );
+    let show = call(
+        "GET",
+        &format!("{}/api/v1/incidents/INC-1", d.url),
+        Some(READER),
+        None,
+    )
+    .await;
+    let texts: Vec<&str> = show.body["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        texts.iter().any(|t| t.starts_with(&format!(
+            "notifications held by silence {id} (ana): db-1 is being rebuilt"
+        ))),
+        "{texts:?}"
+    );
+
+    // Expired, the next alert notifies again.
+    let r = call("POST", &format!("{url}/{id}/expire"), Some(RESPONDER), None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        call("GET", &url, Some(READER), None).await.body[0]["state"],
+        "expired"
+    );
+    let r = call(
+        "POST",
+        &format!("{}/api/v1/incidents/INC-1/resolve", d.url),
+        Some(RESPONDER),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    eventually(
+        Duration::from_secs(5),
+        "notification after expiry",
+        || async { (!rx.got.lock().unwrap().is_empty()).then_some(()) },
+    )
+    .await;
+    d.stop().await;
+}
