@@ -17,6 +17,10 @@ pub struct Routed {
     pub channels: Vec<String>,
 }
 
+/// An alert firing again within this long of its incident's resolution
+/// reopens that incident (an hour, as nines-incident's default policy).
+pub const REOPEN_WITHIN_SECONDS: i64 = 3600;
+
 /// What an alert did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct AlertOutcome {
@@ -253,6 +257,45 @@ impl App {
                         now_ms,
                     );
                 }
+                store.apply_incident_ops(&ops)?;
+                return Ok(outcome);
+            }
+            // Firing again soon after its incident resolved: the same
+            // problem is back, so that incident reopens rather than a new
+            // one starting without its history.
+            if let Some((i, _)) = &existing
+                && i.status == "resolved"
+                && i.resolved_at
+                    .is_some_and(|r| at - r <= REOPEN_WITHIN_SECONDS)
+            {
+                let r = IncidentRef::Id(i.id);
+                outcome.incident = Some(i.id);
+                let mut ops = vec![
+                    IncidentOp::LinkAlert {
+                        incident: r,
+                        alert: link,
+                    },
+                    status_update(r, "triggered", at),
+                    timeline(
+                        r,
+                        at,
+                        "reopened",
+                        format!("reopened: alert fired again: {}", alert.summary),
+                    ),
+                ];
+                let mut after = i.clone();
+                after.status = "triggered".into();
+                ops.extend(silenced_note(r));
+                enqueue(
+                    &mut ops,
+                    r,
+                    &config,
+                    &channels,
+                    "incident.reopened",
+                    &after,
+                    &format!("reopened: {}", alert.summary),
+                    now_ms,
+                );
                 store.apply_incident_ops(&ops)?;
                 return Ok(outcome);
             }

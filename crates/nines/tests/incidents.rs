@@ -239,6 +239,18 @@ async fn pagerduty_events_open_ack_and_resolve_incidents() {
             && kinds.contains(&"notification_sent"),
         "{kinds:?}"
     );
+    // The same alert firing again within the hour reopens INC-1.
+    let again = pd_event(
+        &d,
+        json!({"routing_key": PD_KEY, "event_action": "trigger", "dedup_key": key,
+        "payload": {"summary": "disk full on db-1", "source": "db-1", "severity": "critical"}}),
+    )
+    .await;
+    assert_eq!(again.status, 202);
+    let list = incidents(&d).await;
+    assert_eq!(list.len(), 1, "reopened, not a new incident");
+    assert_eq!(list[0]["status"], "triggered");
+    assert!(list[0]["resolved_at"].is_null());
     d.stop().await;
 }
 
