@@ -61,6 +61,85 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox (state, next_at_ms);
 "#;
 
+pub(crate) const CHANGE_MIGRATION: &str = r#"
+-- Changes to services (deploys, config pushes, flags, rollbacks): context
+-- for incidents and, later, the deploy gate and postmortems.
+CREATE TABLE changes (
+    id INTEGER PRIMARY KEY,
+    service TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    version TEXT,
+    author TEXT,
+    link TEXT,
+    description TEXT,
+    source TEXT NOT NULL
+);
+CREATE INDEX changes_by_service ON changes (service, at);
+"#;
+
+/// A change as stored. `at` is unix seconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeRow {
+    pub id: i64,
+    pub service: String,
+    pub at: i64,
+    /// `deploy`, `config`, `flag`, `rollback`, `chaos`, `other`.
+    pub kind: String,
+    pub version: Option<String>,
+    pub author: Option<String>,
+    pub link: Option<String>,
+    pub description: Option<String>,
+    /// `api`, `cli`, `pagerduty`.
+    pub source: String,
+}
+
+pub(crate) fn add_change(conn: &rusqlite::Connection, c: &ChangeRow) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO changes (service, at, kind, version, author, link, description, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        c.service,
+        c.at,
+        c.kind,
+        c.version,
+        c.author,
+        c.link,
+        c.description,
+        c.source
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Changes in `[from, to)`, of one service or all, newest first.
+pub(crate) fn changes(
+    conn: &rusqlite::Connection,
+    service: Option<&str>,
+    from: i64,
+    to: i64,
+    limit: u32,
+) -> rusqlite::Result<Vec<ChangeRow>> {
+    conn.prepare_cached(
+        "SELECT id, service, at, kind, version, author, link, description, source FROM changes
+         WHERE (?1 IS NULL OR service = ?1) AND at >= ?2 AND at < ?3 ORDER BY at DESC, id DESC LIMIT ?4",
+    )?
+    .query_map(params![service, from, to, limit], |r| {
+        Ok(ChangeRow {
+            id: r.get(0)?,
+            service: r.get(1)?,
+            at: r.get(2)?,
+            kind: r.get(3)?,
+            version: r.get(4)?,
+            author: r.get(5)?,
+            link: r.get(6)?,
+            description: r.get(7)?,
+            source: r.get(8)?,
+        })
+    })?
+    .collect()
+}
+
 pub(crate) const SILENCE_MIGRATION: &str = r#"
 -- Silences: matching alerts still open and join incidents (recorded),
 -- but notify nobody while active. `matchers` is a JSON array of strings.

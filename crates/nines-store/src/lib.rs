@@ -19,8 +19,8 @@ pub use codec::{
     encode_slo_snapshot, encode_snapshot,
 };
 pub use incidents::{
-    AlertLink, Delivery, IncidentOp, IncidentRef, IncidentRow, IncidentStats, NewIncident,
-    OutboxRow, SilenceRow, TimelineEntry,
+    AlertLink, ChangeRow, Delivery, IncidentOp, IncidentRef, IncidentRow, IncidentStats,
+    NewIncident, OutboxRow, SilenceRow, TimelineEntry,
 };
 pub use probes::{LATENCY_BOUNDS_MS, ProbeRow, RAW_RESULTS_KEPT, Resolution, Rollup};
 pub use sqlite::{

@@ -12,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::codec::{CodecError, EventRecord, decode_events, encode_events};
 use crate::incidents::{
-    AlertLink, Delivery, IncidentOp, IncidentRow, IncidentStats, OutboxRow, SilenceRow,
+    AlertLink, ChangeRow, Delivery, IncidentOp, IncidentRow, IncidentStats, OutboxRow, SilenceRow,
     TimelineEntry,
 };
 use crate::probes::{ProbeRow, Resolution, Rollup};
@@ -112,6 +112,7 @@ CREATE INDEX batch_keys_by_age ON batch_keys (at);
     crate::probes::PROBE_MIGRATION,
     crate::incidents::INCIDENT_MIGRATION,
     crate::incidents::SILENCE_MIGRATION,
+    crate::incidents::CHANGE_MIGRATION,
 ];
 
 /// How long idempotency keys are remembered, seconds.
@@ -551,6 +552,21 @@ impl Store {
     /// in `[from, to)`.
     pub fn incident_stats(&self, from: i64, to: i64) -> Result<Vec<IncidentStats>, StoreError> {
         crate::incidents::stats(&self.conn, from, to).map_err(self.err())
+    }
+
+    pub fn add_change(&mut self, c: &ChangeRow) -> Result<i64, StoreError> {
+        crate::incidents::add_change(&self.conn, c).map_err(self.err())
+    }
+
+    /// Changes in `[from, to)` (unix seconds), newest first.
+    pub fn changes(
+        &self,
+        service: Option<&str>,
+        from: i64,
+        to: i64,
+        limit: u32,
+    ) -> Result<Vec<ChangeRow>, StoreError> {
+        crate::incidents::changes(&self.conn, service, from, to, limit).map_err(self.err())
     }
 
     pub fn add_silence(&mut self, s: &SilenceRow) -> Result<i64, StoreError> {

@@ -49,6 +49,14 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/api/v1/incidents/{id}", get(crate::api_incidents::show))
         .route(
+            "/api/v1/changes",
+            get(crate::api_changes::list).post(crate::api_changes::add),
+        )
+        .route(
+            "/integrations/pagerduty/v2/change/enqueue",
+            post(crate::api_changes::pagerduty),
+        )
+        .route(
             "/api/v1/silences",
             get(crate::api_incidents::silences).post(crate::api_incidents::add_silence),
         )

@@ -75,6 +75,27 @@ pub enum Command {
     /// Who is on call, and the shifts of a schedule.
     #[command(subcommand)]
     Oncall(OncallCommand),
+    /// Record a change to a service (a deploy, a config push, a rollback).
+    ///
+    /// Changes in the 2 hours before an incident show on its timeline. From
+    /// CI: nines change shop --version 1.4.2 --link "$CI_JOB_URL" (role writer).
+    Change {
+        service: String,
+        #[arg(long)]
+        version: Option<String>,
+        /// deploy, config, flag, rollback, chaos or other.
+        #[arg(long, default_value = "deploy")]
+        kind: String,
+        /// Who made it; default the token's name.
+        #[arg(long)]
+        by: Option<String>,
+        #[arg(long)]
+        link: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
     /// Incidents: list, show, open, acknowledge, resolve, note.
     #[command(subcommand)]
     Incident(IncidentCommand),
@@ -399,6 +420,21 @@ pub fn run(cli: Cli) -> ExitCode {
             to,
             client,
         }) => crate::status::oncall_shifts(&client, &schedule, from.as_deref(), to.as_deref()),
+        Command::Change {
+            service,
+            version,
+            kind,
+            by,
+            link,
+            description,
+            client,
+        } => crate::incident_cmd::change(
+            &client,
+            serde_json::json!({
+                "service": service, "version": version, "kind": kind,
+                "by": by, "link": link, "description": description,
+            }),
+        ),
         Command::Incident(cmd) => match cmd {
             IncidentCommand::List {
                 status,

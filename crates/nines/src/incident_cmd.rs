@@ -117,3 +117,21 @@ pub fn open(
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `nines change`: records a change; prints its id.
+pub fn change(args: &ClientArgs, mut body: Value) -> anyhow::Result<ExitCode> {
+    if let Some(map) = body.as_object_mut() {
+        map.retain(|_, v| !v.is_null());
+    }
+    let v: Value = client::post_json(args, "/api/v1/changes", &body)?;
+    match args.output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(&v)?),
+        Output::Text => println!(
+            "recorded change {} of {} at {}",
+            v["id"],
+            s(&v, "service"),
+            s(&v, "at")
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -365,6 +365,7 @@ impl App {
                     if let Some(incident) = store.incident(id)? {
                         let mut more: Vec<IncidentOp> =
                             silenced_note(IncidentRef::Id(id)).into_iter().collect();
+                        more.extend(recent_changes(store, &incident)?);
                         enqueue(
                             &mut more,
                             IncidentRef::Id(id),
@@ -572,6 +573,48 @@ impl App {
             store.incident(id)?.ok_or(IncidentError::NotFound(id))
         })
     }
+}
+
+/// How far before an incident's start its service's changes are shown on
+/// its timeline: most incidents a change causes start within this.
+pub const CHANGES_BEFORE_SECONDS: i64 = 2 * 3600;
+
+/// Timeline entries for the service's changes in the 2 hours before the
+/// incident started, each saying why it is shown.
+fn recent_changes(
+    store: &nines_store::Store,
+    incident: &IncidentRow,
+) -> Result<Vec<IncidentOp>, StoreError> {
+    let start = incident.started_at;
+    let changes = store.changes(
+        Some(&incident.service),
+        start - CHANGES_BEFORE_SECONDS,
+        start + 1,
+        20,
+    )?;
+    Ok(changes
+        .iter()
+        .rev()
+        .map(|c| {
+            let what = [Some(c.kind.clone()), c.version.clone(), c.author.as_ref().map(|a| format!("by {a}"))]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let before = (start - c.at) / 60;
+            IncidentOp::Timeline {
+                incident: IncidentRef::Id(incident.id),
+                at: c.at,
+                kind: "change".into(),
+                actor: c.author.clone(),
+                text: format!(
+                    "change: {what}{} ({before} min before the start; changes of {} in the 2 hours before an incident are shown)",
+                    c.description.as_ref().map(|d| format!(": {d}")).unwrap_or_default(),
+                    incident.service
+                ),
+            }
+        })
+        .collect())
 }
 
 /// The first active silence whose matchers all match `labels` at `now`.

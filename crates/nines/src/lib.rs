@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod api_changes;
 pub mod api_incidents;
 pub mod api_probes;
 pub mod app;

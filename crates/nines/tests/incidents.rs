@@ -853,3 +853,92 @@ async fn silences_hold_notifications_but_incidents_are_recorded() {
     .await;
     d.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_are_recorded_and_shown_on_the_incidents_they_precede() {
+    let (hook, _rx) = receiver(0).await;
+    let ws = Workspace::new(&config(&hook));
+    let d = Daemon::start_with(&ws, Clock::System, fast()).await;
+    let url = format!("{}/api/v1/changes", d.url);
+    let now = jiff::Timestamp::now();
+    let ago = |m: i64| (now - jiff::SignedDuration::from_mins(m)).to_string();
+    let deploy =
+        json!({"service": "shop", "version": "1.4.2", "link": "https://ci/job/7", "time": ago(25)});
+    assert_eq!(
+        call("POST", &url, Some(READER), Some(deploy.to_string()))
+            .await
+            .status,
+        403
+    );
+    let r = call("POST", &url, Some(WRITER), Some(deploy.to_string())).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["kind"], "deploy");
+    assert_eq!(r.body["by"], "w", "the token's name when `by` is not given");
+    let old = json!({"service": "shop", "version": "1.4.0", "time": ago(300)});
+    assert_eq!(
+        call("POST", &url, Some(WRITER), Some(old.to_string()))
+            .await
+            .status,
+        201
+    );
+    let r = call(
+        "POST",
+        &url,
+        Some(WRITER),
+        Some(json!({"service": "nope"}).to_string()),
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    let r = call(
+        "POST",
+        &url,
+        Some(WRITER),
+        Some(json!({"service": "shop", "kind": "yolo"}).to_string()),
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("deploy, config, flag, rollback, chaos, other")
+    );
+
+    // PagerDuty change events land there too.
+    let r = call("POST", &format!("{}/integrations/pagerduty/v2/change/enqueue", d.url), None,
+        Some(json!({"routing_key": PD_KEY, "payload": {"summary": "flag checkout-v2 on", "source": "launchdarkly"}}).to_string())).await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    let list = call("GET", &format!("{url}?service=shop"), Some(READER), None).await;
+    assert_eq!(list.body.as_array().unwrap().len(), 3, "{}", list.text);
+    assert_eq!(list.body[0]["source"], "pagerduty");
+
+    // An incident now shows the changes of the 2 hours before it, not older.
+    let r = pd_event(
+        &d,
+        json!({"routing_key": PD_KEY, "event_action": "trigger",
+        "payload": {"summary": "checkout errors", "source": "shop", "severity": "error"}}),
+    )
+    .await;
+    assert_eq!(r.status, 202);
+    let show = call(
+        "GET",
+        &format!("{}/api/v1/incidents/INC-1", d.url),
+        Some(READER),
+        None,
+    )
+    .await;
+    let changes: Vec<&str> = show.body["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "change")
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    assert!(
+        changes[0].starts_with("change: deploy 1.4.2 by w (25 min before the start;"),
+        "{changes:?}"
+    );
+    assert!(changes[1].contains("flag checkout-v2 on"), "{changes:?}");
+    d.stop().await;
+}
