@@ -44,6 +44,19 @@ impl Runner {
         Ok(Runner { probe, tls })
     }
 
+    /// One HTTP request made the probes' way (fresh connection, timings,
+    /// TLS options), for nines' own clients: scrapes, queries,
+    /// notifications.
+    pub fn http(check: crate::spec::HttpCheck, timeout: Duration) -> Result<Runner, TlsSetupError> {
+        Runner::new(Probe {
+            name: "request".into(),
+            interval: timeout,
+            timeout,
+            check: Check::Http(check),
+            conditions: vec![],
+        })
+    }
+
     pub fn probe(&self) -> &Probe {
         &self.probe
     }

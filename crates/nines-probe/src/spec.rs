@@ -96,6 +96,25 @@ pub struct HttpCheck {
     pub header_matches: Vec<HeaderMatch>,
 }
 
+impl HttpCheck {
+    /// A GET of `url` with the defaults: 2xx is success, redirects are
+    /// followed, system roots, no body checks.
+    pub fn get(url: impl Into<String>) -> HttpCheck {
+        HttpCheck {
+            url: url.into(),
+            method: "GET".into(),
+            headers: vec![],
+            body: None,
+            valid_status: vec![StatusRange::SUCCESS],
+            follow_redirects: true,
+            tls: TlsOptions::default(),
+            body_matches: vec![],
+            body_not_matches: vec![],
+            header_matches: vec![],
+        }
+    }
+}
+
 /// An inclusive range of HTTP status codes: `200`, `2xx`, `200-299`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StatusRange {

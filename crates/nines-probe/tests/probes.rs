@@ -23,18 +23,7 @@ fn probe(check: Check, conditions: &[&str]) -> Runner {
 }
 
 fn http(url: String) -> HttpCheck {
-    HttpCheck {
-        url,
-        method: "GET".into(),
-        headers: vec![],
-        body: None,
-        valid_status: vec![StatusRange::SUCCESS],
-        follow_redirects: true,
-        tls: TlsOptions::default(),
-        body_matches: vec![],
-        body_not_matches: vec![],
-        header_matches: vec![],
-    }
+    HttpCheck::get(url)
 }
 
 fn failed(out: &Outcome) -> Vec<String> {

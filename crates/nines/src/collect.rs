@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use nines_config::{Config, Counters, Ratio, ScrapeTarget, Sli};
 use nines_expo::{Format, Sample, Selector, SelectorIncrease};
-use nines_probe::{Check, HttpCheck, Probe, Runner, StatusRange};
+use nines_probe::{HttpCheck, Runner};
 use serde_json::Value;
 use tokio::sync::watch;
 
@@ -127,24 +127,14 @@ fn get_runner(
     tls: nines_probe::TlsOptions,
     timeout: Duration,
 ) -> Result<Runner, String> {
-    Runner::new(Probe {
-        name: "collector".into(),
-        interval: timeout,
-        timeout,
-        check: Check::Http(HttpCheck {
-            url,
-            method: "GET".into(),
+    Runner::http(
+        HttpCheck {
             headers,
-            body: None,
-            valid_status: vec![StatusRange::SUCCESS],
-            follow_redirects: true,
             tls,
-            body_matches: vec![],
-            body_not_matches: vec![],
-            header_matches: vec![],
-        }),
-        conditions: vec![],
-    })
+            ..HttpCheck::get(url)
+        },
+        timeout,
+    )
     .map_err(|e| e.to_string())
 }
 

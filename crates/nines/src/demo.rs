@@ -250,24 +250,11 @@ services:
 
 /// Background traffic: `rps` checkouts a second until the runtime stops.
 async fn traffic(shop: SocketAddr, rps: u32) {
-    let runner = match nines_probe::Runner::new(nines_probe::Probe {
-        name: "traffic".into(),
-        interval: Duration::from_secs(1),
-        timeout: Duration::from_secs(5),
-        check: nines_probe::Check::Http(nines_probe::HttpCheck {
-            url: format!("http://{shop}/checkout"),
-            method: "GET".into(),
-            headers: vec![],
-            body: None,
-            valid_status: vec![nines_probe::StatusRange::SUCCESS],
-            follow_redirects: false,
-            tls: Default::default(),
-            body_matches: vec![],
-            body_not_matches: vec![],
-            header_matches: vec![],
-        }),
-        conditions: vec![],
-    }) {
+    let check = nines_probe::HttpCheck {
+        follow_redirects: false,
+        ..nines_probe::HttpCheck::get(format!("http://{shop}/checkout"))
+    };
+    let runner = match nines_probe::Runner::http(check, Duration::from_secs(5)) {
         Ok(r) => Arc::new(r),
         Err(_) => return,
     };

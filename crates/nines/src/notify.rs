@@ -8,7 +8,7 @@ use std::time::Duration;
 use nines_config::Channel;
 use nines_incident::retry::Outcome as RetryOutcome;
 use nines_incident::{Backoff, ChannelKind, Verdict, classify};
-use nines_probe::{Check, HttpCheck, Probe, Runner, StatusRange};
+use nines_probe::{HttpCheck, Runner, StatusRange};
 use nines_store::{Delivery, OutboxRow};
 use tokio::sync::watch;
 
@@ -71,25 +71,18 @@ async fn attempt(channel: &Channel, row: &OutboxRow) -> Attempt {
         );
         headers.push(("X-Nines-Signature".into(), signature));
     }
-    let runner = Runner::new(Probe {
-        name: "notify".into(),
-        interval: Duration::from_secs(10),
-        timeout: Duration::from_secs(10),
-        check: Check::Http(HttpCheck {
-            url,
+    let runner = Runner::http(
+        HttpCheck {
             method: "POST".into(),
             headers,
             body: Some(row.body.clone()),
             // Every status is an answer here; `judge` decides.
             valid_status: vec![StatusRange { from: 100, to: 599 }],
             follow_redirects: false,
-            tls: Default::default(),
-            body_matches: vec![],
-            body_not_matches: vec![],
-            header_matches: vec![],
-        }),
-        conditions: vec![],
-    });
+            ..HttpCheck::get(url)
+        },
+        Duration::from_secs(10),
+    );
     let runner = match runner {
         Ok(r) => r,
         Err(e) => return Attempt::Unreachable(e.to_string()),
