@@ -56,6 +56,11 @@ pub(crate) async fn run(
     let status = response.status.as_u16();
     run.out.status = Some(status);
     run.out.body_len = Some(response.body.len());
+    run.out.retry_after = response
+        .headers
+        .get(hyper::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     run.out.content_type = response
         .headers
         .get(hyper::header::CONTENT_TYPE)

@@ -95,6 +95,9 @@ pub struct Outcome {
     pub body_len: Option<usize>,
     /// HTTP: the final response's `Content-Type`.
     pub content_type: Option<String>,
+    /// HTTP: the final response's `Retry-After` (a 429 or 503 saying when
+    /// to come back), for nines' own clients.
+    pub retry_after: Option<String>,
     /// TLS, if a handshake happened.
     pub certificates: Option<Certificates>,
     /// DNS: the response code and the answers as printed.

@@ -20,7 +20,8 @@ const BATCH: u32 = 64;
 /// What one attempt got back: a status and body, or no answer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Attempt {
-    Answered(u16, String),
+    /// Status, body, and `Retry-After` if the receiver sent one.
+    Answered(u16, String, Option<String>),
     TimedOut,
     Unreachable(String),
 }
@@ -35,10 +36,10 @@ fn kind(channel: &Channel) -> ChannelKind {
 /// Judges an attempt by the channel's rules (nines-incident's `classify`).
 pub fn judge(channel: &Channel, attempt: &Attempt, now: jiff::Timestamp) -> Verdict {
     let outcome = match attempt {
-        Attempt::Answered(status, body) => RetryOutcome::Response {
+        Attempt::Answered(status, body, retry_after) => RetryOutcome::Response {
             status: *status,
             body,
-            retry_after: None,
+            retry_after: retry_after.as_deref(),
         },
         Attempt::TimedOut => RetryOutcome::Timeout,
         Attempt::Unreachable(_) => RetryOutcome::Connection,
@@ -92,6 +93,7 @@ async fn attempt(channel: &Channel, row: &OutboxRow) -> Attempt {
         (Some(status), _) => Attempt::Answered(
             status,
             String::from_utf8_lossy(&body.unwrap_or_default()).into_owned(),
+            outcome.retry_after.clone(),
         ),
         (None, Some(e)) if e.starts_with("timed out") => Attempt::TimedOut,
         (None, Some(e)) => Attempt::Unreachable(e),

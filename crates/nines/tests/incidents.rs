@@ -942,3 +942,65 @@ async fn changes_are_recorded_and_shown_on_the_incidents_they_precede() {
     assert!(changes[1].contains("flag checkout-v2 on"), "{changes:?}");
     d.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_with_retry_after_is_retried_no_sooner() {
+    // Slack rate-limits the first message: 429 with `Retry-After: 2`.
+    let times = Arc::new(Mutex::new(Vec::new()));
+    let state = times.clone();
+    let router = Router::new().route(
+        "/hook",
+        post(move || {
+            let times = state.clone();
+            async move {
+                let mut t = times.lock().unwrap();
+                t.push(std::time::Instant::now());
+                if t.len() == 1 {
+                    (
+                        StatusCode::TOO_MANY_REQUESTS,
+                        [("retry-after", "2")],
+                        "rate_limited",
+                    )
+                } else {
+                    (StatusCode::OK, [("retry-after", "0")], "ok")
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    let yaml = config("http://127.0.0.1:9/unused")
+        .replace(
+            "channels:\n",
+            &format!("channels:\n  chat: {{ slack: \"http://{addr}/hook\" }}\n"),
+        )
+        .replace("routes:\n  channels: [hook]", "routes:\n  channels: [chat]");
+    let ws = Workspace::new(&yaml);
+    let d = Daemon::start_with(&ws, Clock::System, fast()).await;
+    let body = json!({"service": "shop", "title": "slow"}).to_string();
+    assert_eq!(
+        call(
+            "POST",
+            &format!("{}/api/v1/incidents", d.url),
+            Some(RESPONDER),
+            Some(body)
+        )
+        .await
+        .status,
+        201
+    );
+    let t = eventually(Duration::from_secs(10), "the retry", || async {
+        let t = times.lock().unwrap().clone();
+        (t.len() >= 2).then_some(t)
+    })
+    .await;
+    let waited = t[1] - t[0];
+    assert!(
+        waited >= Duration::from_millis(1900),
+        "retried after {waited:?}, before Retry-After's 2 s"
+    );
+    d.stop().await;
+}
