@@ -231,6 +231,22 @@ impl Store {
         }
     }
 
+    /// Runs `f` in one transaction, committed when it returns `Ok`.
+    fn transact<R>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<R>,
+    ) -> Result<R, StoreError> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite { path, source };
+        let run = || -> rusqlite::Result<R> {
+            let tx = self.conn.transaction()?;
+            let r = f(&tx)?;
+            tx.commit()?;
+            Ok(r)
+        };
+        run().map_err(err)
+    }
+
     fn configure(&mut self, durability: Durability) -> Result<(), StoreError> {
         let sync = match durability {
             Durability::Process => "NORMAL",
@@ -415,29 +431,19 @@ impl Store {
         beats: &[(String, String, i64)],
         received_at: i64,
     ) -> Result<Option<i64>, StoreError> {
-        let path = self.path.clone();
-        let err = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.transaction().map_err(err)?;
-        let batch = (!events.is_empty())
-            .then(|| insert_batch(&tx, events, received_at))
-            .transpose()
-            .map_err(err)?;
-        crate::probes::insert(&tx, rows).map_err(err)?;
-        {
-            let mut put = tx
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO heartbeats (service, name, at_ms) VALUES (?1, ?2, ?3)",
-                )
-                .map_err(err)?;
+        self.transact(|tx| {
+            let batch = (!events.is_empty())
+                .then(|| insert_batch(tx, events, received_at))
+                .transpose()?;
+            crate::probes::insert(tx, rows)?;
+            let mut put = tx.prepare_cached(
+                "INSERT OR REPLACE INTO heartbeats (service, name, at_ms) VALUES (?1, ?2, ?3)",
+            )?;
             for (service, name, at_ms) in beats {
-                put.execute(params![service, name, at_ms]).map_err(err)?;
+                put.execute(params![service, name, at_ms])?;
             }
-        }
-        tx.commit().map_err(err)?;
-        Ok(batch)
+            Ok(batch)
+        })
     }
 
     /// Stores events read from a pulled source (PromQL) with how far each
@@ -449,42 +455,24 @@ impl Store {
         cursors: &[(i64, i64)],
         received_at: i64,
     ) -> Result<Option<i64>, StoreError> {
-        let path = self.path.clone();
-        let err = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.transaction().map_err(err)?;
-        let batch = (!events.is_empty())
-            .then(|| insert_batch(&tx, events, received_at))
-            .transpose()
-            .map_err(err)?;
-        {
-            let mut put = tx
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO source_cursors (slo_id, through) VALUES (?1, ?2)",
-                )
-                .map_err(err)?;
+        self.transact(|tx| {
+            let batch = (!events.is_empty())
+                .then(|| insert_batch(tx, events, received_at))
+                .transpose()?;
+            let mut put = tx.prepare_cached(
+                "INSERT OR REPLACE INTO source_cursors (slo_id, through) VALUES (?1, ?2)",
+            )?;
             for (slo_id, through) in cursors {
-                put.execute(params![slo_id, through]).map_err(err)?;
+                put.execute(params![slo_id, through])?;
             }
-        }
-        tx.commit().map_err(err)?;
-        Ok(batch)
+            Ok(batch)
+        })
     }
 
     /// Applies incident operations in one transaction; returns the id of
     /// the incident an `Open` created.
     pub fn apply_incident_ops(&mut self, ops: &[IncidentOp]) -> Result<Option<i64>, StoreError> {
-        let path = self.path.clone();
-        let err = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.transaction().map_err(err)?;
-        let opened = crate::incidents::apply(&tx, ops).map_err(err)?;
-        tx.commit().map_err(err)?;
-        Ok(opened)
+        self.transact(|tx| crate::incidents::apply(tx, ops))
     }
 
     pub fn incident(&self, id: i64) -> Result<Option<IncidentRow>, StoreError> {
@@ -536,16 +524,12 @@ impl Store {
 
     /// Records delivery attempts, in one transaction.
     pub fn record_deliveries(&mut self, done: &[(OutboxRow, Delivery)]) -> Result<(), StoreError> {
-        let path = self.path.clone();
-        let err = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.transaction().map_err(err)?;
-        for (row, d) in done {
-            crate::incidents::record_delivery(&tx, row, d).map_err(err)?;
-        }
-        tx.commit().map_err(err)
+        self.transact(|tx| {
+            for (row, d) in done {
+                crate::incidents::record_delivery(tx, row, d)?;
+            }
+            Ok(())
+        })
     }
 
     /// MTTA, MTTR and counts per service and severity of incidents started
