@@ -30,11 +30,14 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
-# Python's icalendar (PyPI) parses nines' calendar feeds in the tests.
-if ! python3 -c "import icalendar" 2>/dev/null; then
-  say "installing icalendar (pip) for the calendar feed tests"
-  python3 -m pip install --quiet icalendar || say "could not install icalendar: python3 -m pip install icalendar"
-fi
+# From PyPI: icalendar parses nines' calendar feeds, aiosmtpd is the SMTP
+# server email notifications are delivered to.
+for module in icalendar aiosmtpd; do
+  if ! python3 -c "import $module" 2>/dev/null; then
+    say "installing $module (pip) for the tests"
+    python3 -m pip install --quiet "$module" || say "could not install $module: python3 -m pip install $module"
+  fi
+done
 
 say "cargo fmt --check"
 cargo fmt --all -- --check

@@ -1,15 +1,28 @@
-//! Reading `channels`: where notifications about incidents go, each a
-//! signed JSON webhook or a Slack incoming webhook.
+//! Reading `channels`: where notifications about incidents go (a signed
+//! JSON webhook, Slack, email, PagerDuty, an Alertmanager-format webhook),
+//! how often, and in what words.
+
+use std::time::Duration;
 
 use crate::http::{read_headers, url_problem};
-use crate::model::Channel;
-use crate::read::{Ctx, join, one_of};
+use crate::model::{
+    Channel, Destination, Email, PAGERDUTY_EVENTS_URL, RateLimit, SmtpTls, TEMPLATE_FIELDS,
+    Template,
+};
+use crate::read::{Ctx, Fields, all_of, join, one_of, suggest};
 use crate::yaml::{Kind, Node};
 
 /// The kinds of channel; a channel has exactly one.
-const KINDS: [&str; 2] = ["webhook", "slack"];
+const KINDS: [&str; 5] = ["webhook", "slack", "email", "pagerduty", "alertmanager"];
+
+/// Keys every channel may have besides its kind.
+const COMMON_KEYS: [&str; 3] = ["rate_limit", "title", "body"];
 
 const WEBHOOK_KEYS: [&str; 3] = ["url", "secret", "headers"];
+
+const EMAIL_KEYS: [&str; 8] = [
+    "host", "port", "tls", "username", "password", "from", "to", "ca_file",
+];
 
 /// A channel read from one file, with the line of its name for merge
 /// errors.
@@ -60,21 +73,32 @@ fn read_channel(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Channel> {
         ctx.error(node.line, path, msg);
         return None;
     }
-    let f = ctx.fields(node, path, &KINDS)?;
+    let keys: Vec<&str> = KINDS.into_iter().chain(COMMON_KEYS).collect();
+    let f = ctx.fields(node, path, &keys)?;
     let kinds: Vec<(&str, &Node)> = KINDS
         .iter()
         .filter_map(|&k| f.get(k).map(|n| (k, n)))
         .collect();
-    match kinds.as_slice() {
+    let to = match kinds.as_slice() {
         // Unknown keys were reported already, with a did-you-mean.
-        [] if matches!(&node.kind, Kind::Map(pairs) if !pairs.is_empty()) => None,
+        [] if COMMON_KEYS.iter().filter(|k| f.get(k).is_some()).count() < count_entries(node) => {
+            None
+        }
         [] => {
             let msg = format!("missing the kind: give one of {}", one_of(&KINDS));
             ctx.error(f.line, path, msg);
             None
         }
-        [("webhook", n)] => read_webhook(ctx, n, &join(path, "webhook")),
-        [(_, n)] => read_slack(ctx, n, &join(path, "slack")),
+        [(kind, n)] => {
+            let path = join(path, kind);
+            match *kind {
+                "webhook" => read_webhook(ctx, n, &path),
+                "slack" => read_slack(ctx, n, &path),
+                "email" => read_email(ctx, n, &path),
+                "pagerduty" => read_pagerduty(ctx, n, &path),
+                _ => read_alertmanager(ctx, n, &path),
+            }
+        }
         [(first, _), (second, n), ..] => {
             let msg = format!(
                 "a channel has one kind; this one has `{first}` and `{second}`: make two channels"
@@ -82,11 +106,100 @@ fn read_channel(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Channel> {
             ctx.error(n.line, path, msg);
             None
         }
+    };
+    let rate_limit = match f.get("rate_limit") {
+        Some(n) if n.kind != Kind::Null => {
+            read_rate_limit(ctx, n, &join(path, "rate_limit")).map(Some)
+        }
+        _ => Some(None),
+    };
+    let title = read_template(ctx, f.get("title"), &join(path, "title"));
+    let body = read_template(ctx, f.get("body"), &join(path, "body"));
+    Some(Channel {
+        to: to?,
+        rate_limit: rate_limit?,
+        template: Template {
+            title: title?,
+            body: body?,
+        },
+    })
+}
+
+fn count_entries(node: &Node) -> usize {
+    match &node.kind {
+        Kind::Map(pairs) => pairs.len(),
+        _ => 0,
     }
 }
 
+/// `rate_limit: 20/1m`: a positive count per a period of at least a
+/// second.
+fn read_rate_limit(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<RateLimit> {
+    let text = ctx.string(node, path)?;
+    let parsed = text.split_once('/').and_then(|(n, per)| {
+        let messages = n.trim().parse::<u32>().ok().filter(|&n| n > 0)?;
+        let per = nines_slo::parse_duration(per.trim()).ok()?;
+        Some(RateLimit { messages, per })
+    });
+    match parsed {
+        Some(r) if r.per >= Duration::from_secs(1) => Some(r),
+        _ => {
+            let msg = format!(
+                "`{text}` is not a rate limit; write messages per period, such as `20/1m` or \
+                 `100/1h` (a count above 0, a period of at least 1s)"
+            );
+            ctx.error(node.line, path, msg);
+            None
+        }
+    }
+}
+
+/// A template: text whose `{name}`s are all known placeholders (`{{` and
+/// `}}` are literal braces). `Some(None)` when absent.
+fn read_template(ctx: &mut Ctx<'_>, node: Option<&Node>, path: &str) -> Option<Option<String>> {
+    let Some(node) = node.filter(|n| n.kind != Kind::Null) else {
+        return Some(None);
+    };
+    let text = ctx.string(node, path)?;
+    match template_problem(&text) {
+        None => Some(Some(text)),
+        Some(msg) => {
+            ctx.error(node.line, path, msg);
+            None
+        }
+    }
+}
+
+/// What is wrong with a template, if anything.
+pub(crate) fn template_problem(text: &str) -> Option<String> {
+    let mut rest = text;
+    while let Some(i) = rest.find(['{', '}']) {
+        let after = &rest[i + 1..];
+        if rest[i..].starts_with("{{") || rest[i..].starts_with("}}") {
+            rest = &after[1..];
+            continue;
+        }
+        if rest.as_bytes()[i] == b'}' {
+            return Some("a `}` without its `{`; write `}}` for a literal brace".into());
+        }
+        let Some(end) = after.find('}') else {
+            return Some("a `{` without its `}`; write `{{` for a literal brace".into());
+        };
+        let name = &after[..end];
+        if !TEMPLATE_FIELDS.contains(&name) {
+            let hint = match suggest(name, &TEMPLATE_FIELDS) {
+                Some(close) => format!("did you mean `{{{close}}}`?"),
+                None => format!("placeholders are {}", all_of(&TEMPLATE_FIELDS)),
+            };
+            return Some(format!("unknown placeholder `{{{name}}}`; {hint}"));
+        }
+        rest = &after[end + 1..];
+    }
+    None
+}
+
 /// `webhook: { url, secret, headers }`.
-fn read_webhook(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Channel> {
+fn read_webhook(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Destination> {
     let f = ctx.fields(node, path, &WEBHOOK_KEYS)?;
     let url = ctx
         .require(&f, path, "url")
@@ -108,7 +221,7 @@ fn read_webhook(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Channel> {
         _ => Some(None),
     };
     let headers = read_headers(ctx, &f, path);
-    Some(Channel::Webhook {
+    Some(Destination::Webhook {
         url: url?,
         secret: secret?,
         headers: headers?,
@@ -116,7 +229,7 @@ fn read_webhook(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Channel> {
 }
 
 /// `slack: URL` or `slack: { url: URL }`.
-fn read_slack(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Channel> {
+fn read_slack(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Destination> {
     let (url_node, field) = match node.kind {
         Kind::Map(_) => {
             let f = ctx.fields(node, path, &["url"])?;
@@ -134,5 +247,173 @@ fn read_slack(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Channel> {
         ctx.error(url_node.line, &field, msg);
         return None;
     }
-    Some(Channel::Slack { url })
+    Some(Destination::Slack { url })
+}
+
+/// A secret that must be given and not be empty; never echoed.
+fn read_secret(ctx: &mut Ctx<'_>, f: &Fields<'_>, path: &str, key: &str) -> Option<String> {
+    let n = ctx.require(f, path, key)?;
+    let field = join(path, key);
+    let s = ctx.string(n, &field)?;
+    if s.is_empty() {
+        let msg =
+            format!("`{key}` is empty; set it, e.g. from the environment: `${{PD_ROUTING_KEY}}`");
+        ctx.error(n.line, &field, msg);
+        return None;
+    }
+    Some(s)
+}
+
+/// `pagerduty: { routing_key, url }`.
+fn read_pagerduty(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Destination> {
+    let f = ctx.fields(node, path, &["routing_key", "url"])?;
+    let routing_key = read_secret(ctx, &f, path, "routing_key");
+    let url = match f.get("url") {
+        Some(n) if n.kind != Kind::Null => crate::http::read_url(ctx, n, &join(path, "url")),
+        _ => Some(PAGERDUTY_EVENTS_URL.to_string()),
+    };
+    Some(Destination::Pagerduty {
+        routing_key: routing_key?,
+        url: url?,
+    })
+}
+
+/// `alertmanager: { url, headers }` (or `alertmanager: URL`).
+fn read_alertmanager(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Destination> {
+    if let Kind::Scalar { .. } = node.kind {
+        let url = crate::http::read_url(ctx, node, path)?;
+        return Some(Destination::Alertmanager {
+            url,
+            headers: Vec::new(),
+        });
+    }
+    let f = ctx.fields(node, path, &["url", "headers"])?;
+    let url = ctx
+        .require(&f, path, "url")
+        .and_then(|n| crate::http::read_url(ctx, n, &join(path, "url")));
+    let headers = read_headers(ctx, &f, path);
+    Some(Destination::Alertmanager {
+        url: url?,
+        headers: headers?,
+    })
+}
+
+/// An address such as `oncall@example.com` or `Nines <nines@example.com>`:
+/// checked loosely here (one `@`, no spaces in the address part); the relay
+/// has the last word.
+fn address_problem(s: &str) -> bool {
+    let addr = match (s.rfind('<'), s.ends_with('>')) {
+        (Some(i), true) => &s[i + 1..s.len() - 1],
+        _ => s,
+    };
+    let parts: Vec<&str> = addr.split('@').collect();
+    let valid = parts.len() == 2 && !parts[0].is_empty() && parts[1].contains('.');
+    !valid || addr.contains(char::is_whitespace)
+}
+
+fn read_address(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<String> {
+    let s = ctx.string(node, path)?;
+    if address_problem(&s) {
+        let msg = format!("`{s}` is not an email address such as `oncall@example.com`");
+        ctx.error(node.line, path, msg);
+        return None;
+    }
+    Some(s)
+}
+
+/// `email: { host, port, tls, username, password, from, to, ca_file }`.
+fn read_email(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Destination> {
+    let f = ctx.fields(node, path, &EMAIL_KEYS)?;
+    let host = ctx.require(&f, path, "host").and_then(|n| {
+        let field = join(path, "host");
+        let h = ctx.string(n, &field)?;
+        if h.is_empty() || h.contains(['/', ' ', ':']) && !h.starts_with('[') {
+            let msg = format!(
+                "`{h}` is not a host name; give the relay's name or address alone, such as \
+                 `smtp.example.com`, and the port under `port`"
+            );
+            ctx.error(n.line, &field, msg);
+            return None;
+        }
+        Some(h)
+    });
+    let tls = match f.get("tls") {
+        Some(n) => match ctx.choice(n, &join(path, "tls"), &["starttls", "tls", "none"]) {
+            Some("starttls") => Some(SmtpTls::Starttls),
+            Some("tls") => Some(SmtpTls::Implicit),
+            Some(_) => Some(SmtpTls::None),
+            None => None,
+        },
+        None => Some(SmtpTls::Starttls),
+    };
+    let port = match f.get("port") {
+        Some(n) => ctx.integer(n, &join(path, "port"), 1).and_then(|p| {
+            let port = u16::try_from(p).ok();
+            if port.is_none() {
+                ctx.error(
+                    n.line,
+                    &join(path, "port"),
+                    format!("`{p}` is not a port (1-65535)"),
+                );
+            }
+            port
+        }),
+        None => tls.map(|t| match t {
+            SmtpTls::Starttls => 587,
+            SmtpTls::Implicit => 465,
+            SmtpTls::None => 25,
+        }),
+    };
+    let username = ctx.optional_string(f.get("username"), &join(path, "username"));
+    let password = match f.get("password") {
+        Some(n) if n.kind != Kind::Null => ctx.string(n, &join(path, "password")),
+        _ => None,
+    };
+    let credentials = match (username, password) {
+        (Some(u), Some(p)) => Some(Some((u, p))),
+        (None, None) => Some(None),
+        (u, _) => {
+            let (given, missing) = if u.is_some() {
+                ("username", "password")
+            } else {
+                ("password", "username")
+            };
+            let line = f.line_of(given).unwrap_or(f.line);
+            let msg = format!("`{given}` without `{missing}`: SMTP AUTH needs both");
+            ctx.error(line, &join(path, given), msg);
+            None
+        }
+    };
+    let from = ctx
+        .require(&f, path, "from")
+        .and_then(|n| read_address(ctx, n, &join(path, "from")));
+    let to = ctx.require(&f, path, "to").and_then(|n| {
+        let field = join(path, "to");
+        if let Kind::Scalar { .. } = n.kind {
+            return read_address(ctx, n, &field).map(|a| vec![a]);
+        }
+        let items = ctx.seq(n, &field)?;
+        if items.is_empty() {
+            ctx.error(n.line, &field, "no recipients; list at least one address");
+            return None;
+        }
+        let read: Vec<Option<String>> = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| read_address(ctx, item, &crate::read::index(&field, i)))
+            .collect();
+        read.into_iter().collect()
+    });
+    let ca_file = ctx
+        .optional_string(f.get("ca_file"), &join(path, "ca_file"))
+        .map(std::path::PathBuf::from);
+    Some(Destination::Email(Email {
+        host: host?,
+        port: port?,
+        tls: tls?,
+        credentials: credentials?,
+        from: from?,
+        to: to?,
+        ca_file,
+    }))
 }

@@ -1,14 +1,34 @@
 //! Reading `incidents`: how incidents behave once opened (auto-resolve,
-//! how long notifications are retried) and what their one-click links need.
+//! reopening, how long notifications are retried), what their one-click
+//! links need, and when alerts notify nobody (maintenance windows,
+//! inhibition).
 
 use std::time::Duration;
 
+use jiff::SignedDuration;
+use jiff::tz::TimeZone;
+use nines_incident::{Inhibit, MaintenanceWindow, Matcher, Scope};
+
 use crate::http::read_url;
 use crate::model::IncidentPolicy;
-use crate::read::{Ctx, join};
+use crate::read::{Ctx, NameRef, Refs, index, join};
 use crate::yaml::{Kind, Node};
 
-const POLICY_KEYS: [&str; 4] = ["auto_resolve", "give_up_after", "secret", "external_url"];
+const POLICY_KEYS: [&str; 7] = [
+    "auto_resolve",
+    "give_up_after",
+    "secret",
+    "external_url",
+    "reopen_within",
+    "maintenance",
+    "inhibit",
+];
+
+const MAINTENANCE_KEYS: [&str; 7] = [
+    "name", "services", "matchers", "timezone", "days", "start", "duration",
+];
+
+const INHIBIT_KEYS: [&str; 3] = ["source_matchers", "target_matchers", "equal"];
 
 /// Retrying for less than a minute would give up on a receiver that is
 /// merely restarting.
@@ -18,7 +38,11 @@ const MIN_GIVE_UP_AFTER: Duration = Duration::from_secs(60);
 const MIN_SECRET_CHARS: usize = 16;
 
 /// Reads `incidents`; `None` when it has errors (they are in `ctx`).
-pub(crate) fn read_policy(ctx: &mut Ctx<'_>, node: &Node) -> Option<IncidentPolicy> {
+pub(crate) fn read_policy(
+    ctx: &mut Ctx<'_>,
+    node: &Node,
+    refs: &mut Refs,
+) -> Option<IncidentPolicy> {
     let path = "incidents";
     let f = ctx.fields(node, path, &POLICY_KEYS)?;
     let defaults = IncidentPolicy::default();
@@ -74,10 +98,260 @@ pub(crate) fn read_policy(ctx: &mut Ctx<'_>, node: &Node) -> Option<IncidentPoli
         ctx.error(line, &join(path, "secret"), msg);
         return None;
     }
+    let reopen_within = match f.get("reopen_within") {
+        Some(n) => ctx.duration(n, &join(path, "reopen_within"), Duration::ZERO),
+        None => Some(defaults.reopen_within),
+    };
+    let maintenance = match f.get("maintenance") {
+        Some(n) => read_maintenance(ctx, n, &join(path, "maintenance"), &mut refs.services),
+        None => Some(Vec::new()),
+    };
+    let inhibit = match f.get("inhibit") {
+        Some(n) => read_inhibit(ctx, n, &join(path, "inhibit")),
+        None => Some(Vec::new()),
+    };
     Some(IncidentPolicy {
         auto_resolve: auto_resolve?,
         give_up_after: give_up_after?,
         link_secret: secret?,
         external_url: external_url?,
+        reopen_within: reopen_within?,
+        maintenance: maintenance?,
+        inhibit: inhibit?,
     })
+}
+
+/// Matchers as nines-incident's, read with the routes' reader so the same
+/// text means the same thing everywhere.
+fn matchers(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Vec<Matcher>> {
+    let texts = crate::route::read_matchers(ctx, node, path)?;
+    // Canonical texts from a successful parse: they parse again.
+    texts.iter().map(|t| Matcher::parse(t).ok()).collect()
+}
+
+/// `maintenance: [{ name, services | matchers, timezone, days, start,
+/// duration }]`.
+fn read_maintenance(
+    ctx: &mut Ctx<'_>,
+    node: &Node,
+    path: &str,
+    services: &mut Vec<NameRef>,
+) -> Option<Vec<MaintenanceWindow>> {
+    let items = ctx.seq(node, path)?;
+    let mut out = Some(Vec::with_capacity(items.len()));
+    let mut names: Vec<String> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let p = index(path, i);
+        let window = read_window(ctx, item, &p, services).and_then(|w| {
+            if names.contains(&w.name) {
+                let msg = format!(
+                    "maintenance window `{}` is defined twice; give each its own name",
+                    w.name
+                );
+                ctx.error(item.line, &join(&p, "name"), msg);
+                return None;
+            }
+            names.push(w.name.clone());
+            Some(w)
+        });
+        match (window, out.as_mut()) {
+            (Some(w), Some(v)) => v.push(w),
+            _ => out = None,
+        }
+    }
+    out
+}
+
+fn read_window(
+    ctx: &mut Ctx<'_>,
+    node: &Node,
+    path: &str,
+    refs: &mut Vec<NameRef>,
+) -> Option<MaintenanceWindow> {
+    let f = ctx.fields(node, path, &MAINTENANCE_KEYS)?;
+    let name = ctx
+        .require(&f, path, "name")
+        .and_then(|n| ctx.name(n, &join(path, "name"), "maintenance window"));
+    let scope = match (f.get("services"), f.get("matchers")) {
+        (Some(_), Some(_)) => {
+            let line = f.line_of("matchers").unwrap_or(f.line);
+            let msg = "give `services` or `matchers`, not both: make two windows";
+            ctx.error(line, path, msg);
+            None
+        }
+        (Some(n), None) => {
+            let field = join(path, "services");
+            let items = ctx.seq(n, &field)?;
+            let mut names = Some(Vec::new());
+            for (i, item) in items.iter().enumerate() {
+                let field = index(&field, i);
+                let name = ctx.name(item, &field, "service");
+                if let Some(name) = &name {
+                    refs.push(NameRef {
+                        line: item.line,
+                        field: field.clone(),
+                        name: name.clone(),
+                    });
+                }
+                match (name, names.as_mut()) {
+                    (Some(s), Some(v)) => v.push(s),
+                    _ => names = None,
+                }
+            }
+            match names {
+                Some(v) if v.is_empty() => {
+                    ctx.error(n.line, &field, "no services; list at least one");
+                    None
+                }
+                v => v.map(Scope::Services),
+            }
+        }
+        (None, Some(n)) => {
+            let field = join(path, "matchers");
+            matchers(ctx, n, &field).and_then(|m| {
+                if m.is_empty() {
+                    ctx.error(
+                        n.line,
+                        &field,
+                        "no matchers; a window needs at least one, or `services`",
+                    );
+                    return None;
+                }
+                Some(Scope::Matchers(m))
+            })
+        }
+        (None, None) => {
+            let msg = "missing what the window quiets: give `services: [...]` or `matchers: [...]`";
+            ctx.error(f.line, path, msg);
+            None
+        }
+    };
+    let timezone = ctx.require(&f, path, "timezone").and_then(|n| {
+        let field = join(path, "timezone");
+        let tz = ctx.string(n, &field)?;
+        match TimeZone::get(&tz) {
+            Ok(z) => Some(z),
+            Err(_) => {
+                ctx.error(
+                    n.line,
+                    &field,
+                    format!("`{tz}` is not an IANA time zone name, such as `Europe/Berlin`"),
+                );
+                None
+            }
+        }
+    });
+    let days = match f.get("days") {
+        Some(n) => {
+            let field = join(path, "days");
+            let items = ctx.seq(n, &field)?;
+            let mut days = Some(Vec::new());
+            for (i, item) in items.iter().enumerate() {
+                let field = index(&field, i);
+                let day = ctx.string(item, &field).and_then(|t| {
+                    let d = crate::oncall::weekday(&t);
+                    if d.is_none() {
+                        ctx.error(
+                            item.line,
+                            &field,
+                            format!("`{t}` is not a weekday (mon … sun)"),
+                        );
+                    }
+                    d
+                });
+                match (day, days.as_mut()) {
+                    (Some(d), Some(v)) => v.push(d),
+                    _ => days = None,
+                }
+            }
+            days
+        }
+        None => Some(Vec::new()),
+    };
+    let start = ctx.require(&f, path, "start").and_then(|n| {
+        let field = join(path, "start");
+        let text = ctx.string(n, &field)?;
+        let t = crate::oncall::time_of_day(&text);
+        if t.is_none() {
+            ctx.error(
+                n.line,
+                &field,
+                format!("`{text}` is not a time of day such as 02:00"),
+            );
+        }
+        t
+    });
+    let duration = ctx.require(&f, path, "duration").and_then(|n| {
+        let field = join(path, "duration");
+        let d = ctx.duration(n, &field, Duration::from_secs(60))?;
+        let week = Duration::from_secs(7 * 86_400);
+        if d > week {
+            let msg = "longer than a week; a window recurs at most weekly: use a silence for a long quiet period";
+            ctx.error(n.line, &field, msg);
+            return None;
+        }
+        SignedDuration::try_from(d).ok()
+    });
+    let (name, scope, timezone, days, start, duration) =
+        (name?, scope?, timezone?, days?, start?, duration?);
+    MaintenanceWindow::new(name, scope, timezone, days, start, duration).ok()
+}
+
+/// `inhibit: [{ source_matchers, target_matchers, equal }]`, as
+/// Alertmanager's `inhibit_rules`.
+fn read_inhibit(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Vec<Inhibit>> {
+    let items = ctx.seq(node, path)?;
+    let mut out = Some(Vec::with_capacity(items.len()));
+    for (i, item) in items.iter().enumerate() {
+        let p = index(path, i);
+        let rule = (|| {
+            let f = ctx.fields(item, &p, &INHIBIT_KEYS)?;
+            let mut side = |key: &str| {
+                let n = ctx.require(&f, &p, key)?;
+                let field = join(&p, key);
+                let m = matchers(ctx, n, &field)?;
+                if m.is_empty() {
+                    ctx.error(
+                        n.line,
+                        &field,
+                        "no matchers; an empty side would match every alert",
+                    );
+                    return None;
+                }
+                Some(m)
+            };
+            let (source, target) = (side("source_matchers"), side("target_matchers"));
+            let equal = match f.get("equal") {
+                Some(n) => {
+                    let field = join(&p, "equal");
+                    let items = ctx.seq(n, &field)?;
+                    let labels: Option<Vec<String>> = items
+                        .iter()
+                        .enumerate()
+                        .map(|(j, l)| {
+                            let field = index(&field, j);
+                            let text = ctx.string(l, &field)?;
+                            if !crate::slo::is_label_name(&text) {
+                                ctx.error(l.line, &field, format!("`{text}` is not a label name"));
+                                return None;
+                            }
+                            Some(text)
+                        })
+                        .collect();
+                    labels
+                }
+                None => Some(Vec::new()),
+            };
+            Some(Inhibit {
+                source_matchers: source?,
+                target_matchers: target?,
+                equal: equal?,
+            })
+        })();
+        match (rule, out.as_mut()) {
+            (Some(r), Some(v)) => v.push(r),
+            _ => out = None,
+        }
+    }
+    out
 }

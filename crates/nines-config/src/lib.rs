@@ -13,8 +13,10 @@
 
 mod auth;
 mod channel;
+mod contact;
 mod env;
 mod error;
+mod escalation;
 mod http;
 mod incident_policy;
 mod integration;
@@ -33,9 +35,11 @@ mod yaml;
 
 pub use auth::{Auth, Role, TokenEntry, UnknownRole, hash_token};
 pub use error::{ConfigError, ConfigErrors};
+pub use escalation::Team;
 pub use model::{
-    AlertRules, Channel, Config, Counters, IncidentPolicy, Integration, IntegrationKind,
-    QueryTemplates, Ratio, Route, ScrapeTarget, Service, Sli, Slo,
+    AlertRules, Channel, Config, Counters, Destination, Email, IncidentPolicy, Integration,
+    IntegrationKind, PAGERDUTY_EVENTS_URL, QueryTemplates, RateLimit, Ratio, Route, ScrapeTarget,
+    Service, Sli, Slo, SmtpTls, TEMPLATE_FIELDS, Template,
 };
 pub use oncall::User;
 pub use openslo::to_openslo;

@@ -147,6 +147,8 @@ struct FileConfig {
     /// Every service name this file defines, valid or not, so a route
     /// naming a service with mistakes is not told it does not exist.
     service_names: Vec<String>,
+    /// `escalations` and `teams`, and the names they give.
+    oncall: crate::escalation::FileOncall,
 }
 
 /// Reads one file's text; errors go into the returned list.
@@ -179,6 +181,8 @@ fn read_file(file: &Path, text: &str, env: Env<'_>) -> (FileConfig, Vec<ConfigEr
                 "integrations",
                 "routes",
                 "incidents",
+                "escalations",
+                "teams",
             ];
             if let Some(fields) = ctx.fields(&root, "", &keys) {
                 if let Some(node) = fields.get("users") {
@@ -188,6 +192,7 @@ fn read_file(file: &Path, text: &str, env: Env<'_>) -> (FileConfig, Vec<ConfigEr
                     out.schedules =
                         crate::oncall::read_schedules(&mut ctx, node, &mut out.user_refs);
                 }
+                crate::escalation::read(&mut ctx, &fields, &mut out.oncall);
                 if let Some(node) = fields.get("services") {
                     out.services = slo::read_services(&mut ctx, node);
                     if let yaml::Kind::Map(pairs) = &node.kind {
@@ -216,8 +221,9 @@ fn read_file(file: &Path, text: &str, env: Env<'_>) -> (FileConfig, Vec<ConfigEr
                         .map(|r| (key_line("routes"), r));
                 }
                 if let Some(node) = fields.get("incidents") {
-                    out.incidents = crate::incident_policy::read_policy(&mut ctx, node)
-                        .map(|p| (key_line("incidents"), p));
+                    out.incidents =
+                        crate::incident_policy::read_policy(&mut ctx, node, &mut out.refs)
+                            .map(|p| (key_line("incidents"), p));
                 }
             }
         }
@@ -227,7 +233,12 @@ fn read_file(file: &Path, text: &str, env: Env<'_>) -> (FileConfig, Vec<ConfigEr
 
 /// Why `name` is not among `defined` (`what` names, defined under
 /// `section`), if it is not.
-fn unknown(name: &str, defined: &HashSet<String>, what: &str, section: &str) -> Option<String> {
+pub(crate) fn unknown(
+    name: &str,
+    defined: &HashSet<String>,
+    what: &str,
+    section: &str,
+) -> Option<String> {
     if defined.contains(name) {
         return None;
     }
@@ -285,6 +296,8 @@ struct Merge {
     service_names: HashSet<String>,
     channel_names: HashSet<String>,
     name_refs: Vec<(PathBuf, Named, NameRef)>,
+    /// Escalations, teams and the names they (and services) give.
+    oncall: crate::escalation::MergeOncall,
 }
 
 impl Merge {
@@ -373,11 +386,14 @@ impl Merge {
         }
 
         self.add_incident_settings(file, &mut parsed, &mut errors);
+        let oncall = std::mem::take(&mut parsed.oncall);
+        self.oncall.add(file, oncall, &mut self.config, &mut errors);
 
         for LocatedService {
             line,
             service,
             targets,
+            escalation,
         } in parsed.services
         {
             if let Some(first) = self.services.get(&service.name) {
@@ -387,6 +403,10 @@ impl Merge {
             }
             self.target_refs
                 .extend(targets.into_iter().map(|t| (file.to_path_buf(), t)));
+            if let Some(r) = escalation {
+                let named = crate::escalation::Named::Escalation;
+                self.oncall.add_ref(file, named, r);
+            }
             self.services.insert(
                 service.name.clone(),
                 Origin {
@@ -583,6 +603,8 @@ impl Merge {
                 });
             }
         }
+        self.oncall
+            .finish(&self.config, &self.channel_names, &mut self.errors);
         // Explicit targets are all in, so a URL no entry lists gets an
         // implicit target, once, in the order SLOs name them.
         for (file, r) in &self.target_refs {

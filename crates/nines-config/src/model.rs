@@ -21,6 +21,11 @@ pub struct Config {
     pub users: BTreeMap<String, crate::oncall::User>,
     /// `schedules`: on-call schedules, by name.
     pub schedules: BTreeMap<String, nines_oncall::Schedule>,
+    /// `escalations`: escalation policies (whom to page when, until someone
+    /// acknowledges), by name.
+    pub escalations: BTreeMap<String, nines_oncall::EscalationPolicy>,
+    /// `teams`: people and the schedules they staff, by name.
+    pub teams: BTreeMap<String, crate::escalation::Team>,
     /// `scrape`: Prometheus `/metrics` endpoints nines scrapes, plus one
     /// implicit target (default settings) per `prometheus.target` URL that
     /// no `scrape` entry names. Unique by name and by URL.
@@ -77,11 +82,29 @@ pub struct Service {
     /// `probes`: synthetic checks of the service (`http`, `tcp`, `dns`,
     /// `tls`, `heartbeat`), in file order; names unique within the service.
     pub probes: Vec<nines_probe::Probe>,
+    /// `escalation`: the escalation policy of the service's incidents.
+    /// Default: that of the team its `owner` names, if any.
+    pub escalation: Option<String>,
 }
 
-/// `channels.<name>`: one destination for notifications.
+/// `channels.<name>`: one destination for notifications, how often it may
+/// be sent to, and how its messages read.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Channel {
+pub struct Channel {
+    /// The kind key (`webhook`, `slack`, `email`, `pagerduty`,
+    /// `alertmanager`) and its settings.
+    pub to: Destination,
+    /// `rate_limit`: at most this many messages per period (`20/1m`);
+    /// more wait in the outbox, in order, and none is dropped. Default
+    /// none.
+    pub rate_limit: Option<RateLimit>,
+    /// `title` and `body`: message templates with `{placeholders}`.
+    pub template: Template,
+}
+
+/// Where a channel's messages go.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Destination {
     /// `webhook: { url, secret, headers }`: JSON POSTs; with `secret`, an
     /// `X-Nines-Signature` HMAC-SHA256 header receivers can verify.
     Webhook {
@@ -91,7 +114,78 @@ pub enum Channel {
     },
     /// `slack: { url }` (or `slack: URL`): a Slack incoming webhook.
     Slack { url: String },
+    /// `email: { … }`: mail over SMTP.
+    Email(Email),
+    /// `pagerduty: { routing_key, url }`: PagerDuty Events API v2, for
+    /// teams that keep PagerDuty for phones.
+    Pagerduty { routing_key: String, url: String },
+    /// `alertmanager: { url, headers }`: Alertmanager's webhook format
+    /// (version 4), for receivers written for Alertmanager.
+    Alertmanager {
+        url: String,
+        headers: Vec<(String, String)>,
+    },
 }
+
+/// PagerDuty's Events API v2 address, the default of `pagerduty.url`.
+pub const PAGERDUTY_EVENTS_URL: &str = "https://events.pagerduty.com/v2/enqueue";
+
+/// `email: { … }`: an SMTP relay and who gets the mail.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Email {
+    /// `host`: the SMTP relay.
+    pub host: String,
+    /// `port`: default 587 with `starttls`, 465 with `tls`, 25 with `none`.
+    pub port: u16,
+    /// `tls`: `starttls` (default), `tls` (implicit, port 465) or `none`.
+    pub tls: SmtpTls,
+    /// `username` and `password`: SMTP AUTH, when the relay wants it.
+    pub credentials: Option<(String, String)>,
+    /// `from`: the sender address.
+    pub from: String,
+    /// `to`: one or more recipient addresses.
+    pub to: Vec<String>,
+    /// `ca_file`: a PEM file of CAs to trust instead of the system's
+    /// (a relay with a private CA).
+    pub ca_file: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    Starttls,
+    Implicit,
+    None,
+}
+
+/// `rate_limit: N/PERIOD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub messages: u32,
+    pub per: std::time::Duration,
+}
+
+/// `title` and `body` of a channel: text with `{placeholders}` (see
+/// [`TEMPLATE_FIELDS`]); unset means nines' own wording.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Template {
+    pub title: Option<String>,
+    pub body: Option<String>,
+}
+
+/// The placeholders templates may use.
+pub const TEMPLATE_FIELDS: [&str; 11] = [
+    "id",
+    "title",
+    "service",
+    "severity",
+    "status",
+    "event",
+    "text",
+    "started_at",
+    "url",
+    "ack_url",
+    "resolve_url",
+];
 
 /// `integrations.<name>`: a sender of alerts and its key.
 #[derive(Debug, Clone, PartialEq)]
@@ -152,6 +246,15 @@ pub struct IncidentPolicy {
     pub link_secret: Option<String>,
     /// `external_url`: nines' address as people reach it, for links.
     pub external_url: Option<String>,
+    /// `reopen_within`: an alert firing again this soon after its
+    /// incident resolved reopens it. Default 1h; 0 never reopens.
+    pub reopen_within: std::time::Duration,
+    /// `maintenance`: recurring windows in which matching alerts are
+    /// recorded but notify nobody.
+    pub maintenance: Vec<nines_incident::MaintenanceWindow>,
+    /// `inhibit`: while an alert matching a rule's source fires, alerts
+    /// matching its target notify nobody (Alertmanager's inhibit rules).
+    pub inhibit: Vec<nines_incident::Inhibit>,
 }
 
 impl Default for IncidentPolicy {
@@ -161,6 +264,9 @@ impl Default for IncidentPolicy {
             give_up_after: std::time::Duration::from_secs(86_400),
             link_secret: None,
             external_url: None,
+            reopen_within: std::time::Duration::from_secs(3600),
+            maintenance: Vec::new(),
+            inhibit: Vec::new(),
         }
     }
 }

@@ -19,6 +19,20 @@ pub struct User {
     pub slack: Option<String>,
     /// `timezone`: IANA zone, for reports. Optional.
     pub timezone: Option<String>,
+    /// `webhook`: URL that receives a JSON POST when the user is paged.
+    /// Optional.
+    pub webhook: Option<String>,
+    /// `notify`: how the user is reached when paged, each rule a method
+    /// and a delay (`[slack, { email: 5m }]`). Default: every method the
+    /// user has (`slack`, `email`, `webhook`), at once.
+    pub notify: Vec<nines_oncall::NotificationRule>,
+    /// `working_hours`: `{ days, from, to }` in the user's `timezone`
+    /// (UTC when unset); pages outside count as out-of-hours in on-call
+    /// reports. Optional.
+    pub working_hours: Option<Restriction>,
+    /// `quiet_hours`: the same for the user's night; reports only, pages
+    /// are never held back. Optional.
+    pub quiet_hours: Option<Restriction>,
 }
 
 /// A user named in a schedule, with where, so unknown names are reported
@@ -28,6 +42,17 @@ pub(crate) struct UserRef {
     pub field: String,
     pub user: String,
 }
+
+/// Keys of a user; `webhook` and the rest are read in `contact.rs`.
+const USER_KEYS: [&str; 7] = [
+    "email",
+    "slack",
+    "timezone",
+    "webhook",
+    "notify",
+    "working_hours",
+    "quiet_hours",
+];
 
 pub(crate) fn read_users(ctx: &mut Ctx<'_>, node: &Node) -> Vec<(usize, User)> {
     let Some(entries) = ctx.entries(node, "users") else {
@@ -39,7 +64,7 @@ pub(crate) fn read_users(ctx: &mut Ctx<'_>, node: &Node) -> Vec<(usize, User)> {
         if !ctx.check_name(e.key, e.key_line, &path, "user") {
             continue;
         }
-        let Some(f) = ctx.fields(e.value, &path, &["email", "slack", "timezone"]) else {
+        let Some(f) = ctx.fields(e.value, &path, &USER_KEYS) else {
             continue;
         };
         let email = ctx.optional_string(f.get("email"), &join(&path, "email"));
@@ -55,6 +80,11 @@ pub(crate) fn read_users(ctx: &mut Ctx<'_>, node: &Node) -> Vec<(usize, User)> {
             );
             continue;
         }
+        let contact =
+            crate::contact::read_contact(ctx, &f, &path, email.as_deref(), slack.as_deref());
+        let Some(contact) = contact else {
+            continue;
+        };
         out.push((
             e.key_line,
             User {
@@ -62,6 +92,10 @@ pub(crate) fn read_users(ctx: &mut Ctx<'_>, node: &Node) -> Vec<(usize, User)> {
                 email,
                 slack,
                 timezone,
+                webhook: contact.webhook,
+                notify: contact.notify,
+                working_hours: contact.working_hours,
+                quiet_hours: contact.quiet_hours,
             },
         ));
     }
@@ -152,7 +186,7 @@ const LAYER_KEYS: [&str; 7] = [
 /// Monday 2024-01-01 anchors rotations that give no `start`.
 const DEFAULT_START: Date = Date::constant(2024, 1, 1);
 
-fn weekday(text: &str) -> Option<Weekday> {
+pub(crate) fn weekday(text: &str) -> Option<Weekday> {
     Some(match text.to_ascii_lowercase().get(..3)? {
         "mon" => Weekday::Monday,
         "tue" => Weekday::Tuesday,
@@ -165,7 +199,7 @@ fn weekday(text: &str) -> Option<Weekday> {
     })
 }
 
-fn time_of_day(text: &str) -> Option<Time> {
+pub(crate) fn time_of_day(text: &str) -> Option<Time> {
     let (h, m) = text.trim().split_once(':')?;
     Time::new(h.parse().ok()?, m.parse().ok()?, 0, 0).ok()
 }

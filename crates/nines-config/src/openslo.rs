@@ -79,6 +79,7 @@ pub(crate) fn read_openslo(
             owner: None,
             description,
             slos: Vec::new(),
+            escalation: None,
         });
     }
     for d in parsed
@@ -110,6 +111,7 @@ pub(crate) fn read_openslo(
                     owner: None,
                     description: None,
                     slos: Vec::new(),
+                    escalation: None,
                 })
                 .slos
                 .push(slo);
@@ -121,6 +123,7 @@ pub(crate) fn read_openslo(
             line: lines.get(&s.name).copied().unwrap_or(1),
             service: s,
             targets: Vec::new(),
+            escalation: None,
         })
         .collect()
 }

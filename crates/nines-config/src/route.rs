@@ -316,7 +316,7 @@ fn read_group_by(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Vec<Strin
     out
 }
 
-fn read_matchers(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Vec<String>> {
+pub(crate) fn read_matchers(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Vec<String>> {
     let items = list(ctx, node, path)?;
     let mut out = Some(Vec::with_capacity(items.len()));
     for (i, item) in items.iter().enumerate() {

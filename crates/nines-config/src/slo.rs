@@ -12,7 +12,7 @@ use nines_slo::{
 
 use crate::model::{AlertRules, Service, Slo};
 use crate::probe::{ReadProbes, read_probes};
-use crate::read::{Ctx, index, join, one_of};
+use crate::read::{Ctx, NameRef, index, join, one_of};
 use crate::scrape::TargetRef;
 use crate::yaml::{Kind, Node};
 
@@ -52,6 +52,8 @@ pub(crate) struct LocatedService {
     /// The `target`s of its `prometheus` SLIs, resolved once every file
     /// (and so every `scrape` entry) is read.
     pub targets: Vec<TargetRef>,
+    /// Its `escalation`, checked once every file is read.
+    pub escalation: Option<NameRef>,
 }
 
 /// Reads the `services` section of one file. Services with errors are left
@@ -65,12 +67,21 @@ pub(crate) fn read_services(ctx: &mut Ctx<'_>, node: &Node) -> Vec<LocatedServic
         let path = join("services", entry.key);
         let valid_name = ctx.check_name(entry.key, entry.key_line, &path, "service");
         let mut targets = Vec::new();
-        let service = read_service(ctx, entry.value, &path, entry.key, &mut targets);
+        let mut escalation = None;
+        let service = read_service(
+            ctx,
+            entry.value,
+            &path,
+            entry.key,
+            &mut targets,
+            &mut escalation,
+        );
         if let (true, Some(service)) = (valid_name, service) {
             out.push(LocatedService {
                 line: entry.key_line,
                 service,
                 targets,
+                escalation,
             });
         }
     }
@@ -83,9 +94,19 @@ fn read_service(
     path: &str,
     name: &str,
     targets: &mut Vec<TargetRef>,
+    escalation: &mut Option<NameRef>,
 ) -> Option<Service> {
-    let fields = ctx.fields(node, path, &["owner", "description", "probes", "slos"])?;
+    let keys = ["owner", "description", "probes", "slos", "escalation"];
+    let fields = ctx.fields(node, path, &keys)?;
     let owner = ctx.optional_string(fields.get("owner"), &join(path, "owner"));
+    *escalation = match fields.get("escalation") {
+        Some(n) if n.kind != Kind::Null => Some(crate::escalation::escalation_ref(
+            ctx,
+            n,
+            &join(path, "escalation"),
+        )?),
+        _ => None,
+    };
     let description = ctx.optional_string(fields.get("description"), &join(path, "description"));
     // Probes first: SLOs name them.
     let probes = match fields.get("probes") {
@@ -126,6 +147,7 @@ fn read_service(
         owner,
         description,
         slos,
+        escalation: escalation.as_ref().map(|r| r.name.clone()),
     })
 }
 

@@ -33,6 +33,9 @@ pub fn services_yaml<'a>(services: impl IntoIterator<Item = &'a Service>) -> Str
         if let Some(d) = &service.description {
             let _ = writeln!(out, "    description: {}", value(d));
         }
+        if let Some(e) = &service.escalation {
+            let _ = writeln!(out, "    escalation: {}", value(e));
+        }
         if !service.probes.is_empty() {
             out.push_str("    probes:\n");
             for probe in &service.probes {

@@ -42,6 +42,18 @@ impl IncidentSeverity {
         }
     }
 
+    /// The inverse of [`IncidentSeverity::default_for`]: the alert
+    /// severity an incident is sent on as (PagerDuty out, Alertmanager
+    /// format out).
+    pub fn alert_severity(self) -> AlertSeverity {
+        match self {
+            IncidentSeverity::Sev1 => AlertSeverity::Critical,
+            IncidentSeverity::Sev2 => AlertSeverity::Error,
+            IncidentSeverity::Sev3 => AlertSeverity::Warning,
+            IncidentSeverity::Sev4 => AlertSeverity::Info,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             IncidentSeverity::Sev1 => "SEV1",

@@ -6,13 +6,20 @@
 //! someone) under overrides (which win over every layer). Each layer is a
 //! rotation of users with a turn length and a handoff anchored at a local
 //! date and time, optionally restricted to windows of the week.
+//!
+//! Escalation policies say whom to page when until someone acknowledges;
+//! contact methods and notification rules say how each person is reached.
 #![forbid(unsafe_code)]
 
+mod contact;
+mod escalation;
 mod ics;
 mod local;
 mod rotation;
 mod schedule;
 
+pub use contact::{ContactKind, ContactMethod, Notification, NotificationRule, notifications};
+pub use escalation::{Due, EscalationPolicy, Position, Recipients, Step, Target};
 pub use ics::calendar;
 pub use local::to_instant;
 pub use rotation::{Layer, Restriction, Turn};

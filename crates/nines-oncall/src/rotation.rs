@@ -18,14 +18,43 @@ pub enum Turn {
     Fixed(SignedDuration),
 }
 
-/// A window of the week a layer is active in: on `days` (all when empty),
-/// from `start` to `end` local time; an `end` at or before `start` runs
-/// past midnight into the next day.
+/// A window of the week a layer is active in (or a person's working or
+/// quiet hours): on `days` (all when empty), from `start` to `end` local
+/// time; an `end` at or before `start` runs past midnight into the next
+/// day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Restriction {
     pub days: Vec<Weekday>,
     pub start: Time,
     pub end: Time,
+}
+
+impl Restriction {
+    /// Whether `t` falls in the window, read in `tz`.
+    pub fn contains(&self, t: Timestamp, tz: &TimeZone) -> bool {
+        let day = t.to_zoned(tz.clone()).date();
+        // A window that started yesterday may still be open.
+        [day.yesterday().ok(), Some(day)]
+            .into_iter()
+            .flatten()
+            .filter_map(|d| self.window_on(d, tz))
+            .any(|(s, e)| s <= t && t < e)
+    }
+
+    /// The `[start, end)` window that opens on local date `day`, if one
+    /// does.
+    fn window_on(&self, day: jiff::civil::Date, tz: &TimeZone) -> Option<(Timestamp, Timestamp)> {
+        if !self.days.is_empty() && !self.days.contains(&day.weekday()) {
+            return None;
+        }
+        let start = to_instant(day.to_datetime(self.start), tz);
+        let end_day = if self.end <= self.start {
+            day.tomorrow().unwrap_or(day)
+        } else {
+            day
+        };
+        Some((start, to_instant(end_day.to_datetime(self.end), tz)))
+    }
 }
 
 /// A rotation of users.
@@ -110,15 +139,7 @@ impl Layer {
 
     /// Whether the layer's restrictions let it be on call at `t`.
     pub fn active_at(&self, t: Timestamp, tz: &TimeZone) -> bool {
-        if self.restrictions.is_empty() {
-            return true;
-        }
-        let day = t.to_zoned(tz.clone()).date();
-        // A window that started yesterday may still be open.
-        [day.yesterday().ok(), Some(day)]
-            .into_iter()
-            .flatten()
-            .any(|d| self.windows_on(d, tz).any(|(s, e)| s <= t && t < e))
+        self.restrictions.is_empty() || self.restrictions.iter().any(|r| r.contains(t, tz))
     }
 
     /// The `[start, end)` windows that open on local date `day`.
@@ -130,16 +151,7 @@ impl Layer {
         let tz = tz.clone();
         self.restrictions
             .iter()
-            .filter(move |r| r.days.is_empty() || r.days.contains(&day.weekday()))
-            .map(move |r| {
-                let start = to_instant(day.to_datetime(r.start), &tz);
-                let end_day = if r.end <= r.start {
-                    day.tomorrow().unwrap_or(day)
-                } else {
-                    day
-                };
-                (start, to_instant(end_day.to_datetime(r.end), &tz))
-            })
+            .filter_map(move |r| r.window_on(day, &tz))
     }
 
     /// Who this layer has on call at `t`; empty outside its restrictions.

@@ -453,6 +453,17 @@ pub(crate) fn alerts(conn: &rusqlite::Connection, id: i64) -> rusqlite::Result<V
     .collect()
 }
 
+/// The labels (JSON) of every firing alert of an open incident: what
+/// inhibition compares against.
+pub(crate) fn firing_alert_labels(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<String>> {
+    conn.prepare_cached(
+        "SELECT a.labels FROM incidents AS i JOIN incident_alerts AS a ON a.incident_id = i.id
+         WHERE i.status != 'resolved' AND a.status = 'firing'",
+    )?
+    .query_map([], |r| r.get(0))?
+    .collect()
+}
+
 pub(crate) fn timeline(
     conn: &rusqlite::Connection,
     id: i64,
@@ -530,6 +541,11 @@ pub enum Delivery {
         next_at_ms: i64,
         error: String,
     },
+    /// Not attempted: the channel's rate limit is reached. Waits until
+    /// `next_at_ms` without counting an attempt.
+    Deferred {
+        next_at_ms: i64,
+    },
     /// Gave up: permanent failure or past the horizon. The reason goes to
     /// the incident's timeline too.
     Failed {
@@ -562,6 +578,10 @@ pub(crate) fn record_delivery(
                 "UPDATE outbox SET attempts = ?1, next_at_ms = ?2, last_error = ?3 WHERE id = ?4",
             )?
             .execute(params![attempts, next_at_ms, error, row.id])?;
+        }
+        Delivery::Deferred { next_at_ms } => {
+            tx.prepare_cached("UPDATE outbox SET next_at_ms = ?1 WHERE id = ?2")?
+                .execute(params![next_at_ms, row.id])?;
         }
         Delivery::Failed { error, at } => {
             tx.prepare_cached(

@@ -509,6 +509,11 @@ impl Store {
         crate::incidents::alerts(&self.conn, id).map_err(self.err())
     }
 
+    /// Labels (JSON) of the firing alerts of open incidents.
+    pub fn firing_alert_labels(&self) -> Result<Vec<String>, StoreError> {
+        crate::incidents::firing_alert_labels(&self.conn).map_err(self.err())
+    }
+
     pub fn incident_timeline(&self, id: i64) -> Result<Vec<TimelineEntry>, StoreError> {
         crate::incidents::timeline(&self.conn, id).map_err(self.err())
     }

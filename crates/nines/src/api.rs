@@ -84,6 +84,10 @@ pub fn router(app: Arc<App>) -> Router {
             "/integrations/pagerduty/v2/enqueue",
             post(crate::api_incidents::pagerduty),
         )
+        .route(
+            "/a/{id}/{action}",
+            get(crate::action_links::confirm).post(crate::action_links::act),
+        )
         .route("/api/v1/openapi.json", get(openapi))
         .method_not_allowed_fallback(|| async {
             ApiError::new(

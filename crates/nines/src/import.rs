@@ -35,6 +35,7 @@ pub fn sloth_to_services(
             description: None,
             slos,
             probes: Vec::new(),
+            escalation: None,
         },
         unmapped,
     ))

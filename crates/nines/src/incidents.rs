@@ -17,10 +17,6 @@ pub struct Routed {
     pub channels: Vec<String>,
 }
 
-/// An alert firing again within this long of its incident's resolution
-/// reopens that incident (an hour, as nines-incident's default policy).
-pub const REOPEN_WITHIN_SECONDS: i64 = 3600;
-
 /// What an alert did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct AlertOutcome {
@@ -93,29 +89,6 @@ pub fn parse_incident_id(s: &str) -> Option<i64> {
         .filter(|&n: &i64| n > 0)
 }
 
-/// The JSON every generic webhook receives for an incident event.
-pub fn webhook_body(event: &str, incident: &IncidentRow, key: &str, text: &str) -> Value {
-    json!({
-        "version": "1",
-        "event": event,
-        "idempotency_key": key,
-        "text": text,
-        "incident": incident_json(incident),
-    })
-}
-
-/// Slack's incoming-webhook format: `text` for notifications and clients
-/// without blocks, `blocks` for the message itself.
-pub fn slack_body(incident: &IncidentRow, text: &str) -> Value {
-    json!({
-        "text": text,
-        "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": format!("*{}* {}", incident_name(incident.id), text)}},
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": format!("service *{}* · {} · {}", incident.service, incident.severity, incident.status)}]},
-        ],
-    })
-}
-
 fn time(t: Option<i64>) -> Value {
     json!(
         t.and_then(|s| jiff::Timestamp::from_second(s).ok())
@@ -174,32 +147,26 @@ impl App {
         };
         self.changing_incidents(|store| {
             let existing = store.incident_of_alert(source, &alert.key)?;
-            // A silenced alert is recorded like any other; it only notifies
-            // nobody, and the timeline says which silence held it.
+            // A quieted alert (silence, maintenance window, inhibition) is
+            // recorded like any other; it only notifies nobody, and the
+            // timeline says what held it.
             let mut labels = alert.labels.clone();
             labels
                 .entry("service".into())
                 .or_insert_with(|| routed.service.clone());
-            let silence = active_silence(store, &labels, now)?;
-            let channels: Vec<String> = match &silence {
+            let held = crate::quiet::held(store, &config, &labels, &routed.service, now)?;
+            let channels: Vec<String> = match &held {
                 Some(_) => Vec::new(),
                 None => routed.channels.clone(),
             };
             let silenced_note = |r: IncidentRef| {
-                silence
-                    .as_ref()
+                held.as_ref()
                     .filter(|_| !routed.channels.is_empty())
-                    .map(|s| {
-                        timeline(
-                            r,
-                            at,
-                            "silenced",
-                            format!(
-                                "notifications held by silence {} ({}): {}",
-                                s.id, s.created_by, s.comment
-                            ),
-                        )
-                    })
+                    .map(|why| timeline(r, at, "silenced", format!("notifications held by {why}")))
+            };
+            let link = AlertLink {
+                labels: serde_json::to_string(&labels).unwrap_or_default(),
+                ..link
             };
             let mut ops = Vec::new();
             let mut outcome = AlertOutcome {
@@ -266,7 +233,7 @@ impl App {
             if let Some((i, _)) = &existing
                 && i.status == "resolved"
                 && i.resolved_at
-                    .is_some_and(|r| at - r <= REOPEN_WITHIN_SECONDS)
+                    .is_some_and(|r| at - r < config.incident_policy.reopen_within.as_secs() as i64)
             {
                 let r = IncidentRef::Id(i.id);
                 outcome.incident = Some(i.id);
@@ -617,18 +584,6 @@ fn recent_changes(
         .collect())
 }
 
-/// The first active silence whose matchers all match `labels` at `now`.
-fn active_silence(
-    store: &nines_store::Store,
-    labels: &nines_incident::Labels,
-    now: jiff::Timestamp,
-) -> Result<Option<nines_store::SilenceRow>, StoreError> {
-    Ok(store
-        .silences(now.as_second())?
-        .into_iter()
-        .find(|row| to_silence(row).is_silenced(labels, now)))
-}
-
 /// A stored silence as nines-incident's; matchers were checked when it
 /// was created.
 pub fn to_silence(row: &nines_store::SilenceRow) -> nines_incident::Silence {
@@ -681,15 +636,20 @@ fn enqueue(
     text: &str,
     now_ms: i64,
 ) {
+    let now = jiff::Timestamp::from_millisecond(now_ms).unwrap_or_default();
+    let links = crate::messages::Links::new(&config.incident_policy, incident.id, now);
     for name in channels {
         let Some(channel) = config.channels.get(name) else {
             continue;
         };
         let key = format!("{}:{event}:{now_ms}:{name}", incident_name(incident.id));
-        let body = match channel {
-            nines_config::Channel::Slack { .. } => slack_body(incident, text),
-            nines_config::Channel::Webhook { .. } => webhook_body(event, incident, &key, text),
+        let e = crate::messages::Event {
+            name: event,
+            incident,
+            text,
+            key: &key,
         };
+        let body = crate::messages::render(name, channel, &e, &links);
         ops.push(IncidentOp::Enqueue {
             incident: r,
             channel: name.clone(),

@@ -3,6 +3,7 @@
 //! `nines-slo`, config in `nines-config`, persistence in `nines-store`.
 #![forbid(unsafe_code)]
 
+pub mod action_links;
 pub mod api;
 pub mod api_changes;
 pub mod api_incidents;
@@ -20,11 +21,14 @@ pub mod import;
 pub mod incident_cmd;
 pub mod incidents;
 pub mod ingest;
+pub mod messages;
 pub mod notify;
 pub mod probe_cmd;
 pub mod probes;
+pub mod quiet;
 pub mod routing;
 pub mod rules;
+pub mod smtp;
 pub mod status;
 pub mod telemetry;
 pub mod token;

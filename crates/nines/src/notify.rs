@@ -5,7 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use nines_config::Channel;
+use std::collections::{HashMap, VecDeque};
+
+use nines_config::{Channel, Destination};
 use nines_incident::retry::Outcome as RetryOutcome;
 use nines_incident::{Backoff, ChannelKind, Verdict, classify};
 use nines_probe::{HttpCheck, Runner, StatusRange};
@@ -26,10 +28,16 @@ pub enum Attempt {
     Unreachable(String),
 }
 
-fn kind(channel: &Channel) -> ChannelKind {
-    match channel {
-        Channel::Webhook { .. } => ChannelKind::Webhook,
-        Channel::Slack { .. } => ChannelKind::Slack,
+/// How the channel's HTTP answers are judged; `None` for email, which
+/// judges SMTP replies itself.
+fn kind(channel: &Channel) -> Option<ChannelKind> {
+    match &channel.to {
+        Destination::Webhook { .. } | Destination::Alertmanager { .. } => {
+            Some(ChannelKind::Webhook)
+        }
+        Destination::Slack { .. } => Some(ChannelKind::Slack),
+        Destination::Pagerduty { .. } => Some(ChannelKind::PagerDuty),
+        Destination::Email(_) => None,
     }
 }
 
@@ -44,7 +52,8 @@ pub fn judge(channel: &Channel, attempt: &Attempt, now: jiff::Timestamp) -> Verd
         Attempt::TimedOut => RetryOutcome::Timeout,
         Attempt::Unreachable(_) => RetryOutcome::Connection,
     };
-    match (classify(kind(channel), &outcome, now), attempt) {
+    let kind = kind(channel).unwrap_or(ChannelKind::Webhook);
+    match (classify(kind, &outcome, now), attempt) {
         (Verdict::Retry { after, .. }, Attempt::Unreachable(e)) => Verdict::Retry {
             after,
             reason: e.clone(),
@@ -53,22 +62,42 @@ pub fn judge(channel: &Channel, attempt: &Attempt, now: jiff::Timestamp) -> Verd
     }
 }
 
-async fn attempt(channel: &Channel, row: &OutboxRow) -> Attempt {
-    let (url, mut headers) = match channel {
-        Channel::Webhook { url, headers, .. } => (url.clone(), headers.clone()),
-        Channel::Slack { url } => (url.clone(), Vec::new()),
+/// One delivery attempt of `row` on `channel`, judged.
+async fn deliver(channel: &Channel, row: &OutboxRow) -> Verdict {
+    match &channel.to {
+        Destination::Email(email) => crate::smtp::send(email, row).await,
+        _ => judge(channel, &post(channel, row).await, jiff::Timestamp::now()),
+    }
+}
+
+async fn post(channel: &Channel, row: &OutboxRow) -> Attempt {
+    let mut body = row.body.clone();
+    let (url, mut headers) = match &channel.to {
+        Destination::Webhook { url, headers, .. } | Destination::Alertmanager { url, headers } => {
+            (url.clone(), headers.clone())
+        }
+        Destination::Slack { url } => (url.clone(), Vec::new()),
+        Destination::Pagerduty { url, routing_key } => {
+            // The key is a secret: added here, never stored in the outbox.
+            if let Ok(serde_json::Value::Object(mut event)) = serde_json::from_str(&row.body) {
+                event.insert("routing_key".into(), routing_key.clone().into());
+                body = serde_json::Value::Object(event).to_string();
+            }
+            (url.clone(), Vec::new())
+        }
+        Destination::Email(_) => return Attempt::Unreachable("email is not sent over HTTP".into()),
     };
     headers.push(("Content-Type".into(), "application/json".into()));
     headers.push(("Idempotency-Key".into(), row.key.clone()));
-    if let Channel::Webhook {
+    if let Destination::Webhook {
         secret: Some(secret),
         ..
-    } = channel
+    } = &channel.to
     {
         let signature = nines_incident::signature::sign(
             secret.as_bytes(),
             jiff::Timestamp::now(),
-            row.body.as_bytes(),
+            body.as_bytes(),
         );
         headers.push(("X-Nines-Signature".into(), signature));
     }
@@ -76,7 +105,7 @@ async fn attempt(channel: &Channel, row: &OutboxRow) -> Attempt {
         HttpCheck {
             method: "POST".into(),
             headers,
-            body: Some(row.body.clone()),
+            body: Some(body),
             // Every status is an answer here; `judge` decides.
             valid_status: vec![StatusRange { from: 100, to: 599 }],
             follow_redirects: false,
@@ -101,11 +130,36 @@ async fn attempt(channel: &Channel, row: &OutboxRow) -> Attempt {
     }
 }
 
+/// Attempts per channel within its rate limit's period, in this process.
+#[derive(Default)]
+struct Limits {
+    sent: HashMap<String, VecDeque<i64>>,
+}
+
+impl Limits {
+    /// `None` when `channel` may send now (and the send is counted), or
+    /// the time in milliseconds when it may next.
+    fn take(&mut self, name: &str, channel: &Channel, now_ms: i64) -> Option<i64> {
+        let limit = channel.rate_limit?;
+        let per = i64::try_from(limit.per.as_millis()).unwrap_or(i64::MAX);
+        let sent = self.sent.entry(name.to_string()).or_default();
+        while sent.front().is_some_and(|&t| t <= now_ms - per) {
+            sent.pop_front();
+        }
+        if sent.len() >= limit.messages as usize {
+            return sent.front().map(|&t| t + per);
+        }
+        sent.push_back(now_ms);
+        None
+    }
+}
+
 /// Delivers due notifications until `stop`, retrying on `backoff`'s
 /// schedule (its horizon comes from `incidents.give_up_after`).
 pub async fn run(app: Arc<App>, backoff: Backoff, mut stop: watch::Receiver<bool>) {
     // Retries come due on their own schedule: poll for them; new messages
     // wake the worker at once.
+    let mut limits = Limits::default();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -134,23 +188,28 @@ pub async fn run(app: Arc<App>, backoff: Backoff, mut stop: watch::Receiver<bool
                 .unwrap_or(backoff.horizon),
             ..backoff
         };
-        let attempts: Vec<_> = due
-            .into_iter()
-            .map(|row| {
-                let channel = config.channels.get(&row.channel).cloned();
-                tokio::spawn(async move {
-                    let verdict = match &channel {
-                        Some(c) => judge(c, &attempt(c, &row).await, jiff::Timestamp::now()),
-                        None => Verdict::Permanent {
-                            reason: format!("channel `{}` is no longer in the config", row.channel),
-                        },
-                    };
-                    (row, verdict)
-                })
-            })
-            .collect();
-        let now = app.clock.now();
+        let now_ms = app.clock.now().as_millisecond();
         let mut done = Vec::new();
+        let mut attempts = Vec::new();
+        for row in due {
+            let channel = config.channels.get(&row.channel).cloned();
+            if let Some(c) = &channel
+                && let Some(next_at_ms) = limits.take(&row.channel, c, now_ms)
+            {
+                done.push((row, Delivery::Deferred { next_at_ms }));
+                continue;
+            }
+            attempts.push(tokio::spawn(async move {
+                let verdict = match &channel {
+                    Some(c) => deliver(c, &row).await,
+                    None => Verdict::Permanent {
+                        reason: format!("channel `{}` is no longer in the config", row.channel),
+                    },
+                };
+                (row, verdict)
+            }));
+        }
+        let now = app.clock.now();
         for a in attempts {
             let Ok((row, verdict)) = a.await else {
                 continue;

@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::time::Duration;
 
-use nines_config::{Channel, Config, IncidentPolicy, IntegrationKind, Route, hash_token};
+use nines_config::{
+    Channel, Config, Destination, Email, IncidentPolicy, IntegrationKind, RateLimit, Route,
+    SmtpTls, Template, hash_token,
+};
 
 use crate::{errors, parse};
 
@@ -70,6 +73,15 @@ fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
 
+/// A channel with no rate limit and nines' own wording.
+fn plain(to: Destination) -> Channel {
+    Channel {
+        to,
+        rate_limit: None,
+        template: Template::default(),
+    }
+}
+
 #[test]
 fn channels_read_in_every_form() {
     let config = parse(&full());
@@ -79,31 +91,31 @@ fn channels_read_in_every_form() {
     );
     assert_eq!(
         config.channels["payments-slack"],
-        Channel::Slack {
+        plain(Destination::Slack {
             url: "https://hooks.slack.com/services/T0/B0/XXXX".into()
-        }
+        })
     );
     assert_eq!(
         config.channels["ops-slack"],
-        Channel::Slack {
+        plain(Destination::Slack {
             url: "http://slack-proxy:8080/hook".into()
-        }
+        })
     );
     assert_eq!(
         config.channels["audit"],
-        Channel::Webhook {
+        plain(Destination::Webhook {
             url: "https://audit.example.com/nines".into(),
             secret: Some("not-a-secret-but-long-enough".into()),
             headers: vec![("X-Team".into(), "sre".into())],
-        }
+        })
     );
     assert_eq!(
         config.channels["plain-hook"],
-        Channel::Webhook {
+        plain(Destination::Webhook {
             url: "http://hooks:9000/in".into(),
             secret: None,
             headers: Vec::new(),
-        }
+        })
     );
 }
 
@@ -183,6 +195,7 @@ fn the_incident_policy_is_read() {
             give_up_after: Duration::from_secs(7200),
             link_secret: Some("not-a-secret-but-long-enough".into()),
             external_url: Some("https://nines.example.com".into()),
+            ..IncidentPolicy::default()
         }
     );
 }
@@ -300,4 +313,196 @@ fn all_labels_may_be_written_unquoted() {
     );
     assert_eq!(config.routes.group_by, Some(strings(&["..."])));
     assert_eq!(config.routes.routes[0].group_by, Some(strings(&["..."])));
+}
+
+const MORE_CHANNELS: &str = r#"services:
+  shop: {}
+channels:
+  mail:
+    email:
+      host: smtp.example.com
+      username: nines
+      password: hunter2-but-longer
+      from: "Nines <nines@example.com>"
+      to: [oncall@example.com, lead@example.com]
+    rate_limit: 20/1m
+    title: "[{severity}] {id} {title}"
+    body: "{text} — {url} {{literal}}"
+  mail-tls:
+    email: { host: 10.0.0.5, tls: tls, from: a@example.com, to: b@example.com }
+  pd:
+    pagerduty: { routing_key: R0UTINGKEY0000000000000000000000 }
+  am-out:
+    alertmanager: http://127.0.0.1:9093/hook
+incidents:
+  reopen_within: 30m
+  maintenance:
+    - name: sunday-db
+      services: [shop]
+      timezone: Europe/Berlin
+      days: [sun]
+      start: "02:00"
+      duration: 2h
+    - name: nightly-batch
+      matchers: ['job="batch"']
+      timezone: UTC
+      start: "23:30"
+      duration: 1h
+  inhibit:
+    - source_matchers: [severity=critical]
+      target_matchers: ['severity=~"warning|info"']
+      equal: [service]
+"#;
+
+#[test]
+fn email_pagerduty_and_alertmanager_channels_with_limits_and_templates() {
+    let config = parse(MORE_CHANNELS);
+    assert_eq!(
+        config.channels["mail"],
+        Channel {
+            to: Destination::Email(Email {
+                host: "smtp.example.com".into(),
+                port: 587,
+                tls: SmtpTls::Starttls,
+                credentials: Some(("nines".into(), "hunter2-but-longer".into())),
+                from: "Nines <nines@example.com>".into(),
+                to: strings(&["oncall@example.com", "lead@example.com"]),
+                ca_file: None,
+            }),
+            rate_limit: Some(RateLimit {
+                messages: 20,
+                per: Duration::from_secs(60)
+            }),
+            template: Template {
+                title: Some("[{severity}] {id} {title}".into()),
+                body: Some("{text} — {url} {{literal}}".into()),
+            },
+        }
+    );
+    let Destination::Email(e) = &config.channels["mail-tls"].to else {
+        panic!("not email")
+    };
+    assert_eq!(
+        (e.port, e.tls, e.credentials.is_none()),
+        (465, SmtpTls::Implicit, true)
+    );
+    assert_eq!(e.to, strings(&["b@example.com"]));
+    assert_eq!(
+        config.channels["pd"].to,
+        Destination::Pagerduty {
+            routing_key: "R0UTINGKEY0000000000000000000000".into(),
+            url: "https://events.pagerduty.com/v2/enqueue".into(),
+        }
+    );
+    assert_eq!(
+        config.channels["am-out"].to,
+        Destination::Alertmanager {
+            url: "http://127.0.0.1:9093/hook".into(),
+            headers: vec![],
+        }
+    );
+}
+
+#[test]
+fn maintenance_windows_and_inhibit_rules_read_into_their_models() {
+    let config = parse(MORE_CHANNELS);
+    let p = &config.incident_policy;
+    assert_eq!(p.reopen_within, Duration::from_secs(1800));
+    assert_eq!(p.maintenance.len(), 2);
+    let sunday = &p.maintenance[0];
+    assert_eq!(
+        sunday.scope,
+        nines_incident::Scope::Services(strings(&["shop"]))
+    );
+    // Sunday 2026-11-29 02:30 Berlin is 01:30Z: inside; 04:00 local is out.
+    let labels = BTreeMap::new();
+    let at = |s: &str| s.parse::<jiff::Timestamp>().unwrap();
+    assert!(sunday.covers(&labels, Some("shop"), at("2026-11-29T01:30:00Z")));
+    assert!(!sunday.covers(&labels, Some("shop"), at("2026-11-29T03:00:00Z")));
+    assert!(!sunday.covers(&labels, Some("other"), at("2026-11-29T01:30:00Z")));
+    let batch = &p.maintenance[1];
+    let job = BTreeMap::from([("job".to_string(), "batch".to_string())]);
+    assert!(
+        batch.covers(&job, None, at("2026-11-24T00:15:00Z")),
+        "past midnight"
+    );
+    let rule = &p.inhibit[0];
+    let page = BTreeMap::from([
+        ("severity".to_string(), "critical".to_string()),
+        ("service".to_string(), "shop".to_string()),
+    ]);
+    let ticket = |svc: &str| {
+        BTreeMap::from([
+            ("severity".to_string(), "warning".to_string()),
+            ("service".to_string(), svc.to_string()),
+        ])
+    };
+    assert!(rule.inhibited(&ticket("shop"), [&page]));
+    assert!(
+        !rule.inhibited(&ticket("cart"), [&page]),
+        "equal: [service]"
+    );
+    // Defaults: reopen within an hour, nothing quieted.
+    let d = IncidentPolicy::default();
+    assert_eq!(d.reopen_within, Duration::from_secs(3600));
+    assert!(d.maintenance.is_empty() && d.inhibit.is_empty());
+}
+
+#[test]
+fn channel_and_quieting_mistakes_are_named_with_their_line() {
+    let bad = MORE_CHANNELS
+        .replace("rate_limit: 20/1m", "rate_limit: 20 per minute")
+        .replace("{severity}] {id}", "{sevrity}] {id}")
+        .replace("to: b@example.com", "to: not-an-address")
+        .replace("tls: tls", "tls: ssl")
+        .replace(
+            "routing_key: R0UTINGKEY0000000000000000000000",
+            "routing_key: ''",
+        )
+        .replace("services: [shop]", "services: [shoop]")
+        .replace("days: [sun]", "days: [sunnday, xyz]")
+        .replace("duration: 1h", "duration: 8d")
+        .replace("equal: [service]", "equal: [service, 'bad label']")
+        .replace(
+            "source_matchers: [severity=critical]",
+            "source_matchers: []",
+        );
+    let out = errors(&bad);
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            "nines.yaml:11: channels.mail.rate_limit: `20 per minute` is not a rate limit; write messages per period, such as `20/1m` or `100/1h` (a count above 0, a period of at least 1s)",
+            "nines.yaml:12: channels.mail.title: unknown placeholder `{sevrity}`; did you mean `{severity}`?",
+            "nines.yaml:15: channels.mail-tls.email.tls: `ssl` is not one of `starttls`, `tls` or `none`",
+            "nines.yaml:15: channels.mail-tls.email.to: `not-an-address` is not an email address such as `oncall@example.com`",
+            "nines.yaml:17: channels.pd.pagerduty.routing_key: `routing_key` is empty; set it, e.g. from the environment: `${PD_ROUTING_KEY}`",
+            "nines.yaml:26: incidents.maintenance[0].days[1]: `xyz` is not a weekday (mon … sun)",
+            "nines.yaml:33: incidents.maintenance[1].duration: longer than a week; a window recurs at most weekly: use a silence for a long quiet period",
+            "nines.yaml:35: incidents.inhibit[0].source_matchers: no matchers; an empty side would match every alert",
+            "nines.yaml:37: incidents.inhibit[0].equal[1]: `bad label` is not a label name",
+            "nines.yaml:24: incidents.maintenance[0].services[0]: unknown service `shoop`; did you mean `shop`?",
+        ],
+        "{out}"
+    );
+}
+
+#[test]
+fn templates_accept_known_placeholders_and_literal_braces_only() {
+    for (template, problem) in [
+        ("{id} {{ok}}", None),
+        ("{}", Some("unknown placeholder `{}`")),
+        ("open { brace", Some("a `{` without its `}`")),
+        ("close } brace", Some("a `}` without its `{`")),
+        ("{ack_url}", None),
+    ] {
+        let text = format!(
+            "channels:\n  ops:\n    slack: https://hooks.slack.com/services/T/B/X\n    body: \"{template}\"\n"
+        );
+        match problem {
+            None => {
+                parse(&text);
+            }
+            Some(p) => assert!(errors(&text).contains(p), "{template}: {}", errors(&text)),
+        }
+    }
 }
