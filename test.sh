@@ -21,6 +21,9 @@ need=()
 command -v promtool >/dev/null && command -v prometheus >/dev/null || need+=(prometheus)
 command -v dnsmasq >/dev/null || need+=(dnsmasq-base)
 command -v prometheus-alertmanager >/dev/null && command -v amtool >/dev/null || need+=(prometheus-alertmanager)
+# Chromium and node for the web UI's browser tests (crates/nines/tests/ui.rs).
+command -v chromium >/dev/null || need+=(chromium)
+command -v node >/dev/null && command -v npm >/dev/null || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     say "installing ${need[*]} (apt-get)"
@@ -28,6 +31,13 @@ if [ ${#need[@]} -gt 0 ]; then
   else
     say "missing: apt-get install ${need[*]} (tests that need them fail when CI is set, and are skipped otherwise)"
   fi
+fi
+
+# From npm: playwright-core drives Chromium, axe-core checks accessibility.
+browser=crates/nines/tests/browser
+if [ ! -d "$browser/node_modules" ] && command -v npm >/dev/null; then
+  say "installing the browser tests' npm packages (npm ci)"
+  (cd "$browser" && npm ci --no-audit --no-fund --silent) || say "could not run npm ci in $browser"
 fi
 
 # From PyPI: icalendar parses nines' calendar feeds, aiosmtpd is the SMTP

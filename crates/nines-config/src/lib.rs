@@ -26,6 +26,7 @@ mod oncall;
 mod openslo;
 mod probe;
 mod read;
+mod review;
 mod route;
 mod scrape;
 mod slo;
@@ -43,5 +44,6 @@ pub use model::{
 };
 pub use oncall::User;
 pub use openslo::to_openslo;
+pub use review::{ErrorBudgetPolicy, PolicyOverrides, Sla, SlaPeriod};
 pub use sloth::{SlothSlo, SlothSpec, load_sloth, parse_sloth};
 pub use write::{services_yaml, yaml_string};

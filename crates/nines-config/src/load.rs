@@ -141,6 +141,8 @@ struct FileConfig {
     /// `routes` and `incidents`, each with the line of its key.
     routes: Option<(usize, Route)>,
     incidents: Option<(usize, IncidentPolicy)>,
+    /// `error_budget_policy` and the line of its key.
+    budget_policy: Option<(usize, crate::review::PolicyOverrides)>,
     /// Names of services and channels given in this file, to check once
     /// every file is read.
     refs: Refs,
@@ -183,6 +185,7 @@ fn read_file(file: &Path, text: &str, env: Env<'_>) -> (FileConfig, Vec<ConfigEr
                 "incidents",
                 "escalations",
                 "teams",
+                "error_budget_policy",
             ];
             if let Some(fields) = ctx.fields(&root, "", &keys) {
                 if let Some(node) = fields.get("users") {
@@ -219,6 +222,11 @@ fn read_file(file: &Path, text: &str, env: Env<'_>) -> (FileConfig, Vec<ConfigEr
                 if let Some(node) = fields.get("routes") {
                     out.routes = crate::route::read_routes(&mut ctx, node, &mut out.refs)
                         .map(|r| (key_line("routes"), r));
+                }
+                if let Some(node) = fields.get("error_budget_policy") {
+                    out.budget_policy =
+                        crate::review::read_policy(&mut ctx, node, "error_budget_policy")
+                            .map(|p| (key_line("error_budget_policy"), p));
                 }
                 if let Some(node) = fields.get("incidents") {
                     out.incidents =
@@ -291,6 +299,7 @@ struct Merge {
     /// Where `routes` and `incidents` were given: one file each.
     routes: Option<Origin>,
     incidents: Option<Origin>,
+    budget_policy: Option<Origin>,
     /// Every service and channel name defined, valid or not, and the names
     /// routes and integrations give, checked against them at the end.
     service_names: HashSet<String>,
@@ -555,6 +564,20 @@ impl Merge {
                 None => {
                     self.routes = Some(origin(line));
                     self.config.routes = route;
+                }
+            }
+        }
+        if let Some((line, policy)) = parsed.budget_policy.take() {
+            match &self.budget_policy {
+                Some(first) => {
+                    let msg = format!(
+                        "`error_budget_policy` is already given at {first}; set it in one file only"
+                    );
+                    errors.push(error(line, "error_budget_policy".to_string(), msg));
+                }
+                None => {
+                    self.budget_policy = Some(origin(line));
+                    self.config.error_budget_policy = policy.apply(&Default::default());
                 }
             }
         }

@@ -40,6 +40,9 @@ pub struct Config {
     pub routes: Route,
     /// `incidents`: how incidents behave.
     pub incident_policy: IncidentPolicy,
+    /// `error_budget_policy`: the default error budget policy of every
+    /// service (see [`ErrorBudgetPolicy`]); given in one file only.
+    pub error_budget_policy: crate::review::ErrorBudgetPolicy,
     /// The files the config was read from, in the order they were read.
     pub files: Vec<PathBuf>,
     /// What OpenSLO documents said that nines does not use, per document
@@ -55,6 +58,15 @@ impl Config {
             .slos
             .iter()
             .find(|s| s.name == slo)
+    }
+
+    /// The error budget policy of `service`: its own
+    /// `error_budget_policy` over the top-level default.
+    pub fn budget_policy(&self, service: &str) -> crate::review::ErrorBudgetPolicy {
+        match self.services.get(service) {
+            Some(s) => s.error_budget_policy.apply(&self.error_budget_policy),
+            None => self.error_budget_policy.clone(),
+        }
     }
 
     /// The scrape target a `prometheus` SLI's `target` (its
@@ -85,6 +97,11 @@ pub struct Service {
     /// `escalation`: the escalation policy of the service's incidents.
     /// Default: that of the team its `owner` names, if any.
     pub escalation: Option<String>,
+    /// `error_budget_policy`: overrides of the top-level
+    /// `error_budget_policy` for this service, field by field.
+    pub error_budget_policy: crate::review::PolicyOverrides,
+    /// `slas`: contractual SLAs, reported met or missed per period.
+    pub slas: Vec<crate::review::Sla>,
 }
 
 /// `channels.<name>`: one destination for notifications, how often it may

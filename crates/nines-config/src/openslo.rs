@@ -80,6 +80,8 @@ pub(crate) fn read_openslo(
             description,
             slos: Vec::new(),
             escalation: None,
+            error_budget_policy: Default::default(),
+            slas: Vec::new(),
         });
     }
     for d in parsed
@@ -112,6 +114,8 @@ pub(crate) fn read_openslo(
                     description: None,
                     slos: Vec::new(),
                     escalation: None,
+                    error_budget_policy: Default::default(),
+                    slas: Vec::new(),
                 })
                 .slos
                 .push(slo);

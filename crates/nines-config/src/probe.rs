@@ -7,16 +7,18 @@ mod kinds;
 use std::time::Duration;
 
 use nines_condition::{Condition, Placeholder, Right};
-use nines_probe::{Check, HeartbeatCheck, Probe};
+use nines_probe::{AlertThresholds, Check, HeartbeatCheck, Probe};
 
 use crate::read::{Ctx, Fields, all_of, format_duration, index, join, one_of, suggest};
 use crate::yaml::{Kind, Node};
 
 /// Keys of a probe mapping.
-const PROBE_KEYS: [&str; 9] = [
+const PROBE_KEYS: [&str; 11] = [
     "name",
     "interval",
     "timeout",
+    "failure_threshold",
+    "success_threshold",
     "conditions",
     "http",
     "tcp",
@@ -176,19 +178,54 @@ fn read_probe(
         }
         (Some(n), _) => read_conditions(ctx, n, &join(path, "conditions"), check.as_ref()),
     };
-    let probe = match (&name, timing, check, conditions) {
-        (Some((name, _)), Some((interval, timeout)), Some(check), Some(conditions)) => {
-            Some(Probe {
-                name: name.clone(),
-                interval,
-                timeout,
-                check,
-                conditions,
-            })
-        }
+    let alert = thresholds(ctx, &f, path);
+    let probe = match (&name, timing, check, conditions, alert) {
+        (
+            Some((name, _)),
+            Some((interval, timeout)),
+            Some(check),
+            Some(conditions),
+            Some(alert),
+        ) => Some(Probe {
+            name: name.clone(),
+            interval,
+            timeout,
+            check,
+            conditions,
+            alert,
+        }),
         _ => None,
     };
     (probe, name)
+}
+
+/// `failure_threshold` and `success_threshold`: runs in a row that fire
+/// and resolve the probe's alert (at most 100: a larger count is a
+/// different question, better asked as an SLO).
+fn thresholds(ctx: &mut Ctx<'_>, f: &Fields<'_>, path: &str) -> Option<AlertThresholds> {
+    let defaults = AlertThresholds::default();
+    let mut read = |key: &str, default: u32| -> Option<u32> {
+        let Some(n) = f.get(key) else {
+            return Some(default);
+        };
+        let field = join(path, key);
+        let v = ctx.integer(n, &field, 1)?;
+        if v > 100 {
+            ctx.error(
+                n.line,
+                &field,
+                format!("`{v}` is more than 100 runs in a row"),
+            );
+            return None;
+        }
+        u32::try_from(v).ok()
+    };
+    let failures = read("failure_threshold", defaults.failures);
+    let successes = read("success_threshold", defaults.successes);
+    Some(AlertThresholds {
+        failures: failures?,
+        successes: successes?,
+    })
 }
 
 /// `interval` and `timeout` of a probe that runs.

@@ -96,7 +96,15 @@ fn read_service(
     targets: &mut Vec<TargetRef>,
     escalation: &mut Option<NameRef>,
 ) -> Option<Service> {
-    let keys = ["owner", "description", "probes", "slos", "escalation"];
+    let keys = [
+        "owner",
+        "description",
+        "probes",
+        "slos",
+        "escalation",
+        "error_budget_policy",
+        "slas",
+    ];
     let fields = ctx.fields(node, path, &keys)?;
     let owner = ctx.optional_string(fields.get("owner"), &join(path, "owner"));
     *escalation = match fields.get("escalation") {
@@ -141,7 +149,20 @@ fn read_service(
         slos.push((name_line, slo));
     }
     let slos = slos.into_iter().map(|(_, s)| s).collect();
+    let policy = match fields.get("error_budget_policy") {
+        Some(n) => crate::review::read_policy(ctx, n, &join(path, "error_budget_policy")),
+        None => Some(Default::default()),
+    };
+    let slas = match fields.get("slas") {
+        Some(n) => crate::review::read_slas(ctx, n, &join(path, "slas")),
+        None => Some(Vec::new()),
+    };
+    let (Some(error_budget_policy), Some(slas)) = (policy, slas) else {
+        return None;
+    };
     complete.then(|| Service {
+        error_budget_policy,
+        slas,
         probes: probes.probes,
         name: name.to_string(),
         owner,

@@ -226,6 +226,11 @@ fn write_probe(out: &mut String, probe: &Probe) {
             }
         }
     }
+    let _ = writeln!(
+        out,
+        "        failure_threshold: {}\n        success_threshold: {}",
+        probe.alert.failures, probe.alert.successes
+    );
     let conditions: Vec<String> = probe.conditions.iter().map(|c| c.to_string()).collect();
     write_list(
         out,

@@ -11,6 +11,7 @@ mod config {
     pub mod oncall;
     pub mod probes;
     pub mod props;
+    pub mod review;
 }
 
 use nines_config::Config;

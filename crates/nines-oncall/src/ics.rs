@@ -42,8 +42,126 @@ fn line(out: &mut String, content: &str) {
     out.push_str("\r\n");
 }
 
+/// One person's shift as an event.
+struct Event<'a> {
+    schedule: &'a str,
+    person: &'a str,
+    start: Timestamp,
+    end: Timestamp,
+    origin: String,
+}
+
+impl Event<'_> {
+    /// Stable while the shift is: the same schedule, person and times.
+    fn uid(&self) -> String {
+        format!(
+            "{}-{}-{}-{}@nines",
+            self.schedule,
+            self.person,
+            self.start.as_second(),
+            self.end.as_second()
+        )
+    }
+
+    fn write(&self, out: &mut String, now: Timestamp, cancelled: bool) {
+        line(out, "BEGIN:VEVENT");
+        line(out, &format!("UID:{}", self.uid()));
+        line(out, &format!("DTSTAMP:{}", stamp(now)));
+        line(out, &format!("DTSTART:{}", stamp(self.start)));
+        line(out, &format!("DTEND:{}", stamp(self.end)));
+        line(
+            out,
+            &format!(
+                "SUMMARY:{}",
+                text(&format!("On call: {} ({})", self.person, self.schedule))
+            ),
+        );
+        if cancelled {
+            // A higher SEQUENCE makes clients that kept the event apply
+            // the cancellation.
+            line(out, "SEQUENCE:1");
+            line(out, "STATUS:CANCELLED");
+            line(
+                out,
+                &format!(
+                    "DESCRIPTION:{}",
+                    text(&format!(
+                        "Replaced by an override of schedule {}.",
+                        self.schedule
+                    ))
+                ),
+            );
+        } else {
+            line(out, "SEQUENCE:0");
+            line(out, "STATUS:CONFIRMED");
+            line(
+                out,
+                &format!(
+                    "DESCRIPTION:{}",
+                    text(&format!(
+                        "From {} of schedule {}.",
+                        self.origin, self.schedule
+                    ))
+                ),
+            );
+        }
+        line(out, "TRANSP:TRANSPARENT");
+        line(out, "END:VEVENT");
+    }
+}
+
+/// The events of `schedule`'s shifts in `[from, to)`, for `user` or all.
+fn events<'s>(
+    schedule: &'s Schedule,
+    from: Timestamp,
+    to: Timestamp,
+    user: Option<&str>,
+) -> Vec<Event<'s>> {
+    let mut out = Vec::new();
+    for shift in schedule.shifts(from, to) {
+        let origin = match &shift.origin {
+            Origin::Override => "override".to_string(),
+            Origin::Layer(l) => format!("layer {l}"),
+            Origin::Nobody => continue,
+        };
+        for person in &shift.users {
+            if user.is_some_and(|u| u != person) {
+                continue;
+            }
+            // The person's name lives in the schedule; find it there so the
+            // event borrows from the schedule, not the temporary shift.
+            let Some(person) = schedule_user(schedule, person) else {
+                continue;
+            };
+            out.push(Event {
+                schedule: &schedule.name,
+                person,
+                start: shift.start,
+                end: shift.end,
+                origin: origin.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// `name` as the schedule spells it (in a layer or an override).
+fn schedule_user<'s>(schedule: &'s Schedule, name: &str) -> Option<&'s str> {
+    schedule
+        .layers
+        .iter()
+        .flat_map(|l| l.users.iter())
+        .chain(schedule.overrides.iter().map(|o| &o.user))
+        .find(|u| *u == name)
+        .map(String::as_str)
+}
+
 /// The calendar of `schedules` between `from` and `to`, named `name`;
 /// `user` keeps only that person's shifts. `now` is the DTSTAMP.
+///
+/// Shifts the layers give but overrides replaced are listed too, as
+/// cancelled events (`STATUS:CANCELLED`) with their original UIDs, so a
+/// calendar that imported them before the override removes them.
 pub fn calendar(
     name: &str,
     schedules: &[&Schedule],
@@ -63,55 +181,29 @@ pub fn calendar(
         line(&mut out, l);
     }
     line(&mut out, &format!("X-WR-CALNAME:{}", text(name)));
-    for shift in schedules
-        .iter()
-        .flat_map(|s| s.shifts(from, to).into_iter().map(move |shift| (*s, shift)))
-    {
-        let (schedule, shift) = shift;
-        if shift.origin == Origin::Nobody {
+    for schedule in schedules {
+        let current = events(schedule, from, to, user);
+        for e in &current {
+            e.write(&mut out, now, false);
+        }
+        if schedule.overrides.is_empty() {
             continue;
         }
-        for person in shift
-            .users
-            .iter()
-            .filter(|p| user.is_none_or(|u| u == p.as_str()))
-        {
-            line(&mut out, "BEGIN:VEVENT");
-            // Stable while the shift is: the same schedule, person and times.
-            line(
-                &mut out,
-                &format!(
-                    "UID:{}-{}-{}-{}@nines",
-                    schedule.name,
-                    person,
-                    shift.start.as_second(),
-                    shift.end.as_second()
-                ),
-            );
-            line(&mut out, &format!("DTSTAMP:{}", stamp(now)));
-            line(&mut out, &format!("DTSTART:{}", stamp(shift.start)));
-            line(&mut out, &format!("DTEND:{}", stamp(shift.end)));
-            line(
-                &mut out,
-                &format!(
-                    "SUMMARY:{}",
-                    text(&format!("On call: {person} ({})", schedule.name))
-                ),
-            );
-            let origin = match &shift.origin {
-                Origin::Override => "override".to_string(),
-                Origin::Layer(l) => format!("layer {l}"),
-                Origin::Nobody => unreachable!("gaps are skipped"),
-            };
-            line(
-                &mut out,
-                &format!(
-                    "DESCRIPTION:{}",
-                    text(&format!("From {origin} of schedule {}.", schedule.name))
-                ),
-            );
-            line(&mut out, "TRANSP:TRANSPARENT");
-            line(&mut out, "END:VEVENT");
+        let layers_only = Schedule {
+            overrides: Vec::new(),
+            ..(*schedule).clone()
+        };
+        let uids: std::collections::HashSet<String> = current.iter().map(Event::uid).collect();
+        for e in events(&layers_only, from, to, user) {
+            if !uids.contains(&e.uid()) {
+                // Borrowed from the copy: rewrite with the original's names.
+                let e = Event {
+                    schedule: &schedule.name,
+                    person: schedule_user(schedule, e.person).unwrap_or(e.person),
+                    ..e
+                };
+                e.write(&mut out, now, true);
+            }
         }
     }
     line(&mut out, "END:VCALENDAR");

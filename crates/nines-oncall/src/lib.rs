@@ -13,6 +13,7 @@
 
 mod contact;
 mod escalation;
+mod health;
 mod ics;
 mod local;
 mod rotation;
@@ -20,6 +21,10 @@ mod schedule;
 
 pub use contact::{ContactKind, ContactMethod, Notification, NotificationRule, notifications};
 pub use escalation::{Due, EscalationPolicy, Position, Recipients, Step, Target};
+pub use health::{
+    MIN_PAGES_TO_WARN, PersonFacts, PersonLoad, TeamLoad, UNEVEN_FACTOR, median, person_load,
+    team_loads,
+};
 pub use ics::calendar;
 pub use local::to_instant;
 pub use rotation::{Layer, Restriction, Turn};

@@ -54,6 +54,7 @@ impl Runner {
             timeout,
             check: Check::Http(check),
             conditions: vec![],
+            alert: Default::default(),
         })
     }
 

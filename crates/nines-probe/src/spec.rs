@@ -21,6 +21,25 @@ pub struct Probe {
     pub check: Check,
     /// Gatus-style conditions; all must hold for the run to succeed.
     pub conditions: Vec<Condition>,
+    /// When the probe's alert fires and resolves.
+    pub alert: AlertThresholds,
+}
+
+/// Runs in a row that fire a probe's alert and that resolve it, so one
+/// blip pages nobody. Gatus' defaults: 3 failures, 2 successes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlertThresholds {
+    pub failures: u32,
+    pub successes: u32,
+}
+
+impl Default for AlertThresholds {
+    fn default() -> Self {
+        AlertThresholds {
+            failures: 3,
+            successes: 2,
+        }
+    }
 }
 
 /// The kind of check and its settings.

@@ -18,6 +18,7 @@ fn probe(check: Check, conditions: &[&str]) -> Runner {
             .iter()
             .map(|c| Condition::parse(c).unwrap())
             .collect(),
+        alert: Default::default(),
     })
     .unwrap()
 }

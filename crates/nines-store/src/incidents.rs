@@ -217,6 +217,53 @@ pub enum IncidentRef {
     Opened,
 }
 
+/// Escalation state per incident: the policy, when it started, the last
+/// step fired (the pure engine in nines-oncall needs nothing else), and
+/// whether acknowledgement stopped it. Personal pages queued for later are
+/// outbox rows on `user:` channels, cancelled when it stops.
+pub(crate) const ESCALATION_MIGRATION: &str = r#"
+CREATE TABLE escalations (
+    incident_id INTEGER PRIMARY KEY REFERENCES incidents (id),
+    policy TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    fired_pass INTEGER,
+    fired_step INTEGER,
+    stopped_at INTEGER
+);
+"#;
+
+/// An incident's escalation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscalationRow {
+    pub incident_id: i64,
+    pub policy: String,
+    pub started_at: i64,
+    /// The last step fired: (pass, step).
+    pub fired: Option<(u32, u32)>,
+    pub stopped_at: Option<i64>,
+}
+
+pub(crate) fn escalation(
+    conn: &rusqlite::Connection,
+    incident: i64,
+) -> rusqlite::Result<Option<EscalationRow>> {
+    conn.prepare_cached(
+        "SELECT incident_id, policy, started_at, fired_pass, fired_step, stopped_at FROM escalations WHERE incident_id = ?1",
+    )?
+    .query_row([incident], |r| {
+        let pass: Option<u32> = r.get(3)?;
+        let step: Option<u32> = r.get(4)?;
+        Ok(EscalationRow {
+            incident_id: r.get(0)?,
+            policy: r.get(1)?,
+            started_at: r.get(2)?,
+            fired: pass.zip(step),
+            stopped_at: r.get(5)?,
+        })
+    })
+    .optional()
+}
+
 /// A new incident.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewIncident {
@@ -262,6 +309,41 @@ pub enum IncidentOp {
         key: String,
         body: String,
         at_ms: i64,
+    },
+    /// Starts (or, for a reopened incident or "escalate now", restarts)
+    /// the incident's escalation: nothing fired yet.
+    EscalationStart {
+        incident: IncidentRef,
+        policy: String,
+        started_at: i64,
+        /// Steps already paged, kept by "escalate now"; `None` from the
+        /// start.
+        fired: Option<(u32, u32)>,
+    },
+    /// Records the last step fired; written with the pages it queued.
+    EscalationFired {
+        incident: IncidentRef,
+        pass: u32,
+        step: u32,
+    },
+    /// Queues a notification about no incident (an on-call handoff); a
+    /// `key` already queued is skipped.
+    Notice {
+        channel: String,
+        key: String,
+        body: String,
+        at_ms: i64,
+    },
+    /// Stamps when the impact ended (mitigated), once.
+    Mitigated {
+        incident: IncidentRef,
+        at: i64,
+    },
+    /// Stops the escalation (acknowledged or resolved) and cancels the
+    /// personal pages still waiting (`user:` channels).
+    EscalationStop {
+        incident: IncidentRef,
+        at: i64,
     },
 }
 
@@ -356,6 +438,65 @@ pub(crate) fn apply(tx: &Transaction<'_>, ops: &[IncidentOp]) -> rusqlite::Resul
                      VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?5) ON CONFLICT (key) DO NOTHING",
                 )?
                 .execute(params![id, channel, key, body, at_ms])?;
+            }
+            IncidentOp::EscalationStart {
+                incident,
+                policy,
+                started_at,
+                fired,
+            } => {
+                let id = resolve(*incident, opened)?;
+                let (pass, step) = (fired.map(|f| f.0), fired.map(|f| f.1));
+                tx.prepare_cached(
+                    "INSERT INTO escalations (incident_id, policy, started_at, fired_pass, fired_step)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (incident_id) DO UPDATE SET policy = excluded.policy,
+                       started_at = excluded.started_at, fired_pass = excluded.fired_pass,
+                       fired_step = excluded.fired_step, stopped_at = NULL",
+                )?
+                .execute(params![id, policy, started_at, pass, step])?;
+            }
+            IncidentOp::EscalationFired {
+                incident,
+                pass,
+                step,
+            } => {
+                let id = resolve(*incident, opened)?;
+                tx.prepare_cached(
+                    "UPDATE escalations SET fired_pass = ?1, fired_step = ?2 WHERE incident_id = ?3",
+                )?
+                .execute(params![pass, step, id])?;
+            }
+            IncidentOp::Notice {
+                channel,
+                key,
+                body,
+                at_ms,
+            } => {
+                tx.prepare_cached(
+                    "INSERT INTO outbox (incident_id, channel, key, body, state, attempts, next_at_ms, created_at_ms)
+                     VALUES (NULL, ?1, ?2, ?3, 'pending', 0, ?4, ?4) ON CONFLICT (key) DO NOTHING",
+                )?
+                .execute(params![channel, key, body, at_ms])?;
+            }
+            IncidentOp::Mitigated { incident, at } => {
+                let id = resolve(*incident, opened)?;
+                tx.prepare_cached(
+                    "UPDATE incidents SET mitigated_at = coalesce(mitigated_at, ?1) WHERE id = ?2",
+                )?
+                .execute(params![at, id])?;
+            }
+            IncidentOp::EscalationStop { incident, at } => {
+                let id = resolve(*incident, opened)?;
+                tx.prepare_cached(
+                    "UPDATE escalations SET stopped_at = coalesce(stopped_at, ?1) WHERE incident_id = ?2",
+                )?
+                .execute(params![at, id])?;
+                tx.prepare_cached(
+                    "UPDATE outbox SET state = 'cancelled', last_error = 'escalation stopped'
+                     WHERE incident_id = ?1 AND state = 'pending' AND channel LIKE 'user:%'",
+                )?
+                .execute(params![id])?;
             }
         }
     }

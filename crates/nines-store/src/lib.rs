@@ -11,7 +11,9 @@
 
 mod codec;
 mod incidents;
+mod oncall;
 mod probes;
+mod review;
 mod sqlite;
 
 pub use codec::{
@@ -19,10 +21,12 @@ pub use codec::{
     encode_slo_snapshot, encode_snapshot,
 };
 pub use incidents::{
-    AlertLink, ChangeRow, Delivery, IncidentOp, IncidentRef, IncidentRow, IncidentStats,
-    NewIncident, OutboxRow, SilenceRow, TimelineEntry,
+    AlertLink, ChangeRow, Delivery, EscalationRow, IncidentOp, IncidentRef, IncidentRow,
+    IncidentStats, NewIncident, OutboxRow, SilenceRow, TimelineEntry,
 };
+pub use oncall::{OverrideRow, PageRow};
 pub use probes::{LATENCY_BOUNDS_MS, ProbeRow, RAW_RESULTS_KEPT, Resolution, Rollup};
+pub use review::{ActionItemRow, AlertFiring, GateOverrideRow, PostmortemRow};
 pub use sqlite::{
     ALERT_HISTORY_SECONDS, AlertRow, AlertTransition, BATCH_KEY_SECONDS, Durability, Restored,
     Store, StoreError,

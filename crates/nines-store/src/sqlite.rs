@@ -12,8 +12,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::codec::{CodecError, EventRecord, decode_events, encode_events};
 use crate::incidents::{
-    AlertLink, ChangeRow, Delivery, IncidentOp, IncidentRow, IncidentStats, OutboxRow, SilenceRow,
-    TimelineEntry,
+    AlertLink, ChangeRow, Delivery, EscalationRow, IncidentOp, IncidentRow, IncidentStats,
+    OutboxRow, SilenceRow, TimelineEntry,
 };
 use crate::probes::{ProbeRow, Resolution, Rollup};
 
@@ -113,6 +113,9 @@ CREATE INDEX batch_keys_by_age ON batch_keys (at);
     crate::incidents::INCIDENT_MIGRATION,
     crate::incidents::SILENCE_MIGRATION,
     crate::incidents::CHANGE_MIGRATION,
+    crate::incidents::ESCALATION_MIGRATION,
+    crate::review::REVIEW_MIGRATION,
+    crate::oncall::OVERRIDE_MIGRATION,
 ];
 
 /// How long idempotency keys are remembered, seconds.
@@ -231,8 +234,16 @@ impl Store {
         }
     }
 
+    /// Runs `f` on the connection, outside any transaction (reads).
+    pub(crate) fn read_conn<R>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<R>,
+    ) -> Result<R, StoreError> {
+        f(&self.conn).map_err(self.err())
+    }
+
     /// Runs `f` in one transaction, committed when it returns `Ok`.
-    fn transact<R>(
+    pub(crate) fn transact<R>(
         &mut self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<R>,
     ) -> Result<R, StoreError> {
@@ -509,6 +520,11 @@ impl Store {
         crate::incidents::alerts(&self.conn, id).map_err(self.err())
     }
 
+    /// Where an incident's escalation is, if it has started.
+    pub fn escalation(&self, incident: i64) -> Result<Option<EscalationRow>, StoreError> {
+        crate::incidents::escalation(&self.conn, incident).map_err(self.err())
+    }
+
     /// Labels (JSON) of the firing alerts of open incidents.
     pub fn firing_alert_labels(&self) -> Result<Vec<String>, StoreError> {
         crate::incidents::firing_alert_labels(&self.conn).map_err(self.err())
@@ -564,6 +580,41 @@ impl Store {
 
     pub fn expire_silence(&mut self, id: i64, at: i64) -> Result<bool, StoreError> {
         crate::incidents::expire_silence(&self.conn, id, at).map_err(self.err())
+    }
+
+    /// Pages to people (outbox rows on `user:` channels) queued in
+    /// `[from_ms, to_ms)`.
+    pub fn pages(&self, from_ms: i64, to_ms: i64) -> Result<Vec<crate::PageRow>, StoreError> {
+        crate::oncall::pages(&self.conn, from_ms, to_ms).map_err(self.err())
+    }
+
+    /// Acknowledgements in `[from, to)`: actor, incident start, ack time.
+    pub fn acknowledgements(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(String, i64, i64)>, StoreError> {
+        crate::oncall::acknowledgements(&self.conn, from, to).map_err(self.err())
+    }
+
+    /// Records an on-call override; its id.
+    pub fn add_override(&mut self, o: &crate::OverrideRow) -> Result<i64, StoreError> {
+        crate::oncall::add(&self.conn, o).map_err(self.err())
+    }
+
+    /// On-call overrides ending after `after`, oldest first.
+    pub fn overrides(&self, after: i64) -> Result<Vec<crate::OverrideRow>, StoreError> {
+        crate::oncall::list(&self.conn, after).map_err(self.err())
+    }
+
+    /// Deletes an override of `schedule`; false when there is none.
+    pub fn delete_override(
+        &mut self,
+        schedule: &str,
+        id: i64,
+        at: i64,
+    ) -> Result<bool, StoreError> {
+        crate::oncall::delete(&self.conn, schedule, id, at).map_err(self.err())
     }
 
     /// Silences not ended by `after`, and the last 100 of all.

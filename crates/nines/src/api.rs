@@ -33,6 +33,14 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/oncall/{file}", get(schedule_ics))
         .route("/api/v1/users/{user}/oncall.ics", get(user_ics))
         .route("/api/v1/schedules/{schedule}/shifts", get(schedule_shifts))
+        .route(
+            "/api/v1/schedules/{schedule}/overrides",
+            get(crate::overrides::list).post(crate::overrides::add),
+        )
+        .route(
+            "/api/v1/schedules/{schedule}/overrides/{id}",
+            axum::routing::delete(crate::overrides::delete),
+        )
         .route("/api/v1/probes", get(crate::api_probes::list))
         .route(
             "/api/v1/probes/{service}/{probe}",
@@ -65,6 +73,10 @@ pub fn router(app: Arc<App>) -> Router {
             post(crate::api_incidents::expire_silence),
         )
         .route(
+            "/api/v1/analytics/oncall",
+            get(crate::oncall_health::analytics),
+        )
+        .route(
             "/api/v1/analytics/incidents",
             get(crate::api_incidents::analytics),
         )
@@ -88,6 +100,20 @@ pub fn router(app: Arc<App>) -> Router {
             "/a/{id}/{action}",
             get(crate::action_links::confirm).post(crate::action_links::act),
         )
+        .route(
+            "/api/v1/services/{service}/gate",
+            get(crate::api_review::gate),
+        )
+        .route(
+            "/api/v1/services/{service}/gate/overrides",
+            get(crate::api_review::overrides).post(crate::api_review::add_override),
+        )
+        .route(
+            "/api/v1/incidents/{id}/postmortem",
+            get(crate::api_review::get_postmortem).post(crate::api_review::save_postmortem),
+        )
+        .route("/api/v1/action-items", get(crate::api_review::action_items))
+        .route("/api/v1/reports", get(crate::api_review::report))
         .route("/api/v1/openapi.json", get(openapi))
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -101,6 +127,7 @@ pub fn router(app: Arc<App>) -> Router {
                 "no such endpoint; see GET /api/v1/openapi.json",
             )
         })
+        .merge(crate::ui::router(app.clone()))
         .with_state(app)
 }
 
@@ -119,6 +146,11 @@ impl ApiError {
             error: error.into(),
             detail: Value::Null,
         }
+    }
+
+    /// The message, for pages that show it (the UI).
+    pub fn message(&self) -> &str {
+        &self.error
     }
 
     fn detail(mut self, detail: Value) -> Self {

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::api::{ApiError, authorize};
 use crate::app::App;
-use crate::incidents::{IncidentError, incident_json, parse_incident_id};
+use crate::incidents::{IncidentEdit, IncidentError, incident_json, parse_incident_id};
 
 /// Intake bodies above this are refused: an Alertmanager group or a
 /// PagerDuty event is kilobytes.
@@ -75,6 +75,30 @@ pub async fn list(
     Ok(axum::Json(rows.iter().map(incident_json).collect()))
 }
 
+/// An incident with its linked alerts, timeline and notifications.
+pub struct IncidentDetail {
+    pub incident: nines_store::IncidentRow,
+    pub alerts: Vec<nines_store::AlertLink>,
+    pub timeline: Vec<nines_store::TimelineEntry>,
+    pub outbox: Vec<nines_store::OutboxRow>,
+}
+
+/// Loads an incident and what is linked to it (blocking), for the API and
+/// the UI; `None` when there is no such incident.
+pub fn load_detail(app: &App, id: i64) -> Result<Option<IncidentDetail>, nines_store::StoreError> {
+    app.with_store(|s| {
+        let Some(incident) = s.incident(id)? else {
+            return Ok(None);
+        };
+        Ok(Some(IncidentDetail {
+            incident,
+            alerts: s.incident_alerts(id)?,
+            timeline: s.incident_timeline(id)?,
+            outbox: s.incident_outbox(id)?,
+        }))
+    })
+}
+
 /// `GET /api/v1/incidents/{id}`: the incident, its alerts, timeline and
 /// notifications.
 pub async fn show(
@@ -84,23 +108,17 @@ pub async fn show(
 ) -> Result<axum::Json<Value>, ApiError> {
     authorize(&app, &headers, Role::Reader)?;
     let id = id_of(&id)?;
-    let found = tokio::task::spawn_blocking(move || {
-        app.with_store(|s| -> Result<_, nines_store::StoreError> {
-            let Some(incident) = s.incident(id)? else {
-                return Ok(None);
-            };
-            Ok(Some((
-                incident,
-                s.incident_alerts(id)?,
-                s.incident_timeline(id)?,
-                s.incident_outbox(id)?,
-            )))
-        })
-    })
-    .await
-    .map_err(internal)?
-    .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
-    let Some((incident, alerts, timeline, outbox)) = found else {
+    let found = tokio::task::spawn_blocking(move || load_detail(&app, id))
+        .await
+        .map_err(internal)?
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    let Some(IncidentDetail {
+        incident,
+        alerts,
+        timeline,
+        outbox,
+    }) = found
+    else {
         return Err(refusal(IncidentError::NotFound(id)));
     };
     let time = |t: i64| {
@@ -180,9 +198,83 @@ pub async fn open(
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ActBody {
-    text: Option<String>,
-    severity: Option<String>,
-    assignee: Option<String>,
+    pub text: Option<String>,
+    pub severity: Option<String>,
+    pub assignee: Option<String>,
+    pub commander: Option<String>,
+}
+
+/// Why an incident action was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    /// The action needs this field.
+    #[error("`{0}` needs {{\"{1}\": ...}} in the body")]
+    Missing(String, &'static str),
+    #[error(
+        "no action `{0}`; use ack, resolve, reopen, mitigate, notes, severity, assign or escalate"
+    )]
+    Unknown(String),
+    #[error(transparent)]
+    Incident(#[from] IncidentError),
+}
+
+/// Takes an incident action (`ack`, `resolve`, `reopen`, `mitigate`,
+/// `notes`, `severity`, `assign`, `escalate`) as `actor` (blocking): the one implementation
+/// behind the API and the UI's buttons. The incident after the change, or
+/// `None` for a note.
+pub fn perform(
+    app: &App,
+    id: i64,
+    action: &str,
+    b: ActBody,
+    actor: &str,
+) -> Result<Option<nines_store::IncidentRow>, ActionError> {
+    let missing = |what| ActionError::Missing(action.to_string(), what);
+    Ok(match action {
+        "ack" | "acknowledge" => Some(app.incident_status(id, "acknowledged", actor)?),
+        "resolve" => Some(app.incident_status(id, "resolved", actor)?),
+        "reopen" => Some(app.incident_status(id, "triggered", actor)?),
+        "notes" | "note" => {
+            let text = b
+                .text
+                .filter(|t| !t.trim().is_empty())
+                .ok_or_else(|| missing("text"))?;
+            app.incident_note(id, &text, actor)?;
+            None
+        }
+        "severity" => {
+            let s = b.severity.ok_or_else(|| missing("severity"))?;
+            let edit = IncidentEdit {
+                severity: Some(&s),
+                ..IncidentEdit::default()
+            };
+            Some(app.incident_edit(id, &edit, actor)?)
+        }
+        "assign" => {
+            if b.assignee.is_none() && b.commander.is_none() {
+                return Err(missing("assignee"));
+            }
+            let edit = IncidentEdit {
+                assignee: b.assignee.as_deref(),
+                commander: b.commander.as_deref(),
+                ..IncidentEdit::default()
+            };
+            Some(app.incident_edit(id, &edit, actor)?)
+        }
+        "mitigate" => {
+            let edit = IncidentEdit {
+                mitigated: true,
+                ..IncidentEdit::default()
+            };
+            Some(app.incident_edit(id, &edit, actor)?)
+        }
+        "escalate" => {
+            app.escalate_now(id, actor)?;
+            app.with_store(|s| s.incident(id))
+                .map_err(IncidentError::from)?
+        }
+        other => return Err(ActionError::Unknown(other.to_string())),
+    })
 }
 
 /// `POST /api/v1/incidents/{id}/ack|resolve|reopen|notes|severity|assign`
@@ -201,50 +293,14 @@ pub async fn act(
         serde_json::from_slice(&body)
             .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?
     };
-    let missing = |what: &str| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            format!("`{action}` needs {{\"{what}\": ...}} in the body"),
-        )
-    };
-    let a = app.clone();
-    let result = match action.as_str() {
-        "ack" | "acknowledge" => tokio::task::spawn_blocking(move || {
-            a.incident_status(id, "acknowledged", &actor).map(Some)
-        }),
-        "resolve" => {
-            tokio::task::spawn_blocking(move || a.incident_status(id, "resolved", &actor).map(Some))
-        }
-        "reopen" => tokio::task::spawn_blocking(move || {
-            a.incident_status(id, "triggered", &actor).map(Some)
-        }),
-        "notes" | "note" => {
-            let text = b
-                .text
-                .filter(|t| !t.trim().is_empty())
-                .ok_or_else(|| missing("text"))?;
-            tokio::task::spawn_blocking(move || a.incident_note(id, &text, &actor).map(|()| None))
-        }
-        "severity" => {
-            let s = b.severity.ok_or_else(|| missing("severity"))?;
-            tokio::task::spawn_blocking(move || {
-                a.incident_edit(id, Some(&s), None, &actor).map(Some)
-            })
-        }
-        "assign" => {
-            let who = b.assignee.ok_or_else(|| missing("assignee"))?;
-            tokio::task::spawn_blocking(move || {
-                a.incident_edit(id, None, Some(&who), &actor).map(Some)
-            })
-        }
-        other => {
-            return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                format!("no action `{other}`; use ack, resolve, reopen, notes, severity or assign"),
-            ));
-        }
-    };
-    let row = result.await.map_err(internal)?.map_err(refusal)?;
+    let row = tokio::task::spawn_blocking(move || perform(&app, id, &action, b, &actor))
+        .await
+        .map_err(internal)?
+        .map_err(|e| match e {
+            ActionError::Missing(..) => ApiError::new(StatusCode::BAD_REQUEST, e.to_string()),
+            ActionError::Unknown(_) => ApiError::new(StatusCode::NOT_FOUND, e.to_string()),
+            ActionError::Incident(e) => refusal(e),
+        })?;
     Ok(axum::Json(match row {
         Some(r) => incident_json(&r),
         None => json!({"recorded": true}),
@@ -451,15 +507,20 @@ pub async fn analytics(
     })))
 }
 
-fn silence_json(row: &nines_store::SilenceRow, now: jiff::Timestamp) -> Value {
-    let s = crate::incidents::to_silence(row);
-    let state = if s.is_active(now) {
+/// `active`, `pending` or `expired`, for the API and the UI.
+pub fn silence_state(s: &nines_incident::Silence, now: jiff::Timestamp) -> &'static str {
+    if s.is_active(now) {
         "active"
     } else if s.starts_at > now {
         "pending"
     } else {
         "expired"
-    };
+    }
+}
+
+fn silence_json(row: &nines_store::SilenceRow, now: jiff::Timestamp) -> Value {
+    let s = crate::incidents::to_silence(row);
+    let state = silence_state(&s, now);
     json!({
         "id": row.id,
         "matchers": s.matchers.iter().map(ToString::to_string).collect::<Vec<_>>(),
@@ -489,31 +550,22 @@ pub async fn silences(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewSilence {
-    matchers: Vec<String>,
-    starts_at: Option<String>,
-    ends_at: Option<String>,
+    pub matchers: Vec<String>,
+    pub starts_at: Option<String>,
+    pub ends_at: Option<String>,
     /// Instead of `ends_at`: how long from the start (`2h`).
-    duration: Option<String>,
-    comment: String,
+    pub duration: Option<String>,
+    pub comment: String,
 }
 
-/// `POST /api/v1/silences` (role responder): `{matchers, comment,
-/// ends_at | duration, starts_at?}`.
-pub async fn add_silence(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let actor = authorize(&app, &headers, Role::Responder)?;
+/// Checks a new silence and makes its row (matchers in canonical form),
+/// for the API and the UI; or the status and message refusing it.
+pub fn silence_row(
+    n: NewSilence,
+    now: jiff::Timestamp,
+    actor: String,
+) -> Result<nines_store::SilenceRow, ApiError> {
     let bad = |m: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, m);
-    let n: NewSilence = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            format!(
-                "expected {{\"matchers\": [...], \"comment\", \"ends_at\" or \"duration\"}}: {e}"
-            ),
-        )
-    })?;
     if n.matchers.is_empty() {
         return Err(bad(
             "give at least one matcher: a silence of everything is never meant".into(),
@@ -530,7 +582,6 @@ pub async fn add_silence(
             "say why in `comment`: the next person on call will read it".into(),
         ));
     }
-    let now = app.clock.now();
     let starts = crate::api::instant(n.starts_at.as_deref(), "starts_at", now)?;
     let ends = match (&n.ends_at, &n.duration) {
         (Some(_), Some(_)) => return Err(bad("give `ends_at` or `duration`, not both".into())),
@@ -546,14 +597,34 @@ pub async fn add_silence(
     if ends <= starts {
         return Err(bad("the silence must end after it starts".into()));
     }
-    let row = nines_store::SilenceRow {
+    Ok(nines_store::SilenceRow {
         id: 0,
         matchers: serde_json::to_string(&canonical).unwrap_or_default(),
         starts_at: starts.as_second(),
         ends_at: ends.as_second(),
         created_by: actor,
         comment: n.comment,
-    };
+    })
+}
+
+/// `POST /api/v1/silences` (role responder): `{matchers, comment,
+/// ends_at | duration, starts_at?}`.
+pub async fn add_silence(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let actor = authorize(&app, &headers, Role::Responder)?;
+    let n: NewSilence = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "expected {{\"matchers\": [...], \"comment\", \"ends_at\" or \"duration\"}}: {e}"
+            ),
+        )
+    })?;
+    let now = app.clock.now();
+    let row = silence_row(n, now, actor)?;
     let id = app
         .with_store(|s| s.add_silence(&row))
         .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;

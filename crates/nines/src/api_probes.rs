@@ -19,13 +19,19 @@ fn ms_time(ms: i64) -> Option<String> {
     Timestamp::from_millisecond(ms).ok().map(|t| t.to_string())
 }
 
-/// A probe's configuration and current state.
-pub fn state_json(s: &ProbeState) -> Value {
-    let status = match (&s.last, s.streak) {
+/// A probe's status: `up`, `down` or `unknown` (not run yet), for the API
+/// and the UI.
+pub fn probe_status(s: &ProbeState) -> &'static str {
+    match (&s.last, s.streak) {
         (None, _) => "unknown",
         (Some(_), n) if n > 0 => "up",
         _ => "down",
-    };
+    }
+}
+
+/// A probe's configuration and current state.
+pub fn state_json(s: &ProbeState) -> Value {
+    let status = probe_status(s);
     let mut v = json!({
         "service": s.service,
         "probe": s.probe.name,

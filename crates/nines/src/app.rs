@@ -22,6 +22,9 @@ pub struct App {
     pub config_path: PathBuf,
     /// Replaced whole on reload; readers clone the `Arc`.
     config: RwLock<Arc<Config>>,
+    /// The config as the files say, without the stored on-call overrides
+    /// `config` has laid over its schedules.
+    base_config: RwLock<Arc<Config>>,
     /// Lock order: `store` before `engine`, never the other way round.
     engine: RwLock<Engine>,
     /// Serialises writers; SQLite allows one at a time anyway.
@@ -131,6 +134,8 @@ impl App {
         let mut store = Store::open(data_dir, durability)?;
         let ids = store.slo_ids(&Engine::keys(&config))?;
         let now = clock.now();
+        let base_config = Arc::new(config.clone());
+        let config = crate::overrides::apply(config, &crate::overrides::stored(&store, now)?);
         let mut engine = Engine::new(&config, &ids, now);
         let stats = engine.restore(store.restore()?, now)?;
         let mut probes = ProbeStates::default();
@@ -138,6 +143,7 @@ impl App {
         let app = App {
             config_path: config_path.to_path_buf(),
             config: RwLock::new(Arc::new(config)),
+            base_config: RwLock::new(base_config),
             engine: RwLock::new(engine),
             store: Mutex::new(store),
             clock,
@@ -149,6 +155,17 @@ impl App {
         };
         app.evaluate(false);
         Ok((app, stats))
+    }
+
+    /// Lays `overrides` (all stored ones) over the files' config.
+    pub(crate) fn set_overrides(&self, overrides: &[nines_store::OverrideRow]) {
+        let base = self
+            .base_config
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let config = crate::overrides::apply((*base).clone(), overrides);
+        *self.config.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);
     }
 
     pub fn config(&self) -> Arc<Config> {
@@ -325,9 +342,13 @@ impl App {
         engine.reconfigure(&config, &ids, self.clock.now(), &stored);
         let count = engine.slos().len();
         let beats = store.heartbeats()?;
+        let overrides = crate::overrides::stored(&store, self.clock.now())?;
         drop(engine);
         drop(store);
         self.write_probes().sync(&config, &beats, self.clock.now());
+        let base = Arc::new(config.clone());
+        let config = crate::overrides::apply(config, &overrides);
+        *self.base_config.write().unwrap_or_else(|p| p.into_inner()) = base;
         *self.config.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);
         self.reloads.send_modify(|v| *v += 1);
         self.evaluate(true);
@@ -412,10 +433,19 @@ impl App {
         drop(store);
         let mut alerts = Vec::new();
         {
+            let config = self.config();
+            let thresholds = |r: &crate::probes::ProbeResult| {
+                config
+                    .services
+                    .get(&r.service)
+                    .and_then(|s| s.probes.iter().find(|p| p.name == r.probe))
+                    .map(|p| p.alert)
+                    .unwrap_or_default()
+            };
             let mut probes = self.write_probes();
             for r in &results {
                 if let Some(streak) = probes.record(r)
-                    && let Some(alert) = crate::probes::probe_alert(r, streak)
+                    && let Some(alert) = crate::probes::probe_alert(r, streak, thresholds(r))
                 {
                     alerts.push(alert);
                 }

@@ -99,6 +99,30 @@ pub enum Command {
     /// Incidents: list, show, open, acknowledge, resolve, note.
     #[command(subcommand)]
     Incident(IncidentCommand),
+    /// May a change ship? The error budget policy's answer for a service.
+    ///
+    /// Exits 0 (go), 1 (frozen; one line per reason) or 2 (the gate could
+    /// not answer). From CI: nines gate shop --kind deploy || exit 1
+    Gate {
+        service: String,
+        /// The change kind: deploy, config, flag, rollback, security, …
+        #[arg(long, default_value = "deploy")]
+        kind: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Postmortems: draft one from an incident, export and import Markdown.
+    ///
+    /// nines postmortem INC-7 drafts it (or shows the current one);
+    /// nines postmortem export INC-7 > inc-7.md; edit;
+    /// nines postmortem import INC-7 inc-7.md (role responder).
+    Postmortem(crate::postmortem_cmd::PostmortemArgs),
+    /// A reliability report over a period, per service.
+    ///
+    /// SLO attainment, budget consumed, incidents, MTTD/MTTA/MTTR, change
+    /// failure rate, noisy alerts, open action items, SLAs. Example:
+    /// nines report --from 2025-03-01T00:00:00Z --to 2025-04-01T00:00:00Z --format md
+    Report(crate::report::ReportArgs),
     /// Run a probe once, or list a daemon's probes.
     #[command(subcommand)]
     Probe(ProbeCommand),
@@ -284,6 +308,57 @@ pub enum OncallCommand {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Put someone on call in a schedule for a while (role responder).
+    ///
+    /// The override wins over the schedule's layers (and over the config's
+    /// overrides) from --from to --to; `nines oncall now`, the shifts, the
+    /// calendar feeds and escalations follow it at once.
+    ///
+    /// Example: nines oncall override payments-primary --user bo --from 2026-12-24T18:00:00Z --to 2026-12-26T08:00:00Z --reason "swap with ana"
+    Override {
+        schedule: String,
+        #[arg(long)]
+        user: String,
+        /// RFC 3339 instant; default now.
+        #[arg(long)]
+        from: Option<String>,
+        /// RFC 3339 instant.
+        #[arg(long)]
+        to: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// On-call health: pages per person (outside working hours, at night),
+    /// hours on call, acknowledgements and MTTA, per team with a warning for
+    /// anyone carrying more than twice the team's median.
+    ///
+    /// Example: nines oncall report --from 2026-11-01T00:00:00Z --to 2026-12-01T00:00:00Z
+    Report {
+        /// RFC 3339 instant; default 28 days before --to.
+        #[arg(long)]
+        from: Option<String>,
+        /// RFC 3339 instant; default now.
+        #[arg(long)]
+        to: Option<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// A schedule's calendar feed (iCalendar), or one person's with --user.
+    ///
+    /// Subscribe a calendar to the URL instead where you can:
+    /// /api/v1/oncall/SCHEDULE.ics or /api/v1/users/USER/oncall.ics.
+    ///
+    /// Example: nines oncall ics payments-primary > oncall.ics
+    Ics {
+        /// The schedule; leave out with --user.
+        schedule: Option<String>,
+        #[arg(long)]
+        user: Option<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -420,6 +495,24 @@ pub fn run(cli: Cli) -> ExitCode {
             to,
             client,
         }) => crate::status::oncall_shifts(&client, &schedule, from.as_deref(), to.as_deref()),
+        Command::Oncall(OncallCommand::Override {
+            schedule,
+            user,
+            from,
+            to,
+            reason,
+            client,
+        }) => {
+            crate::status::oncall_override(&client, &schedule, &user, from.as_deref(), &to, &reason)
+        }
+        Command::Oncall(OncallCommand::Report { from, to, client }) => {
+            crate::status::oncall_report(&client, from.as_deref(), to.as_deref())
+        }
+        Command::Oncall(OncallCommand::Ics {
+            schedule,
+            user,
+            client,
+        }) => crate::status::oncall_ics(&client, schedule.as_deref(), user.as_deref()),
         Command::Change {
             service,
             version,
@@ -435,6 +528,13 @@ pub fn run(cli: Cli) -> ExitCode {
                 "by": by, "link": link, "description": description,
             }),
         ),
+        Command::Gate {
+            service,
+            kind,
+            client,
+        } => return crate::gate_cmd::run(&client, &service, &kind),
+        Command::Postmortem(args) => crate::postmortem_cmd::run(args),
+        Command::Report(args) => crate::report::run(&args),
         Command::Incident(cmd) => match cmd {
             IncidentCommand::List {
                 status,

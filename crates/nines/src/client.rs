@@ -76,6 +76,17 @@ pub fn post_json<T: DeserializeOwned>(
     request(args, reqwest::Method::POST, path, Some(body))
 }
 
+/// `GET path`, as text (calendar feeds).
+pub fn get_text(args: &ClientArgs, path: &str) -> anyhow::Result<String> {
+    let url = url(args, path);
+    runtime()?.block_on(async {
+        let resp = send(args, reqwest::Client::new().get(&url)).await?;
+        resp.text()
+            .await
+            .with_context(|| format!("unexpected answer from {url}"))
+    })
+}
+
 fn request<T: DeserializeOwned>(
     args: &ClientArgs,
     method: reqwest::Method,

@@ -69,6 +69,7 @@ pub async fn serve(
         ..Default::default()
     };
     let notifier = tokio::spawn(crate::notify::run(app.clone(), backoff, stop_rx.clone()));
+    let escalator = tokio::spawn(crate::escalate::run(app.clone(), stop_rx.clone()));
     let mut server_stop = stop_rx.clone();
     let server =
         axum::serve(listener, crate::api::router(app.clone())).with_graceful_shutdown(async move {
@@ -79,7 +80,15 @@ pub async fn serve(
         let _ = stop_tx.send(true);
     });
     server.await?;
-    let _ = tokio::join!(evaluator, checkpointer, prober, scraper, querier, notifier);
+    let _ = tokio::join!(
+        evaluator,
+        checkpointer,
+        prober,
+        scraper,
+        querier,
+        notifier,
+        escalator
+    );
     let app2 = app.clone();
     match tokio::task::spawn_blocking(move || app2.checkpoint()).await? {
         Ok(n) => tracing::info!(series = n, "final checkpoint written; stopped"),

@@ -36,6 +36,8 @@ pub fn sloth_to_services(
             slos,
             probes: Vec::new(),
             escalation: None,
+            error_budget_policy: Default::default(),
+            slas: Vec::new(),
         },
         unmapped,
     ))

@@ -107,6 +107,7 @@ pub fn incident_json(i: &IncidentRow) -> Value {
         "assignee": i.assignee,
         "started_at": time(Some(i.started_at)),
         "acknowledged_at": time(i.acknowledged_at),
+        "mitigated_at": time(i.mitigated_at),
         "resolved_at": time(i.resolved_at),
     })
 }
@@ -203,6 +204,7 @@ impl App {
                 {
                     outcome.resolved = true;
                     ops.push(status_update(r, "resolved", at));
+                    ops.push(IncidentOp::EscalationStop { incident: r, at });
                     ops.push(timeline(
                         r,
                         at,
@@ -395,6 +397,10 @@ impl App {
                     text: format!("{verb} by {actor}"),
                 },
             ];
+            if status != "triggered" {
+                // Acknowledged or resolved: nobody else is paged.
+                ops.push(IncidentOp::EscalationStop { incident: r, at });
+            }
             let mut after = incident.clone();
             after.status = status.into();
             let channels = crate::routing::channels_of_service(&config, &incident.service);
@@ -495,51 +501,103 @@ impl App {
     pub fn incident_edit(
         &self,
         id: i64,
-        severity: Option<&str>,
-        assignee: Option<&str>,
+        edit: &IncidentEdit<'_>,
         actor: &str,
     ) -> Result<IncidentRow, IncidentError> {
+        let config = self.config();
         let at = self.clock.now().as_second();
-        if let Some(s) = severity
+        if let Some(s) = edit.severity
             && !matches!(s, "SEV1" | "SEV2" | "SEV3" | "SEV4")
         {
             return Err(IncidentError::Invalid(format!(
                 "severity `{s}` is not one of SEV1, SEV2, SEV3, SEV4"
             )));
         }
+        for (what, who) in [("assignee", edit.assignee), ("commander", edit.commander)] {
+            if who.is_some_and(|w| w.trim().is_empty()) {
+                return Err(IncidentError::Invalid(format!("the {what} is empty")));
+            }
+        }
         self.changing_incidents(|store| {
             let incident = store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
+            if edit.mitigated && incident.mitigated_at.is_some() {
+                return Err(IncidentError::Invalid(format!(
+                    "{} is already mitigated",
+                    incident_name(id)
+                )));
+            }
             let r = IncidentRef::Id(id);
             let mut ops = vec![IncidentOp::Update {
                 incident: r,
                 status: None,
-                severity: severity.map(str::to_string),
-                assignee: assignee.map(str::to_string),
-                commander: None,
+                severity: edit.severity.map(str::to_string),
+                assignee: edit.assignee.map(str::to_string),
+                commander: edit.commander.map(str::to_string),
                 at,
             }];
-            if let Some(s) = severity {
+            let mut note = |kind: &str, text: String| {
                 ops.push(IncidentOp::Timeline {
                     incident: r,
                     at,
-                    kind: "severity".into(),
+                    kind: kind.into(),
                     actor: Some(actor.into()),
-                    text: format!("severity {} → {s} by {actor}", incident.severity),
-                });
+                    text,
+                })
+            };
+            if let Some(s) = edit.severity {
+                note(
+                    "severity",
+                    format!("severity {} → {s} by {actor}", incident.severity),
+                );
             }
-            if let Some(a) = assignee {
-                ops.push(IncidentOp::Timeline {
-                    incident: r,
-                    at,
-                    kind: "assigned".into(),
-                    actor: Some(actor.into()),
-                    text: format!("assigned to {a} by {actor}"),
-                });
+            if let Some(a) = edit.assignee {
+                note("assigned", format!("assigned to {a} by {actor}"));
+            }
+            if let Some(c) = edit.commander {
+                note(
+                    "commander",
+                    format!("{c} is incident commander (set by {actor})"),
+                );
+            }
+            if edit.mitigated {
+                note(
+                    "mitigated",
+                    format!("mitigated: the impact ended (by {actor})"),
+                );
+                ops.push(IncidentOp::Mitigated { incident: r, at });
+            }
+            // Handing an open incident to a person pages them.
+            if let Some(user) = edit
+                .assignee
+                .filter(|a| incident.status != "resolved" && config.users.contains_key(*a))
+            {
+                let now = self.clock.now();
+                let links = crate::messages::Links::new(&config.incident_policy, id, now);
+                crate::escalate::page_person(
+                    &mut ops,
+                    &config,
+                    &incident,
+                    user,
+                    &format!("assigned by {actor}"),
+                    &format!("assign.{}", now.as_millisecond()),
+                    &links,
+                    now,
+                );
             }
             store.apply_incident_ops(&ops)?;
             store.incident(id)?.ok_or(IncidentError::NotFound(id))
         })
     }
+}
+
+/// What [`App::incident_edit`] changes; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct IncidentEdit<'a> {
+    pub severity: Option<&'a str>,
+    pub assignee: Option<&'a str>,
+    pub commander: Option<&'a str>,
+    /// Stamps `mitigated_at` (once).
+    pub mitigated: bool,
 }
 
 /// How far before an incident's start its service's changes are shown on

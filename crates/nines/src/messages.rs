@@ -255,6 +255,40 @@ fn email(e: &Event<'_>, title: &str, body: Option<&str>, links: &Links) -> Value
     json!({"subject": subject, "text": text, "html": html})
 }
 
+/// A message about no incident (an on-call handoff) for `channel`:
+/// `event` names it, `title` is the headline, `text` the body, and
+/// `details` go into the webhook's JSON as they are.
+pub fn render_notice(
+    channel: &Channel,
+    event: &str,
+    key: &str,
+    title: &str,
+    text: &str,
+    details: Value,
+) -> Value {
+    match &channel.to {
+        Destination::Slack { .. } => json!({
+            "text": title,
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": format!("*{title}*\n{text}")}}],
+        }),
+        Destination::Email(_) => json!({
+            "subject": format!("[nines] {title}"),
+            "text": format!("{text}\n"),
+            "html": format!("<h2>{}</h2><p>{}</p>", escape(title), escape(text).replace('\n', "<br>")),
+        }),
+        // PagerDuty and Alertmanager receivers take incidents only;
+        // handoffs go to people's own methods, never there.
+        _ => json!({
+            "version": "1",
+            "event": event,
+            "idempotency_key": key,
+            "title": title,
+            "text": text,
+            "details": details,
+        }),
+    }
+}
+
 /// `&`, `<`, `>`, `"` and `'` as entities, for HTML text and attributes.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

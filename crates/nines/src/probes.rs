@@ -104,19 +104,19 @@ impl ProbeStates {
     }
 }
 
-/// Failures in a row that make a probe alert fire, and successes in a row
-/// that resolve it: Gatus' defaults, so one blip pages nobody.
-pub const FAILURES_TO_FIRE: i64 = 3;
-pub const SUCCESSES_TO_RESOLVE: i64 = 2;
-
 /// The probe alert a run's new `streak` fires or resolves, if any: firing
-/// at the third failure in a row, resolved at the second success (a
-/// resolve for an alert that never fired changes nothing).
-pub fn probe_alert(r: &ProbeResult, streak: i64) -> Option<nines_incident::Alert> {
+/// at the probe's `failure_threshold`-th failure in a row (default 3),
+/// resolved at its `success_threshold`-th success (default 2); a resolve
+/// for an alert that never fired changes nothing.
+pub fn probe_alert(
+    r: &ProbeResult,
+    streak: i64,
+    thresholds: nines_probe::AlertThresholds,
+) -> Option<nines_incident::Alert> {
     use nines_incident::{Alert, AlertSeverity, AlertSource, AlertStatus};
     let status = match streak {
-        s if s == -FAILURES_TO_FIRE => AlertStatus::Firing,
-        s if s == SUCCESSES_TO_RESOLVE => AlertStatus::Resolved,
+        s if s == -i64::from(thresholds.failures) => AlertStatus::Firing,
+        s if s == i64::from(thresholds.successes) => AlertStatus::Resolved,
         _ => return None,
     };
     let labels = BTreeMap::from([

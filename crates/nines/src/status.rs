@@ -167,6 +167,108 @@ pub fn oncall_shifts(
     Ok(ExitCode::SUCCESS)
 }
 
+pub fn oncall_override(
+    args: &ClientArgs,
+    schedule: &str,
+    user: &str,
+    from: Option<&str>,
+    to: &str,
+    reason: &str,
+) -> anyhow::Result<ExitCode> {
+    let from = match from {
+        Some(f) => f.to_string(),
+        None => jiff::Timestamp::now().to_string(),
+    };
+    let body = serde_json::json!({"user": user, "from": from, "to": to, "reason": reason});
+    let row: serde_json::Value = client::post_json(
+        args,
+        &format!("/api/v1/schedules/{schedule}/overrides"),
+        &body,
+    )?;
+    match args.output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(&row)?),
+        Output::Text => println!(
+            "override {}: {} is on call in {schedule} from {} to {}",
+            row["id"],
+            row["user"].as_str().unwrap_or(user),
+            row["from"].as_str().unwrap_or_default(),
+            row["to"].as_str().unwrap_or_default(),
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn oncall_report(
+    args: &ClientArgs,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let report: serde_json::Value = client::get(
+        args,
+        &format!(
+            "/api/v1/analytics/oncall{}",
+            query(&[("from", from), ("to", to)])
+        ),
+    )?;
+    if let Output::Json = args.output {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "on-call health from {} to {}",
+        report["from"].as_str().unwrap_or_default(),
+        report["to"].as_str().unwrap_or_default()
+    );
+    let count = |v: &serde_json::Value| v.as_u64().map_or("-".to_string(), |n| n.to_string());
+    let mut t = table(&[
+        "USER",
+        "PAGES",
+        "OFF HOURS",
+        "AT NIGHT",
+        "HOURS ON CALL",
+        "ACKED",
+        "MTTA",
+    ]);
+    for p in report["people"].as_array().into_iter().flatten() {
+        t.add_row(vec![
+            p["user"].as_str().unwrap_or_default().to_string(),
+            count(&p["pages"]),
+            count(&p["pages_off_hours"]),
+            count(&p["pages_at_night"]),
+            format!("{:.0}", p["hours_on_call"].as_f64().unwrap_or_default()),
+            count(&p["acknowledged"]),
+            p["mtta_seconds"]
+                .as_f64()
+                .map_or("-".to_string(), |s| format!("{:.0}s", s)),
+        ]);
+    }
+    println!("{}", t.trim_fmt());
+    for team in report["teams"].as_array().into_iter().flatten() {
+        for w in team["warnings"].as_array().into_iter().flatten() {
+            println!(
+                "warning: team {}: {}",
+                team["team"].as_str().unwrap_or_default(),
+                w.as_str().unwrap_or_default()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn oncall_ics(
+    args: &ClientArgs,
+    schedule: Option<&str>,
+    user: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let path = match (schedule, user) {
+        (Some(s), None) => format!("/api/v1/oncall/{s}.ics"),
+        (None, Some(u)) => format!("/api/v1/users/{u}/oncall.ics"),
+        _ => anyhow::bail!("give a schedule or --user, not both"),
+    };
+    print!("{}", client::get_text(args, &path)?);
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `99.953%`, or `-` without data.
 fn percent(v: Option<f64>) -> String {
     v.map_or_else(|| "-".to_string(), |v| format!("{:.3}%", v * 100.0))

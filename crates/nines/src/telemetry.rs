@@ -25,6 +25,8 @@ pub struct Telemetry {
     checkpoint_micros_last: AtomicU64,
     reloads_ok: AtomicU64,
     reloads_failed: AtomicU64,
+    /// Deploy gate decisions (`nines_gate_decisions_total`).
+    pub gates: crate::gate::GateCounters,
 }
 
 impl Default for Telemetry {
@@ -49,6 +51,7 @@ impl Telemetry {
             checkpoint_micros_last: z(),
             reloads_ok: z(),
             reloads_failed: z(),
+            gates: Default::default(),
         }
     }
 
@@ -152,6 +155,7 @@ pub fn render(app: &App) -> String {
     render_probes(app, &mut x);
     render_sources(app, &mut x);
     render_incidents(app, &mut x);
+    render_gates(app, &mut x);
     render_self(app, &mut x);
     render_process(&mut x, app.telemetry.started);
     x.out
@@ -558,6 +562,27 @@ fn render_self(app: &App, x: &mut Exposition) {
         &[("result", "failure")],
         get(&t.reloads_failed),
     );
+}
+
+/// Deploy gate decisions by service, change kind and decision (`go`,
+/// `exempt`, `override`, `frozen`); absent until the first decision.
+fn render_gates(app: &App, x: &mut Exposition) {
+    let counts = app.telemetry.gates.snapshot();
+    if counts.is_empty() {
+        return;
+    }
+    x.family(
+        "nines_gate_decisions_total",
+        "counter",
+        "Deploy gate decisions, by service, change kind and decision (go, exempt, override, frozen).",
+    );
+    for ((service, kind, decision), n) in &counts {
+        x.sample(
+            "nines_gate_decisions_total",
+            &[("service", service), ("kind", kind), ("decision", decision)],
+            *n as f64,
+        );
+    }
 }
 
 /// The standard `process_*` metrics, read from /proc on Linux.

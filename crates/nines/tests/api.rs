@@ -794,6 +794,7 @@ async fn calendar_feeds_parse_and_list_the_same_shifts_as_the_api() {
         .collect();
     let got: Vec<(String, String, String)> = events
         .iter()
+        .filter(|e| e["status"] == "CONFIRMED")
         .map(|e| {
             (
                 e["start"].as_str().unwrap().into(),
@@ -803,6 +804,18 @@ async fn calendar_feeds_parse_and_list_the_same_shifts_as_the_api() {
         })
         .collect();
     assert_eq!(got, expected);
+    // The layer's shift the override cut into is listed as cancelled, with
+    // its own UID, so calendars that had it drop it.
+    let cancelled: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|e| e["status"] == "CANCELLED")
+        .map(|e| (e["start"].as_str().unwrap(), e["summary"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        cancelled,
+        [("2026-11-23T08:00:00Z", "On call: ana (primary)")],
+        "{events:?}"
+    );
     let uids: std::collections::BTreeSet<&str> =
         events.iter().map(|e| e["uid"].as_str().unwrap()).collect();
     assert_eq!(uids.len(), events.len(), "UIDs are unique");
@@ -823,4 +836,116 @@ async fn calendar_feeds_parse_and_list_the_same_shifts_as_the_api() {
             .any(|e| e["start"] == "2026-11-24T12:00:00Z"),
         "the override is in bo's feed"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overrides_made_through_the_api_change_who_is_on_call_and_are_kept() {
+    let ws = Workspace::new(&oncall_yaml());
+    let clock = Clock::manual(NOW.parse().unwrap());
+    let d = Daemon::start(&ws, clock.clone()).await;
+    let url = format!("{}/api/v1/schedules/primary/overrides", d.url);
+    let now_on_call = |d: &Daemon, at: &str| {
+        let u = format!("{}/api/v1/oncall/now?schedule=primary&at={at}", d.url);
+        async move { call("GET", &u, Some(READER), None).await.body[0]["users"].clone() }
+    };
+    // ana's week; bo takes Christmas eve.
+    assert_eq!(
+        now_on_call(&d, "2026-11-25T12:00:00Z").await,
+        json!(["ana"])
+    );
+    let body = json!({"user": "bo", "from": "2026-11-25T08:00:00Z", "to": "2026-11-26T08:00:00Z", "reason": "swap"});
+    let r = call("POST", &url, Some(READER), Some(body.to_string())).await;
+    assert_eq!(r.status, 403, "readers cannot: {}", r.text);
+    for (bad, why) in [
+        (
+            json!({"user": "chen", "from": "2026-11-25T08:00:00Z", "to": "2026-11-26T08:00:00Z"}),
+            "unknown user `chen`",
+        ),
+        (
+            json!({"user": "bo", "from": "2026-11-26T08:00:00Z", "to": "2026-11-25T08:00:00Z"}),
+            "`to` must be after `from`",
+        ),
+        (
+            json!({"user": "bo", "from": "2026-11-01T08:00:00Z", "to": "2026-11-02T08:00:00Z"}),
+            "the override ended already",
+        ),
+        (
+            json!({"user": "bo", "from": "yesterday", "to": "2026-11-26T08:00:00Z"}),
+            "from: \"yesterday\" is not an RFC 3339 time",
+        ),
+    ] {
+        let r = call("POST", &url, Some(ADMIN), Some(bad.to_string())).await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(
+            r.body["error"].as_str().unwrap().contains(why),
+            "{}",
+            r.text
+        );
+    }
+    let r = call(
+        "POST",
+        &format!("{}/api/v1/schedules/nope/overrides", d.url),
+        Some(ADMIN),
+        Some(body.to_string()),
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    let r = call("POST", &url, Some(ADMIN), Some(body.to_string())).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(
+        (r.body["user"].clone(), r.body["created_by"].clone()),
+        (json!("bo"), json!("a")),
+        "the token's name"
+    );
+    let id = r.body["id"].as_i64().unwrap();
+    assert_eq!(now_on_call(&d, "2026-11-25T12:00:00Z").await, json!(["bo"]));
+    let shifts = call(
+        "GET",
+        &format!(
+            "{}/api/v1/schedules/primary/shifts?from=2026-11-25T00:00:00Z&to=2026-11-27T00:00:00Z",
+            d.url
+        ),
+        Some(READER),
+        None,
+    )
+    .await;
+    let origins: Vec<(String, String)> = shifts
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["users"][0].as_str().unwrap().to_string(),
+                s["origin"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        origins[1],
+        ("bo".to_string(), "override".to_string()),
+        "{origins:?}"
+    );
+
+    // Kept across a restart.
+    d.stop().await;
+    let d = Daemon::start(&ws, clock.clone()).await;
+    assert_eq!(now_on_call(&d, "2026-11-25T12:00:00Z").await, json!(["bo"]));
+    let list = call(
+        "GET",
+        &url.replace(&url[..url.find("/api").unwrap()], &d.url),
+        Some(READER),
+        None,
+    )
+    .await;
+    assert_eq!(list.body.as_array().unwrap().len(), 1, "{}", list.text);
+    // Taken back.
+    let del = format!("{}/api/v1/schedules/primary/overrides/{id}", d.url);
+    assert_eq!(call("DELETE", &del, Some(ADMIN), None).await.status, 200);
+    assert_eq!(call("DELETE", &del, Some(ADMIN), None).await.status, 404);
+    assert_eq!(
+        now_on_call(&d, "2026-11-25T12:00:00Z").await,
+        json!(["ana"])
+    );
+    d.stop().await;
 }

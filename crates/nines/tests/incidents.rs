@@ -296,6 +296,23 @@ async fn responders_act_on_incidents_and_readers_cannot() {
     )
     .await;
     assert_eq!(r.status, 409, "{}", r.text);
+    let r = call(
+        "POST",
+        &act("assign"),
+        Some(RESPONDER),
+        Some(json!({"commander": "bo", "assignee": "chen"}).to_string()),
+    )
+    .await;
+    assert_eq!(
+        (r.body["commander"].clone(), r.body["assignee"].clone()),
+        (json!("bo"), json!("chen")),
+        "{}",
+        r.text
+    );
+    let r = call("POST", &act("mitigate"), Some(RESPONDER), None).await;
+    assert!(r.body["mitigated_at"].is_string(), "{}", r.text);
+    let r = call("POST", &act("mitigate"), Some(RESPONDER), None).await;
+    assert_eq!(r.status, 409, "mitigated once: {}", r.text);
     let r = call("POST", &act("resolve"), Some(RESPONDER), None).await;
     assert_eq!(r.body["status"], "resolved");
     let show = call("GET", &format!("{url}/{id}"), Some(READER), None).await;
@@ -308,7 +325,9 @@ async fn responders_act_on_incidents_and_readers_cannot() {
     assert!(
         texts.contains(&"opened by ana")
             && texts.contains(&"acknowledged by ana")
-            && texts.contains(&"rolled back 1.4.2"),
+            && texts.contains(&"rolled back 1.4.2")
+            && texts.contains(&"bo is incident commander (set by ana)")
+            && texts.contains(&"mitigated: the impact ended (by ana)"),
         "{texts:?}"
     );
     assert_eq!(

@@ -140,6 +140,8 @@ fn every_key_is_documented() {
         "give_up_after",
         "external_url",
         "reopen_within",
+        "failure_threshold",
+        "success_threshold",
         "maintenance",
         "inhibit",
         "days",
@@ -173,6 +175,13 @@ fn every_key_is_documented() {
         "members",
         "working_hours",
         "quiet_hours",
+        "error_budget_policy",
+        "budget_floor",
+        "freeze_on_page_alerts",
+        "freeze_on_severities",
+        "exempt_kinds",
+        "slas",
+        "period",
     ];
     for key in keys {
         assert!(

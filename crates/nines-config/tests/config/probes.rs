@@ -20,6 +20,8 @@ services:
       - name: home
         interval: 1m
         timeout: 5s
+        failure_threshold: 5
+        success_threshold: 1
         http:
           url: https://shop.example.com/health?deep=1
           method: POST
@@ -145,6 +147,10 @@ fn every_kind_reads_every_key() {
             "[RESPONSE_TIME] < 300",
             "[CERTIFICATE_EXPIRATION] > 48h",
         ]),
+        alert: nines_probe::AlertThresholds {
+            failures: 5,
+            successes: 1,
+        },
     };
     assert_eq!(probes[0], home);
 
@@ -169,6 +175,7 @@ fn every_kind_reads_every_key() {
             ],
         }),
         conditions: conditions(&["[CONNECTED] == true"]),
+        alert: Default::default(),
     };
     assert_eq!(probes[1], smtp);
 
@@ -184,6 +191,7 @@ fn every_kind_reads_every_key() {
             answer_matches: vec![pattern("2001:db8::")],
         }),
         conditions: conditions(&["[DNS_RCODE] == NOERROR"]),
+        alert: Default::default(),
     };
     assert_eq!(probes[2], resolve);
 
@@ -200,6 +208,7 @@ fn every_kind_reads_every_key() {
             },
         }),
         conditions: conditions(&["[CERTIFICATE_EXPIRATION] > 336h"]),
+        alert: Default::default(),
     };
     assert_eq!(probes[3], cert);
 
@@ -213,6 +222,7 @@ fn every_kind_reads_every_key() {
             grace: secs(1800),
         }),
         conditions: Vec::new(),
+        alert: Default::default(),
     };
     assert_eq!(probes[4], nightly);
 

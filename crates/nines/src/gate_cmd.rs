@@ -1,0 +1,66 @@
+//! `nines gate SERVICE [--kind deploy]`: asks a running daemon whether a
+//! change may ship. Exits 0 (go), 1 (frozen) or 2 (the gate could not
+//! answer), so CI scripts can tell a freeze from an outage of the gate.
+
+use std::process::ExitCode;
+
+use serde_json::Value;
+
+use crate::cli::{ClientArgs, Output};
+use crate::client;
+
+/// Exit code for "frozen".
+pub const FROZEN: u8 = 1;
+/// Exit code for "the gate could not answer" (daemon unreachable, bad
+/// token, unknown service).
+pub const ERROR: u8 = 2;
+
+pub fn run(args: &ClientArgs, service: &str, kind: &str) -> ExitCode {
+    let path = format!(
+        "/api/v1/services/{}/gate?kind={}",
+        encode(service),
+        encode(kind)
+    );
+    let answer: Value = match client::get(args, &path) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(ERROR);
+        }
+    };
+    let Some(allowed) = answer["allowed"].as_bool() else {
+        eprintln!("error: the gate's answer has no `allowed` field: {answer}");
+        return ExitCode::from(ERROR);
+    };
+    match args.output {
+        Output::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&answer).unwrap_or_default()
+        ),
+        Output::Text => {
+            for reason in answer["reasons"].as_array().into_iter().flatten() {
+                println!("{}", reason.as_str().unwrap_or_default());
+            }
+            let verdict = if allowed { "go" } else { "frozen" };
+            println!("{verdict}: {kind} of {service}");
+        }
+    }
+    if allowed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(FROZEN)
+    }
+}
+
+/// Percent-encodes a path segment or query value.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

@@ -1,0 +1,326 @@
+//! Postmortems in the daemon: the facts of an incident gathered for
+//! [`nines_review::postmortem::draft`], revisions saved with their action
+//! items, and imports checked against the status workflow.
+//!
+//! What the draft's figures rest on, and where they are approximate:
+//!
+//! - Impact start is the first bad minute of the service's SLOs in the run
+//!   of bad minutes that ends at detection (the incident's start), looked
+//!   for up to 6 hours back. Only minute data (the last day) says this
+//!   exactly; for older incidents, or SLOs without bad minutes, impact
+//!   starts when the incident's first alert did.
+//! - Budget burned per SLO is the bad events from impact start to
+//!   resolution (or now) over the error budget of the SLO window as it is
+//!   when the draft is written (events in the window × (1 − objective)),
+//!   not as it was during the incident. Older than a day, minutes are
+//!   summed per hour, so the edges round to hours. Timeslice SLOs are left
+//!   out: their budget is counted in slices, not events.
+
+use jiff::Timestamp;
+use nines_review::postmortem::{
+    ActionItem, ChangeFact, IncidentFacts, Postmortem, SloBurn, Status, TimelineEntry, draft,
+};
+use nines_review::{IncidentTimes, Severity};
+use nines_slo::{Minute, SloSeries, minute_of, timestamp_of};
+use nines_store::{ActionItemRow, PostmortemRow, StoreError};
+
+use crate::app::App;
+use crate::incidents::incident_name;
+
+/// How far before detection the draft looks for the first bad minute.
+const IMPACT_LOOKBACK_MINUTES: i64 = 360;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PostmortemError {
+    #[error("{0}")]
+    NotFound(String),
+    /// The postmortem given is not acceptable (wrong incident).
+    #[error("{0}")]
+    Invalid(String),
+    /// The status workflow refuses the change.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the postmortem could not be stored: {0}")]
+    Store(#[from] StoreError),
+    #[error("a stored postmortem could not be read: {0}")]
+    Corrupt(String),
+}
+
+/// The stored status word of a postmortem status.
+pub fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Draft => "draft",
+        Status::InReview => "in_review",
+        Status::Published => "published",
+    }
+}
+
+fn ts(t: i64) -> Timestamp {
+    Timestamp::from_second(t).unwrap_or_default()
+}
+
+/// A stored revision, decoded.
+pub fn decode(row: &PostmortemRow) -> Result<Postmortem, PostmortemError> {
+    serde_json::from_str(&row.body).map_err(|e| {
+        PostmortemError::Corrupt(format!(
+            "{} revision {}: {e}",
+            incident_name(row.incident_id),
+            row.revision
+        ))
+    })
+}
+
+/// The bad minutes of one SLO just before `detected`: the first of the run
+/// of bad minutes ending at detection, if the series still has minutes.
+fn first_bad_minute(series: &nines_slo::Series, detected: Minute) -> Option<Minute> {
+    if detected < series.horizon() {
+        return None;
+    }
+    let mut first = None;
+    let mut clean = 0;
+    for m in (detected - IMPACT_LOOKBACK_MINUTES..=detected).rev() {
+        if m < series.horizon() {
+            break;
+        }
+        let c = series.range_sum(m, m + 1);
+        if c.total > c.good {
+            first = Some(m);
+            clean = 0;
+        } else if c.total > 0 {
+            clean += 1;
+            // One clean minute ends a run; before any bad minute, an hour of
+            // clean ones says the impact was not in this SLO.
+            if first.is_some() || clean > 60 {
+                break;
+            }
+        }
+    }
+    first
+}
+
+/// When an incident's impact began: the first bad minute of the service's
+/// SLOs before `detected` (see the module docs), or `alert_start`.
+pub fn impact_start(
+    engine: &crate::engine::Engine,
+    service: &str,
+    detected: Timestamp,
+    alert_start: Timestamp,
+) -> Timestamp {
+    let first_bad = engine
+        .slos()
+        .iter()
+        .filter(|s| s.service == service)
+        .filter_map(|s| match &s.series {
+            SloSeries::Events(series) => first_bad_minute(series, minute_of(detected)),
+            SloSeries::Timeslices(_) => None,
+        })
+        .min();
+    first_bad
+        .map(timestamp_of)
+        .map_or(alert_start, |t| t.min(alert_start))
+}
+
+impl App {
+    /// What nines knows about incident `id`, for its draft.
+    pub fn incident_facts(&self, id: i64, author: &str) -> Result<IncidentFacts, PostmortemError> {
+        let not_found = || PostmortemError::NotFound(format!("no incident {}", incident_name(id)));
+        let (incident, alerts, timeline) = self
+            .with_store(|s| {
+                let Some(i) = s.incident(id)? else {
+                    return Ok::<_, StoreError>(None);
+                };
+                Ok(Some((i, s.incident_alerts(id)?, s.incident_timeline(id)?)))
+            })?
+            .ok_or_else(not_found)?;
+        let now = self.clock.now();
+        let detected = ts(incident.started_at);
+        let alert_start = alerts
+            .iter()
+            .map(|a| ts(a.first_at))
+            .min()
+            .unwrap_or(detected)
+            .min(detected);
+        let end = incident.resolved_at.map(ts).unwrap_or(now);
+
+        // Impact start from the SLO series, then what each SLO burned.
+        let service = incident.service.clone();
+        let (started, slos) = self.read(|engine| {
+            let started = impact_start(engine, &service, detected, alert_start);
+            let mut burns = Vec::new();
+            for s in engine.slos().iter().filter(|s| s.service == service) {
+                let SloSeries::Events(series) = &s.series else {
+                    continue;
+                };
+                let c = series.range_sum(minute_of(started), minute_of(end) + 1);
+                let bad = c.total.saturating_sub(c.good);
+                let window_total = s
+                    .report
+                    .as_ref()
+                    .map(|r| r.slo_window(&s.config.spec).total)
+                    .unwrap_or(0);
+                let budget_events = s.config.spec.budget() * window_total as f64;
+                if bad == 0 || budget_events <= 0.0 {
+                    continue;
+                }
+                burns.push(SloBurn {
+                    slo: format!("{}/{}", s.service, s.config.name),
+                    budget_burned_ratio: bad as f64 / budget_events,
+                    bad_events: Some(bad),
+                    total_events: Some(c.total),
+                });
+            }
+            (started, burns)
+        });
+
+        let lookback = nines_review::postmortem::CHANGE_LOOKBACK.as_secs();
+        let changes = self.with_store(|s| {
+            s.changes(
+                Some(&incident.service),
+                started.as_second() - lookback,
+                end.as_second() + 1,
+                200,
+            )
+        })?;
+        let links = match &self.config().incident_policy.external_url {
+            Some(url) => {
+                let url = url.trim_end_matches('/');
+                let mut links = vec![format!("{url}/api/v1/incidents/{}", incident_name(id))];
+                links.extend(slos.iter().map(|b| format!("{url}/api/v1/slos/{}", b.slo)));
+                links
+            }
+            None => Vec::new(),
+        };
+        Ok(IncidentFacts {
+            id: incident_name(id),
+            title: incident.title.clone(),
+            service: incident.service.clone(),
+            severity: incident.severity.parse().unwrap_or(Severity::Sev3),
+            times: IncidentTimes {
+                started,
+                detected: Some(detected),
+                acknowledged: incident.acknowledged_at.map(ts),
+                mitigated: incident.mitigated_at.map(ts),
+                resolved: incident.resolved_at.map(ts),
+            },
+            // The draft lists changes itself, saying why; the incident's own
+            // change entries would repeat them.
+            timeline: timeline
+                .iter()
+                .filter(|t| t.kind != "change")
+                .map(|t| TimelineEntry {
+                    at: ts(t.at),
+                    text: t.text.clone(),
+                })
+                .collect(),
+            changes: changes
+                .iter()
+                .map(|c| ChangeFact {
+                    at: ts(c.at),
+                    service: c.service.clone(),
+                    kind: c.kind.clone(),
+                    version: c.version.clone().unwrap_or_else(|| "(none)".into()),
+                    by: c.author.clone(),
+                    description: c.description.clone(),
+                    link: c.link.clone(),
+                })
+                .collect(),
+            slos,
+            authors: vec![author.to_string()],
+            links,
+        })
+    }
+
+    /// The current postmortem of incident `id`, if it has one.
+    pub fn current_postmortem(
+        &self,
+        id: i64,
+    ) -> Result<Option<(PostmortemRow, Postmortem)>, PostmortemError> {
+        match self.with_store(|s| s.postmortem(id))? {
+            Some(row) => {
+                let pm = decode(&row)?;
+                Ok(Some((row, pm)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Drafts incident `id`'s postmortem unless it has one; the current
+    /// one, and whether it was drafted now.
+    pub fn draft_postmortem(
+        &self,
+        id: i64,
+        actor: &str,
+    ) -> Result<(PostmortemRow, Postmortem, bool), PostmortemError> {
+        if let Some((row, pm)) = self.current_postmortem(id)? {
+            return Ok((row, pm, false));
+        }
+        let pm = draft(&self.incident_facts(id, actor)?);
+        let (row, pm) = self.save_postmortem(id, pm, actor)?;
+        Ok((row, pm, true))
+    }
+
+    /// Saves `pm` as the next revision of incident `id`'s postmortem, if
+    /// the status workflow allows the change from the current one.
+    pub fn save_postmortem(
+        &self,
+        id: i64,
+        mut pm: Postmortem,
+        actor: &str,
+    ) -> Result<(PostmortemRow, Postmortem), PostmortemError> {
+        let name = incident_name(id);
+        match &pm.incident {
+            Some(other) if crate::incidents::parse_incident_id(other) != Some(id) => {
+                return Err(PostmortemError::Invalid(format!(
+                    "this postmortem is of {other}, not {name}"
+                )));
+            }
+            _ => pm.incident = Some(name.clone()),
+        }
+        let at = self.clock.now().as_second();
+        let body =
+            serde_json::to_string(&pm).map_err(|e| PostmortemError::Corrupt(e.to_string()))?;
+        let items: Vec<ActionItemRow> = pm.action_items.iter().map(|a| item_row(id, a)).collect();
+        let row = self.with_store(|s| {
+            if s.incident(id)?.is_none() {
+                return Ok(Err(PostmortemError::NotFound(format!(
+                    "no incident {name}"
+                ))));
+            }
+            let from = match s.postmortem(id)? {
+                Some(current) => match decode(&current) {
+                    Ok(p) => p.status,
+                    Err(e) => return Ok(Err(e)),
+                },
+                None => Status::Draft,
+            };
+            if let Err(e) = from.transition(pm.status) {
+                return Ok(Err(PostmortemError::Conflict(e.to_string())));
+            }
+            let status = status_word(pm.status);
+            let revision = s.save_postmortem(id, status, &body, actor, at, &items)?;
+            Ok::<_, StoreError>(Ok(PostmortemRow {
+                incident_id: id,
+                revision,
+                status: status.to_string(),
+                body: body.clone(),
+                author: actor.to_string(),
+                created_at: at,
+            }))
+        })??;
+        tracing::info!(incident = %name, revision = row.revision, status = %row.status, by = actor, "postmortem saved");
+        Ok((row, pm))
+    }
+}
+
+fn item_row(incident_id: i64, a: &ActionItem) -> ActionItemRow {
+    ActionItemRow {
+        incident_id,
+        position: 0,
+        kind: a.kind.as_str().to_string(),
+        description: a.description.clone(),
+        owner: a.owner.clone(),
+        due: a.due.map(|d| d.to_string()),
+        tracking: a.tracking.clone(),
+        done: a.done,
+    }
+}

@@ -1,0 +1,559 @@
+//! The service page (`/services/{s}`: its SLOs, probes, recent incidents
+//! and changes, owner and escalation) and the SLO page
+//! (`/services/{s}/slos/{slo}`: budget burn-down and SLI over the window
+//! with changes and incidents marked, burn rates against the alert
+//! thresholds, alert history, and its definition).
+
+use std::fmt::Write;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use nines_store::{ChangeRow, IncidentRow};
+
+use super::html::{Chrome, E, Nav, duration, layout, pct, rate, time_s, time_text, url_encode};
+use super::overview::{SloRow, burn_history, slo_row};
+use super::svg::{LineChart, Marker, budget_bar};
+use super::{UiState, Viewer, error_page, html_response, reader};
+use crate::engine::SloState;
+use crate::incidents::incident_name;
+use crate::view::{AlertChange, SloView};
+
+/// A probe as the service page shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbeLine {
+    pub name: String,
+    pub kind: String,
+    pub status: &'static str,
+    pub last_at: Option<i64>,
+    pub latency_ms: Option<f64>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServicePage {
+    pub name: String,
+    pub owner: Option<String>,
+    pub description: Option<String>,
+    pub escalation: Option<String>,
+    pub oncall: Vec<String>,
+    pub slos: Vec<SloRow>,
+    pub probes: Vec<ProbeLine>,
+    pub incidents: Vec<IncidentRow>,
+    pub changes: Vec<ChangeRow>,
+}
+
+/// The service page: pure, for snapshots.
+pub fn render_service(p: &ServicePage, viewer: &Viewer) -> String {
+    let mut b = format!(
+        "<p class=\"crumbs\"><a href=\"/\">Overview</a> / {n}</p><h1>{n}</h1>",
+        n = E(&p.name)
+    );
+    if let Some(d) = &p.description {
+        let _ = write!(b, "<p>{}</p>", E(d));
+    }
+    b.push_str("<dl class=\"facts\">");
+    for (label, v) in [
+        ("Owner", p.owner.clone()),
+        ("Escalation", p.escalation.clone()),
+        (
+            "On call",
+            (!p.oncall.is_empty()).then(|| p.oncall.join(", ")),
+        ),
+    ] {
+        let _ = write!(
+            b,
+            "<dt>{label}</dt><dd>{}</dd>",
+            E(v.as_deref().unwrap_or("–"))
+        );
+    }
+    b.push_str("</dl><section id=\"slos\" data-live aria-labelledby=\"h-slos\"><h2 id=\"h-slos\">SLOs</h2>");
+    if p.slos.is_empty() {
+        b.push_str("<p>No SLOs.</p>");
+    } else {
+        b.push_str(
+            "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"SLO table\"><table class=\"slos\"><thead><tr><th scope=\"col\">SLO</th><th scope=\"col\">SLI</th>\
+             <th scope=\"col\">Objective</th><th scope=\"col\">Budget left</th><th scope=\"col\">Burn 1h</th>\
+             <th scope=\"col\">Burn, 24 h</th><th scope=\"col\">Alerts</th></tr></thead><tbody>",
+        );
+        for s in &p.slos {
+            slo_row(&mut b, s, false);
+        }
+        b.push_str("</tbody></table></div>");
+    }
+    b.push_str("</section><section id=\"probes\" data-live aria-labelledby=\"h-probes\"><h2 id=\"h-probes\">Probes</h2>");
+    if p.probes.is_empty() {
+        b.push_str("<p>No probes.</p>");
+    } else {
+        b.push_str(
+            "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Probe table\"><table><thead><tr><th scope=\"col\">Probe</th><th scope=\"col\">Kind</th><th scope=\"col\">State</th>\
+             <th scope=\"col\">Last run</th><th scope=\"col\">Latency</th><th scope=\"col\">Why it fails</th></tr></thead><tbody>",
+        );
+        for pr in &p.probes {
+            let _ = write!(
+                b,
+                "<tr><td>{}</td><td>{}</td><td><span class=\"chip {}\">{}</span></td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                E(&pr.name),
+                E(&pr.kind),
+                match pr.status {
+                    "up" => "ok",
+                    "down" => "bad",
+                    _ => "",
+                },
+                pr.status,
+                pr.last_at.map(time_s).unwrap_or_else(|| "–".into()),
+                pr.latency_ms
+                    .map(|l| format!("{l:.0} ms"))
+                    .unwrap_or_else(|| "–".into()),
+                E(pr.error.as_deref().unwrap_or(""))
+            );
+        }
+        b.push_str("</tbody></table></div>");
+    }
+    b.push_str(
+        "</section><section aria-labelledby=\"h-inc\"><h2 id=\"h-inc\">Recent incidents</h2>",
+    );
+    incident_list(&mut b, &p.incidents);
+    b.push_str("</section><section aria-labelledby=\"h-ch\"><h2 id=\"h-ch\">Recent changes</h2>");
+    change_list(&mut b, &p.changes);
+    b.push_str("</section>");
+    layout(&Chrome::new(&p.name, Nav::Overview, viewer).live(15), &b)
+}
+
+fn incident_list(b: &mut String, incidents: &[IncidentRow]) {
+    if incidents.is_empty() {
+        b.push_str("<p>None.</p>");
+        return;
+    }
+    b.push_str("<ul>");
+    for i in incidents {
+        let name = incident_name(i.id);
+        let _ = write!(
+            b,
+            "<li><a href=\"/incidents/{name}\">{name}</a> {} · {} · {} · {}</li>",
+            E(&i.title),
+            E(&i.severity),
+            E(&i.status),
+            time_s(i.started_at)
+        );
+    }
+    b.push_str("</ul>");
+}
+
+fn change_list(b: &mut String, changes: &[ChangeRow]) {
+    if changes.is_empty() {
+        b.push_str("<p>None in the last 30 days.</p>");
+        return;
+    }
+    b.push_str("<ul>");
+    for c in changes {
+        let _ = write!(
+            b,
+            "<li>{} {} {}{}{}</li>",
+            time_s(c.at),
+            E(&c.kind),
+            E(c.version.as_deref().unwrap_or("")),
+            c.author
+                .as_ref()
+                .map(|a| format!(" by {}", E(a)))
+                .unwrap_or_default(),
+            c.description
+                .as_ref()
+                .map(|d| format!(": {}", E(d)))
+                .unwrap_or_default()
+        );
+    }
+    b.push_str("</ul>");
+}
+
+/// `GET /services/{service}`.
+pub async fn service_page(
+    State(ui): State<UiState>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Response {
+    let viewer = match reader(&ui, &headers, &format!("/services/{}", url_encode(&name))) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let config = ui.app.config();
+    let Some(service) = config.services.get(&name).cloned() else {
+        return error_page(
+            &viewer,
+            StatusCode::NOT_FOUND,
+            "No such service",
+            &format!("There is no service `{name}` in the config."),
+        );
+    };
+    let now = ui.app.clock.now();
+    let slos = ui.app.read(|engine| {
+        engine
+            .slos()
+            .iter()
+            .filter(|s| s.service == name)
+            .map(|s| SloRow {
+                view: SloView::of(s),
+                burn: burn_history(s),
+            })
+            .collect()
+    });
+    let probes = ui.app.read_probes(|p| {
+        p.by_key
+            .values()
+            .filter(|s| s.service == name)
+            .map(|s| ProbeLine {
+                name: s.probe.name.clone(),
+                kind: s.probe.check.kind().to_string(),
+                status: crate::api_probes::probe_status(s),
+                last_at: s.last.as_ref().map(|(t, _)| t.as_second()),
+                latency_ms: s
+                    .last
+                    .as_ref()
+                    .map(|(_, o)| o.duration.as_secs_f64() * 1000.0),
+                error: s.last.as_ref().and_then(|(_, o)| o.error.clone()),
+            })
+            .collect()
+    });
+    let n = name.clone();
+    let stored = super::blocking(&ui.app, move |app| {
+        let now = app.clock.now().as_second();
+        app.with_store(|s| -> Result<_, nines_store::StoreError> {
+            Ok((
+                s.incidents(None, Some(&n), 10)?,
+                s.changes(Some(&n), now - 30 * 86400, now + 1, 20)?,
+            ))
+        })
+    })
+    .await;
+    let Some(Ok((incidents, changes))) = stored else {
+        return error_page(
+            &viewer,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Store unavailable",
+            "",
+        );
+    };
+    let page = ServicePage {
+        oncall: super::oncall::for_service(&config, &name, now, &mut Default::default()),
+        name,
+        owner: service.owner.clone(),
+        description: service.description.clone(),
+        escalation: service.escalation.clone(),
+        slos,
+        probes,
+        incidents,
+        changes,
+    };
+    html_response(StatusCode::OK, render_service(&page, &viewer))
+}
+
+/// Points of the SLO charts over the SLO window.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Charts {
+    pub from: i64,
+    pub to: i64,
+    /// Budget left over time (1 at the window start when nothing burned).
+    pub budget: Vec<(i64, Option<f64>)>,
+    /// SLI of each step.
+    pub sli: Vec<(i64, Option<f64>)>,
+}
+
+/// Steps across a chart.
+const STEPS: i64 = 60;
+
+/// The burn-down and SLI series of an event-budgeted SLO: budget left at
+/// each step counts the bad events from the window start to that step
+/// against the budget of the whole window so far.
+pub fn charts(s: &SloState) -> Option<Charts> {
+    let nines_slo::SloSeries::Events(series) = &s.series else {
+        return None;
+    };
+    let index = s.config.spec.slo_window_index();
+    let from = series.window_from(index);
+    let end = series.head() + 1;
+    let all = series.range_sum(from, end);
+    let allowed = s.config.spec.budget() * all.total as f64;
+    let step = ((end - from) / STEPS).max(1);
+    let mut budget = Vec::new();
+    let mut sli = Vec::new();
+    let mut bad = 0u64;
+    let mut t = from;
+    while t < end {
+        let next = (t + step).min(end);
+        let c = series.range_sum(t, next);
+        bad += c.total - c.good;
+        budget.push((
+            next * 60,
+            (allowed > 0.0).then(|| 1.0 - bad as f64 / allowed),
+        ));
+        sli.push((
+            next * 60,
+            (c.total > 0).then(|| c.good as f64 / c.total as f64),
+        ));
+        t = next;
+    }
+    Some(Charts {
+        from: from * 60,
+        to: end * 60,
+        budget,
+        sli,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SloPage {
+    pub view: SloView,
+    pub charts: Option<Charts>,
+    pub markers: Vec<Marker>,
+    pub history: Vec<AlertChange>,
+    /// The SLO's definition, as `key: value` lines.
+    pub definition: Vec<(String, String)>,
+}
+
+fn pct0(v: f64) -> String {
+    format!("{}%", (v * 1000.0).round() / 10.0)
+}
+
+/// The SLO page: pure, for snapshots.
+pub fn render_slo(p: &SloPage, viewer: &Viewer) -> String {
+    let v = &p.view;
+    let title = format!("{}/{}", v.service, v.slo);
+    let sli = v.windows.get(&v.window).and_then(|w| w.sli);
+    let mut b = format!(
+        "<p class=\"crumbs\"><a href=\"/\">Overview</a> / <a href=\"/services/{}\">{}</a> / {}</p><h1>{}</h1>",
+        url_encode(&v.service),
+        E(&v.service),
+        E(&v.slo),
+        E(&title)
+    );
+    if let Some(d) = &v.description {
+        let _ = write!(b, "<p>{}</p>", E(d));
+    }
+    let _ = write!(
+        b,
+        "<section id=\"slo\" data-live aria-label=\"SLO figures\"><dl class=\"facts\"><dt>SLI ({w})</dt><dd data-sli>{}</dd><dt>Objective</dt><dd>{}%</dd>\
+         <dt>Budget left</dt><dd><span data-budget>{}</span> {}</dd><dt>Runs out (1h burn)</dt><dd>{}</dd></dl>",
+        pct(sli, 3),
+        v.objective,
+        pct(v.budget.remaining, 1),
+        budget_bar(v.budget.remaining),
+        v.budget
+            .exhausted_at
+            .at_1h_burn
+            .as_deref()
+            .map(time_text)
+            .unwrap_or_else(|| "not at this rate".into()),
+        w = E(&v.window),
+    );
+    match &p.charts {
+        Some(c) => {
+            let budget = LineChart {
+                points: &c.budget,
+                from: c.from,
+                to: c.to,
+                y_min: c
+                    .budget
+                    .iter()
+                    .filter_map(|p| p.1)
+                    .fold(0.0f64, f64::min)
+                    .max(-1.0),
+                y_max: 1.0,
+                ticks: &[0.0, 0.5, 1.0],
+                fmt: pct0,
+                reference: Some(0.0),
+                markers: &p.markers,
+                label: &format!(
+                    "Error budget left over the {} window, now {}",
+                    v.window,
+                    pct(v.budget.remaining, 1)
+                ),
+            };
+            let objective = v.objective / 100.0;
+            let lowest = c.sli.iter().filter_map(|p| p.1).fold(objective, f64::min);
+            let y_min = (objective - 2.0 * (1.0 - objective)).min(lowest).max(0.0);
+            let sli_chart = LineChart {
+                points: &c.sli,
+                from: c.from,
+                to: c.to,
+                y_min,
+                y_max: 1.0,
+                ticks: &[y_min, objective, 1.0],
+                fmt: |t| format!("{}%", (t * 100_000.0).round() / 1000.0),
+                reference: Some(objective),
+                markers: &p.markers,
+                label: &format!("SLI over the {} window against the objective", v.window),
+            };
+            let _ = write!(
+                b,
+                "<h2>Error budget burn-down</h2><figure>{}<figcaption>Budget left from {} to {}; lines mark changes (blue) and incidents (red).</figcaption></figure>\
+                 <h2>SLI</h2><figure>{}<figcaption>SLI per step; the dashed line is the objective.</figcaption></figure>",
+                budget.render(),
+                time_s(c.from),
+                time_s(c.to),
+                sli_chart.render()
+            );
+        }
+        None => b.push_str("<p>Charts are drawn for event-budgeted SLOs.</p>"),
+    }
+    b.push_str(
+        "<h2>Burn rates</h2><div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Burn rates\"><table><thead><tr><th scope=\"col\">Tier</th><th scope=\"col\">Long window</th>\
+         <th scope=\"col\">Short window</th><th scope=\"col\">Threshold</th><th scope=\"col\">State</th></tr></thead><tbody>",
+    );
+    for a in &v.alerts {
+        let _ = write!(
+            b,
+            "<tr><td>{}</td><td class=\"num\">{} {}</td><td class=\"num\">{} {}</td><td class=\"num\">{}</td><td><span class=\"chip {}\">{}</span></td></tr>",
+            E(&a.tier),
+            E(&a.long_window),
+            rate(a.long_burn_rate),
+            E(&a.short_window),
+            rate(a.short_burn_rate),
+            rate(Some(a.threshold)),
+            if a.state == "firing" { "bad" } else { "ok" },
+            E(&a.state)
+        );
+    }
+    b.push_str("</tbody></table></div></section><h2>Alert history</h2>");
+    if p.history.is_empty() {
+        b.push_str("<p>No alert has fired.</p>");
+    } else {
+        b.push_str("<ul>");
+        for h in &p.history {
+            let _ = write!(
+                b,
+                "<li>{} {} {} (burn {}, threshold {})</li>",
+                time_text(&h.at),
+                E(&h.tier),
+                E(&h.state),
+                rate(h.long_burn_rate),
+                rate(Some(h.threshold))
+            );
+        }
+        b.push_str("</ul>");
+    }
+    b.push_str("<h2>Definition</h2><dl class=\"facts\">");
+    for (k, val) in &p.definition {
+        let _ = write!(b, "<dt>{}</dt><dd><code>{}</code></dd>", E(k), E(val));
+    }
+    b.push_str("</dl>");
+    layout(&Chrome::new(&title, Nav::Overview, viewer).live(30), &b)
+}
+
+/// `GET /services/{service}/slos/{slo}`.
+pub async fn slo_page(
+    State(ui): State<UiState>,
+    headers: HeaderMap,
+    Path((service, slo)): Path<(String, String)>,
+) -> Response {
+    let path = format!(
+        "/services/{}/slos/{}",
+        url_encode(&service),
+        url_encode(&slo)
+    );
+    let viewer = match reader(&ui, &headers, &path) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let found = ui.app.read(|engine| {
+        engine.get(&service, &slo).map(|s| {
+            let spec = &s.config.spec;
+            let definition = vec![
+                (
+                    "objective".into(),
+                    format!("{}", s.config.objective_percent),
+                ),
+                ("window".into(), s.config.window_label.clone()),
+                ("sli".into(), s.config.sli.kind().to_string()),
+                (
+                    "budgeting".into(),
+                    match spec.timeslices {
+                        None => "occurrences".into(),
+                        Some(t) => format!(
+                            "timeslices of {} at {}%",
+                            nines_slo::format_minutes(t.slice_minutes),
+                            t.target * 100.0
+                        ),
+                    },
+                ),
+                (
+                    "alert tiers".into(),
+                    spec.tiers
+                        .iter()
+                        .map(|t| t.name())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+            ];
+            (SloView::of(s), charts(s), s.id, definition)
+        })
+    });
+    let Some((view, charts, id, definition)) = found else {
+        return error_page(
+            &viewer,
+            StatusCode::NOT_FOUND,
+            "No such SLO",
+            &format!("There is no SLO `{service}/{slo}`."),
+        );
+    };
+    let (from, to) = charts.as_ref().map_or((0, 0), |c| (c.from, c.to));
+    let svc = service.clone();
+    let stored = super::blocking(&ui.app, move |app| -> Result<_, nines_store::StoreError> {
+        let history = app.alert_history(id, 50)?;
+        let (changes, incidents) = app.with_store(|s| -> Result<_, nines_store::StoreError> {
+            Ok((
+                s.changes(Some(&svc), from, to + 1, 100)?,
+                s.incidents(None, Some(&svc), 200)?,
+            ))
+        })?;
+        Ok((history, changes, incidents))
+    })
+    .await;
+    let Some(Ok((history, changes, incidents))) = stored else {
+        return error_page(
+            &viewer,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Store unavailable",
+            "",
+        );
+    };
+    let mut markers: Vec<Marker> = changes
+        .iter()
+        .map(|c| Marker {
+            at: c.at,
+            kind: "change",
+            label: format!(
+                "{} {} {}",
+                c.kind,
+                c.version.as_deref().unwrap_or(""),
+                c.description.as_deref().unwrap_or("")
+            )
+            .trim()
+            .to_string(),
+        })
+        .collect();
+    markers.extend(
+        incidents
+            .iter()
+            .filter(|i| i.started_at >= from)
+            .map(|i| Marker {
+                at: i.started_at,
+                kind: "incident",
+                label: format!(
+                    "{} {} ({})",
+                    incident_name(i.id),
+                    i.title,
+                    i.resolved_at
+                        .map(|r| duration(r - i.started_at))
+                        .unwrap_or_else(|| "open".into())
+                ),
+            }),
+    );
+    let page = SloPage {
+        view,
+        charts,
+        markers,
+        history: history.iter().map(AlertChange::of).collect(),
+        definition,
+    };
+    html_response(StatusCode::OK, render_slo(&page, &viewer))
+}

@@ -1,0 +1,683 @@
+//! The public status page: `/status` (HTML), `/status.json` (for status
+//! aggregators, in Atlassian Statuspage's words), `/status/feed.atom` and
+//! `/status/badge/{component}.svg`. Served without sign-in. Components are
+//! the services; each is in one of five states derived from its open
+//! incidents, probes, SLO alerts and maintenance windows. Incidents show
+//! only their component, impact, progress and the notes marked `public:`
+//! — never internal titles, alert texts or people.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::html::{E, time_s};
+use super::svg::{Day, State as St, badge as badge_image, uptime_bars};
+use super::{UiState, html_response};
+use crate::app::App;
+use crate::incidents::incident_name;
+
+/// Days of history in the uptime bars.
+pub const DAYS: i64 = 90;
+/// Resolved incidents are listed this long after they start.
+pub const PAST_DAYS: i64 = 14;
+/// Scheduled maintenance is announced this far ahead.
+pub const MAINTENANCE_AHEAD_DAYS: i64 = 7;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Component {
+    pub name: String,
+    pub state: St,
+    /// Mean of the daily uptimes with data over the 90 days.
+    pub uptime: Option<f64>,
+    pub days: Vec<Day>,
+}
+
+/// One update of a public incident.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Update {
+    pub at: i64,
+    /// `investigating`, `identified`, `monitoring`, `resolved` or `update`.
+    pub status: &'static str,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublicIncident {
+    pub id: i64,
+    pub component: String,
+    pub impact: St,
+    pub resolved: bool,
+    pub started_at: i64,
+    pub resolved_at: Option<i64>,
+    /// Newest first.
+    pub updates: Vec<Update>,
+}
+
+impl PublicIncident {
+    pub fn title(&self) -> String {
+        format!("{} of {}", self.impact.label(), self.component)
+    }
+    pub fn status(&self) -> &'static str {
+        if self.resolved {
+            return "resolved";
+        }
+        self.updates
+            .iter()
+            .map(|u| u.status)
+            .find(|s| *s != "update")
+            .unwrap_or("investigating")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Maintenance {
+    pub name: String,
+    pub components: Vec<String>,
+    pub starts_at: i64,
+    pub ends_at: i64,
+}
+
+/// What the status page, its JSON and its feed show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusData {
+    pub components: Vec<Component>,
+    /// Open incidents, then those resolved in the last 14 days.
+    pub incidents: Vec<PublicIncident>,
+    pub maintenance: Vec<Maintenance>,
+    pub now: i64,
+}
+
+impl StatusData {
+    pub fn overall(&self) -> St {
+        self.components
+            .iter()
+            .map(|c| c.state)
+            .max()
+            .unwrap_or(St::Operational)
+    }
+}
+
+/// The impact an incident's severity means.
+pub fn impact(severity: &str) -> St {
+    match severity {
+        "SEV1" => St::MajorOutage,
+        "SEV2" => St::PartialOutage,
+        _ => St::Degraded,
+    }
+}
+
+/// The state of a component from its signals: the worst of what its open
+/// incidents, probes and firing SLO alerts say; maintenance when a window
+/// is active and nothing says worse.
+pub fn component_state(
+    open_severities: &[&str],
+    probes: &[&str],
+    page_firing: bool,
+    ticket_firing: bool,
+    in_maintenance: bool,
+) -> St {
+    let mut s = St::Operational;
+    for sev in open_severities {
+        s = s.max(impact(sev));
+    }
+    let down = probes.iter().filter(|p| **p == "down").count();
+    if down > 0 {
+        s = s.max(if down == probes.len() {
+            St::MajorOutage
+        } else {
+            St::PartialOutage
+        });
+    }
+    if page_firing {
+        s = s.max(St::PartialOutage);
+    } else if ticket_firing {
+        s = s.max(St::Degraded);
+    }
+    if in_maintenance {
+        s = s.max(St::Maintenance);
+    }
+    s
+}
+
+/// The public updates of an incident's timeline: its progress, and notes
+/// starting with `public:`. Newest first.
+pub fn public_updates(timeline: &[nines_store::TimelineEntry]) -> Vec<Update> {
+    let mut out: Vec<Update> = timeline
+        .iter()
+        .filter_map(|t| {
+            let (status, text) = match t.kind.as_str() {
+                "triggered" => (
+                    "investigating",
+                    "We are investigating a problem.".to_string(),
+                ),
+                "acknowledged" => ("identified", "The team is working on it.".to_string()),
+                "mitigated" => (
+                    "monitoring",
+                    "A fix is in place; we are watching it.".to_string(),
+                ),
+                "resolved" => ("resolved", "This incident is resolved.".to_string()),
+                "reopened" => (
+                    "investigating",
+                    "The problem is back; we are investigating.".to_string(),
+                ),
+                "note" => {
+                    let rest = t
+                        .text
+                        .strip_prefix("public:")
+                        .or_else(|| t.text.strip_prefix("Public:"))?;
+                    ("update", rest.trim().to_string())
+                }
+                _ => return None,
+            };
+            Some(Update {
+                at: t.at,
+                status,
+                text,
+            })
+        })
+        .collect();
+    // Newest first; of one second, the later entry first.
+    out.reverse();
+    out.sort_by_key(|u| std::cmp::Reverse(u.at));
+    out
+}
+
+fn day_start(t: i64) -> i64 {
+    t.div_euclid(86400) * 86400
+}
+
+fn date(t: i64) -> String {
+    jiff::Timestamp::from_second(t)
+        .map(|t| t.strftime("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// Gathers everything (blocking: reads the store).
+pub fn gather(app: &App) -> Result<StatusData, nines_store::StoreError> {
+    let config = app.config();
+    let now_ts = app.clock.now();
+    let now = now_ts.as_second();
+    let first_day = day_start(now) - (DAYS - 1) * 86400;
+    // Incidents: open ones and those of the last 90 days.
+    let rows = app.with_store(|s| s.incidents(None, None, 1000))?;
+    let rows: Vec<_> = rows
+        .into_iter()
+        .filter(|i| i.resolved_at.is_none_or(|r| r >= first_day))
+        .collect();
+    let mut open_by_service: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut days_by_service: HashMap<&str, Vec<usize>> = HashMap::new();
+    for i in &rows {
+        if i.status != "resolved" {
+            open_by_service
+                .entry(i.service.as_str())
+                .or_default()
+                .push(i.severity.as_str());
+        }
+        let counts = days_by_service
+            .entry(i.service.as_str())
+            .or_insert_with(|| vec![0; DAYS as usize]);
+        let end = i.resolved_at.unwrap_or(now);
+        for (d, c) in counts.iter_mut().enumerate() {
+            let ds = first_day + d as i64 * 86400;
+            if i.started_at < ds + 86400 && end >= ds {
+                *c += 1;
+            }
+        }
+    }
+    let probe_states: BTreeMap<(String, String), &'static str> = app.read_probes(|p| {
+        p.by_key
+            .iter()
+            .map(|(k, s)| (k.clone(), crate::api_probes::probe_status(s)))
+            .collect()
+    });
+    let mut components = Vec::new();
+    for (name, service) in &config.services {
+        // Daily (up, total) per source; the worst source decides the day.
+        let mut ratios: Vec<Option<f64>> = vec![None; DAYS as usize];
+        let mut worst = |d: usize, r: f64| {
+            ratios[d] = Some(ratios[d].map_or(r, |x: f64| x.min(r)));
+        };
+        let mut probe_now = Vec::new();
+        for p in &service.probes {
+            probe_now.push(
+                probe_states
+                    .get(&(name.clone(), p.name.clone()))
+                    .copied()
+                    .unwrap_or("unknown"),
+            );
+            let (_, rollups) = app.probe_history(
+                name,
+                &p.name,
+                0,
+                nines_store::Resolution::Day,
+                first_day,
+                now + 1,
+            )?;
+            for r in rollups {
+                let d = (day_start(r.start) - first_day) / 86400;
+                if (0..DAYS).contains(&d) && r.up + r.down > 0 {
+                    worst(d as usize, r.up as f64 / (r.up + r.down) as f64);
+                }
+            }
+        }
+        let (page, ticket) = app.read(|engine| {
+            let mut page = false;
+            let mut ticket = false;
+            for s in engine.slos().iter().filter(|s| &s.service == name) {
+                for (a, t) in s.alerts.iter().zip(&s.config.spec.tiers) {
+                    if a.firing {
+                        if t.severity.as_str() == "page" {
+                            page = true;
+                        } else {
+                            ticket = true;
+                        }
+                    }
+                }
+                if let nines_slo::SloSeries::Events(series) = &s.series {
+                    let oldest = series.oldest_accepted();
+                    for d in 0..DAYS {
+                        let a = (first_day + d * 86400) / 60;
+                        let b = a + 1440;
+                        if b <= oldest {
+                            continue;
+                        }
+                        let c = series.range_sum(a.max(oldest), b);
+                        if c.total > 0 {
+                            worst(d as usize, c.good as f64 / c.total as f64);
+                        }
+                    }
+                }
+            }
+            (page, ticket)
+        });
+        let labels = nines_incident::Labels::from([("service".to_string(), name.clone())]);
+        let in_maintenance = config
+            .incident_policy
+            .maintenance
+            .iter()
+            .any(|w| w.covers(&labels, Some(name), now_ts));
+        let state = component_state(
+            open_by_service
+                .get(name.as_str())
+                .map_or(&[][..], |v| &v[..]),
+            &probe_now,
+            page,
+            ticket,
+            in_maintenance,
+        );
+        let incident_days = days_by_service.get(name.as_str());
+        let days: Vec<Day> = (0..DAYS as usize)
+            .map(|d| Day {
+                date: date(first_day + d as i64 * 86400),
+                ratio: ratios[d],
+                incidents: incident_days.map_or(0, |c| c[d]),
+            })
+            .collect();
+        let with_data: Vec<f64> = days.iter().filter_map(|d| d.ratio).collect();
+        components.push(Component {
+            name: name.clone(),
+            state,
+            uptime: (!with_data.is_empty())
+                .then(|| with_data.iter().sum::<f64>() / with_data.len() as f64),
+            days,
+        });
+    }
+    // Incidents shown: open, and resolved ones of the last 14 days.
+    let shown: Vec<_> = rows
+        .iter()
+        .filter(|i| i.status != "resolved" || i.started_at >= now - PAST_DAYS * 86400)
+        .take(50)
+        .collect();
+    let mut incidents = Vec::new();
+    for i in shown {
+        let timeline = app.with_store(|s| s.incident_timeline(i.id))?;
+        incidents.push(PublicIncident {
+            id: i.id,
+            component: i.service.clone(),
+            impact: impact(&i.severity),
+            resolved: i.status == "resolved",
+            started_at: i.started_at,
+            resolved_at: i.resolved_at,
+            updates: public_updates(&timeline),
+        });
+    }
+    incidents.sort_by(|a, b| {
+        a.resolved
+            .cmp(&b.resolved)
+            .then(b.started_at.cmp(&a.started_at))
+    });
+    // Scheduled maintenance in the next week.
+    let horizon = now + MAINTENANCE_AHEAD_DAYS * 86400;
+    let mut maintenance = Vec::new();
+    for w in &config.incident_policy.maintenance {
+        let components: Vec<String> = config
+            .services
+            .keys()
+            .filter(|name| {
+                let labels =
+                    nines_incident::Labels::from([("service".to_string(), (*name).clone())]);
+                w.applies_to(&labels, Some(name))
+            })
+            .cloned()
+            .collect();
+        if components.is_empty() {
+            continue;
+        }
+        if let Some(start) = w.next_start(now_ts)
+            && start.as_second() <= horizon
+        {
+            maintenance.push(Maintenance {
+                name: w.name.clone(),
+                components,
+                starts_at: start.as_second(),
+                ends_at: start.as_second() + w.duration.as_secs(),
+            });
+        }
+    }
+    maintenance.sort_by_key(|m| m.starts_at);
+    Ok(StatusData {
+        components,
+        incidents,
+        maintenance,
+        now,
+    })
+}
+
+fn overall_text(s: St) -> &'static str {
+    match s {
+        St::Operational => "All systems operational",
+        St::Maintenance => "Maintenance in progress",
+        St::Degraded => "Some systems are degraded",
+        St::PartialOutage => "Partial outage",
+        St::MajorOutage => "Major outage",
+    }
+}
+
+/// The public page: pure, for snapshots.
+pub fn render(d: &StatusData) -> String {
+    let overall = d.overall();
+    let mut b = String::with_capacity(8192 + d.components.len() * 6000);
+    let _ = write!(
+        b,
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"color-scheme\" content=\"light dark\"><link rel=\"icon\" href=\"data:,\"><title>Status</title>\
+         <link rel=\"stylesheet\" href=\"/ui/nines.css\"><script src=\"/ui/nines.js\" defer></script>\
+         <link rel=\"alternate\" type=\"application/atom+xml\" title=\"Incidents\" href=\"/status/feed.atom\"></head>\
+         <body class=\"public\" data-refresh=\"30\"><a class=\"skip\" href=\"#main\">Skip to content</a>\
+         <header class=\"top\"><p class=\"brand\">Status</p></header><main id=\"main\">\
+         <section id=\"now\" data-live aria-label=\"Current status\">\
+         <h1 class=\"banner {}\" data-overall=\"{}\">{}</h1>",
+        overall.class(),
+        overall.key(),
+        overall_text(overall)
+    );
+    for m in &d.maintenance {
+        let _ = write!(
+            b,
+            "<p class=\"flash maint\">Scheduled maintenance of {}: {} to {}</p>",
+            E(&m.components.join(", ")),
+            time_s(m.starts_at),
+            time_s(m.ends_at)
+        );
+    }
+    b.push_str("<ul class=\"components\">");
+    for c in &d.components {
+        let _ = write!(
+            b,
+            "<li data-component=\"{n}\" data-state=\"{}\"><div class=\"row\"><h2>{n}</h2>\
+             <span class=\"state {}\">{}</span></div>{}<p class=\"muted small\"><span>{} days ago</span> <span>{} uptime</span> <span>today</span></p></li>",
+            c.state.key(),
+            c.state.class(),
+            c.state.label(),
+            uptime_bars(
+                &c.days,
+                &format!(
+                    "{}: daily uptime over {DAYS} days, {}",
+                    c.name,
+                    super::html::pct(c.uptime, 2)
+                )
+            ),
+            DAYS,
+            super::html::pct(c.uptime, 2),
+            n = E(&c.name),
+        );
+    }
+    b.push_str("</ul></section><section id=\"incidents\" data-live aria-labelledby=\"inc\"><h2 id=\"inc\">Incidents</h2>");
+    if d.incidents.is_empty() {
+        let _ = write!(b, "<p>No incidents in the last {PAST_DAYS} days.</p>");
+    }
+    for i in &d.incidents {
+        let _ = write!(
+            b,
+            "<article class=\"card incident\" id=\"{}\"><h3>{}</h3><p class=\"muted\">{} · started {}{}</p><ol class=\"timeline\">",
+            incident_name(i.id),
+            E(&i.title()),
+            if i.resolved { "Resolved" } else { "Ongoing" },
+            time_s(i.started_at),
+            i.resolved_at
+                .map(|r| format!(", resolved {}", time_s(r)))
+                .unwrap_or_default()
+        );
+        for u in &i.updates {
+            let _ = write!(
+                b,
+                "<li>{} <strong>{}</strong> {}</li>",
+                time_s(u.at),
+                capitalize(u.status),
+                E(&u.text)
+            );
+        }
+        b.push_str("</ol></article>");
+    }
+    b.push_str(
+        "</section></main><footer><p><a href=\"/status/feed.atom\">Atom feed</a> · <a href=\"/status.json\">JSON</a> · powered by nines</p></footer></body></html>\n",
+    );
+    b
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+fn rfc3339(t: i64) -> String {
+    jiff::Timestamp::from_second(t)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+/// `/status.json`: pure, for snapshots.
+pub fn to_json(d: &StatusData) -> Value {
+    let overall = d.overall();
+    let indicator = match overall {
+        St::Operational => "none",
+        St::Maintenance => "maintenance",
+        St::Degraded => "minor",
+        St::PartialOutage => "major",
+        St::MajorOutage => "critical",
+    };
+    json!({
+        "page": { "updated_at": rfc3339(d.now) },
+        "status": { "indicator": indicator, "description": overall_text(overall) },
+        "components": d.components.iter().map(|c| json!({
+            "name": c.name,
+            "status": c.state.key(),
+            "uptime_90d": c.uptime,
+        })).collect::<Vec<_>>(),
+        "incidents": d.incidents.iter().map(|i| json!({
+            "id": incident_name(i.id),
+            "name": i.title(),
+            "status": i.status(),
+            "impact": i.impact.key(),
+            "components": [i.component],
+            "created_at": rfc3339(i.started_at),
+            "resolved_at": i.resolved_at.map(rfc3339),
+            "updates": i.updates.iter().map(|u| json!({
+                "at": rfc3339(u.at), "status": u.status, "body": u.text,
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "scheduled_maintenances": d.maintenance.iter().map(|m| json!({
+            "name": m.name,
+            "components": m.components,
+            "starts_at": rfc3339(m.starts_at),
+            "ends_at": rfc3339(m.ends_at),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn xml(s: &str) -> String {
+    E(s).to_string()
+}
+
+/// The Atom feed of incidents: pure, for snapshots. `base` is the site's
+/// URL (`https://status.example.com`).
+pub fn to_atom(d: &StatusData, base: &str) -> String {
+    let updated = d
+        .incidents
+        .iter()
+        .filter_map(|i| i.updates.first().map(|u| u.at))
+        .max()
+        .unwrap_or(d.now);
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\
+         <title>Status: incidents</title><id>{b}/status</id>\
+         <link rel=\"self\" href=\"{b}/status/feed.atom\"/><link href=\"{b}/status\"/>\
+         <updated>{}</updated><author><name>nines</name></author>\n",
+        rfc3339(updated),
+        b = xml(base)
+    );
+    for i in &d.incidents {
+        let content: String = i
+            .updates
+            .iter()
+            .map(|u| {
+                format!(
+                    "<p><small>{}</small> <strong>{}</strong> - {}</p>",
+                    rfc3339(u.at),
+                    capitalize(u.status),
+                    E(&u.text)
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "<entry><title>{}</title><id>{b}/status#{n}</id><link href=\"{b}/status#{n}\"/>\
+             <published>{}</published><updated>{}</updated><content type=\"html\">{}</content></entry>",
+            xml(&format!(
+                "{}{}",
+                i.title(),
+                if i.resolved { " (resolved)" } else { "" }
+            )),
+            rfc3339(i.started_at),
+            rfc3339(i.updates.first().map_or(i.started_at, |u| u.at)),
+            xml(&content),
+            b = xml(base),
+            n = incident_name(i.id),
+        );
+    }
+    out.push_str("</feed>\n");
+    out
+}
+
+/// The site's base URL from the request (`X-Forwarded-Proto` and `Host`).
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+        })
+        .unwrap_or("localhost");
+    let proto = match headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(p) if p.eq_ignore_ascii_case("https") => "https",
+        _ => "http",
+    };
+    format!("{proto}://{host}")
+}
+
+async fn load(ui: &UiState) -> Result<StatusData, Response> {
+    match super::blocking(&ui.app, gather).await {
+        Some(Ok(d)) => Ok(d),
+        _ => Err((StatusCode::SERVICE_UNAVAILABLE, "status unavailable\n").into_response()),
+    }
+}
+
+fn typed(kind: &'static str, body: String) -> Response {
+    let mut resp = (StatusCode::OK, body).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    resp
+}
+
+/// `GET /status`.
+pub async fn page(State(ui): State<UiState>) -> Response {
+    match load(&ui).await {
+        Ok(d) => html_response(StatusCode::OK, render(&d)),
+        Err(r) => r,
+    }
+}
+
+/// `GET /status.json`.
+pub async fn json(State(ui): State<UiState>) -> Response {
+    match load(&ui).await {
+        Ok(d) => typed("application/json", to_json(&d).to_string()),
+        Err(r) => r,
+    }
+}
+
+/// `GET /status/feed.atom`.
+pub async fn feed(State(ui): State<UiState>, headers: HeaderMap) -> Response {
+    match load(&ui).await {
+        Ok(d) => typed(
+            "application/atom+xml; charset=utf-8",
+            to_atom(&d, &base_url(&headers)),
+        ),
+        Err(r) => r,
+    }
+}
+
+/// `GET /status/badge/{component}.svg`.
+pub async fn badge_svg(ui: &UiState, file: &str) -> Response {
+    let Some(name) = file.strip_suffix(".svg") else {
+        return (
+            StatusCode::NOT_FOUND,
+            "badges are /status/badge/<component>.svg\n",
+        )
+            .into_response();
+    };
+    if !ui.app.config().services.contains_key(name) {
+        return (StatusCode::NOT_FOUND, "no such component\n").into_response();
+    }
+    match load(ui).await {
+        Ok(d) => {
+            let state = d
+                .components
+                .iter()
+                .find(|c| c.name == name)
+                .map_or(St::Operational, |c| c.state);
+            typed("image/svg+xml", badge_image(name, state))
+        }
+        Err(r) => r,
+    }
+}
+
+/// `GET /status/badge/{file}`.
+pub async fn badge(State(ui): State<UiState>, Path(file): Path<String>) -> Response {
+    badge_svg(&ui, &file).await
+}

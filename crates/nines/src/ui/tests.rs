@@ -1,0 +1,545 @@
+//! Snapshot tests of rendered pages and charts over fixed data: the pure
+//! `render` functions, no I/O.
+
+use nines_config::Role;
+use nines_store::{AlertLink, IncidentRow, TimelineEntry};
+
+use super::html::E;
+use super::svg::{self, Day, LineChart, Marker, State};
+use super::*;
+use crate::view::{AlertView, BudgetView, Budgeting, Exhaustion, SloView, WindowView, Windows};
+
+const T0: i64 = 1_795_000_000; // 2026-11-18T…Z
+
+fn admin() -> Viewer {
+    Viewer {
+        name: Some("ana".into()),
+        role: Some(Role::Admin),
+        csrf: "CSRFTOKEN".into(),
+        flash: None,
+        public_read: false,
+    }
+}
+
+fn reader_viewer() -> Viewer {
+    Viewer {
+        name: Some("rita".into()),
+        role: Some(Role::Reader),
+        csrf: "CSRFTOKEN".into(),
+        flash: None,
+        public_read: false,
+    }
+}
+
+fn window(total: u64, good: u64, budget: f64) -> WindowView {
+    let sli = (total > 0).then(|| good as f64 / total as f64);
+    WindowView {
+        good,
+        total,
+        sli,
+        burn_rate: sli.map(|s| (1.0 - s) / budget),
+    }
+}
+
+fn slo(service: &str, name: &str, objective: f64, good: u64, total: u64, firing: bool) -> SloView {
+    let budget = 1.0 - objective / 100.0;
+    let remaining = 1.0 - (1.0 - good as f64 / total as f64) / budget;
+    SloView {
+        service: service.into(),
+        slo: name.into(),
+        description: None,
+        objective,
+        window: "30d".into(),
+        sli_source: "events".into(),
+        budgeting: Budgeting {
+            method: "occurrences".into(),
+            slice: None,
+            slice_target: None,
+        },
+        evaluated_at: Some("2026-11-18T12:00:00Z".into()),
+        budget: BudgetView {
+            total: budget,
+            remaining: Some(remaining),
+            consumed: Some(1.0 - remaining),
+            exhausted_at: Exhaustion {
+                at_1h_burn: None,
+                at_1d_burn: None,
+            },
+        },
+        windows: Windows(vec![
+            ("1h".into(), window(total / 720, good / 720, budget)),
+            ("30d".into(), window(total, good, budget)),
+        ]),
+        alerts: vec![AlertView {
+            service: service.into(),
+            slo: name.into(),
+            tier: "page-1h".into(),
+            severity: "page".into(),
+            long_window: "1h".into(),
+            short_window: "5m".into(),
+            threshold: 14.4,
+            long_burn_rate: Some(if firing { 20.0 } else { 0.5 }),
+            short_burn_rate: Some(if firing { 22.0 } else { 0.4 }),
+            state: if firing { "firing" } else { "inactive" }.into(),
+            since: firing.then(|| "2026-11-18T11:00:00Z".into()),
+            labels: Default::default(),
+        }],
+    }
+}
+
+fn overview_data() -> overview::Overview {
+    let burn = |k: f64| (0..24).map(|h| Some(k * h as f64 / 23.0)).collect();
+    overview::Overview {
+        rows: vec![
+            overview::ServiceRow {
+                service: "checkout".into(),
+                owner: Some("payments".into()),
+                slos: vec![overview::SloRow {
+                    view: slo("checkout", "availability", 99.9, 9_990, 10_000, true),
+                    burn: burn(20.0),
+                }],
+                incidents: 1,
+                oncall: vec!["ana".into()],
+            },
+            overview::ServiceRow {
+                service: "shop".into(),
+                owner: None,
+                slos: vec![
+                    overview::SloRow {
+                        view: slo("shop", "availability", 99.9, 9_995, 10_000, false),
+                        burn: vec![None, Some(0.5), Some(0.4)],
+                    },
+                    overview::SloRow {
+                        view: slo("shop", "latency <p99>", 99.0, 998, 1_000, false),
+                        burn: vec![],
+                    },
+                ],
+                incidents: 0,
+                oncall: vec![],
+            },
+        ],
+        services: 2,
+        slos: 3,
+        firing: 1,
+        incidents: 1,
+        page: 1,
+        pages: 1,
+        per: 50,
+        q: "\"<script>".into(),
+        sort: overview::Sort::Worst,
+        only_firing: false,
+    }
+}
+
+#[test]
+fn overview_page() {
+    let html = overview::render(&overview_data(), &admin());
+    assert!(!html.contains("\"<script>"), "search text is escaped");
+    assert!(html.contains("data-budget>50.0%<"));
+    insta::assert_snapshot!("overview", html);
+}
+
+#[test]
+fn overview_paginates() {
+    let mut o = overview_data();
+    o.pages = 9;
+    o.page = 5;
+    o.q = "a&b".into();
+    let html = overview::render(&o, &admin());
+    let pager = &html[html.find("<nav class=\"pager\"").unwrap()..];
+    insta::assert_snapshot!(
+        "overview_pager",
+        &pager[..pager.find("</nav>").unwrap() + 6]
+    );
+}
+
+fn incident(id: i64, status: &str, severity: &str) -> IncidentRow {
+    IncidentRow {
+        id,
+        title: format!("checkout/availability: error budget burning <{id}>"),
+        service: "checkout".into(),
+        severity: severity.into(),
+        status: status.into(),
+        group_key: "g".into(),
+        commander: None,
+        assignee: Some("ana".into()),
+        started_at: T0,
+        acknowledged_at: (status != "triggered").then_some(T0 + 300),
+        mitigated_at: None,
+        resolved_at: (status == "resolved").then_some(T0 + 3600),
+    }
+}
+
+fn timeline() -> Vec<TimelineEntry> {
+    let e = |id, at, kind: &str, actor: Option<&str>, text: &str| TimelineEntry {
+        id,
+        at,
+        kind: kind.into(),
+        actor: actor.map(Into::into),
+        text: text.into(),
+    };
+    vec![
+        e(1, T0, "triggered", None, "opened by slo alert: burning"),
+        e(
+            2,
+            T0 + 300,
+            "acknowledged",
+            Some("ana"),
+            "acknowledged by ana",
+        ),
+        e(
+            3,
+            T0 + 600,
+            "note",
+            Some("ana"),
+            "public: a fix is rolling out",
+        ),
+        e(
+            4,
+            T0 + 700,
+            "note",
+            Some("ana"),
+            "internal: db primary failed over",
+        ),
+        e(5, T0 + 3600, "resolved", Some("ana"), "resolved by ana"),
+    ]
+}
+
+#[test]
+fn incident_list_page() {
+    let l = incidents::List {
+        incidents: vec![
+            incident(2, "triggered", "SEV1"),
+            incident(1, "resolved", "SEV3"),
+        ],
+        status: "all".into(),
+        severity: "".into(),
+        service: "checkout".into(),
+        services: vec!["checkout".into(), "shop".into()],
+        now: T0 + 7200,
+    };
+    insta::assert_snapshot!("incident_list", incidents::render_list(&l, &admin()));
+}
+
+fn detail(status: &str) -> incidents::Detail {
+    incidents::Detail {
+        d: crate::api_incidents::IncidentDetail {
+            incident: incident(7, status, "SEV2"),
+            alerts: vec![AlertLink {
+                source: "slo".into(),
+                key: "slo|checkout|availability|page-1h".into(),
+                status: "firing".into(),
+                summary: "checkout/availability: error budget burning".into(),
+                labels: "{}".into(),
+                first_at: T0,
+                last_at: T0 + 60,
+            }],
+            timeline: timeline()[..2].to_vec(),
+            outbox: vec![],
+        },
+        affected: vec![incidents::Affected {
+            service: "checkout".into(),
+            slo: "availability".into(),
+            budget_left: Some(0.42),
+            burned: Some(0.125),
+        }],
+        now: T0 + 900,
+    }
+}
+
+#[test]
+fn incident_detail_page_with_forms() {
+    let html = incidents::render_detail(&detail("acknowledged"), &admin());
+    assert!(html.contains("name=\"csrf\" value=\"CSRFTOKEN\""));
+    insta::assert_snapshot!("incident_detail", html);
+}
+
+#[test]
+fn incident_detail_for_a_reader_has_no_forms() {
+    let html = incidents::render_detail(&detail("triggered"), &reader_viewer());
+    assert!(!html.contains("<form method=\"post\" action=\"/incidents/"));
+    assert!(html.contains("role responder or higher"));
+}
+
+fn status_data(open: bool) -> status_page::StatusData {
+    let days = |bad_day: usize| -> Vec<Day> {
+        (0..90)
+            .map(|d| Day {
+                date: format!("day-{d}"),
+                ratio: if d < 60 {
+                    None
+                } else if d == bad_day {
+                    Some(0.95)
+                } else {
+                    Some(1.0)
+                },
+                incidents: usize::from(d == bad_day),
+            })
+            .collect()
+    };
+    let mut updates = status_page::public_updates(&timeline());
+    if open {
+        updates.retain(|u| u.status != "resolved");
+    }
+    status_page::StatusData {
+        components: vec![
+            status_page::Component {
+                name: "checkout".into(),
+                state: if open {
+                    State::MajorOutage
+                } else {
+                    State::Operational
+                },
+                uptime: Some(0.9983),
+                days: days(89),
+            },
+            status_page::Component {
+                name: "shop".into(),
+                state: State::Operational,
+                uptime: Some(1.0),
+                days: days(200),
+            },
+        ],
+        incidents: vec![status_page::PublicIncident {
+            id: 7,
+            component: "checkout".into(),
+            impact: State::MajorOutage,
+            resolved: !open,
+            started_at: T0,
+            resolved_at: (!open).then_some(T0 + 3600),
+            updates,
+        }],
+        maintenance: vec![status_page::Maintenance {
+            name: "db-upgrade".into(),
+            components: vec!["shop".into()],
+            starts_at: T0 + 86400,
+            ends_at: T0 + 90000,
+        }],
+        now: T0 + 4000,
+    }
+}
+
+#[test]
+fn status_page_during_an_incident() {
+    let html = status_page::render(&status_data(true));
+    assert!(html.contains("data-overall=\"major_outage\""));
+    assert!(html.contains("a fix is rolling out"));
+    assert!(!html.contains("db primary"), "internal notes stay internal");
+    assert!(
+        !html.contains("error budget burning"),
+        "internal titles stay internal"
+    );
+    insta::assert_snapshot!("status_page", html);
+}
+
+#[test]
+fn status_json_and_feed() {
+    let d = status_data(false);
+    insta::assert_snapshot!(
+        "status_json",
+        serde_json::to_string_pretty(&status_page::to_json(&d)).unwrap()
+    );
+    insta::assert_snapshot!(
+        "status_atom",
+        status_page::to_atom(&d, "https://status.example.com")
+    );
+}
+
+#[test]
+fn component_states() {
+    use status_page::component_state as cs;
+    assert_eq!(cs(&[], &[], false, false, false), State::Operational);
+    assert_eq!(
+        cs(&[], &["up", "unknown"], false, false, false),
+        State::Operational
+    );
+    assert_eq!(cs(&[], &[], false, false, true), State::Maintenance);
+    assert_eq!(cs(&["SEV3"], &[], false, false, true), State::Degraded);
+    assert_eq!(cs(&[], &[], false, true, false), State::Degraded);
+    assert_eq!(cs(&[], &[], true, true, false), State::PartialOutage);
+    assert_eq!(
+        cs(&["SEV2"], &["up"], false, false, false),
+        State::PartialOutage
+    );
+    assert_eq!(
+        cs(&[], &["up", "down"], false, false, false),
+        State::PartialOutage
+    );
+    assert_eq!(
+        cs(&[], &["down", "down"], false, false, false),
+        State::MajorOutage
+    );
+    assert_eq!(
+        cs(&["SEV4", "SEV1"], &[], false, false, false),
+        State::MajorOutage
+    );
+}
+
+#[test]
+fn charts() {
+    insta::assert_snapshot!(
+        "budget_bars",
+        [Some(0.583), Some(0.1), Some(-0.4), None]
+            .iter()
+            .map(|r| svg::budget_bar(*r))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    insta::assert_snapshot!(
+        "sparkline",
+        svg::sparkline(
+            &[Some(0.0), Some(0.5), None, Some(2.0), Some(1.0)],
+            Some(1.0),
+            "burn"
+        )
+    );
+    let days: Vec<Day> = ["2026-11-16", "2026-11-17", "2026-11-18"]
+        .iter()
+        .zip([Some(1.0), Some(0.98), None])
+        .map(|(d, r)| Day {
+            date: d.to_string(),
+            ratio: r,
+            incidents: usize::from(r == Some(0.98)),
+        })
+        .collect();
+    insta::assert_snapshot!("uptime_bars", svg::uptime_bars(&days, "shop: 3 days"));
+    let points: Vec<(i64, Option<f64>)> = (0..5)
+        .map(|i| (i * 600, Some(1.0 - i as f64 * 0.3)))
+        .collect();
+    let chart = LineChart {
+        points: &points,
+        from: 0,
+        to: 2400,
+        y_min: -0.2,
+        y_max: 1.0,
+        ticks: &[0.0, 0.5, 1.0],
+        fmt: |t| format!("{}%", t * 100.0),
+        reference: Some(0.0),
+        markers: &[Marker {
+            at: 1200,
+            kind: "change",
+            label: "deploy v2 <canary>".into(),
+        }],
+        label: "budget",
+    };
+    insta::assert_snapshot!("line_chart", chart.render());
+    insta::assert_snapshot!(
+        "badges",
+        [State::Operational, State::MajorOutage]
+            .iter()
+            .map(|s| svg::badge("shop", *s))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[test]
+fn login_page() {
+    let html = session::render_login(
+        &Viewer::default(),
+        "/incidents/INC-1",
+        "LOGINCSRF",
+        Some("That token is not valid."),
+    );
+    insta::assert_snapshot!("login", html);
+}
+
+#[test]
+fn oncall_page() {
+    let cards = vec![oncall::ScheduleCard {
+        now: crate::view::OnCallView {
+            schedule: "primary".into(),
+            users: vec!["ana".into()],
+            origin: "layer:0".into(),
+            until: Some("2026-11-30T08:00:00Z".into()),
+        },
+        timezone: "Europe/Berlin".into(),
+        shifts: vec![
+            crate::view::ShiftView {
+                start: "2026-11-23T08:00:00Z".into(),
+                end: "2026-11-24T12:00:00Z".into(),
+                users: vec!["ana".into()],
+                origin: "layer:0".into(),
+            },
+            crate::view::ShiftView {
+                start: "2026-11-24T12:00:00Z".into(),
+                end: "2026-11-24T13:00:00Z".into(),
+                users: vec!["bo".into()],
+                origin: "override".into(),
+            },
+        ],
+    }];
+    insta::assert_snapshot!("oncall", oncall::render(&cards, &reader_viewer()));
+}
+
+#[test]
+fn alerts_page() {
+    let p = alerts::AlertsPage {
+        firing: slo("checkout", "availability", 99.9, 9_990, 10_000, true).alerts,
+        silences: vec![alerts::SilenceLine {
+            id: 3,
+            matchers: vec!["service=\"shop\"".into()],
+            starts_at: T0,
+            ends_at: T0 + 7200,
+            created_by: "ana".into(),
+            comment: "deploy <window>".into(),
+            state: "active",
+        }],
+    };
+    insta::assert_snapshot!("alerts", alerts::render(&p, &admin()));
+}
+
+#[test]
+fn service_and_slo_pages() {
+    let s = service::ServicePage {
+        name: "shop".into(),
+        owner: Some("payments".into()),
+        description: Some("The shop front".into()),
+        escalation: Some("payments-oncall".into()),
+        oncall: vec!["ana".into()],
+        slos: vec![overview::SloRow {
+            view: slo("shop", "availability", 99.9, 9_995, 10_000, false),
+            burn: vec![Some(0.2)],
+        }],
+        probes: vec![service::ProbeLine {
+            name: "health".into(),
+            kind: "http".into(),
+            status: "down",
+            last_at: Some(T0),
+            latency_ms: Some(12.4),
+            error: Some("status 503".into()),
+        }],
+        incidents: vec![incident(1, "resolved", "SEV3")],
+        changes: vec![],
+    };
+    insta::assert_snapshot!("service", service::render_service(&s, &reader_viewer()));
+    let points: Vec<(i64, Option<f64>)> = (1..=4)
+        .map(|i| (T0 + i * 3600, Some(1.0 - 0.1 * i as f64)))
+        .collect();
+    let p = service::SloPage {
+        view: slo("shop", "availability", 99.9, 9_995, 10_000, false),
+        charts: Some(service::Charts {
+            from: T0,
+            to: T0 + 4 * 3600,
+            budget: points.clone(),
+            sli: points.iter().map(|(t, _)| (*t, Some(0.9995))).collect(),
+        }),
+        markers: vec![Marker {
+            at: T0 + 7200,
+            kind: "incident",
+            label: "INC-1".into(),
+        }],
+        history: vec![],
+        definition: vec![("objective".into(), "99.9".into())],
+    };
+    insta::assert_snapshot!("slo", service::render_slo(&p, &reader_viewer()));
+}
+
+#[test]
+fn escaping() {
+    assert_eq!(
+        E("<a href=\"x\">'&'</a>").to_string(),
+        "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+    );
+    assert_eq!(html::url_encode("a b/é"), "a%20b%2F%C3%A9");
+}
