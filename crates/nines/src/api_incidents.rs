@@ -127,6 +127,14 @@ pub async fn show(
             .unwrap_or_default()
     };
     let mut v = incident_json(&incident);
+    // Detected: when nines opened it (its first timeline entry); it can be
+    // later than `started_at`, the alert's own start.
+    v["detected_at"] = json!(
+        timeline
+            .iter()
+            .find(|t| t.kind == "triggered")
+            .map(|t| time(t.at))
+    );
     v["alerts"] = alerts
         .iter()
         .map(|a| {

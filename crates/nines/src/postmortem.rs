@@ -133,13 +133,20 @@ impl App {
             })?
             .ok_or_else(not_found)?;
         let now = self.clock.now();
-        let detected = ts(incident.started_at);
+        // Detected: when nines opened the incident (its `triggered` entry),
+        // which can be later than `started_at`, the alert's own start.
         let alert_start = alerts
             .iter()
             .map(|a| ts(a.first_at))
             .min()
-            .unwrap_or(detected)
-            .min(detected);
+            .unwrap_or(ts(incident.started_at))
+            .min(ts(incident.started_at));
+        let detected = timeline
+            .iter()
+            .find(|t| t.kind == "triggered")
+            .map(|t| ts(t.at))
+            .unwrap_or(alert_start)
+            .max(alert_start);
         let end = incident.resolved_at.map(ts).unwrap_or(now);
 
         // Impact start from the SLO series, then what each SLO burned.

@@ -166,7 +166,9 @@ pub fn draft(facts: &IncidentFacts) -> Postmortem {
                 .iter()
                 .map(|s| SloImpact {
                     slo: s.slo.clone(),
-                    budget_burned_ratio: s.budget_burned_ratio,
+                    // To 0.01 % of budget: people read it, and the
+                    // measurement is not more exact than that.
+                    budget_burned_ratio: (s.budget_burned_ratio * 10_000.0).round() / 10_000.0,
                 })
                 .collect(),
             users_affected: (!users.is_empty()).then(|| users.join("\n")),
