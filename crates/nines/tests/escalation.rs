@@ -443,7 +443,11 @@ fn a_sigkill_between_steps_neither_repeats_nor_skips_one() {
     nines = Process::start(&ws.config(), &ws.data(), &[]);
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while pages(&got, "INC-1").len() < 3 {
-        assert!(std::time::Instant::now() < deadline, "step 2 paged: {:?}", pages(&got, "INC-1"));
+        assert!(
+            std::time::Instant::now() < deadline,
+            "step 2 paged: {:?}",
+            pages(&got, "INC-1")
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     std::thread::sleep(Duration::from_secs(2));

@@ -316,7 +316,10 @@ async fn responders_act_on_incidents_and_readers_cannot() {
     let r = call("POST", &act("resolve"), Some(RESPONDER), None).await;
     assert_eq!(r.body["status"], "resolved");
     let show = call("GET", &format!("{url}/{id}"), Some(READER), None).await;
-    assert_eq!(show.body["detected_at"], show.body["started_at"], "opened by hand: at once");
+    assert_eq!(
+        show.body["detected_at"], show.body["started_at"],
+        "opened by hand: at once"
+    );
     let texts: Vec<&str> = show.body["timeline"]
         .as_array()
         .unwrap()
