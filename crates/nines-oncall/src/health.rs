@@ -28,7 +28,7 @@ pub struct PersonFacts {
 }
 
 /// One person's load.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PersonLoad {
     pub user: String,
     pub pages: usize,
@@ -45,7 +45,7 @@ pub struct PersonLoad {
 }
 
 /// A team's people and the warnings about them.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TeamLoad {
     pub team: String,
     pub members: Vec<PersonLoad>,

@@ -71,7 +71,8 @@ impl App {
                 };
                 paged += advance(store, &config, policy, &incident, now)?;
             }
-            let notices = handoffs(store, &config, now)?;
+            let mut notices = handoffs(store, &config, now)?;
+            notices.extend(crate::reminders::due(store, &config, now)?);
             if !notices.is_empty() {
                 paged += notices.len();
                 store.apply_incident_ops(&notices)?;

@@ -34,6 +34,7 @@ pub mod postmortem_cmd;
 pub mod probe_cmd;
 pub mod probes;
 pub mod quiet;
+pub mod reminders;
 pub mod report;
 pub mod routing;
 pub mod rules;

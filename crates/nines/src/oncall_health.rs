@@ -23,7 +23,7 @@ const MAX_PERIOD: SignedDuration = SignedDuration::from_hours(400 * 24);
 /// The default period: the last 28 days.
 const DEFAULT_PERIOD: SignedDuration = SignedDuration::from_hours(28 * 24);
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OncallHealth {
     pub from: String,
     pub to: String,

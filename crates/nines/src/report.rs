@@ -59,6 +59,8 @@ pub struct ReportDoc {
     pub from: String,
     pub to: String,
     pub services: Vec<ServiceReport>,
+    /// On-call load over the period: per person and team.
+    pub oncall: crate::oncall_health::OncallHealth,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -376,6 +378,7 @@ pub fn build(
         from: from.to_string(),
         to: to.to_string(),
         services,
+        oncall: app.oncall_health(from, to)?,
     })
 }
 
@@ -590,14 +593,39 @@ pub fn markdown(doc: &ReportDoc) -> String {
             }
         }
     }
+    oncall_markdown(&mut o, &doc.oncall);
     o
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+
+fn count(n: Option<usize>) -> String {
+    n.map_or_else(|| "-".to_string(), |n| n.to_string())
+}
+
+/// The on-call section: one row per person, then the teams' warnings.
+fn oncall_markdown(o: &mut String, h: &crate::oncall_health::OncallHealth) {
+    if h.people.is_empty() {
+        return;
+    }
+    o.push_str("\n## On-call load\n\n| Person | Pages | Off hours | At night | Hours on call | Acknowledged | MTTA |\n|---|---|---|---|---|---|---|\n");
+    for p in &h.people {
+        o.push_str(&format!(
+            "| {} | {} | {} | {} | {:.0} | {} | {} |\n",
+            p.user,
+            p.pages,
+            count(p.pages_off_hours),
+            count(p.pages_at_night),
+            p.hours_on_call,
+            p.acknowledged,
+            p.mtta_seconds
+                .map_or_else(|| "-".to_string(), |s| format!("{s:.0}s"))
+        ));
+    }
+    for t in &h.teams {
+        for w in &t.warnings {
+            o.push_str(&format!("\nWarning (team {}): {w}\n", t.team));
+        }
+    }
 }
 
 /// A horizontal bar of budget consumed (capped at 100% wide; red when
@@ -610,7 +638,7 @@ fn budget_bar(consumed: Option<f64>) -> String {
     let color = if c > 1.0 { "#c0392b" } else { "#2e86c1" };
     format!(
         "<svg width=\"200\" height=\"12\" role=\"img\" aria-label=\"{label}\"><rect width=\"200\" height=\"12\" fill=\"#eee\"/><rect width=\"{width}\" height=\"12\" fill=\"{color}\"/></svg> {label}",
-        label = esc(&pct(Some(c), 1))
+        label = crate::messages::escape(&pct(Some(c), 1))
     )
 }
 
@@ -619,15 +647,15 @@ fn budget_bar(consumed: Option<f64>) -> String {
 pub fn html(doc: &ReportDoc) -> String {
     let mut o = format!(
         "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Reliability report</title>\n<style>body{{font-family:sans-serif;max-width:60em;margin:auto}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.2em .5em}}</style></head><body>\n<h1>Reliability report</h1>\n<p>{} to {}</p>\n",
-        esc(&doc.from),
-        esc(&doc.to)
+        crate::messages::escape(&doc.from),
+        crate::messages::escape(&doc.to)
     );
     for s in &doc.services {
-        o.push_str(&format!("<h2>{}</h2>\n<table><tr><th>SLO</th><th>Objective</th><th>Attainment</th><th>Events</th><th>Budget consumed</th><th></th></tr>\n", esc(&s.service)));
+        o.push_str(&format!("<h2>{}</h2>\n<table><tr><th>SLO</th><th>Objective</th><th>Attainment</th><th>Events</th><th>Budget consumed</th><th></th></tr>\n", crate::messages::escape(&s.service)));
         for l in &s.slos {
             o.push_str(&format!(
                 "<tr><td>{}</td><td>{}%</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                esc(&l.slo),
+                crate::messages::escape(&l.slo),
                 l.objective,
                 pct(l.sli, 3),
                 l.total,
@@ -648,9 +676,9 @@ pub fn html(doc: &ReportDoc) -> String {
         o.push_str(&format!(
             "<p>Incidents: {}. Time to detect {}, acknowledge {}, resolve {}.</p>\n",
             counts.join(", "),
-            esc(&span(s.response.mttd)),
-            esc(&span(s.response.mtta)),
-            esc(&span(s.response.mttr))
+            crate::messages::escape(&span(s.response.mttd)),
+            crate::messages::escape(&span(s.response.mtta)),
+            crate::messages::escape(&span(s.response.mttr))
         ));
         o.push_str(&format!(
             "<p>Changes: {}, failed {} (rate {}). Alert firings {}, noise {}. Action items open {}, overdue {}.</p>\n",
@@ -667,10 +695,30 @@ pub fn html(doc: &ReportDoc) -> String {
                 o.push_str(&format!(
                     "<p>SLA {}% {}: {} {}</p>\n",
                     sla.target,
-                    esc(&p.label),
+                    crate::messages::escape(&p.label),
                     pct(p.attainment, 3),
                     yes_no(p.met)
                 ));
+            }
+        }
+    }
+    if !doc.oncall.people.is_empty() {
+        o.push_str("<h2>On-call load</h2>\n<table><tr><th>Person</th><th>Pages</th><th>Off hours</th><th>At night</th><th>Hours on call</th><th>Acknowledged</th></tr>\n");
+        for p in &doc.oncall.people {
+            o.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0}</td><td>{}</td></tr>\n",
+                crate::messages::escape(&p.user),
+                p.pages,
+                count(p.pages_off_hours),
+                count(p.pages_at_night),
+                p.hours_on_call,
+                p.acknowledged
+            ));
+        }
+        o.push_str("</table>\n");
+        for t in &doc.oncall.teams {
+            for w in &t.warnings {
+                o.push_str(&format!("<p>Team {}: {}</p>\n", crate::messages::escape(&t.team), crate::messages::escape(w)));
             }
         }
     }
@@ -697,4 +745,45 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         Format::Json => println!("{}", serde_json::to_string_pretty(&doc)?),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod oncall_tests {
+    use super::*;
+    use crate::oncall_health::OncallHealth;
+
+    #[test]
+    fn the_report_shows_on_call_load_and_warnings() {
+        let person = |user: &str, pages: usize| nines_oncall::PersonLoad {
+            user: user.into(),
+            pages,
+            pages_off_hours: Some(pages / 2),
+            pages_at_night: None,
+            hours_on_call: 84.0,
+            acknowledged: 1,
+            mtta_seconds: Some(95.0),
+        };
+        let doc = ReportDoc {
+            from: "2026-11-01T00:00:00Z".into(),
+            to: "2026-12-01T00:00:00Z".into(),
+            services: vec![],
+            oncall: OncallHealth {
+                from: String::new(),
+                to: String::new(),
+                people: vec![person("ana", 9), person("bo", 2)],
+                teams: vec![nines_oncall::TeamLoad {
+                    team: "payments".into(),
+                    members: vec![],
+                    median_pages: 2.0,
+                    median_hours_on_call: 84.0,
+                    warnings: vec!["ana had 9 pages, more than 2× the team's median of 2".into()],
+                }],
+            },
+        };
+        let md = markdown(&doc);
+        assert!(md.contains("| ana | 9 | 4 | - | 84 | 1 | 95s |"), "{md}");
+        assert!(md.contains("Warning (team payments): ana had 9 pages"), "{md}");
+        let html = html(&doc);
+        assert!(html.contains("<td>ana</td><td>9</td><td>4</td><td>-</td><td>84</td><td>1</td>"), "{html}");
+    }
 }

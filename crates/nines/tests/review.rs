@@ -296,3 +296,89 @@ async fn deploy_burn_incident_postmortem_and_report() {
     }
     d.stop().await;
 }
+
+/// Owners who are users get one reminder a week of their overdue action
+/// items, by their first notification method.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overdue_action_items_are_sent_to_their_owners_once_a_week() {
+    use std::sync::{Arc, Mutex};
+    let got: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let state = got.clone();
+    let router = axum::Router::new().route(
+        "/ana",
+        axum::routing::post(move |body: String| {
+            let got = state.clone();
+            async move {
+                got.lock()
+                    .unwrap()
+                    .push(serde_json::from_str(&body).unwrap_or(Value::Null));
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/ana", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    let yaml = config().replace(
+        "auth:",
+        &format!("users:\n  ana: {{ webhook: \"{hook}\" }}\nauth:"),
+    );
+    let ws = Workspace::new(&yaml);
+    // Tuesday: the week's reminders are due.
+    let clock = Clock::manual(at("2026-03-10T09:00:00Z"));
+    let d = Daemon::start(&ws, clock.clone()).await;
+    let url = d.url.clone();
+    let r = call(
+        "POST",
+        &format!("{url}/api/v1/incidents"),
+        Some(ADMIN),
+        Some(json!({"service": "shop", "title": "cart errors"}).to_string()),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let pm_url = format!("{url}/api/v1/incidents/INC-1/postmortem");
+    let r = call("POST", &pm_url, Some(ADMIN), None).await;
+    let draft = r.body["markdown"].as_str().unwrap().to_string();
+    let header = "| Type | Action | Owner | Due | Tracking | Status |\n|---|---|---|---|---|---|\n";
+    let edited = draft.replace(
+        header,
+        &format!("{header}| prevent | Canary deploys for shop | ana | 2026-03-01 | https://tracker.example.com/7 | open |\n| detect | Alert on cart errors | ana | 2026-04-01 | | open |\n"),
+    );
+    let r = call(
+        "POST",
+        &pm_url,
+        Some(ADMIN),
+        Some(json!({"markdown": edited}).to_string()),
+    )
+    .await;
+    assert_eq!(r.status, 201, "a new revision: {:?}", r.body);
+    // Looked for once a minute.
+    clock.set(at("2026-03-10T09:01:00Z"));
+    let reminder = eventually(
+        std::time::Duration::from_secs(10),
+        "the reminder",
+        || async { got.lock().unwrap().first().cloned() },
+    )
+    .await;
+    assert_eq!(reminder["event"], "action_items.overdue");
+    assert_eq!(reminder["title"], "1 overdue action item(s)");
+    assert_eq!(
+        reminder["text"],
+        "INC-1 (prevent): Canary deploys for shop — due 2026-03-01, https://tracker.example.com/7"
+    );
+    // Not again that week.
+    clock.set(at("2026-03-12T10:00:00Z"));
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(got.lock().unwrap().len(), 1);
+    // Next Monday: again.
+    clock.set(at("2026-03-16T09:00:00Z"));
+    eventually(
+        std::time::Duration::from_secs(10),
+        "next week's reminder",
+        || async { (got.lock().unwrap().len() == 2).then_some(()) },
+    )
+    .await;
+    d.stop().await;
+}
