@@ -33,7 +33,10 @@ pub fn week_start(now: Timestamp) -> Timestamp {
         .to_zoned(jiff::tz::TimeZone::UTC)
         .map(|z| z.timestamp())
         .unwrap_or(now);
-    debug_assert_eq!(start.to_zoned(jiff::tz::TimeZone::UTC).weekday(), Weekday::Monday);
+    debug_assert_eq!(
+        start.to_zoned(jiff::tz::TimeZone::UTC).weekday(),
+        Weekday::Monday
+    );
     start
 }
 

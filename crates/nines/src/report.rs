@@ -597,7 +597,6 @@ pub fn markdown(doc: &ReportDoc) -> String {
     o
 }
 
-
 fn count(n: Option<usize>) -> String {
     n.map_or_else(|| "-".to_string(), |n| n.to_string())
 }
@@ -718,7 +717,11 @@ pub fn html(doc: &ReportDoc) -> String {
         o.push_str("</table>\n");
         for t in &doc.oncall.teams {
             for w in &t.warnings {
-                o.push_str(&format!("<p>Team {}: {}</p>\n", crate::messages::escape(&t.team), crate::messages::escape(w)));
+                o.push_str(&format!(
+                    "<p>Team {}: {}</p>\n",
+                    crate::messages::escape(&t.team),
+                    crate::messages::escape(w)
+                ));
             }
         }
     }
@@ -782,8 +785,14 @@ mod oncall_tests {
         };
         let md = markdown(&doc);
         assert!(md.contains("| ana | 9 | 4 | - | 84 | 1 | 95s |"), "{md}");
-        assert!(md.contains("Warning (team payments): ana had 9 pages"), "{md}");
+        assert!(
+            md.contains("Warning (team payments): ana had 9 pages"),
+            "{md}"
+        );
         let html = html(&doc);
-        assert!(html.contains("<td>ana</td><td>9</td><td>4</td><td>-</td><td>84</td><td>1</td>"), "{html}");
+        assert!(
+            html.contains("<td>ana</td><td>9</td><td>4</td><td>-</td><td>84</td><td>1</td>"),
+            "{html}"
+        );
     }
 }
