@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use util::*;
 
 const NOW: &str = "2026-03-10T12:00:00Z";
+const PD_KEY: &str = "0123456789abcdef0123456789abcdef";
 
 fn now() -> i64 {
     NOW.parse::<Timestamp>().unwrap().as_second()
@@ -34,6 +35,8 @@ struct Row {
     budget: Budget,
     /// Severity of an incident opened by hand, if any.
     incident: Option<&'static str>,
+    /// Severity of a PagerDuty-format alert sent to the intake, if any.
+    pd_alert: Option<&'static str>,
     kind: &'static str,
     /// Override: seconds until it expires (negative: expired already).
     override_in: Option<i64>,
@@ -50,6 +53,7 @@ fn rows() -> Vec<Row> {
         name: "",
         budget: Budget::Healthy,
         incident: None,
+        pd_alert: None,
         kind: "deploy",
         override_in: None,
         policy: "",
@@ -132,6 +136,22 @@ fn rows() -> Vec<Row> {
             ..base
         },
         Row {
+            name: "a critical alert from an integration freezes, as does its SEV1 incident",
+            pd_alert: Some("critical"),
+            allowed: false,
+            decision: "frozen",
+            reasons: &[
+                "shop: page alert disk-full (INC-1) is firing",
+                "shop: incident INC-1 (SEV1) is open",
+            ],
+            ..base
+        },
+        Row {
+            name: "a warning from an integration does not (its incident is SEV3)",
+            pd_alert: Some("warning"),
+            ..base
+        },
+        Row {
             name: "an open SEV3 does not",
             incident: Some("SEV3"),
             ..base
@@ -168,7 +188,15 @@ async fn push(d: &Daemon, events: Vec<Value>) {
 }
 
 async fn set_up(row: &Row) -> (Workspace, Daemon) {
-    let config = shop_yaml().replace("    slos:\n", &format!("{}    slos:\n", row.policy));
+    let config = shop_yaml()
+        .replace("    slos:\n", &format!("{}    slos:\n", row.policy))
+        .replace(
+            "auth:",
+            &format!(
+                "integrations:\n  pd: {{ kind: pagerduty, key_hash: \"{}\", service: shop }}\nauth:",
+                nines_config::hash_token(PD_KEY)
+            ),
+        );
     let ws = Workspace::new(&config);
     let d = Daemon::start(&ws, Clock::manual(NOW.parse().unwrap())).await;
     let t = now();
@@ -200,6 +228,20 @@ async fn set_up(row: &Row) -> (Workspace, Daemon) {
         )
         .await;
         assert!(r.status == 201 || r.status == 200, "{:?}", r.body);
+    }
+    if let Some(severity) = row.pd_alert {
+        let event = json!({
+            "routing_key": PD_KEY, "event_action": "trigger", "dedup_key": "disk-full",
+            "payload": {"summary": "disk full", "source": "db-1", "severity": severity},
+        });
+        let r = call(
+            "POST",
+            &format!("{}/integrations/pagerduty/v2/enqueue", d.url),
+            None,
+            Some(event.to_string()),
+        )
+        .await;
+        assert_eq!(r.status, 202, "{:?}", r.body);
     }
     if let Some(secs) = row.override_in {
         // Set an hour ago, so an expired one can be set at all.
