@@ -107,6 +107,41 @@ impl Status {
     }
 }
 
+impl FromStr for Status {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "triggered" => Ok(Status::Triggered),
+            "acknowledged" => Ok(Status::Acknowledged),
+            "resolved" => Ok(Status::Resolved),
+            other => Err(format!(
+                "`{other}` is not a status: triggered, acknowledged or resolved"
+            )),
+        }
+    }
+}
+
+/// Whether incident `id` may go from `from` to `to`: acknowledge a
+/// triggered one, resolve an open one, reopen (to triggered) a resolved
+/// one. The one rule the model below and the daemon's store both follow.
+pub fn check_transition(id: &str, from: Status, to: Status) -> Result<(), TransitionError> {
+    let id = id.to_string();
+    match (from, to) {
+        (Status::Triggered, Status::Acknowledged)
+        | (Status::Triggered | Status::Acknowledged, Status::Resolved)
+        | (Status::Resolved, Status::Triggered) => Ok(()),
+        (Status::Resolved, Status::Acknowledged) => {
+            Err(TransitionError::AcknowledgeResolved { id })
+        }
+        (Status::Acknowledged, Status::Acknowledged) => {
+            Err(TransitionError::AlreadyAcknowledged { id })
+        }
+        (Status::Resolved, Status::Resolved) => Err(TransitionError::AlreadyResolved { id }),
+        (status, _) => Err(TransitionError::ReopenOpen { id, status }),
+    }
+}
+
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -283,19 +318,10 @@ impl Incident {
         at: Timestamp,
         by: Option<&str>,
     ) -> Result<Transition, TransitionError> {
-        match self.status {
-            Status::Resolved => Err(TransitionError::AcknowledgeResolved {
-                id: self.id.clone(),
-            }),
-            Status::Acknowledged => Err(TransitionError::AlreadyAcknowledged {
-                id: self.id.clone(),
-            }),
-            Status::Triggered => {
-                self.acknowledged_at = Some(at);
-                self.acknowledged_by = by.map(str::to_string);
-                Ok(self.change(Status::Acknowledged, at, by))
-            }
-        }
+        check_transition(&self.id, self.status, Status::Acknowledged)?;
+        self.acknowledged_at = Some(at);
+        self.acknowledged_by = by.map(str::to_string);
+        Ok(self.change(Status::Acknowledged, at, by))
     }
 
     /// Closes the incident, from triggered or acknowledged.
@@ -304,11 +330,7 @@ impl Incident {
         at: Timestamp,
         by: Option<&str>,
     ) -> Result<Transition, TransitionError> {
-        if self.status == Status::Resolved {
-            return Err(TransitionError::AlreadyResolved {
-                id: self.id.clone(),
-            });
-        }
+        check_transition(&self.id, self.status, Status::Resolved)?;
         self.resolved_at = Some(at);
         self.resolved_by = by.map(str::to_string);
         Ok(self.change(Status::Resolved, at, by))
@@ -321,12 +343,7 @@ impl Incident {
         at: Timestamp,
         by: Option<&str>,
     ) -> Result<Transition, TransitionError> {
-        if self.status != Status::Resolved {
-            return Err(TransitionError::ReopenOpen {
-                id: self.id.clone(),
-                status: self.status,
-            });
-        }
+        check_transition(&self.id, self.status, Status::Triggered)?;
         self.acknowledged_at = None;
         self.acknowledged_by = None;
         self.resolved_at = None;

@@ -37,7 +37,7 @@ pub use alert::{Alert, AlertSeverity, AlertSource, AlertStatus, Labels, Link};
 pub use hmac::hmac_sha256;
 pub use incident::{
     Incident, IncidentPolicy, IncidentSeverity, Intake, LinkedAlert, Status, Transition,
-    TransitionError,
+    TransitionError, check_transition,
 };
 pub use inhibit::Inhibit;
 pub use maintenance::{MaintenanceError, MaintenanceWindow, Scope};

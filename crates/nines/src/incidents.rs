@@ -365,22 +365,16 @@ impl App {
         let now_ms = self.clock.now().as_millisecond();
         self.changing_incidents(|store| {
             let incident = store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
-            let allowed = matches!(
-                (incident.status.as_str(), status),
-                ("triggered", "acknowledged")
-                    | ("triggered" | "acknowledged", "resolved")
-                    | ("resolved", "triggered")
-            );
-            if !allowed {
-                let hint = match (incident.status.as_str(), status) {
-                    (s, t) if s == t => format!("{} is already {s}", incident_name(id)),
-                    ("resolved", _) => {
-                        format!("{} is resolved; reopen it first", incident_name(id))
-                    }
-                    (s, t) => format!("{} is {s}; it cannot become {t}", incident_name(id)),
-                };
-                return Err(IncidentError::Invalid(hint));
-            }
+            let parse = |s: &str| {
+                s.parse::<nines_incident::Status>()
+                    .map_err(IncidentError::Invalid)
+            };
+            nines_incident::check_transition(
+                &incident_name(id),
+                parse(&incident.status)?,
+                parse(status)?,
+            )
+            .map_err(|e| IncidentError::Invalid(e.to_string()))?;
             let r = IncidentRef::Id(id);
             let verb = match status {
                 "acknowledged" => "acknowledged",
