@@ -4,6 +4,7 @@
 //! children inherit what they leave unset).
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use nines_config::{Config, Route as RouteConfig};
 use nines_incident::{
@@ -42,6 +43,22 @@ pub fn tree(r: &RouteConfig) -> Route {
     }
 }
 
+/// The tree of the routes last asked for: building it compiles every
+/// regex matcher, which would otherwise happen for every alert. Keyed by
+/// the routes themselves, so a reload (or a test's own config) rebuilds it.
+fn cached_tree(routes: &RouteConfig) -> Arc<Route> {
+    static CACHE: Mutex<Option<(RouteConfig, Arc<Route>)>> = Mutex::new(None);
+    let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    match &*cache {
+        Some((written, built)) if written == routes => built.clone(),
+        _ => {
+            let built = Arc::new(tree(routes));
+            *cache = Some((routes.clone(), built.clone()));
+            built
+        }
+    }
+}
+
 /// Routes `alert`; `default_service` (an integration's) stands in for a
 /// missing `service` label. The first matching route that names a service
 /// decides service, severity and group; every matching route's channels
@@ -54,7 +71,7 @@ pub fn route(config: &Config, alert: &Alert, default_service: Option<&str>) -> R
             .entry("service".into())
             .or_insert_with(|| s.to_string());
     }
-    let routed = route_alert(&tree(&config.routes), &alert);
+    let routed = route_alert(&cached_tree(&config.routes), &alert);
     // The first route that names a service decides; routes passed with
     // `continue` (an audit channel, say) add channels only.
     let first = routed
