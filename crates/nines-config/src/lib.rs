@@ -31,6 +31,7 @@ mod route;
 mod scrape;
 mod slo;
 mod sloth;
+mod status_page;
 mod write;
 mod yaml;
 
@@ -46,4 +47,5 @@ pub use oncall::User;
 pub use openslo::to_openslo;
 pub use review::{ErrorBudgetPolicy, PolicyOverrides, Sla, SlaPeriod};
 pub use sloth::{SlothSlo, SlothSpec, load_sloth, parse_sloth};
+pub use status_page::{StatusComponent, StatusPage};
 pub use write::{services_yaml, yaml_string};

@@ -143,6 +143,8 @@ struct FileConfig {
     incidents: Option<(usize, IncidentPolicy)>,
     /// `error_budget_policy` and the line of its key.
     budget_policy: Option<(usize, crate::review::PolicyOverrides)>,
+    /// `status_page` and the line of its key.
+    status_page: Option<(usize, crate::status_page::StatusPage)>,
     /// Names of services and channels given in this file, to check once
     /// every file is read.
     refs: Refs,
@@ -186,6 +188,7 @@ fn read_file(file: &Path, text: &str, env: Env<'_>) -> (FileConfig, Vec<ConfigEr
                 "escalations",
                 "teams",
                 "error_budget_policy",
+                "status_page",
             ];
             if let Some(fields) = ctx.fields(&root, "", &keys) {
                 if let Some(node) = fields.get("users") {
@@ -227,6 +230,14 @@ fn read_file(file: &Path, text: &str, env: Env<'_>) -> (FileConfig, Vec<ConfigEr
                     out.budget_policy =
                         crate::review::read_policy(&mut ctx, node, "error_budget_policy")
                             .map(|p| (key_line("error_budget_policy"), p));
+                }
+                if let Some(node) = fields.get("status_page") {
+                    out.status_page = crate::status_page::read_status_page(
+                        &mut ctx,
+                        node,
+                        &mut out.refs.services,
+                    )
+                    .map(|p| (key_line("status_page"), p));
                 }
                 if let Some(node) = fields.get("incidents") {
                     out.incidents =
@@ -300,6 +311,7 @@ struct Merge {
     routes: Option<Origin>,
     incidents: Option<Origin>,
     budget_policy: Option<Origin>,
+    status_page: Option<Origin>,
     /// Every service and channel name defined, valid or not, and the names
     /// routes and integrations give, checked against them at the end.
     service_names: HashSet<String>,
@@ -578,6 +590,20 @@ impl Merge {
                 None => {
                     self.budget_policy = Some(origin(line));
                     self.config.error_budget_policy = policy.apply(&Default::default());
+                }
+            }
+        }
+        if let Some((line, page)) = parsed.status_page.take() {
+            match &self.status_page {
+                Some(first) => {
+                    let msg = format!(
+                        "`status_page` is already given at {first}; set it in one file only"
+                    );
+                    errors.push(error(line, "status_page".to_string(), msg));
+                }
+                None => {
+                    self.status_page = Some(origin(line));
+                    self.config.status_page = page;
                 }
             }
         }

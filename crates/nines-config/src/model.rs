@@ -43,6 +43,9 @@ pub struct Config {
     /// `error_budget_policy`: the default error budget policy of every
     /// service (see [`ErrorBudgetPolicy`]); given in one file only.
     pub error_budget_policy: crate::review::ErrorBudgetPolicy,
+    /// `status_page`: the public status page's title and components
+    /// (default: one component per service); given in one file only.
+    pub status_page: crate::status_page::StatusPage,
     /// The files the config was read from, in the order they were read.
     pub files: Vec<PathBuf>,
     /// What OpenSLO documents said that nines does not use, per document

@@ -12,6 +12,7 @@ mod config {
     pub mod probes;
     pub mod props;
     pub mod review;
+    pub mod status_page;
 }
 
 use nines_config::Config;

@@ -334,6 +334,76 @@ async fn status_endpoints_are_public() {
     d.stop().await;
 }
 
+/// `?sort=`: budget (shop at 50% before search at 100%), name, and the
+/// links that choose it, the current one marked (issue 7).
+#[tokio::test]
+async fn overview_sorts() {
+    let (_ws, d) = start().await;
+    let session = sign_in(&d.url, READER).await;
+    let order = |html: &str| -> Vec<String> {
+        html.split("<tbody data-service=\"")
+            .skip(1)
+            .map(|s| s[..s.find('"').unwrap()].to_string())
+            .collect()
+    };
+    for (sort, want) in [
+        ("budget", ["shop", "search"]),
+        ("burn", ["shop", "search"]),
+        ("incidents", ["shop", "search"]),
+        ("name", ["search", "shop"]),
+        ("nonsense", ["shop", "search"]),
+    ] {
+        let (status, html) = get(&format!("{}/?sort={sort}", d.url), Some(&session)).await;
+        assert_eq!(status, 200);
+        assert_eq!(order(&html), want, "sort={sort}");
+    }
+    let (_, html) = get(&format!("{}/?sort=name&q=s", d.url), Some(&session)).await;
+    assert!(
+        html.contains("<a href=\"/?q=s&amp;sort=name&amp;per=50\" aria-current=\"true\">"),
+        "{html}"
+    );
+    d.stop().await;
+}
+
+/// `status_page.components` groups services: the worst of them decides
+/// the component's state and badge; the title is the config's.
+#[tokio::test]
+async fn status_page_components_from_config() {
+    let yaml = config().replace(
+        "auth:",
+        "status_page:\n  title: Example status\n  components:\n    \
+         - { name: Web shop, description: Shop and search, services: [search, shop] }\n    \
+         - { name: Search, services: [search] }\nauth:",
+    );
+    let ws = Workspace::new(&yaml);
+    let d = Daemon::start(&ws, Clock::System).await;
+    scenario(&d).await;
+    let r = call("GET", &format!("{}/status.json", d.url), None, None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["page"]["name"], "Example status");
+    let components: Vec<(&str, &str)> = r.body["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap(), c["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        components,
+        [("Web shop", "major_outage"), ("Search", "operational")]
+    );
+    assert_eq!(r.body["incidents"][0]["components"][0], "Web shop");
+    let (status, html) = get(&format!("{}/status", d.url), None).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<title>Example status</title>"), "{html}");
+    assert!(html.contains("Major outage of Web shop"), "{html}");
+    let (status, svg) = get(&format!("{}/status/badge/Web%20shop.svg", d.url), None).await;
+    assert_eq!(status, 200);
+    assert!(svg.contains("major outage"), "{svg}");
+    let (status, _) = get(&format!("{}/status/badge/shop.svg", d.url), None).await;
+    assert_eq!(status, 404, "a grouped service has no badge of its own");
+    d.stop().await;
+}
+
 /// Where the browser test's screenshots go: `NINES_UI_SCREENSHOTS`, or
 /// `ui-screenshots` in cargo's temporary directory for tests.
 fn screenshot_dir() -> PathBuf {

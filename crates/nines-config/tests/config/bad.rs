@@ -476,7 +476,7 @@ extra: 1
             "nines.yaml:15: services.Bad: `Bad` is not a valid service name: use 1 to 63 lowercase letters, digits, `-` and `_`, starting with a letter or digit",
             "nines.yaml:18: auth.tokens[0].role: `root` is not one of `reader`, `writer`, `responder` or `admin`",
             "nines.yaml:18: auth.tokens[0].hash: this is not a token hash: the config stores `sha256:<hex>` of a token, never the token itself; run `nines token new --role <role>` for a fresh token and its config line",
-            "nines.yaml:19: unknown key `extra`; valid keys here are `services`, `auth`, `users`, `schedules`, `scrape`, `channels`, `integrations`, `routes`, `incidents`, `escalations`, `teams` and `error_budget_policy`",
+            "nines.yaml:19: unknown key `extra`; valid keys here are `services`, `auth`, `users`, `schedules`, `scrape`, `channels`, `integrations`, `routes`, `incidents`, `escalations`, `teams`, `error_budget_policy` and `status_page`",
         ]
     );
 }

@@ -182,6 +182,8 @@ fn every_key_is_documented() {
         "exempt_kinds",
         "slas",
         "period",
+        "status_page",
+        "components",
     ];
     for key in keys {
         assert!(

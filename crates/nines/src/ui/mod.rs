@@ -32,6 +32,8 @@ use session::Sessions;
 pub struct Ui {
     pub app: Arc<App>,
     pub sessions: Sessions,
+    /// The status page's daily SLO ratios, reused for a few seconds.
+    pub status_days: status_page::DayCache,
 }
 
 pub type UiState = Arc<Ui>;
@@ -42,6 +44,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(app: Arc<App>) -> Router<S> {
     let ui = Arc::new(Ui {
         app,
         sessions: Sessions::default(),
+        status_days: Default::default(),
     });
     Router::new()
         .route("/", get(overview::page))

@@ -47,14 +47,63 @@ impl ServiceRow {
     }
 }
 
+/// The order of services, by `?sort=`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Sort {
+    /// `worst` (default): firing page alerts, then open incidents, then
+    /// firing ticket alerts, then the least budget left.
     #[default]
     Worst,
+    /// `budget`: the least error budget left of its SLOs first; services
+    /// without data last.
+    Budget,
+    /// `burn`: the highest 1-hour burn rate of its SLOs first.
+    Burn,
+    /// `incidents`: the most open incidents first, then worst first.
+    Incidents,
+    /// `name`: A to Z.
     Name,
 }
 
-/// `?q=&sort=worst|name&only=firing&page=&per=`.
+impl Sort {
+    pub const ALL: [Sort; 5] = [
+        Sort::Worst,
+        Sort::Budget,
+        Sort::Burn,
+        Sort::Incidents,
+        Sort::Name,
+    ];
+
+    /// Unknown values are the default.
+    pub fn parse(s: Option<&str>) -> Sort {
+        Sort::ALL
+            .into_iter()
+            .find(|o| Some(o.key()) == s)
+            .unwrap_or_default()
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Sort::Worst => "worst",
+            Sort::Budget => "budget",
+            Sort::Burn => "burn",
+            Sort::Incidents => "incidents",
+            Sort::Name => "name",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Sort::Worst => "Worst first",
+            Sort::Budget => "Least budget left",
+            Sort::Burn => "Highest burn rate",
+            Sort::Incidents => "Most open incidents",
+            Sort::Name => "Name",
+        }
+    }
+}
+
+/// `?q=&sort=worst|budget|burn|incidents|name&only=firing&page=&per=`.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct OverviewQuery {
     pub q: Option<String>,
@@ -103,7 +152,7 @@ pub fn burn_history(s: &SloState) -> Vec<Option<f64>> {
 }
 
 /// Sort key, worst first: page alerts, open incidents, ticket alerts, then
-/// the least budget left; names break ties.
+/// the least budget left (no data: infinite); names break ties.
 fn badness(slos: &[&SloState], incidents: usize) -> (bool, bool, bool, f64) {
     let firing = |sev: &str| {
         slos.iter().any(|s| {
@@ -120,6 +169,55 @@ fn badness(slos: &[&SloState], incidents: usize) -> (bool, bool, bool, f64) {
     (!firing("page"), incidents == 0, !firing("ticket"), least)
 }
 
+/// The highest 1-hour burn rate of `slos`; -1 without data, so those sort
+/// last.
+fn max_burn(slos: &[&SloState]) -> f64 {
+    slos.iter()
+        .filter_map(|s| {
+            let r = s.report.as_ref()?;
+            r.window(&s.config.spec, "1h")?.burn_rate
+        })
+        .fold(-1.0, f64::max)
+}
+
+/// Orders `matching` by `sort`; every key is computed once per service,
+/// and names break ties, so pages are stable.
+fn order<'a>(
+    sort: Sort,
+    matching: Vec<(&'a str, Vec<&'a SloState>)>,
+    open: &HashMap<String, usize>,
+) -> Vec<(&'a str, Vec<&'a SloState>)> {
+    if sort == Sort::Name {
+        return matching; // from a BTreeMap: already by name
+    }
+    let mut keyed: Vec<_> = matching
+        .into_iter()
+        .map(|(name, slos)| {
+            let incidents = open.get(name).copied().unwrap_or(0);
+            let (page, no_incident, ticket, least) = badness(&slos, incidents);
+            // Smaller sorts first; `f64`s go through `total_cmp`.
+            let (lead, number) = match sort {
+                Sort::Budget => (0, least),
+                Sort::Burn => (0, -max_burn(&slos)),
+                Sort::Incidents => (usize::MAX - incidents, least),
+                Sort::Worst | Sort::Name => (0, least),
+            };
+            let flags = match sort {
+                Sort::Worst | Sort::Incidents => (page, no_incident, ticket),
+                _ => (false, false, false),
+            };
+            ((lead, flags, number), name, slos)
+        })
+        .collect();
+    keyed.sort_by(|(a, an, _), (b, bn, _)| {
+        (a.0, a.1)
+            .cmp(&(b.0, b.1))
+            .then(a.2.total_cmp(&b.2))
+            .then(an.cmp(bn))
+    });
+    keyed.into_iter().map(|(_, n, s)| (n, s)).collect()
+}
+
 /// Gathers the page from the engine and the config; `open` counts open
 /// incidents by service.
 pub fn gather(
@@ -131,10 +229,7 @@ pub fn gather(
     let config = app.config();
     let now = app.clock.now();
     let needle = q.q.as_deref().unwrap_or("").trim().to_lowercase();
-    let sort = match q.sort.as_deref() {
-        Some("name") => Sort::Name,
-        _ => Sort::Worst,
-    };
+    let sort = Sort::parse(q.sort.as_deref());
     let only_firing = q.only.as_deref() == Some("firing");
     let mut by_service: BTreeMap<&str, Vec<&SloState>> = config
         .services
@@ -144,7 +239,7 @@ pub fn gather(
     for s in engine.slos() {
         by_service.entry(s.service.as_str()).or_default().push(s);
     }
-    let mut matching: Vec<(&str, Vec<&SloState>)> = by_service
+    let matching: Vec<(&str, Vec<&SloState>)> = by_service
         .into_iter()
         .filter_map(|(name, slos)| {
             if needle.is_empty() {
@@ -168,22 +263,7 @@ pub fn gather(
                 || slos.iter().any(|s| s.alerts.iter().any(|a| a.firing))
         })
         .collect();
-    if sort == Sort::Worst {
-        let mut keyed: Vec<_> = matching
-            .into_iter()
-            .map(|(name, slos)| {
-                let k = badness(&slos, open.get(name).copied().unwrap_or(0));
-                (k, name, slos)
-            })
-            .collect();
-        keyed.sort_by(|a, b| {
-            (a.0.0, a.0.1, a.0.2)
-                .cmp(&(b.0.0, b.0.1, b.0.2))
-                .then(a.0.3.total_cmp(&b.0.3))
-                .then(a.1.cmp(b.1))
-        });
-        matching = keyed.into_iter().map(|(_, n, s)| (n, s)).collect();
-    }
+    let matching = order(sort, matching, open);
     let services = matching.len();
     let slos = matching.iter().map(|(_, s)| s.len()).sum();
     let firing = matching
@@ -290,6 +370,45 @@ pub fn slo_row(out: &mut String, row: &SloRow, with_service: bool) {
     );
 }
 
+/// The page's address with `sort` and the current search and filter, from
+/// the first page.
+fn query(o: &Overview, sort: Sort) -> String {
+    format!(
+        "/?q={}&sort={}{}&per={}",
+        url_encode(&o.q),
+        sort.key(),
+        if o.only_firing { "&only=firing" } else { "" },
+        o.per
+    )
+}
+
+/// One link per order, the current one marked for screen readers too;
+/// they work without JavaScript and keep the search.
+fn sort_links(o: &Overview) -> String {
+    let mut out = String::from(
+        "<nav class=\"sorts\" aria-label=\"Sort services\"><span id=\"sort-by\">Sort by:</span> <ul aria-labelledby=\"sort-by\">",
+    );
+    for s in Sort::ALL {
+        if s == o.sort {
+            let _ = write!(
+                out,
+                "<li><a href=\"{}\" aria-current=\"true\"><strong>{}</strong></a></li>",
+                E(&query(o, s)),
+                s.label()
+            );
+        } else {
+            let _ = write!(
+                out,
+                "<li><a href=\"{}\">{}</a></li>",
+                E(&query(o, s)),
+                s.label()
+            );
+        }
+    }
+    out.push_str("</ul></nav>");
+    out
+}
+
 /// The overview page: pure, for snapshots.
 pub fn render(o: &Overview, viewer: &Viewer) -> String {
     let mut b = String::with_capacity(4096 + o.rows.len() * 1500);
@@ -298,23 +417,22 @@ pub fn render(o: &Overview, viewer: &Viewer) -> String {
         b,
         "<form class=\"filters\" method=\"get\" action=\"/\" role=\"search\">\
          <label for=\"q\">Search</label><input id=\"q\" name=\"q\" type=\"search\" value=\"{}\" placeholder=\"service, SLO or owner\">\
-         <label for=\"sort\">Sort</label><select id=\"sort\" name=\"sort\">\
-         <option value=\"worst\"{}>Worst first</option><option value=\"name\"{}>By name</option></select>\
+         <label for=\"sort\">Sort</label><select id=\"sort\" name=\"sort\">{}</select>\
          <label class=\"check\"><input type=\"checkbox\" name=\"only\" value=\"firing\"{}> Only with alerts or incidents</label>\
          <button type=\"submit\">Apply</button></form>",
         E(&o.q),
-        if o.sort == Sort::Worst {
-            " selected"
-        } else {
-            ""
-        },
-        if o.sort == Sort::Name {
-            " selected"
-        } else {
-            ""
-        },
+        Sort::ALL
+            .iter()
+            .map(|s| format!(
+                "<option value=\"{}\"{}>{}</option>",
+                s.key(),
+                if *s == o.sort { " selected" } else { "" },
+                s.label()
+            ))
+            .collect::<String>(),
         if o.only_firing { " checked" } else { "" },
     );
+    b.push_str(&sort_links(o));
     b.push_str("<section id=\"overview\" data-live aria-label=\"Services and SLOs\">");
     let _ = write!(
         b,
@@ -372,17 +490,7 @@ pub fn render(o: &Overview, viewer: &Viewer) -> String {
         }
         b.push_str("</table></div>");
     }
-    let base = format!(
-        "/?q={}&sort={}{}&per={}&",
-        url_encode(&o.q),
-        if o.sort == Sort::Name {
-            "name"
-        } else {
-            "worst"
-        },
-        if o.only_firing { "&only=firing" } else { "" },
-        o.per
-    );
+    let base = format!("{}&", query(o, o.sort));
     b.push_str(&pager(&base, o.page, o.pages));
     b.push_str("</section>");
     layout(&Chrome::new("Overview", Nav::Overview, viewer).live(10), &b)

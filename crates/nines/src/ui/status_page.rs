@@ -1,12 +1,14 @@
 //! The public status page: `/status` (HTML), `/status.json` (for status
 //! aggregators, in Atlassian Statuspage's words), `/status/feed.atom` and
 //! `/status/badge/{component}.svg`. Served without sign-in. Components are
-//! the services; each is in one of five states derived from its open
-//! incidents, probes, SLO alerts and maintenance windows. Incidents show
+//! groups of services (`status_page.components` in the config; by default
+//! one per service); each is in one of five states, the worst its services'
+//! open incidents, probes, SLO alerts and maintenance windows say.
+//! Incidents show
 //! only their component, impact, progress and the notes marked `public:`
 //! — never internal titles, alert texts or people.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write;
 
 use axum::extract::{Path, State};
@@ -30,6 +32,7 @@ pub const MAINTENANCE_AHEAD_DAYS: i64 = 7;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Component {
     pub name: String,
+    pub description: Option<String>,
     pub state: St,
     /// Mean of the daily uptimes with data over the 90 days.
     pub uptime: Option<f64>,
@@ -48,7 +51,8 @@ pub struct Update {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublicIncident {
     pub id: i64,
-    pub component: String,
+    /// The components its service is part of.
+    pub components: Vec<String>,
     pub impact: St,
     pub resolved: bool,
     pub started_at: i64,
@@ -59,7 +63,7 @@ pub struct PublicIncident {
 
 impl PublicIncident {
     pub fn title(&self) -> String {
-        format!("{} of {}", self.impact.label(), self.component)
+        format!("{} of {}", self.impact.label(), self.components.join(", "))
     }
     pub fn status(&self) -> &'static str {
         if self.resolved {
@@ -84,6 +88,8 @@ pub struct Maintenance {
 /// What the status page, its JSON and its feed show.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatusData {
+    /// `status_page.title`, default "Status".
+    pub title: String,
     pub components: Vec<Component>,
     /// Open incidents, then those resolved in the last 14 days.
     pub incidents: Vec<PublicIncident>,
@@ -196,50 +202,197 @@ fn date(t: i64) -> String {
         .unwrap_or_default()
 }
 
-/// Gathers everything (blocking: reads the store).
-pub fn gather(app: &App) -> Result<StatusData, nines_store::StoreError> {
+/// The components to show: `status_page.components`, or one per service.
+fn component_specs(config: &nines_config::Config) -> Vec<nines_config::StatusComponent> {
+    if !config.status_page.components.is_empty() {
+        return config.status_page.components.clone();
+    }
+    config
+        .services
+        .keys()
+        .map(|name| nines_config::StatusComponent {
+            name: name.clone(),
+            description: None,
+            services: vec![name.clone()],
+        })
+        .collect()
+}
+
+/// How long the SLOs' daily ratios are reused: summing 90 days of every
+/// SLO is most of the page's cost with thousands of SLOs, and a day's bar
+/// may lag by this much. States (incidents, alerts, probes) are always
+/// live.
+pub const SLO_DAYS_TTL_SECS: i64 = 30;
+
+/// The SLOs' daily good ÷ total per service, as last computed; shared by
+/// the status endpoints (owned by [`super::Ui`]).
+#[derive(Default)]
+pub struct DayCache(std::sync::Mutex<Option<CachedDays>>);
+
+struct CachedDays {
+    at: i64,
+    first_day: i64,
+    /// The config they were computed for (a reload recomputes).
+    config: std::sync::Arc<nines_config::Config>,
+    by_service: std::sync::Arc<SloDays>,
+}
+
+/// Per service, each day's worst SLO good ÷ total.
+type SloDays = HashMap<String, Vec<Option<f64>>>;
+
+/// Daily good ÷ total of each service's event-budgeted SLOs (the worst SLO
+/// decides the day), computed in one pass over the SLOs.
+fn slo_days(
+    app: &App,
+    config: &std::sync::Arc<nines_config::Config>,
+    first_day: i64,
+    now: i64,
+    cache: &DayCache,
+) -> std::sync::Arc<SloDays> {
+    let mut held = cache.0.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(c) = held.as_ref()
+        && c.first_day == first_day
+        && now - c.at < SLO_DAYS_TTL_SECS
+        && std::sync::Arc::ptr_eq(&c.config, config)
+    {
+        return c.by_service.clone();
+    }
+    let mut by_service = SloDays::new();
+    app.read(|engine| {
+        for s in engine.slos() {
+            let nines_slo::SloSeries::Events(series) = &s.series else {
+                continue;
+            };
+            let ratios = by_service
+                .entry(s.service.clone())
+                .or_insert_with(|| vec![None; DAYS as usize]);
+            let oldest = series.oldest_accepted();
+            for d in 0..DAYS {
+                let a = (first_day + d * 86400) / 60;
+                let b = a + 1440;
+                if b <= oldest {
+                    continue;
+                }
+                let c = series.range_sum(a.max(oldest), b);
+                if c.total > 0 {
+                    let r = c.good as f64 / c.total as f64;
+                    let day = &mut ratios[d as usize];
+                    *day = Some(day.map_or(r, |x: f64| x.min(r)));
+                }
+            }
+        }
+    });
+    let by_service = std::sync::Arc::new(by_service);
+    *held = Some(CachedDays {
+        at: now,
+        first_day,
+        config: config.clone(),
+        by_service: by_service.clone(),
+    });
+    by_service
+}
+
+/// What one service says, to be combined into its components.
+struct Signals<'a> {
+    open: Vec<&'a str>,
+    page: bool,
+    ticket: bool,
+    /// Daily up ratio, the worst of its sources; `None` without data.
+    ratios: Vec<Option<f64>>,
+    /// Incidents open during each day.
+    incidents: Vec<usize>,
+}
+
+impl Signals<'_> {
+    fn worst(&mut self, d: usize, r: f64) {
+        self.ratios[d] = Some(self.ratios[d].map_or(r, |x| x.min(r)));
+    }
+}
+
+/// Gathers everything (blocking: reads the store). One pass over the
+/// SLOs and the incidents, whatever the number of components; the SLOs'
+/// daily ratios come from `days` while fresh.
+pub fn gather(app: &App, days: &DayCache) -> Result<StatusData, nines_store::StoreError> {
     let config = app.config();
     let now_ts = app.clock.now();
     let now = now_ts.as_second();
     let first_day = day_start(now) - (DAYS - 1) * 86400;
+    let specs = component_specs(&config);
+    let shown: HashSet<&str> = specs
+        .iter()
+        .flat_map(|c| c.services.iter().map(String::as_str))
+        .collect();
+    let mut signals: HashMap<&str, Signals<'_>> = shown
+        .iter()
+        .map(|s| {
+            let sig = Signals {
+                open: Vec::new(),
+                page: false,
+                ticket: false,
+                ratios: vec![None; DAYS as usize],
+                incidents: vec![0; DAYS as usize],
+            };
+            (*s, sig)
+        })
+        .collect();
     // Incidents: open ones and those of the last 90 days.
     let rows = app.with_store(|s| s.incidents(None, None, 1000))?;
     let rows: Vec<_> = rows
         .into_iter()
         .filter(|i| i.resolved_at.is_none_or(|r| r >= first_day))
         .collect();
-    let mut open_by_service: HashMap<&str, Vec<&str>> = HashMap::new();
-    let mut days_by_service: HashMap<&str, Vec<usize>> = HashMap::new();
     for i in &rows {
+        let Some(sig) = signals.get_mut(i.service.as_str()) else {
+            continue;
+        };
         if i.status != "resolved" {
-            open_by_service
-                .entry(i.service.as_str())
-                .or_default()
-                .push(i.severity.as_str());
+            sig.open.push(i.severity.as_str());
         }
-        let counts = days_by_service
-            .entry(i.service.as_str())
-            .or_insert_with(|| vec![0; DAYS as usize]);
         let end = i.resolved_at.unwrap_or(now);
-        for (d, c) in counts.iter_mut().enumerate() {
-            let ds = first_day + d as i64 * 86400;
-            if i.started_at < ds + 86400 && end >= ds {
-                *c += 1;
+        let from = ((i.started_at - first_day).div_euclid(86400)).max(0);
+        let to = ((end - first_day).div_euclid(86400)).min(DAYS - 1);
+        for d in from..=to {
+            sig.incidents[d as usize] += 1;
+        }
+    }
+    // SLOs: firing tiers (live), and each event-budgeted SLO's daily good ÷
+    // total (cached).
+    for (service, ratios) in slo_days(app, &config, first_day, now, days).iter() {
+        if let Some(sig) = signals.get_mut(service.as_str()) {
+            for (d, r) in ratios.iter().enumerate() {
+                if let Some(r) = *r {
+                    sig.worst(d, r);
+                }
             }
         }
     }
+    app.read(|engine| {
+        for s in engine.slos() {
+            let Some(sig) = signals.get_mut(s.service.as_str()) else {
+                continue;
+            };
+            for (a, t) in s.alerts.iter().zip(&s.config.spec.tiers) {
+                if a.firing {
+                    if t.severity.as_str() == "page" {
+                        sig.page = true;
+                    } else {
+                        sig.ticket = true;
+                    }
+                }
+            }
+        }
+    });
     let probe_states: BTreeMap<(String, String), &'static str> = app.read_probes(|p| {
         p.by_key
             .iter()
             .map(|(k, s)| (k.clone(), crate::api_probes::probe_status(s)))
             .collect()
     });
-    let mut components = Vec::new();
+    // Each service's state, with its probes' current states and history.
+    let mut states: HashMap<&str, St> = HashMap::new();
     for (name, service) in &config.services {
-        // Daily (up, total) per source; the worst source decides the day.
-        let mut ratios: Vec<Option<f64>> = vec![None; DAYS as usize];
-        let mut worst = |d: usize, r: f64| {
-            ratios[d] = Some(ratios[d].map_or(r, |x: f64| x.min(r)));
+        let Some(sig) = signals.get_mut(name.as_str()) else {
+            continue;
         };
         let mut probe_now = Vec::new();
         for p in &service.probes {
@@ -260,66 +413,54 @@ pub fn gather(app: &App) -> Result<StatusData, nines_store::StoreError> {
             for r in rollups {
                 let d = (day_start(r.start) - first_day) / 86400;
                 if (0..DAYS).contains(&d) && r.up + r.down > 0 {
-                    worst(d as usize, r.up as f64 / (r.up + r.down) as f64);
+                    sig.worst(d as usize, r.up as f64 / (r.up + r.down) as f64);
                 }
             }
         }
-        let (page, ticket) = app.read(|engine| {
-            let mut page = false;
-            let mut ticket = false;
-            for s in engine.slos().iter().filter(|s| &s.service == name) {
-                for (a, t) in s.alerts.iter().zip(&s.config.spec.tiers) {
-                    if a.firing {
-                        if t.severity.as_str() == "page" {
-                            page = true;
-                        } else {
-                            ticket = true;
-                        }
-                    }
-                }
-                if let nines_slo::SloSeries::Events(series) = &s.series {
-                    let oldest = series.oldest_accepted();
-                    for d in 0..DAYS {
-                        let a = (first_day + d * 86400) / 60;
-                        let b = a + 1440;
-                        if b <= oldest {
-                            continue;
-                        }
-                        let c = series.range_sum(a.max(oldest), b);
-                        if c.total > 0 {
-                            worst(d as usize, c.good as f64 / c.total as f64);
-                        }
-                    }
-                }
-            }
-            (page, ticket)
-        });
         let labels = nines_incident::Labels::from([("service".to_string(), name.clone())]);
         let in_maintenance = config
             .incident_policy
             .maintenance
             .iter()
             .any(|w| w.covers(&labels, Some(name), now_ts));
-        let state = component_state(
-            open_by_service
-                .get(name.as_str())
-                .map_or(&[][..], |v| &v[..]),
-            &probe_now,
-            page,
-            ticket,
-            in_maintenance,
-        );
-        let incident_days = days_by_service.get(name.as_str());
+        let state = component_state(&sig.open, &probe_now, sig.page, sig.ticket, in_maintenance);
+        states.insert(name.as_str(), state);
+    }
+    // Components: the worst of their services, day by day.
+    let dates: Vec<String> = (0..DAYS).map(|d| date(first_day + d * 86400)).collect();
+    let mut components = Vec::with_capacity(specs.len());
+    for spec in &specs {
+        let mut state = St::Operational;
+        let mut ratios: Vec<Option<f64>> = vec![None; DAYS as usize];
+        let mut incidents = vec![0; DAYS as usize];
+        for service in &spec.services {
+            state = state.max(
+                states
+                    .get(service.as_str())
+                    .copied()
+                    .unwrap_or(St::Operational),
+            );
+            let Some(sig) = signals.get(service.as_str()) else {
+                continue;
+            };
+            for d in 0..DAYS as usize {
+                if let Some(r) = sig.ratios[d] {
+                    ratios[d] = Some(ratios[d].map_or(r, |x| x.min(r)));
+                }
+                incidents[d] += sig.incidents[d];
+            }
+        }
         let days: Vec<Day> = (0..DAYS as usize)
             .map(|d| Day {
-                date: date(first_day + d as i64 * 86400),
+                date: dates[d].clone(),
                 ratio: ratios[d],
-                incidents: incident_days.map_or(0, |c| c[d]),
+                incidents: incidents[d],
             })
             .collect();
-        let with_data: Vec<f64> = days.iter().filter_map(|d| d.ratio).collect();
+        let with_data: Vec<f64> = ratios.iter().flatten().copied().collect();
         components.push(Component {
-            name: name.clone(),
+            name: spec.name.clone(),
+            description: spec.description.clone(),
             state,
             uptime: (!with_data.is_empty())
                 .then(|| with_data.iter().sum::<f64>() / with_data.len() as f64),
@@ -327,17 +468,33 @@ pub fn gather(app: &App) -> Result<StatusData, nines_store::StoreError> {
         });
     }
     // Incidents shown: open, and resolved ones of the last 14 days.
-    let shown: Vec<_> = rows
+    // Of services no component shows, nothing is public.
+    let mut component_of: HashMap<&str, Vec<String>> = HashMap::new();
+    for spec in &specs {
+        for service in &spec.services {
+            component_of
+                .entry(service.as_str())
+                .or_default()
+                .push(spec.name.clone());
+        }
+    }
+    let listed: Vec<_> = rows
         .iter()
         .filter(|i| i.status != "resolved" || i.started_at >= now - PAST_DAYS * 86400)
+        .filter(|i| component_of.contains_key(i.service.as_str()))
         .take(50)
         .collect();
+    let timelines = app.with_store(|s| {
+        listed
+            .iter()
+            .map(|i| s.incident_timeline(i.id))
+            .collect::<Result<Vec<_>, _>>()
+    })?;
     let mut incidents = Vec::new();
-    for i in shown {
-        let timeline = app.with_store(|s| s.incident_timeline(i.id))?;
+    for (i, timeline) in listed.into_iter().zip(timelines) {
         incidents.push(PublicIncident {
             id: i.id,
-            component: i.service.clone(),
+            components: component_of[i.service.as_str()].clone(),
             impact: impact(&i.severity),
             resolved: i.status == "resolved",
             started_at: i.started_at,
@@ -354,15 +511,16 @@ pub fn gather(app: &App) -> Result<StatusData, nines_store::StoreError> {
     let horizon = now + MAINTENANCE_AHEAD_DAYS * 86400;
     let mut maintenance = Vec::new();
     for w in &config.incident_policy.maintenance {
-        let components: Vec<String> = config
-            .services
-            .keys()
-            .filter(|name| {
-                let labels =
-                    nines_incident::Labels::from([("service".to_string(), (*name).clone())]);
-                w.applies_to(&labels, Some(name))
+        let components: Vec<String> = specs
+            .iter()
+            .filter(|c| {
+                c.services.iter().any(|name| {
+                    let labels =
+                        nines_incident::Labels::from([("service".to_string(), name.clone())]);
+                    w.applies_to(&labels, Some(name))
+                })
             })
-            .cloned()
+            .map(|c| c.name.clone())
             .collect();
         if components.is_empty() {
             continue;
@@ -380,6 +538,11 @@ pub fn gather(app: &App) -> Result<StatusData, nines_store::StoreError> {
     }
     maintenance.sort_by_key(|m| m.starts_at);
     Ok(StatusData {
+        title: config
+            .status_page
+            .title
+            .clone()
+            .unwrap_or_else(|| "Status".to_string()),
         components,
         incidents,
         maintenance,
@@ -405,16 +568,17 @@ pub fn render(d: &StatusData) -> String {
         b,
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"color-scheme\" content=\"light dark\"><link rel=\"icon\" href=\"data:,\"><title>Status</title>\
+         <meta name=\"color-scheme\" content=\"light dark\"><link rel=\"icon\" href=\"data:,\"><title>{title}</title>\
          <link rel=\"stylesheet\" href=\"/ui/nines.css\"><script src=\"/ui/nines.js\" defer></script>\
          <link rel=\"alternate\" type=\"application/atom+xml\" title=\"Incidents\" href=\"/status/feed.atom\"></head>\
          <body class=\"public\" data-refresh=\"30\"><a class=\"skip\" href=\"#main\">Skip to content</a>\
-         <header class=\"top\"><p class=\"brand\">Status</p></header><main id=\"main\">\
+         <header class=\"top\"><p class=\"brand\">{title}</p></header><main id=\"main\">\
          <section id=\"now\" data-live aria-label=\"Current status\">\
          <h1 class=\"banner {}\" data-overall=\"{}\">{}</h1>",
         overall.class(),
         overall.key(),
-        overall_text(overall)
+        overall_text(overall),
+        title = E(&d.title),
     );
     for m in &d.maintenance {
         let _ = write!(
@@ -430,10 +594,14 @@ pub fn render(d: &StatusData) -> String {
         let _ = write!(
             b,
             "<li data-component=\"{n}\" data-state=\"{}\"><div class=\"row\"><h2>{n}</h2>\
-             <span class=\"state {}\">{}</span></div>{}<p class=\"muted small\"><span>{} days ago</span> <span>{} uptime</span> <span>today</span></p></li>",
+             <span class=\"state {}\">{}</span></div>{}{}<p class=\"muted small\"><span>{} days ago</span> <span>{} uptime</span> <span>today</span></p></li>",
             c.state.key(),
             c.state.class(),
             c.state.label(),
+            c.description
+                .as_deref()
+                .map(|t| format!("<p class=\"muted\">{}</p>", E(t)))
+                .unwrap_or_default(),
             uptime_bars(
                 &c.days,
                 &format!(
@@ -504,10 +672,11 @@ pub fn to_json(d: &StatusData) -> Value {
         St::MajorOutage => "critical",
     };
     json!({
-        "page": { "updated_at": rfc3339(d.now) },
+        "page": { "name": d.title, "updated_at": rfc3339(d.now) },
         "status": { "indicator": indicator, "description": overall_text(overall) },
         "components": d.components.iter().map(|c| json!({
             "name": c.name,
+            "description": c.description,
             "status": c.state.key(),
             "uptime_90d": c.uptime,
         })).collect::<Vec<_>>(),
@@ -516,7 +685,7 @@ pub fn to_json(d: &StatusData) -> Value {
             "name": i.title(),
             "status": i.status(),
             "impact": i.impact.key(),
-            "components": [i.component],
+            "components": i.components,
             "created_at": rfc3339(i.started_at),
             "resolved_at": i.resolved_at.map(rfc3339),
             "updates": i.updates.iter().map(|u| json!({
@@ -547,9 +716,10 @@ pub fn to_atom(d: &StatusData, base: &str) -> String {
         .unwrap_or(d.now);
     let mut out = format!(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\
-         <title>Status: incidents</title><id>{b}/status</id>\
+         <title>{}: incidents</title><id>{b}/status</id>\
          <link rel=\"self\" href=\"{b}/status/feed.atom\"/><link href=\"{b}/status\"/>\
          <updated>{}</updated><author><name>nines</name></author>\n",
+        xml(&d.title),
         rfc3339(updated),
         b = xml(base)
     );
@@ -607,7 +777,8 @@ fn base_url(headers: &HeaderMap) -> String {
 }
 
 async fn load(ui: &UiState) -> Result<StatusData, Response> {
-    match super::blocking(&ui.app, gather).await {
+    let held = ui.clone();
+    match super::blocking(&ui.app, move |app| gather(app, &held.status_days)).await {
         Some(Ok(d)) => Ok(d),
         _ => Err((StatusCode::SERVICE_UNAVAILABLE, "status unavailable\n").into_response()),
     }
@@ -661,7 +832,10 @@ pub async fn badge_svg(ui: &UiState, file: &str) -> Response {
         )
             .into_response();
     };
-    if !ui.app.config().services.contains_key(name) {
+    if !component_specs(&ui.app.config())
+        .iter()
+        .any(|c| c.name == name)
+    {
         return (StatusCode::NOT_FOUND, "no such component\n").into_response();
     }
     match load(ui).await {

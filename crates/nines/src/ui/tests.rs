@@ -153,6 +153,21 @@ fn overview_paginates() {
     );
 }
 
+#[test]
+fn overview_sort_links() {
+    let mut o = overview_data();
+    o.sort = overview::Sort::Budget;
+    o.q = String::new();
+    o.only_firing = true;
+    let html = overview::render(&o, &admin());
+    assert!(html.contains("<option value=\"budget\" selected>"));
+    let nav = &html[html.find("<nav class=\"sorts\"").unwrap()..];
+    insta::assert_snapshot!(
+        "overview_sort_links",
+        &nav[..nav.find("</nav>").unwrap() + 6]
+    );
+}
+
 fn incident(id: i64, status: &str, severity: &str) -> IncidentRow {
     IncidentRow {
         id,
@@ -282,9 +297,11 @@ fn status_data(open: bool) -> status_page::StatusData {
         updates.retain(|u| u.status != "resolved");
     }
     status_page::StatusData {
+        title: "Status".into(),
         components: vec![
             status_page::Component {
                 name: "checkout".into(),
+                description: None,
                 state: if open {
                     State::MajorOutage
                 } else {
@@ -295,6 +312,7 @@ fn status_data(open: bool) -> status_page::StatusData {
             },
             status_page::Component {
                 name: "shop".into(),
+                description: None,
                 state: State::Operational,
                 uptime: Some(1.0),
                 days: days(200),
@@ -302,7 +320,7 @@ fn status_data(open: bool) -> status_page::StatusData {
         ],
         incidents: vec![status_page::PublicIncident {
             id: 7,
-            component: "checkout".into(),
+            components: vec!["checkout".into()],
             impact: State::MajorOutage,
             resolved: !open,
             started_at: T0,
@@ -330,6 +348,23 @@ fn status_page_during_an_incident() {
         "internal titles stay internal"
     );
     insta::assert_snapshot!("status_page", html);
+}
+
+/// Components from `status_page`: a group of services with a description,
+/// under the config's title.
+#[test]
+fn status_page_with_grouped_components() {
+    let mut d = status_data(true);
+    d.title = "Example & Co status".into();
+    d.components.truncate(1);
+    d.components[0].name = "Web shop".into();
+    d.components[0].description = Some("Checkout, cart & payments".into());
+    d.incidents[0].components = vec!["Web shop".into()];
+    d.maintenance.clear();
+    let html = status_page::render(&d);
+    assert!(html.contains("<title>Example &amp; Co status</title>"));
+    assert!(html.contains("Major outage of Web shop"));
+    insta::assert_snapshot!("status_page_grouped", html);
 }
 
 #[test]
