@@ -316,7 +316,9 @@ pub enum OncallCommand {
     ///
     /// Example: nines oncall override payments-primary --user bo --from 2026-12-24T18:00:00Z --to 2026-12-26T08:00:00Z --reason "swap with ana"
     Override {
+        /// The schedule, as named under `schedules:` in the config.
         schedule: String,
+        /// Who goes on call: a name under `users:`.
         #[arg(long)]
         user: String,
         /// RFC 3339 instant; default now.
@@ -325,6 +327,7 @@ pub enum OncallCommand {
         /// RFC 3339 instant.
         #[arg(long)]
         to: String,
+        /// Why, for the people who read the schedule later.
         #[arg(long, default_value = "")]
         reason: String,
         #[command(flatten)]
