@@ -165,7 +165,9 @@ pub async fn overrides(
 fn pm_refusal(e: PostmortemError) -> ApiError {
     let status = match &e {
         PostmortemError::NotFound(_) => StatusCode::NOT_FOUND,
-        PostmortemError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        PostmortemError::Invalid(_) | PostmortemError::Markdown(_) => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
         PostmortemError::Conflict(_) => StatusCode::CONFLICT,
         PostmortemError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
         PostmortemError::Corrupt(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -304,28 +306,25 @@ pub async fn save_postmortem(
             )
         })?
     };
-    let given = match (req.markdown, req.postmortem) {
+    let (markdown, given) = match (req.markdown, req.postmortem) {
         (Some(_), Some(_)) => {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "give `markdown` or `postmortem`, not both",
             ));
         }
-        (Some(md), None) => Some(nines_review::postmortem::from_markdown(&md).map_err(|e| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!("the Markdown is not a postmortem nines can read: {e}"),
-            )
-        })?),
-        (None, pm) => pm,
+        given => given,
     };
     let result = {
         let app = app.clone();
-        tokio::task::spawn_blocking(move || match given {
-            Some(pm) => app
+        tokio::task::spawn_blocking(move || match (markdown, given) {
+            (Some(md), _) => app
+                .save_postmortem_markdown(id, &md, &actor)
+                .map(|(r, p)| (r, p, true)),
+            (None, Some(pm)) => app
                 .save_postmortem(id, pm, &actor)
                 .map(|(r, p)| (r, p, true)),
-            None => app.draft_postmortem(id, &actor),
+            (None, None) => app.draft_postmortem(id, &actor),
         })
         .await
         .map_err(internal)?

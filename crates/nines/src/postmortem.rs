@@ -37,6 +37,9 @@ pub enum PostmortemError {
     /// The postmortem given is not acceptable (wrong incident).
     #[error("{0}")]
     Invalid(String),
+    /// The Markdown given does not parse (line and message).
+    #[error("the Markdown is not a postmortem nines can read: {0}")]
+    Markdown(nines_review::postmortem::ParseError),
     /// The status workflow refuses the change.
     #[error("{0}")]
     Conflict(String),
@@ -264,6 +267,20 @@ impl App {
         let pm = draft(&self.incident_facts(id, actor)?);
         let (row, pm) = self.save_postmortem(id, pm, actor)?;
         Ok((row, pm, true))
+    }
+
+    /// Reads `markdown` ([`nines_review::postmortem::from_markdown`]) and
+    /// saves it as the next revision ([`App::save_postmortem`]): what the
+    /// API's `{"markdown"}` and the UI's editor both call.
+    pub fn save_postmortem_markdown(
+        &self,
+        id: i64,
+        markdown: &str,
+        actor: &str,
+    ) -> Result<(PostmortemRow, Postmortem), PostmortemError> {
+        let pm =
+            nines_review::postmortem::from_markdown(markdown).map_err(PostmortemError::Markdown)?;
+        self.save_postmortem(id, pm, actor)
     }
 
     /// Saves `pm` as the next revision of incident `id`'s postmortem, if

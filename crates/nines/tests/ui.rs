@@ -404,6 +404,225 @@ async fn status_page_components_from_config() {
     d.stop().await;
 }
 
+/// The current postmortem of INC-1 as the API answers it.
+async fn api_postmortem(d: &Daemon) -> Value {
+    call(
+        "GET",
+        &format!("{}/api/v1/incidents/INC-1/postmortem", d.url),
+        Some(READER),
+        None,
+    )
+    .await
+    .body
+}
+
+/// The text of the page's `<textarea>`, unescaped (after the newline a
+/// textarea drops).
+fn textarea_of(html: &str) -> String {
+    let start = html.find("<textarea").expect("a textarea");
+    let start = start + html[start..].find('>').unwrap() + 1;
+    let end = start + html[start..].find("</textarea>").unwrap();
+    html[start..end]
+        .strip_prefix('\n')
+        .unwrap_or(&html[start..end])
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Issue 8: the postmortem drafted with the incident page's button,
+/// edited and saved from its page through the API's code path, with
+/// parse errors and refused status changes shown next to the kept text.
+#[tokio::test]
+async fn postmortem_draft_edit_and_save() {
+    let (_ws, d) = start().await;
+    let pm_page = format!("{}/incidents/INC-1/postmortem", d.url);
+    let admin = sign_in(&d.url, ADMIN).await;
+    let (_, page) = get(&format!("{}/incidents/INC-1", d.url), Some(&admin)).await;
+    assert!(page.contains("No postmortem yet."), "{page}");
+    assert!(page.contains("Draft the postmortem</button>"));
+    let csrf = csrf_of(&page);
+    let (status, html) = get(&pm_page, Some(&admin)).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("INC-1 has no postmortem yet."), "{html}");
+
+    // Without the CSRF token, or as a reader, nothing is drafted.
+    let (status, _) = post(&pm_page, &admin, String::new()).await;
+    assert_eq!(status, 403);
+    let reader = sign_in(&d.url, READER).await;
+    let (_, rpage) = get(&format!("{}/incidents/INC-1", d.url), Some(&reader)).await;
+    assert!(!rpage.contains("Draft the postmortem</button>"));
+    let (status, _) = post(&pm_page, &reader, form(&[("csrf", &csrf_of(&rpage))])).await;
+    assert_eq!(status, 403);
+    let r = call(
+        "GET",
+        &format!("{}/api/v1/incidents/INC-1/postmortem", d.url),
+        Some(READER),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+
+    // The button drafts it and leads to its page.
+    let resp = client()
+        .post(&pm_page)
+        .header("cookie", format!("nines_session={admin}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[("csrf", &csrf)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()["location"], "/incidents/INC-1/postmortem");
+    let pm = api_postmortem(&d).await;
+    assert_eq!(pm["revision"], 1, "{pm}");
+    assert_eq!(pm["status"], "draft");
+    let drafted = pm["markdown"].as_str().unwrap().to_string();
+    let (status, html) = get(&pm_page, Some(&admin)).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Postmortem of INC-1 drafted (revision 1)."),
+        "{html}"
+    );
+    assert!(html.contains("<h2 id=\"pm-summary\">Summary</h2>"));
+    assert!(html.contains("data-pm-revision=\"1\""));
+    assert_eq!(textarea_of(&html), drafted, "the editor holds the Markdown");
+    // The raw Markdown, for a signed-in browser.
+    let resp = client()
+        .get(format!("{pm_page}.md"))
+        .header("cookie", format!("nines_session={reader}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/plain; charset=utf-8");
+    assert_eq!(resp.text().await.unwrap(), drafted);
+    // The incident page links it now.
+    let (_, page) = get(&format!("{}/incidents/INC-1", d.url), Some(&admin)).await;
+    assert!(
+        page.contains("<a href=\"/incidents/INC-1/postmortem\">The postmortem of INC-1</a> <span class=\"chip \" data-pm-status>draft</span> <small class=\"muted\">revision 1,"),
+        "{page}"
+    );
+    // Pressing the button again drafts nothing new.
+    let (status, _) = post(&pm_page, &admin, form(&[("csrf", &csrf)])).await;
+    assert_eq!(status, 303);
+    assert_eq!(api_postmortem(&d).await["revision"], 1);
+
+    // Skipping review is refused by the workflow; the text stays.
+    let published = drafted.replace("| Status | draft |", "| Status | published |");
+    let (status, html) = post(
+        &pm_page,
+        &admin,
+        form(&[("csrf", &csrf), ("markdown", &published)]),
+    )
+    .await;
+    assert_eq!(status, 409, "{html}");
+    assert!(
+        html.contains("cannot go from draft to published (send it for review first)"),
+        "{html}"
+    );
+    assert_eq!(textarea_of(&html), published);
+    assert_eq!(api_postmortem(&d).await["revision"], 1);
+
+    // Edited and sent for review, with an action item, as a browser sends
+    // a textarea (CRLF line ends).
+    let header = "| Type | Action | Owner | Due | Tracking | Status |\n|---|---|---|---|---|---|\n";
+    let edited = drafted
+        .replace(
+            header,
+            &format!("{header}| prevent | Canary deploys for <shop> | ana | 2030-03-01 | https://tracker.example.com/7 | open |\n"),
+        )
+        .replace("| Status | draft |", "| Status | in review |");
+    assert_ne!(edited, drafted);
+    let resp = client()
+        .post(&pm_page)
+        .header("cookie", format!("nines_session={admin}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[
+            ("csrf", &csrf),
+            ("markdown", &edited.replace('\n', "\r\n")),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let pm = api_postmortem(&d).await;
+    assert_eq!(pm["revision"], 2, "{pm}");
+    assert_eq!(pm["status"], "in_review");
+    assert_eq!(pm["markdown"], edited.as_str());
+    assert_eq!(pm["revisions"].as_array().unwrap().len(), 2);
+    let (_, html) = get(&pm_page, Some(&admin)).await;
+    assert!(html.contains("Saved as revision 2 (in review)."), "{html}");
+    assert!(
+        html.contains("<td>Canary deploys for &lt;shop&gt;</td>"),
+        "{html}"
+    );
+    assert!(html.contains("<a href=\"https://tracker.example.com/7\">"));
+    assert!(html.contains("data-pm-revision=\"2\">2 of 2,"));
+
+    // A broken table: the parse error with its line, the text kept,
+    // nothing saved.
+    let broken = edited.replace(
+        "| prevent | Canary deploys for <shop> | ana |",
+        "| prevent | Canary deploys for <shop> |",
+    );
+    let line = broken
+        .lines()
+        .position(|l| l.starts_with("| prevent |"))
+        .unwrap()
+        + 1;
+    let (status, html) = post(
+        &pm_page,
+        &admin,
+        form(&[("csrf", &csrf), ("markdown", &broken)]),
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(
+        html.contains(&format!(
+            "Not saved: line {line}: expected 6 cells like the header, found 5"
+        )),
+        "{html}"
+    );
+    assert!(html.contains(&format!(
+        "<p>Line {line}: <code>| prevent | Canary deploys for &lt;shop&gt; | 2030-03-01 |"
+    )));
+    assert_eq!(textarea_of(&html), broken, "the typed text is kept");
+    assert_eq!(api_postmortem(&d).await["revision"], 2);
+
+    // A save without the CSRF token is refused and saves nothing.
+    let (status, _) = post(&pm_page, &admin, form(&[("markdown", &edited)])).await;
+    assert_eq!(status, 403);
+    let (status, _) = post(
+        &pm_page,
+        &reader,
+        form(&[("csrf", &csrf_of(&rpage)), ("markdown", &edited)]),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(api_postmortem(&d).await["revision"], 2);
+
+    // The API's Markdown save reads it the same way (one code path).
+    let r = call(
+        "POST",
+        &format!("{}/api/v1/incidents/INC-1/postmortem", d.url),
+        Some(ADMIN),
+        Some(serde_json::json!({ "markdown": broken }).to_string()),
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.text.contains(&format!(
+            "the Markdown is not a postmortem nines can read: line {line}: expected 6 cells"
+        )),
+        "{}",
+        r.text
+    );
+    d.stop().await;
+}
+
 /// Where the browser test's screenshots go: `NINES_UI_SCREENSHOTS`, or
 /// `ui-screenshots` in cargo's temporary directory for tests.
 fn screenshot_dir() -> PathBuf {

@@ -217,6 +217,8 @@ pub struct Affected {
 pub struct Detail {
     pub d: IncidentDetail,
     pub affected: Vec<Affected>,
+    /// The postmortem's current revision, if it has one.
+    pub postmortem: Option<super::postmortem::Revision>,
     pub now: i64,
 }
 
@@ -315,6 +317,26 @@ pub fn render_detail(x: &Detail, viewer: &Viewer) -> String {
             b,
             "<p>Acknowledging, resolving and notes need a token with role responder or higher. <a href=\"/login?next=/incidents/{name}\">Sign in</a>.</p>"
         );
+    }
+    b.push_str("</section>");
+    // Postmortem.
+    b.push_str("<section id=\"postmortem\" aria-labelledby=\"pm\"><h2 id=\"pm\">Postmortem</h2>");
+    match &x.postmortem {
+        Some(r) => {
+            let _ = write!(
+                b,
+                "<p><a href=\"/incidents/{name}/postmortem\">The postmortem of {name}</a> {} \
+                 <small class=\"muted\">revision {}, saved {} by {}</small></p>",
+                super::postmortem::status_chip(&r.status),
+                r.revision,
+                time_s(r.saved_at),
+                E(&r.author)
+            );
+        }
+        None => {
+            b.push_str("<p>No postmortem yet.</p>");
+            super::postmortem::draft_form(&mut b, &name, viewer);
+        }
     }
     b.push_str("</section>");
     // Timeline.
@@ -462,6 +484,11 @@ pub async fn detail_page(
         load_detail(app, n).map(|d| {
             d.map(|d| Detail {
                 affected: affected(app, &d, now),
+                postmortem: app
+                    .with_store(|s| s.postmortem(n))
+                    .ok()
+                    .flatten()
+                    .map(|r| super::postmortem::Revision::from(&r)),
                 d,
                 now,
             })

@@ -11,6 +11,7 @@ pub mod html;
 pub mod incidents;
 pub mod oncall;
 pub mod overview;
+pub mod postmortem;
 pub mod service;
 pub mod session;
 pub mod status_page;
@@ -52,6 +53,11 @@ pub fn router<S: Clone + Send + Sync + 'static>(app: Arc<App>) -> Router<S> {
         .route("/logout", post(session::logout))
         .route("/incidents", get(incidents::list_page))
         .route("/incidents/{id}", get(incidents::detail_page))
+        .route(
+            "/incidents/{id}/postmortem",
+            get(postmortem::page).post(postmortem::save),
+        )
+        .route("/incidents/{id}/postmortem.md", get(postmortem::markdown))
         .route("/incidents/{id}/{action}", post(incidents::act))
         .route("/services/{service}", get(service::service_page))
         .route("/services/{service}/slos/{slo}", get(service::slo_page))

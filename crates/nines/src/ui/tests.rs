@@ -258,6 +258,7 @@ fn detail(status: &str) -> incidents::Detail {
             budget_left: Some(0.42),
             burned: Some(0.125),
         }],
+        postmortem: None,
         now: T0 + 900,
     }
 }
@@ -267,6 +268,27 @@ fn incident_detail_page_with_forms() {
     let html = incidents::render_detail(&detail("acknowledged"), &admin());
     assert!(html.contains("name=\"csrf\" value=\"CSRFTOKEN\""));
     insta::assert_snapshot!("incident_detail", html);
+}
+
+#[test]
+fn incident_detail_links_its_postmortem() {
+    let mut x = detail("resolved");
+    let html = incidents::render_detail(&x, &admin());
+    assert!(
+        html.contains("<form method=\"post\" action=\"/incidents/INC-7/postmortem\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"CSRFTOKEN\"><button type=\"submit\">Draft the postmortem</button>"),
+        "{html}"
+    );
+    let reader_html = incidents::render_detail(&x, &reader_viewer());
+    assert!(!reader_html.contains("Draft the postmortem</button>"));
+    x.postmortem = Some(postmortem::Revision {
+        revision: 3,
+        status: "in_review".into(),
+        author: "bo".into(),
+        saved_at: T0 + 7200,
+    });
+    let html = incidents::render_detail(&x, &admin());
+    assert!(!html.contains("Draft the postmortem</button>"));
+    assert!(html.contains("<a href=\"/incidents/INC-7/postmortem\">The postmortem of INC-7</a> <span class=\"chip warn\" data-pm-status>in review</span> <small class=\"muted\">revision 3,"), "{html}");
 }
 
 #[test]
@@ -577,4 +599,152 @@ fn escaping() {
         "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
     );
     assert_eq!(html::url_encode("a b/é"), "a%20b%2F%C3%A9");
+}
+
+fn postmortem_data() -> postmortem::Page {
+    use nines_review::postmortem as pm;
+    let at = |s: i64| jiff::Timestamp::from_second(T0 + s).unwrap();
+    let doc = pm::Postmortem {
+        title: "Checkout <errors> after the 2.14 deploy".into(),
+        incident: Some("INC-7".into()),
+        date: jiff::civil::date(2026, 11, 18),
+        authors: vec!["ana".into(), "bo".into()],
+        status: pm::Status::InReview,
+        summary:
+            "Checkout failed for 40 minutes.\nThe deploy was rolled back.\n\n_To be written_: more."
+                .into(),
+        impact: pm::Impact {
+            duration: Some(jiff::SignedDuration::from_mins(40)),
+            slos: vec![pm::SloImpact {
+                slo: "checkout/availability".into(),
+                budget_burned_ratio: 0.25,
+            }],
+            users_affected: Some("2,000 of 40,000 requests\nin the EU <only>".into()),
+        },
+        root_causes: "A cart client that <script>retried</script> without backoff.".into(),
+        trigger: "Changes before it:\n\n- deploy of checkout 2.14.0 by ana\n- config push by bo"
+            .into(),
+        resolution: "Rolled back by hand.".into(),
+        detection: pm::Detection {
+            detect: Some(jiff::SignedDuration::from_mins(20)),
+            acknowledge: Some(jiff::SignedDuration::from_mins(5)),
+            mitigate: None,
+            resolve: Some(jiff::SignedDuration::from_mins(40)),
+        },
+        action_items: vec![
+            pm::ActionItem {
+                kind: pm::ActionKind::Prevent,
+                description: "Canary deploys for checkout".into(),
+                owner: "ana".into(),
+                due: Some(jiff::civil::date(2026, 12, 1)),
+                tracking: Some("https://tracker.example.com/7".into()),
+                done: false,
+            },
+            pm::ActionItem {
+                kind: pm::ActionKind::Detect,
+                description: "Alert on cart errors".into(),
+                owner: "bo".into(),
+                due: None,
+                tracking: Some("javascript:alert(1)".into()),
+                done: true,
+            },
+        ],
+        lessons: pm::Lessons {
+            went_well: "The rollback took 2 minutes.".into(),
+            went_wrong: String::new(),
+            got_lucky: "Low traffic.".into(),
+        },
+        timeline: vec![
+            pm::TimelineEntry {
+                at: at(0),
+                text: "opened by nines".into(),
+            },
+            pm::TimelineEntry {
+                at: at(300),
+                text: "acknowledged by ana".into(),
+            },
+        ],
+        supporting: vec!["https://grafana.example.com/d/checkout".into()],
+    };
+    let revisions = vec![
+        postmortem::Revision {
+            revision: 1,
+            status: "draft".into(),
+            author: "ana".into(),
+            saved_at: T0 + 3600,
+        },
+        postmortem::Revision {
+            revision: 2,
+            status: "in_review".into(),
+            author: "bo".into(),
+            saved_at: T0 + 7200,
+        },
+    ];
+    postmortem::Page {
+        incident: 7,
+        incident_title: "checkout errors".into(),
+        current: Some((revisions[1].clone(), doc)),
+        revisions,
+        refused: None,
+    }
+}
+
+#[test]
+fn postmortem_page() {
+    let p = postmortem_data();
+    let html = postmortem::render(&p, &admin());
+    assert!(!html.contains("<script>retried"), "prose is escaped");
+    assert!(
+        !html.contains("href=\"javascript:"),
+        "only http(s) links become links"
+    );
+    insta::assert_snapshot!("postmortem", html);
+    // A reader sees the document without the editor.
+    let html = postmortem::render(&p, &reader_viewer());
+    assert!(!html.contains("<textarea"));
+    assert!(html.contains("Editing needs a token with role responder"));
+}
+
+#[test]
+fn postmortem_page_keeps_refused_text() {
+    let mut p = postmortem_data();
+    p.refused = Some(postmortem::Refused {
+        markdown: "# T\n\n| a | b |\n| broken </textarea> row\n".into(),
+        line: Some(4),
+        message: "a table row must start and end with |".into(),
+    });
+    let html = postmortem::render(&p, &admin());
+    assert!(
+        html.contains("Not saved: line 4: a table row must start and end with |"),
+        "{html}"
+    );
+    assert!(html.contains("<code>| broken &lt;/textarea&gt; row</code>"));
+    assert!(
+        html.contains(">\n# T\n\n| a | b |\n| broken &lt;/textarea&gt; row\n</textarea>"),
+        "the text as typed (after the newline a textarea drops): {html}"
+    );
+    assert!(html.contains("aria-describedby=\"pm-hint pm-error\""));
+}
+
+#[test]
+fn postmortem_page_before_the_draft() {
+    let mut p = postmortem_data();
+    p.current = None;
+    p.revisions.clear();
+    let html = postmortem::render(&p, &admin());
+    assert!(html.contains("INC-7 has no postmortem yet."));
+    assert!(html.contains("Draft the postmortem</button>"));
+    assert!(!html.contains("<textarea"));
+}
+
+#[test]
+fn postmortem_prose() {
+    assert_eq!(
+        postmortem::prose("a <b>\nc\n\n- x\n- y &\n\n\n"),
+        "<p>a &lt;b&gt;\nc</p><ul><li>x</li><li>y &amp;</li></ul>"
+    );
+    assert_eq!(
+        postmortem::prose(""),
+        "<p class=\"muted\">Nothing written yet.</p>"
+    );
 }
