@@ -8,7 +8,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use jiff::{SignedDuration, Timestamp};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::alert::{Alert, AlertSeverity, AlertSource, AlertStatus};
@@ -16,7 +16,7 @@ use crate::route::Routed;
 
 /// How bad an incident is, SEV1 the worst. Ordered so that `SEV1 < SEV2`:
 /// `min()` picks the more severe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum IncidentSeverity {
     #[serde(rename = "SEV1")]
     Sev1,
@@ -29,6 +29,14 @@ pub enum IncidentSeverity {
 }
 
 impl IncidentSeverity {
+    /// Worst first.
+    pub const ALL: [IncidentSeverity; 4] = [
+        IncidentSeverity::Sev1,
+        IncidentSeverity::Sev2,
+        IncidentSeverity::Sev3,
+        IncidentSeverity::Sev4,
+    ];
+
     /// The mapping used where a route sets none: one level per level,
     /// critical → SEV1, error → SEV2, warning → SEV3, info → SEV4. So a
     /// critical page is a SEV1 unless the routing tree says otherwise
@@ -75,7 +83,7 @@ impl FromStr for IncidentSeverity {
 
     /// `SEV1`…`SEV4`, in any case.
     fn from_str(s: &str) -> Result<Self, String> {
-        match s.to_ascii_uppercase().as_str() {
+        match s.trim().to_ascii_uppercase().as_str() {
             "SEV1" => Ok(IncidentSeverity::Sev1),
             "SEV2" => Ok(IncidentSeverity::Sev2),
             "SEV3" => Ok(IncidentSeverity::Sev3),
