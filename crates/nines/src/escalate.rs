@@ -429,40 +429,55 @@ fn handoffs(store: &Store, config: &Config, now: Timestamp) -> Result<Vec<Incide
                     )
                 });
             for (user, title, text) in incoming.chain(outgoing) {
-                let Some(u) = config.users.get(user) else {
-                    continue;
-                };
-                let Some(kind) = u.notify.first().map(|r| r.method.kind.as_str()) else {
-                    continue;
-                };
-                let outbox_channel = format!("user:{user}:{kind}");
-                let Some(channel) = user_channel(config, &outbox_channel) else {
-                    continue;
-                };
                 let key = format!(
                     "handoff:{}:{}:{user}",
                     schedule.name,
                     after.start.as_second()
                 );
                 let text = format!("{text}\n{list}");
-                let body = crate::messages::render_notice(
-                    &channel,
-                    "oncall.handoff",
-                    &key,
-                    &title,
-                    &text,
-                    details.clone(),
-                );
-                ops.push(IncidentOp::Notice {
-                    channel: outbox_channel,
-                    key,
-                    body: body.to_string(),
-                    at_ms: now.as_millisecond(),
-                });
+                ops.extend(notice(
+                    config,
+                    user,
+                    Notice {
+                        event: "oncall.handoff",
+                        key,
+                        title: &title,
+                        text: &text,
+                        details: details.clone(),
+                    },
+                    now,
+                ));
             }
         }
     }
     Ok(ops)
+}
+
+/// A message to a person about no incident.
+pub struct Notice<'a> {
+    pub event: &'a str,
+    /// The outbox key: one message per key, ever.
+    pub key: String,
+    pub title: &'a str,
+    pub text: &'a str,
+    /// Added to the webhook's JSON as they are.
+    pub details: serde_json::Value,
+}
+
+/// `n` queued for `user` by their first notification method; `None` when
+/// they are not a user or have no method nines can send through.
+pub fn notice(config: &Config, user: &str, n: Notice<'_>, now: Timestamp) -> Option<IncidentOp> {
+    let kind = config.users.get(user)?.notify.first()?.method.kind.as_str();
+    let outbox_channel = format!("user:{user}:{kind}");
+    let channel = user_channel(config, &outbox_channel)?;
+    let body =
+        crate::messages::render_notice(&channel, n.event, &n.key, n.title, n.text, n.details);
+    Some(IncidentOp::Notice {
+        channel: outbox_channel,
+        key: n.key,
+        body: body.to_string(),
+        at_ms: now.as_millisecond(),
+    })
 }
 
 /// The services whose escalation policy pages `schedule`.

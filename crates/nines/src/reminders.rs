@@ -66,16 +66,6 @@ pub fn due(store: &Store, config: &Config, now: Timestamp) -> Result<Vec<Inciden
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date().to_string();
     let mut ops = Vec::new();
     for (owner, mine) in overdue_by_owner(&items, &today) {
-        let Some(u) = config.users.get(owner) else {
-            continue;
-        };
-        let Some(kind) = u.notify.first().map(|r| r.method.kind.as_str()) else {
-            continue;
-        };
-        let outbox_channel = format!("user:{owner}:{kind}");
-        let Some(channel) = crate::escalate::user_channel(config, &outbox_channel) else {
-            continue;
-        };
         let key = format!("reminder:{}:{owner}", week.as_second());
         let title = format!("{} overdue action item(s)", mine.len());
         let lines: Vec<String> = mine
@@ -101,20 +91,18 @@ pub fn due(store: &Store, config: &Config, now: Timestamp) -> Result<Vec<Inciden
                 "description": i.description, "due": i.due, "tracking": i.tracking,
             })).collect::<Vec<_>>(),
         });
-        let body = crate::messages::render_notice(
-            &channel,
-            "action_items.overdue",
-            &key,
-            &title,
-            &lines.join("\n"),
-            details,
-        );
-        ops.push(IncidentOp::Notice {
-            channel: outbox_channel,
-            key,
-            body: body.to_string(),
-            at_ms: now.as_millisecond(),
-        });
+        ops.extend(crate::escalate::notice(
+            config,
+            owner,
+            crate::escalate::Notice {
+                event: "action_items.overdue",
+                key,
+                title: &title,
+                text: &lines.join("\n"),
+                details,
+            },
+            now,
+        ));
     }
     Ok(ops)
 }
