@@ -429,7 +429,7 @@ async fn query_range(
     let url = format!(
         "{}/api/v1/query_range?query={}&start={from}&end={to}&step={step}",
         sli.url,
-        percent_encode(query)
+        crate::url::encode(query)
     );
     let runner = get_runner(
         url,
@@ -466,19 +466,6 @@ async fn query_range(
     Ok(points)
 }
 
-/// Percent-encodes a query parameter value (RFC 3986 unreserved kept).
-pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -493,14 +480,6 @@ mod tests {
             c.take(-1.0, 2.0),
             (0, 2),
             "negative increases count as none"
-        );
-    }
-
-    #[test]
-    fn encodes_queries() {
-        assert_eq!(
-            percent_encode(r#"sum(x{a="b"}[1m])"#),
-            "sum%28x%7Ba%3D%22b%22%7D%5B1m%5D%29"
         );
     }
 }

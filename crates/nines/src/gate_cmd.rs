@@ -18,8 +18,8 @@ pub const ERROR: u8 = 2;
 pub fn run(args: &ClientArgs, service: &str, kind: &str) -> ExitCode {
     let path = format!(
         "/api/v1/services/{}/gate?kind={}",
-        encode(service),
-        encode(kind)
+        crate::url::encode(service),
+        crate::url::encode(kind)
     );
     let answer: Value = match client::get(args, &path) {
         Ok(v) => v,
@@ -50,17 +50,4 @@ pub fn run(args: &ClientArgs, service: &str, kind: &str) -> ExitCode {
     } else {
         ExitCode::from(FROZEN)
     }
-}
-
-/// Percent-encodes a path segment or query value.
-pub fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }

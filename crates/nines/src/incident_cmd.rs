@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 
 use crate::cli::{ClientArgs, Output};
 use crate::client;
-use crate::status::{query, table};
+use crate::status::table;
+use crate::url::query;
 
 fn s(v: &Value, k: &str) -> String {
     v[k].as_str().unwrap_or("-").to_string()

@@ -43,6 +43,7 @@ pub mod status;
 pub mod telemetry;
 pub mod token;
 pub mod ui;
+pub mod url;
 pub mod view;
 
 pub use cli::run;

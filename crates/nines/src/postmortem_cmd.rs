@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::cli::{ClientArgs, Output};
 use crate::client;
-use crate::gate_cmd::encode;
+use crate::url::encode;
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]

@@ -12,7 +12,8 @@ use serde_json::Value;
 
 use crate::cli::{ClientArgs, Output};
 use crate::client;
-use crate::status::{query, table};
+use crate::status::table;
+use crate::url::query;
 
 /// Runs `service/probe` from `config` once and prints what happened.
 pub fn run(config: &Path, target: &str, output: Output) -> anyhow::Result<ExitCode> {

@@ -732,11 +732,11 @@ pub fn html(doc: &ReportDoc) -> String {
 /// `nines report`: asks the daemon for the figures and renders them.
 pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let mut query = vec![
-        format!("from={}", crate::gate_cmd::encode(&args.from)),
-        format!("to={}", crate::gate_cmd::encode(&args.to)),
+        format!("from={}", crate::url::encode(&args.from)),
+        format!("to={}", crate::url::encode(&args.to)),
     ];
     if let Some(s) = &args.service {
-        query.push(format!("service={}", crate::gate_cmd::encode(s)));
+        query.push(format!("service={}", crate::url::encode(s)));
     }
     let doc: ReportDoc = crate::client::get(
         &args.client,

@@ -9,6 +9,7 @@ use nines_config::Config;
 
 use crate::cli::{ClientArgs, Output};
 use crate::client;
+use crate::url::query;
 use crate::view::{AlertView, SloView};
 
 pub fn check(path: &Path) -> ExitCode {
@@ -76,29 +77,6 @@ pub fn reload(args: &ClientArgs) -> anyhow::Result<ExitCode> {
         Output::Text => println!("reloaded: {} SLO(s)", answer["slos"]),
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// A query string from optional `key=value` pairs, values URL-encoded.
-pub(crate) fn query(pairs: &[(&str, Option<&str>)]) -> String {
-    let enc = |v: &str| -> String {
-        v.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
-    let parts: Vec<String> = pairs
-        .iter()
-        .filter_map(|(k, v)| v.map(|v| format!("{k}={}", enc(v))))
-        .collect();
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!("?{}", parts.join("&"))
-    }
 }
 
 pub fn oncall_now(

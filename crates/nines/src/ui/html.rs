@@ -30,18 +30,7 @@ impl fmt::Display for E<'_> {
 
 /// Percent-encodes a query or path component.
 pub fn url_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => {
-                let _ = write!(out, "%{b:02X}");
-            }
-        }
-    }
-    out
+    crate::url::encode(s)
 }
 
 /// A time as `<time>`: UTC in the text and the `title`; the script shows
