@@ -289,20 +289,10 @@ pub fn render_notice(
     }
 }
 
-/// `&`, `<`, `>`, `"` and `'` as entities, for HTML text and attributes.
+/// `&`, `<`, `>`, `"` and `'` as entities, for HTML text and attributes
+/// (the UI's escaper, as a `String`).
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::ui::html::E(s).to_string()
 }
 
 fn alert_severity(incident: &IncidentRow) -> &'static str {
