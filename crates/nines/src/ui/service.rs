@@ -41,6 +41,25 @@ pub struct ServicePage {
     pub probes: Vec<ProbeLine>,
     pub incidents: Vec<IncidentRow>,
     pub changes: Vec<ChangeRow>,
+    /// Runbook and dashboard links of its SLOs: (label, URL).
+    pub links: Vec<(String, String)>,
+}
+
+/// The `runbook_url` and `dashboard_url` of a service's SLOs, labelled
+/// with the SLO, once each, http(s) only.
+pub fn runbook_links(service: &nines_config::Service) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for slo in &service.slos {
+        for (key, what) in [("runbook_url", "runbook"), ("dashboard_url", "dashboard")] {
+            if let Some(url) = slo.alert_rules.annotations.get(key)
+                && (url.starts_with("https://") || url.starts_with("http://"))
+                && !out.iter().any(|(_, u)| u == url)
+            {
+                out.push((format!("{} {what}", slo.name), url.clone()));
+            }
+        }
+    }
+    out
 }
 
 /// The service page: pure, for snapshots.
@@ -66,6 +85,14 @@ pub fn render_service(p: &ServicePage, viewer: &Viewer) -> String {
             "<dt>{label}</dt><dd>{}</dd>",
             E(v.as_deref().unwrap_or("–"))
         );
+    }
+    if !p.links.is_empty() {
+        let links: Vec<String> = p
+            .links
+            .iter()
+            .map(|(label, url)| format!("<a href=\"{}\">{}</a>", E(url), E(label)))
+            .collect();
+        let _ = write!(b, "<dt>Runbooks</dt><dd>{}</dd>", links.join(", "));
     }
     b.push_str("</dl><section id=\"slos\" data-live aria-labelledby=\"h-slos\"><h2 id=\"h-slos\">SLOs</h2>");
     if p.slos.is_empty() {
@@ -238,7 +265,12 @@ pub async fn service_page(
         name,
         owner: service.owner.clone(),
         description: service.description.clone(),
-        escalation: service.escalation.clone(),
+        // Its own policy or its owner team's, as escalations page.
+        escalation: config
+            .escalation_for(&service.name)
+            .map(|p| p.name.clone())
+            .or_else(|| service.escalation.clone()),
+        links: runbook_links(&service),
         slos,
         probes,
         incidents,

@@ -568,6 +568,10 @@ fn service_and_slo_pages() {
         }],
         incidents: vec![incident(1, "resolved", "SEV3")],
         changes: vec![],
+        links: vec![(
+            "availability runbook".into(),
+            "https://runbooks.example.com/shop?a=1&b=2".into(),
+        )],
     };
     insta::assert_snapshot!("service", service::render_service(&s, &reader_viewer()));
     let points: Vec<(i64, Option<f64>)> = (1..=4)
