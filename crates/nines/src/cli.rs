@@ -649,6 +649,8 @@ fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
             })?;
         let addr = listener.local_addr()?;
         println!("nines demo: nines on http://{addr}/ , the shop on http://{shop}/");
+        println!("  web UI:  http://{addr}/ (sign in with the token below)");
+        println!("  status:  http://{addr}/status");
         println!("  SLOs:    http://{addr}/api/v1/slos");
         println!("  probes:  http://{addr}/api/v1/probes");
         println!("  metrics: http://{addr}/metrics");
