@@ -14,7 +14,7 @@ const POLICY_KEYS: [&str; 4] = [
     "exempt_kinds",
 ];
 
-const SLA_KEYS: [&str; 3] = ["target", "period", "timezone"];
+const SLA_KEYS: [&str; 4] = ["target", "period", "timezone", "slos"];
 
 const SEVERITIES: [&str; 4] = ["SEV1", "SEV2", "SEV3", "SEV4"];
 
@@ -97,6 +97,9 @@ pub struct Sla {
     pub timezone: TimeZone,
     /// The `timezone` as written.
     pub timezone_name: String,
+    /// `slos`: the SLOs whose events count, by name; empty (the default)
+    /// means all the service's event-budgeted SLOs.
+    pub slos: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,12 +169,19 @@ pub(crate) fn read_policy(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<
 }
 
 /// Reads a service's `slas` sequence at `path`.
-pub(crate) fn read_slas(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Vec<Sla>> {
+/// Reads `slas`; `slo_names` are the names the service's `slos` give
+/// (valid or not), which an SLA's `slos` may name.
+pub(crate) fn read_slas(
+    ctx: &mut Ctx<'_>,
+    node: &Node,
+    path: &str,
+    slo_names: &[&str],
+) -> Option<Vec<Sla>> {
     let items = ctx.seq(node, path)?;
     let mut ok = true;
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        match read_sla(ctx, item, &index(path, i)) {
+        match read_sla(ctx, item, &index(path, i), slo_names) {
             Some(sla) => out.push(sla),
             None => ok = false,
         }
@@ -179,8 +189,40 @@ pub(crate) fn read_slas(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Ve
     ok.then_some(out)
 }
 
-fn read_sla(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Sla> {
+fn read_sla(ctx: &mut Ctx<'_>, node: &Node, path: &str, slo_names: &[&str]) -> Option<Sla> {
     let f = ctx.fields(node, path, &SLA_KEYS)?;
+    let slos = match f.get("slos") {
+        None => Some(Vec::new()),
+        Some(n) => {
+            let field = join(path, "slos");
+            let items = ctx.seq(n, &field)?;
+            let mut names = Some(Vec::with_capacity(items.len()));
+            for (i, item) in items.iter().enumerate() {
+                let field = index(&field, i);
+                let name = ctx.string(item, &field).and_then(|name| {
+                    if slo_names.contains(&name.as_str()) {
+                        return Some(name);
+                    }
+                    let hint = match crate::read::suggest(&name, slo_names) {
+                        Some(close) => format!("did you mean `{close}`?"),
+                        None if slo_names.is_empty() => "this service has no SLOs".to_string(),
+                        None => format!("its SLOs are {}", crate::read::all_of(slo_names)),
+                    };
+                    ctx.error(
+                        item.line,
+                        &field,
+                        format!("no SLO named `{name}` in this service; {hint}"),
+                    );
+                    None
+                });
+                match (name, names.as_mut()) {
+                    (Some(n), Some(v)) => v.push(n),
+                    _ => names = None,
+                }
+            }
+            names
+        }
+    };
     let target = ctx.require(&f, path, "target").and_then(|n| {
         let field = join(path, "target");
         match ctx.number(n, &field, "a percentage such as 99.5")? {
@@ -219,6 +261,7 @@ fn read_sla(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Sla> {
         period: period?,
         timezone: timezone?,
         timezone_name,
+        slos: slos?,
     })
 }
 

@@ -154,7 +154,22 @@ fn read_service(
         None => Some(Default::default()),
     };
     let slas = match fields.get("slas") {
-        Some(n) => crate::review::read_slas(ctx, n, &join(path, "slas")),
+        Some(n) => {
+            // Every name `slos` gives, valid or not: an SLO with mistakes
+            // of its own is not also unknown here.
+            let slo_names: Vec<&str> = items
+                .iter()
+                .filter_map(|item| match &item.kind {
+                    Kind::Map(pairs) => pairs.iter().find_map(|(k, v)| {
+                        (k.as_scalar() == Some("name"))
+                            .then(|| v.as_scalar())
+                            .flatten()
+                    }),
+                    _ => None,
+                })
+                .collect();
+            crate::review::read_slas(ctx, n, &join(path, "slas"), &slo_names)
+        }
         None => Some(Vec::new()),
     };
     let (Some(error_budget_policy), Some(slas)) = (policy, slas) else {

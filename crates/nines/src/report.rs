@@ -140,6 +140,9 @@ pub struct Noise {
 pub struct SlaLine {
     /// Percent.
     pub target: f64,
+    /// The SLOs it counts; empty is all of the service's event SLOs.
+    #[serde(default)]
+    pub slos: Vec<String>,
     pub period: String,
     pub timezone: String,
     pub periods: Vec<SlaPeriodLine>,
@@ -168,12 +171,21 @@ fn stat(s: Option<nines_review::report::DurationStats>) -> Option<Stat> {
 }
 
 /// Good and total events of the service's event SLOs in `[from, to)`.
-fn events_between(app: &App, service: &str, from: Timestamp, to: Timestamp) -> (u64, u64) {
+/// Good and total events of the service's event SLOs in `[from, to)`;
+/// only of the SLOs named in `only`, unless it is empty.
+fn events_between(
+    app: &App,
+    service: &str,
+    only: &[String],
+    from: Timestamp,
+    to: Timestamp,
+) -> (u64, u64) {
     app.read(|engine| {
         engine
             .slos()
             .iter()
             .filter(|s| s.service == service)
+            .filter(|s| only.is_empty() || only.contains(&s.config.name))
             .filter_map(|s| match &s.series {
                 SloSeries::Events(series) => Some(series.range_sum(minute_of(from), minute_of(to))),
                 SloSeries::Timeslices(_) => None,
@@ -405,7 +417,7 @@ fn sla_line(
         let (Ok(a), Ok(b)) = (day.to_zoned(tz.clone()), next.to_zoned(tz.clone())) else {
             break;
         };
-        let (good, total) = events_between(app, service, a.timestamp(), b.timestamp());
+        let (good, total) = events_between(app, service, &sla.slos, a.timestamp(), b.timestamp());
         days.push(DailyCounts { day, good, total });
         day = next;
     }
@@ -428,6 +440,7 @@ fn sla_line(
             SlaPeriod::Days(n) => format!("{n}d"),
         },
         timezone: sla.timezone_name.clone(),
+        slos: sla.slos.clone(),
         periods: periods
             .iter()
             .map(|p| SlaPeriodLine {
@@ -579,8 +592,9 @@ pub fn markdown(doc: &ReportDoc) -> String {
             for sla in &s.slas {
                 for p in &sla.periods {
                     o.push_str(&format!(
-                        "| {}% ({}, {}) | {}{} | {} | {} | {} |\n",
+                        "| {}%{} ({}, {}) | {}{} | {} | {} | {} |\n",
                         sla.target,
+                        of_slos(&sla.slos),
                         sla.period,
                         sla.timezone,
                         p.label,
@@ -595,6 +609,15 @@ pub fn markdown(doc: &ReportDoc) -> String {
     }
     oncall_markdown(&mut o, &doc.oncall);
     o
+}
+
+/// ` of latency, availability` when an SLA counts only some SLOs.
+fn of_slos(slos: &[String]) -> String {
+    if slos.is_empty() {
+        String::new()
+    } else {
+        format!(" of {}", slos.join(", "))
+    }
 }
 
 fn count(n: Option<usize>) -> String {
@@ -692,8 +715,9 @@ pub fn html(doc: &ReportDoc) -> String {
         for sla in &s.slas {
             for p in &sla.periods {
                 o.push_str(&format!(
-                    "<p>SLA {}% {}: {} {}</p>\n",
+                    "<p>SLA {}%{} {}: {} {}</p>\n",
                     sla.target,
+                    crate::messages::escape(&of_slos(&sla.slos)),
                     crate::messages::escape(&p.label),
                     pct(p.attainment, 3),
                     yes_no(p.met)

@@ -19,7 +19,7 @@ fn at(s: &str) -> Timestamp {
 fn config() -> String {
     shop_yaml().replace(
         "    slos:\n",
-        "    slas:\n      - { target: 99.5, period: month }\n    slos:\n",
+        "    slas:\n      - { target: 99.5, period: month }\n      - { target: 99.9, period: month, slos: [latency] }\n    slos:\n",
     )
 }
 

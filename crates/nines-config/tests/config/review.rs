@@ -89,3 +89,15 @@ fn the_default_policy_is_given_in_one_file_only() {
         "{e}"
     );
 }
+
+#[test]
+fn an_sla_may_count_only_some_slos() {
+    let text = "services:\n  shop:\n    slas:\n      - { target: 99.5, slos: [latency] }\n    slos:\n      - { name: availability, objective: 99.9, window: 30d, sli: events }\n      - { name: latency, objective: 99, window: 7d, sli: events }\n";
+    let c = parse(text);
+    assert_eq!(c.services["shop"].slas[0].slos, ["latency"]);
+    let e = errors(&text.replace("slos: [latency]", "slos: [latncy]"));
+    assert_eq!(
+        e.trim(),
+        "nines.yaml:4: services.shop.slas[0].slos[0]: no SLO named `latncy` in this service; did you mean `latency`?"
+    );
+}
