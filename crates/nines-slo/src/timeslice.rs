@@ -87,6 +87,12 @@ impl TimesliceSeries {
         self.slices.window_sum(index)
     }
 
+    /// Good and total sealed slices attributed to minutes in `[a, b)`
+    /// (the series' window rule: exact within a day, by hour before).
+    pub fn slice_range_sum(&self, a: Minute, b: Minute) -> Counts {
+        self.slices.range_sum(a, b)
+    }
+
     pub fn window_from(&self, index: usize) -> Minute {
         self.slices.window_from(index)
     }

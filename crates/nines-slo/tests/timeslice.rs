@@ -71,6 +71,13 @@ proptest! {
             let from = series.window_from(i);
             prop_assert_eq!(series.window_sum(i), recount(&raw, rule, series.head(), from), "window {}", spec.labels()[i].clone());
         }
+        // Any range within the last day: the slices that start in it.
+        let from = series.head() - 600;
+        prop_assert_eq!(
+            series.slice_range_sum(from, series.head() + 1),
+            recount(&raw, rule, series.head(), from),
+            "range from {}", from
+        );
         // A snapshot restores the same figures.
         let restored = TimesliceSeries::restore(spec.windows().to_vec(), &series.snapshot(), rule);
         for i in 0..spec.windows().len() {

@@ -231,7 +231,11 @@ pub fn build(
                         SloSeries::Events(series) => {
                             series.range_sum(minute_of(from), minute_of(to))
                         }
-                        SloSeries::Timeslices(_) => Default::default(),
+                        // Good slices over slices with data: the SLI
+                        // timeslice SLOs are judged by.
+                        SloSeries::Timeslices(series) => {
+                            series.slice_range_sum(minute_of(from), minute_of(to))
+                        }
                     };
                     let a = slo_attainment(c.good, c.total, s.config.spec.objective);
                     SloLine {
