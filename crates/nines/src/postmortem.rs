@@ -13,8 +13,9 @@
 //!   resolution (or now) over the error budget of the SLO window as it is
 //!   when the draft is written (events in the window × (1 − objective)),
 //!   not as it was during the incident. Older than a day, minutes are
-//!   summed per hour, so the edges round to hours. Timeslice SLOs are left
-//!   out: their budget is counted in slices, not events.
+//!   summed per hour, so the edges round to hours. A timeslice SLO's burn
+//!   is counted in slices: bad slices over the window's slices ×
+//!   (1 − objective).
 
 use jiff::Timestamp;
 use nines_review::postmortem::{
@@ -158,10 +159,18 @@ impl App {
             let started = impact_start(engine, &service, detected, alert_start);
             let mut burns = Vec::new();
             for s in engine.slos().iter().filter(|s| s.service == service) {
-                let SloSeries::Events(series) = &s.series else {
-                    continue;
+                // Timeslice SLOs count their budget in slices: bad slices
+                // over the window's slices × (1 − objective).
+                let (c, events) = match &s.series {
+                    SloSeries::Events(series) => (
+                        series.range_sum(minute_of(started), minute_of(end) + 1),
+                        true,
+                    ),
+                    SloSeries::Timeslices(series) => (
+                        series.slice_range_sum(minute_of(started), minute_of(end) + 1),
+                        false,
+                    ),
                 };
-                let c = series.range_sum(minute_of(started), minute_of(end) + 1);
                 let bad = c.total.saturating_sub(c.good);
                 let window_total = s
                     .report
@@ -175,8 +184,8 @@ impl App {
                 burns.push(SloBurn {
                     slo: format!("{}/{}", s.service, s.config.name),
                     budget_burned_ratio: bad as f64 / budget_events,
-                    bad_events: Some(bad),
-                    total_events: Some(c.total),
+                    bad_events: events.then_some(bad),
+                    total_events: events.then_some(c.total),
                 });
             }
             (started, burns)

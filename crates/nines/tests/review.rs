@@ -382,3 +382,93 @@ async fn overdue_action_items_are_sent_to_their_owners_once_a_week() {
     .await;
     d.stop().await;
 }
+
+/// Timeslice SLOs count in slices: the postmortem's burn is bad slices over
+/// the window's slice budget, and the report's attainment good slices over
+/// slices with data.
+#[tokio::test]
+async fn timeslice_slos_burn_and_attain_in_slices() {
+    let yaml = shop_yaml().replace(
+        "    slos:\n",
+        "    slos:\n      - { name: nightly, objective: 99, window: 7d, sli: events, timeslices: { target: 95, slice: 1m } }\n",
+    );
+    let ws = Workspace::new(&yaml);
+    let clock = Clock::manual(at("2026-03-10T10:00:00Z"));
+    let d = Daemon::start(&ws, clock.clone()).await;
+    let t = at("2026-03-10T08:00:00Z").as_second();
+    // Two hours of slices: 110 good, then 10 bad (80 of 100 good).
+    let events: Vec<Value> = (0..120)
+        .map(|m| {
+            event(
+                "shop",
+                "nightly",
+                t + m * 60,
+                if m < 110 { 100 } else { 80 },
+                100,
+            )
+        })
+        .collect();
+    push(&d, events).await;
+    // The burn opened INC-1 when the events arrived, at 10:00; an incident
+    // opened by hand covers the ten bad minutes.
+    clock.set(at("2026-03-10T09:50:00Z"));
+    let r = call(
+        "POST",
+        &format!("{}/api/v1/incidents", d.url),
+        Some(ADMIN),
+        Some(json!({"service": "shop", "title": "nightly slow"}).to_string()),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    clock.set(at("2026-03-10T10:00:00Z"));
+    let r = call(
+        "POST",
+        &format!("{}/api/v1/incidents/{id}/resolve", d.url),
+        Some(ADMIN),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let r = call(
+        "POST",
+        &format!("{}/api/v1/incidents/{id}/postmortem", d.url),
+        Some(ADMIN),
+        None,
+    )
+    .await;
+    let slos = r.body["postmortem"]["impact"]["slos"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let nightly = slos
+        .iter()
+        .find(|s| s["slo"] == "shop/nightly")
+        .unwrap_or_else(|| panic!("{slos:?}"));
+    // 10 bad slices over 1% of the window's 120 slices: 833.33% of budget.
+    assert_eq!(nightly["budget_burned_ratio"], 8.3333, "{nightly}");
+    let r = call(
+        "GET",
+        &format!(
+            "{}/api/v1/reports?from=2026-03-10T08:00:00Z&to=2026-03-10T10:00:00Z",
+            d.url
+        ),
+        Some(READER),
+        None,
+    )
+    .await;
+    let line = r.body["services"][0]["slos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["slo"] == "nightly")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (line["good"].clone(), line["total"].clone()),
+        (json!(110), json!(120)),
+        "{line}"
+    );
+    assert_eq!(line["met"], false);
+    d.stop().await;
+}
