@@ -129,6 +129,10 @@ pub fn router(app: Arc<App>) -> Router {
         })
         .merge(crate::ui::router(app.clone()))
         .with_state(app)
+        // gzip for clients that ask (browsers, Prometheus, curl
+        // --compressed): the status page and large JSON lists shrink ten-
+        // to fiftyfold.
+        .layer(tower_http::compression::CompressionLayer::new())
 }
 
 /// An API error: a status and `{"error": message, "detail": ...}`.

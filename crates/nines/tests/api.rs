@@ -949,3 +949,25 @@ async fn overrides_made_through_the_api_change_who_is_on_call_and_are_kept() {
     );
     d.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responses_are_gzipped_for_clients_that_ask() {
+    let ws = Workspace::new(&shop_yaml());
+    let d = Daemon::start(&ws, Clock::manual(NOW.parse().unwrap())).await;
+    let url = format!("{}/api/v1/openapi.json", d.url);
+    let client = reqwest::Client::new();
+    let plain = client.get(&url).send().await.unwrap();
+    assert_eq!(plain.headers().get("content-encoding"), None);
+    let plain = plain.bytes().await.unwrap();
+    let gz = client
+        .get(&url)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    let gz = gz.bytes().await.unwrap();
+    assert_eq!(&gz[..2], [0x1f, 0x8b], "a gzip stream");
+    assert!(gz.len() * 5 < plain.len(), "{} vs {} bytes", gz.len(), plain.len());
+    d.stop().await;
+}
