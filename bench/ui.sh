@@ -84,15 +84,19 @@ sleep 2 # an evaluation cycle, so reports and alerts are in
 base="http://127.0.0.1:$port"
 incident=$(curl -fs -H "Authorization: Bearer $secret" "$base/api/v1/incidents?limit=1" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
-printf '%-22s %8s %9s %9s %9s %10s\n' page bytes p50 p99 max req/s
-for path in "/" "/?page=10" "/?sort=name" "/status" "/status.json" "/incidents/$incident"; do
-  bytes=$(curl -fs -o /dev/null -w '%{size_download}' "$base$path") || { echo "GET $path failed" >&2; exit 1; }
-  out=$(taskset -c 1 wrk -t1 -c"$conns" -d"${secs}s" --latency "$base$path")
+printf '%-22s %-5s %8s %9s %9s %9s %10s\n' page enc bytes p50 p99 max req/s
+# Each page plain, and the public pages also as browsers get them (gzip).
+for run in "/ plain" "/?page=10 plain" "/?sort=name plain" "/status plain" "/status gzip" \
+           "/status.json plain" "/status.json gzip" "/incidents/$incident plain"; do
+  path=${run% *}; enc=${run##* }
+  hdr=(); [ "$enc" = gzip ] && hdr=(-H "Accept-Encoding: gzip")
+  bytes=$(curl -fs "${hdr[@]}" -o /dev/null -w '%{size_download}' "$base$path") || { echo "GET $path failed" >&2; exit 1; }
+  out=$(taskset -c 1 wrk -t1 -c"$conns" -d"${secs}s" --latency "${hdr[@]}" "$base$path")
   if echo "$out" | grep -q "Non-2xx"; then echo "FAIL: GET $path answered errors" >&2; echo "$out" >&2; exit 1; fi
   p50=$(echo "$out" | awk '$1 == "50%" { print $2 }')
   p99=$(echo "$out" | awk '$1 == "99%" { print $2 }')
   max=$(echo "$out" | awk '$1 == "Latency" { print $4 }')
   rps=$(echo "$out" | awk '/Requests\/sec/ { print $2 }')
-  printf '%-22s %8s %9s %9s %9s %10s\n' "$path" "$bytes" "$p50" "$p99" "$max" "$rps"
+  printf '%-22s %-5s %8s %9s %9s %9s %10s\n' "$path" "$enc" "$bytes" "$p50" "$p99" "$max" "$rps"
 done
 echo "$services services × 3 SLOs, $conns connections, ${secs} s per page; nines on cpu 0, wrk on cpu 1"
