@@ -968,6 +968,11 @@ async fn responses_are_gzipped_for_clients_that_ask() {
     assert_eq!(gz.headers()["content-encoding"], "gzip");
     let gz = gz.bytes().await.unwrap();
     assert_eq!(&gz[..2], [0x1f, 0x8b], "a gzip stream");
-    assert!(gz.len() * 5 < plain.len(), "{} vs {} bytes", gz.len(), plain.len());
+    assert!(
+        gz.len() * 5 < plain.len(),
+        "{} vs {} bytes",
+        gz.len(),
+        plain.len()
+    );
     d.stop().await;
 }
