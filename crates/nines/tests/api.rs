@@ -976,3 +976,22 @@ async fn responses_are_gzipped_for_clients_that_ask() {
     );
     d.stop().await;
 }
+
+/// `nines check` warns about stretches with nobody on call in the next 30
+/// days, and still passes the config.
+#[test]
+fn check_warns_about_on_call_gaps() {
+    let yaml = shop_yaml().replace(
+        "auth:",
+        "users:\n  ana: {}\nschedules:\n  office:\n    timezone: UTC\n    layers:\n      - rotation: daily\n        handoff: \"09:00\"\n        users: [ana]\n        restrictions:\n          - { from: \"09:00\", to: \"17:00\" }\nauth:",
+    );
+    let ws = Workspace::new(&yaml);
+    let out = run_ok(nines().args(["check", "--config"]).arg(ws.config()));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let gaps = err
+        .lines()
+        .filter(|l| l.starts_with("warning: schedule `office`: nobody is on call from "))
+        .count();
+    // Every night of the next 30 days (29 to 31 of them, by the hour now).
+    assert!((29..=31).contains(&gaps), "{err}");
+}
