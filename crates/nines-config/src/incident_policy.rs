@@ -14,11 +14,12 @@ use crate::model::IncidentPolicy;
 use crate::read::{Ctx, NameRef, Refs, index, join};
 use crate::yaml::{Kind, Node};
 
-const POLICY_KEYS: [&str; 7] = [
+const POLICY_KEYS: [&str; 8] = [
     "auto_resolve",
     "give_up_after",
     "secret",
     "external_url",
+    "link_lifetime",
     "reopen_within",
     "maintenance",
     "inhibit",
@@ -98,6 +99,21 @@ pub(crate) fn read_policy(
         ctx.error(line, &join(path, "secret"), msg);
         return None;
     }
+    let link_lifetime =
+        match f.get("link_lifetime") {
+            Some(n) => {
+                let field = join(path, "link_lifetime");
+                ctx.duration(n, &field, Duration::from_secs(60)).and_then(|d| {
+                if d > Duration::from_secs(30 * 86_400) {
+                    let msg = "longer than 30 days; a link is a key to the incident: keep it short";
+                    ctx.error(n.line, &field, msg);
+                    return None;
+                }
+                Some(d)
+            })
+            }
+            None => Some(defaults.link_lifetime),
+        };
     let reopen_within = match f.get("reopen_within") {
         Some(n) => ctx.duration(n, &join(path, "reopen_within"), Duration::ZERO),
         None => Some(defaults.reopen_within),
@@ -115,6 +131,7 @@ pub(crate) fn read_policy(
         give_up_after: give_up_after?,
         link_secret: secret?,
         external_url: external_url?,
+        link_lifetime: link_lifetime?,
         reopen_within: reopen_within?,
         maintenance: maintenance?,
         inhibit: inhibit?,

@@ -266,6 +266,9 @@ pub struct IncidentPolicy {
     pub link_secret: Option<String>,
     /// `external_url`: nines' address as people reach it, for links.
     pub external_url: Option<String>,
+    /// `link_lifetime`: how long one-click links work after the message
+    /// was queued. Default 24h.
+    pub link_lifetime: std::time::Duration,
     /// `reopen_within`: an alert firing again this soon after its
     /// incident resolved reopens it. Default 1h; 0 never reopens.
     pub reopen_within: std::time::Duration,
@@ -284,6 +287,7 @@ impl Default for IncidentPolicy {
             give_up_after: std::time::Duration::from_secs(86_400),
             link_secret: None,
             external_url: None,
+            link_lifetime: std::time::Duration::from_secs(86_400),
             reopen_within: std::time::Duration::from_secs(3600),
             maintenance: Vec::new(),
             inhibit: Vec::new(),

@@ -1,6 +1,7 @@
 //! One-click acknowledge and resolve links from notifications:
 //! `/a/INC-12/ack?token=…`, signed with `incidents.secret` and expiring
-//! (see `messages::LINK_LIFETIME`), so they work without logging in.
+//! (`incidents.link_lifetime`, default 24 hours), so they work without
+//! logging in.
 //!
 //! Opening a link (GET) only shows what it will do and a button; the
 //! button (POST) acts. Mail scanners and chat unfurlers fetch links on

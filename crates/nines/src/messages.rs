@@ -14,11 +14,6 @@ use serde_json::{Value, json};
 
 use crate::incidents::{incident_json, incident_name};
 
-/// How long a one-click link works: long enough for a page at night to be
-/// acted on the next morning, short enough that an old mail is not a
-/// standing key.
-pub const LINK_LIFETIME: SignedDuration = SignedDuration::from_hours(24);
-
 /// An incident event to tell a channel about.
 pub struct Event<'a> {
     /// `incident.triggered`, `incident.acknowledged`, …
@@ -53,9 +48,11 @@ impl Links {
             return Links::default();
         };
         let name = incident_name(id);
+        let lifetime = SignedDuration::try_from(policy.link_lifetime)
+            .unwrap_or(SignedDuration::from_hours(24));
         let action = |a: Action| {
             policy.link_secret.as_ref().map(|secret| {
-                let token = sign_action(secret.as_bytes(), &name, a, now + LINK_LIFETIME);
+                let token = sign_action(secret.as_bytes(), &name, a, now + lifetime);
                 format!("{base}/a/{name}/{}?token={token}", a.as_str())
             })
         };
@@ -473,7 +470,7 @@ mod tests {
                 "INC-7",
                 Action::Acknowledge,
                 token,
-                now + LINK_LIFETIME
+                now + SignedDuration::from_hours(24)
             )
             .is_err()
         );

@@ -140,6 +140,7 @@ fn every_key_is_documented() {
         "give_up_after",
         "external_url",
         "reopen_within",
+        "link_lifetime",
         "failure_threshold",
         "success_threshold",
         "maintenance",

@@ -336,6 +336,7 @@ channels:
     alertmanager: http://127.0.0.1:9093/hook
 incidents:
   reopen_within: 30m
+  link_lifetime: 2h
   maintenance:
     - name: sunday-db
       services: [shop]
@@ -408,6 +409,11 @@ fn maintenance_windows_and_inhibit_rules_read_into_their_models() {
     let config = parse(MORE_CHANNELS);
     let p = &config.incident_policy;
     assert_eq!(p.reopen_within, Duration::from_secs(1800));
+    assert_eq!(p.link_lifetime, Duration::from_secs(7200));
+    assert_eq!(
+        IncidentPolicy::default().link_lifetime,
+        Duration::from_secs(86_400)
+    );
     assert_eq!(p.maintenance.len(), 2);
     let sunday = &p.maintenance[0];
     assert_eq!(
