@@ -482,11 +482,11 @@ fn channel_and_quieting_mistakes_are_named_with_their_line() {
             "nines.yaml:15: channels.mail-tls.email.tls: `ssl` is not one of `starttls`, `tls` or `none`",
             "nines.yaml:15: channels.mail-tls.email.to: `not-an-address` is not an email address such as `oncall@example.com`",
             "nines.yaml:17: channels.pd.pagerduty.routing_key: `routing_key` is empty; set it, e.g. from the environment: `${PD_ROUTING_KEY}`",
-            "nines.yaml:26: incidents.maintenance[0].days[1]: `xyz` is not a weekday (mon … sun)",
-            "nines.yaml:33: incidents.maintenance[1].duration: longer than a week; a window recurs at most weekly: use a silence for a long quiet period",
-            "nines.yaml:35: incidents.inhibit[0].source_matchers: no matchers; an empty side would match every alert",
-            "nines.yaml:37: incidents.inhibit[0].equal[1]: `bad label` is not a label name",
-            "nines.yaml:24: incidents.maintenance[0].services[0]: unknown service `shoop`; did you mean `shop`?",
+            "nines.yaml:27: incidents.maintenance[0].days[1]: `xyz` is not a weekday (mon … sun)",
+            "nines.yaml:34: incidents.maintenance[1].duration: longer than a week; a window recurs at most weekly: use a silence for a long quiet period",
+            "nines.yaml:36: incidents.inhibit[0].source_matchers: no matchers; an empty side would match every alert",
+            "nines.yaml:38: incidents.inhibit[0].equal[1]: `bad label` is not a label name",
+            "nines.yaml:25: incidents.maintenance[0].services[0]: unknown service `shoop`; did you mean `shop`?",
         ],
         "{out}"
     );
