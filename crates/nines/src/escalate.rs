@@ -16,6 +16,9 @@
 //! the person's handle. Outbox rows for people are on `user:NAME:KIND`
 //! channels; acknowledging cancels the ones still waiting.
 //!
+//! Incidents whose firing alerts are all held (silence, maintenance
+//! window, inhibit rule) are not escalated while they are.
+//!
 //! Each round also sends handoff notices: at a shift change the incoming
 //! and outgoing people get a message (by their first notification rule's
 //! method) listing the open incidents they are on call for.
@@ -69,6 +72,9 @@ impl App {
                 let Some(policy) = config.escalation_for(&incident.service) else {
                     continue;
                 };
+                if held(store, &config, &incident, now)? {
+                    continue;
+                }
                 paged += advance(store, &config, policy, &incident, now)?;
             }
             let mut notices = handoffs(store, &config, now)?;
@@ -155,6 +161,31 @@ fn step_label(policy: &EscalationPolicy, p: Position) -> String {
         String::new()
     };
     format!("step {} of {}{pass}", p.step + 1, policy.name)
+}
+
+/// Whether every firing alert of the incident is held now (a silence, a
+/// maintenance window, an inhibit rule): then nobody is paged for it, as
+/// its notifications are not sent; the escalation starts (or goes on)
+/// once one of them is no longer held. An incident without firing alerts
+/// (opened by hand) is never held.
+fn held(
+    store: &Store,
+    config: &Config,
+    incident: &IncidentRow,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let alerts = store.incident_alerts(incident.id)?;
+    let mut firing = alerts.iter().filter(|a| a.status == "firing").peekable();
+    if firing.peek().is_none() {
+        return Ok(false);
+    }
+    for a in firing {
+        let labels: nines_incident::Labels = serde_json::from_str(&a.labels).unwrap_or_default();
+        if crate::quiet::held(store, config, &labels, &incident.service, now)?.is_none() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Starts the incident's escalation if it has none (or it stopped and the

@@ -456,3 +456,41 @@ fn a_sigkill_between_steps_neither_repeats_nor_skips_one() {
     assert_eq!(all, [first[0].as_str(), "lead", "team"]);
     drop(nines);
 }
+
+/// An incident whose alerts are all held (here by a maintenance window)
+/// pages nobody; its escalation starts when the window ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn held_alerts_are_not_escalated_until_released() {
+    let (base, got) = receiver().await;
+    let pd_key = "0123456789abcdef0123456789abcdef";
+    let yaml = config(&base).replace(
+        "auth:",
+        &format!(
+            "integrations:\n  pd: {{ kind: pagerduty, key_hash: \"{}\", service: shop }}\nincidents:\n  maintenance:\n    - {{ name: patching, services: [shop], timezone: UTC, start: \"10:00\", duration: 1h }}\nauth:",
+            nines_config::hash_token(pd_key)
+        ),
+    );
+    let ws = Workspace::new(&yaml);
+    let clock = Clock::manual("2026-11-24T10:30:00Z".parse().unwrap());
+    let d = Daemon::start_with(&ws, clock.clone(), fast()).await;
+    let event = json!({
+        "routing_key": pd_key, "event_action": "trigger", "dedup_key": "disk",
+        "payload": {"summary": "disk full", "source": "db-1", "severity": "critical"},
+    });
+    let r = call(
+        "POST",
+        &format!("{}/integrations/pagerduty/v2/enqueue", d.url),
+        None,
+        Some(event.to_string()),
+    )
+    .await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    assert!(
+        settle(&got, "INC-1").await.is_empty(),
+        "in the window: nobody paged"
+    );
+    // The window ends at 11:00: bo (this week's person) is paged.
+    clock.set("2026-11-24T11:00:00Z".parse().unwrap());
+    assert_eq!(wait_pages(&got, "INC-1", 1).await, ["bo"]);
+    d.stop().await;
+}
