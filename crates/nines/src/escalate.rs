@@ -68,11 +68,12 @@ impl App {
         let now = self.clock.now();
         self.with_store(|store| {
             let mut paged = 0;
+            let holds = crate::quiet::Holds::load(store, &config, now)?;
             for incident in store.incidents(Some("triggered"), None, 10_000)? {
                 let Some(policy) = config.escalation_for(&incident.service) else {
                     continue;
                 };
-                if held(store, &config, &incident, now)? {
+                if held(store, &config, &holds, &incident, now)? {
                     continue;
                 }
                 paged += advance(store, &config, policy, &incident, now)?;
@@ -171,6 +172,7 @@ fn step_label(policy: &EscalationPolicy, p: Position) -> String {
 fn held(
     store: &Store,
     config: &Config,
+    holds: &crate::quiet::Holds,
     incident: &IncidentRow,
     now: Timestamp,
 ) -> Result<bool, StoreError> {
@@ -181,7 +183,7 @@ fn held(
     }
     for a in firing {
         let labels: nines_incident::Labels = serde_json::from_str(&a.labels).unwrap_or_default();
-        if crate::quiet::held(store, config, &labels, &incident.service, now)?.is_none() {
+        if holds.of(config, &labels, &incident.service, now).is_none() {
             return Ok(false);
         }
     }

@@ -155,7 +155,12 @@ impl App {
             labels
                 .entry("service".into())
                 .or_insert_with(|| routed.service.clone());
-            let held = crate::quiet::held(store, &config, &labels, &routed.service, now)?;
+            let held = crate::quiet::Holds::load(store, &config, now)?.of(
+                &config,
+                &labels,
+                &routed.service,
+                now,
+            );
             let channels: Vec<String> = match &held {
                 Some(_) => Vec::new(),
                 None => routed.channels.clone(),

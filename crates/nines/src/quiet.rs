@@ -3,48 +3,70 @@
 //! config). A held alert is still recorded and still opens or joins its
 //! incident; it only notifies nobody, and the timeline says why.
 
-use nines_incident::Labels;
+use nines_config::Config;
+use nines_incident::{Labels, Silence};
 use nines_store::{Store, StoreError};
 
-/// What holds an alert's notifications, in words for the timeline
-/// ("silence 3 (ana): deploy"), or `None` when nothing does. Silences are
-/// checked first, then maintenance windows, then inhibition.
-pub fn held(
-    store: &Store,
-    config: &nines_config::Config,
-    labels: &Labels,
-    service: &str,
-    now: jiff::Timestamp,
-) -> Result<Option<String>, StoreError> {
-    if let Some(s) = store
-        .silences(now.as_second())?
-        .into_iter()
-        .find(|row| crate::incidents::to_silence(row).is_silenced(labels, now))
-    {
-        return Ok(Some(format!(
-            "silence {} ({}): {}",
-            s.id, s.created_by, s.comment
-        )));
+/// What the store says about holds at one instant: the silences in force
+/// and, when inhibit rules exist, the labels of every firing alert. Read
+/// once and asked about many alerts (the escalation engine asks about
+/// every firing alert of every triggered incident each round).
+pub struct Holds {
+    silences: Vec<(Silence, String)>,
+    firing: Vec<Labels>,
+}
+
+impl Holds {
+    pub fn load(store: &Store, config: &Config, now: jiff::Timestamp) -> Result<Holds, StoreError> {
+        let silences = store
+            .silences(now.as_second())?
+            .iter()
+            .map(|row| {
+                let why = format!("silence {} ({}): {}", row.id, row.created_by, row.comment);
+                (crate::incidents::to_silence(row), why)
+            })
+            .collect();
+        let firing = if config.incident_policy.inhibit.is_empty() {
+            Vec::new()
+        } else {
+            store
+                .firing_alert_labels()?
+                .iter()
+                .filter_map(|json| serde_json::from_str(json).ok())
+                .collect()
+        };
+        Ok(Holds { silences, firing })
     }
-    let policy = &config.incident_policy;
-    if let Some(w) = policy
-        .maintenance
-        .iter()
-        .find(|w| w.covers(labels, Some(service), now))
-    {
-        return Ok(Some(format!("maintenance window `{}`", w.name)));
+
+    /// What holds an alert's notifications, in words for the timeline
+    /// ("silence 3 (ana): deploy"), or `None` when nothing does. Silences
+    /// are checked first, then maintenance windows, then inhibition.
+    pub fn of(
+        &self,
+        config: &Config,
+        labels: &Labels,
+        service: &str,
+        now: jiff::Timestamp,
+    ) -> Option<String> {
+        if let Some((_, why)) = self
+            .silences
+            .iter()
+            .find(|(s, _)| s.is_silenced(labels, now))
+        {
+            return Some(why.clone());
+        }
+        let policy = &config.incident_policy;
+        if let Some(w) = policy
+            .maintenance
+            .iter()
+            .find(|w| w.covers(labels, Some(service), now))
+        {
+            return Some(format!("maintenance window `{}`", w.name));
+        }
+        policy
+            .inhibit
+            .iter()
+            .position(|rule| rule.inhibited(labels, &self.firing))
+            .map(|i| format!("inhibit rule {} (incidents.inhibit[{i}])", i + 1))
     }
-    if policy.inhibit.is_empty() {
-        return Ok(None);
-    }
-    let firing: Vec<Labels> = store
-        .firing_alert_labels()?
-        .iter()
-        .filter_map(|json| serde_json::from_str(json).ok())
-        .collect();
-    Ok(policy
-        .inhibit
-        .iter()
-        .position(|rule| rule.inhibited(labels, &firing))
-        .map(|i| format!("inhibit rule {} (incidents.inhibit[{i}])", i + 1)))
 }
