@@ -121,11 +121,7 @@ pub async fn show(
     else {
         return Err(refusal(IncidentError::NotFound(id)));
     };
-    let time = |t: i64| {
-        jiff::Timestamp::from_second(t)
-            .map(|t| t.to_string())
-            .unwrap_or_default()
-    };
+    let time = crate::clock::rfc3339;
     let mut v = incident_json(&incident);
     // Detected: when nines opened it (its first timeline entry); it can be
     // later than `started_at`, the alert's own start.

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use crate::api::{ApiError, authorize, instant};
 use crate::app::App;
+use crate::clock::rfc3339 as time;
 use crate::postmortem::PostmortemError;
 
 /// Overrides last at most this long: a freeze lifted for longer is a policy
@@ -182,12 +183,6 @@ fn incident_id(text: &str) -> Result<i64, ApiError> {
             format!("`{text}` is not an incident id; use INC-<n>"),
         )
     })
-}
-
-fn time(t: i64) -> String {
-    Timestamp::from_second(t)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
 }
 
 /// A postmortem revision as the API answers it: the model, its Markdown,

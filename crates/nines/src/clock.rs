@@ -35,3 +35,11 @@ impl Clock {
         }
     }
 }
+
+/// Unix seconds as RFC 3339 (`2026-11-24T12:00:00Z`), as every API answer
+/// and message writes times; empty for a time out of range.
+pub fn rfc3339(seconds: i64) -> String {
+    Timestamp::from_second(seconds)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}

@@ -86,11 +86,7 @@ pub fn to_override(row: &GateOverrideRow) -> Override {
 }
 
 pub fn override_json(row: &GateOverrideRow, now: Timestamp) -> Value {
-    let time = |t: i64| {
-        Timestamp::from_second(t)
-            .map(|t| t.to_string())
-            .unwrap_or_default()
-    };
+    let time = crate::clock::rfc3339;
     json!({
         "id": row.id,
         "service": row.service,

@@ -90,10 +90,7 @@ pub fn parse_incident_id(s: &str) -> Option<i64> {
 }
 
 fn time(t: Option<i64>) -> Value {
-    json!(
-        t.and_then(|s| jiff::Timestamp::from_second(s).ok())
-            .map(|t| t.to_string())
-    )
+    json!(t.map(crate::clock::rfc3339))
 }
 
 pub fn incident_json(i: &IncidentRow) -> Value {

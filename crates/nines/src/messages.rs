@@ -12,6 +12,7 @@ use nines_incident::signature::{Action, sign_action};
 use nines_store::IncidentRow;
 use serde_json::{Value, json};
 
+use crate::clock::rfc3339 as time;
 use crate::incidents::{incident_json, incident_name};
 
 /// An incident event to tell a channel about.
@@ -109,12 +110,6 @@ fn field(name: &str, e: &Event<'_>, links: &Links) -> String {
         "resolve_url" => link(&links.resolve),
         _ => String::new(),
     }
-}
-
-fn time(seconds: i64) -> String {
-    Timestamp::from_second(seconds)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
 }
 
 /// The one-line headline: the channel's `title` template, or nines' text.

@@ -160,11 +160,7 @@ impl App {
 }
 
 fn row_json(r: &OverrideRow) -> Value {
-    let time = |s: i64| {
-        Timestamp::from_second(s)
-            .map(|t| t.to_string())
-            .unwrap_or_default()
-    };
+    let time = crate::clock::rfc3339;
     json!({
         "id": r.id,
         "schedule": r.schedule,

@@ -20,6 +20,7 @@ use super::html::{E, time_s};
 use super::svg::{Day, State as St, badge as badge_image, uptime_bars};
 use super::{UiState, html_response};
 use crate::app::App;
+use crate::clock::rfc3339;
 use crate::incidents::incident_name;
 
 /// Days of history in the uptime bars.
@@ -652,12 +653,6 @@ fn capitalize(s: &str) -> String {
     let mut c = s.chars();
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
-}
-
-fn rfc3339(t: i64) -> String {
-    jiff::Timestamp::from_second(t)
-        .map(|t| t.to_string())
         .unwrap_or_default()
 }
 
