@@ -45,7 +45,7 @@ fn line(out: &mut String, content: &str) {
 /// One person's shift as an event.
 struct Event<'a> {
     schedule: &'a str,
-    person: &'a str,
+    person: String,
     start: Timestamp,
     end: Timestamp,
     origin: String,
@@ -128,14 +128,9 @@ fn events<'s>(
             if user.is_some_and(|u| u != person) {
                 continue;
             }
-            // The person's name lives in the schedule; find it there so the
-            // event borrows from the schedule, not the temporary shift.
-            let Some(person) = schedule_user(schedule, person) else {
-                continue;
-            };
             out.push(Event {
                 schedule: &schedule.name,
-                person,
+                person: person.clone(),
                 start: shift.start,
                 end: shift.end,
                 origin: origin.clone(),
@@ -143,17 +138,6 @@ fn events<'s>(
         }
     }
     out
-}
-
-/// `name` as the schedule spells it (in a layer or an override).
-fn schedule_user<'s>(schedule: &'s Schedule, name: &str) -> Option<&'s str> {
-    schedule
-        .layers
-        .iter()
-        .flat_map(|l| l.users.iter())
-        .chain(schedule.overrides.iter().map(|o| &o.user))
-        .find(|u| *u == name)
-        .map(String::as_str)
 }
 
 /// The calendar of `schedules` between `from` and `to`, named `name`;
@@ -196,12 +180,6 @@ pub fn calendar(
         let uids: std::collections::HashSet<String> = current.iter().map(Event::uid).collect();
         for e in events(&layers_only, from, to, user) {
             if !uids.contains(&e.uid()) {
-                // Borrowed from the copy: rewrite with the original's names.
-                let e = Event {
-                    schedule: &schedule.name,
-                    person: schedule_user(schedule, e.person).unwrap_or(e.person),
-                    ..e
-                };
                 e.write(&mut out, now, true);
             }
         }

@@ -304,7 +304,9 @@ pub enum IncidentOp {
     /// Queues a notification; a `key` already queued is skipped, so a
     /// retried request never owes a message twice.
     Enqueue {
-        incident: IncidentRef,
+        /// `None` for a message about no incident (an on-call handoff,
+        /// a reminder).
+        incident: Option<IncidentRef>,
         channel: String,
         key: String,
         body: String,
@@ -325,14 +327,6 @@ pub enum IncidentOp {
         incident: IncidentRef,
         pass: u32,
         step: u32,
-    },
-    /// Queues a notification about no incident (an on-call handoff); a
-    /// `key` already queued is skipped.
-    Notice {
-        channel: String,
-        key: String,
-        body: String,
-        at_ms: i64,
     },
     /// Stamps when the impact ended (mitigated), once.
     Mitigated {
@@ -432,7 +426,7 @@ pub(crate) fn apply(tx: &Transaction<'_>, ops: &[IncidentOp]) -> rusqlite::Resul
                 body,
                 at_ms,
             } => {
-                let id = resolve(*incident, opened)?;
+                let id = incident.map(|r| resolve(r, opened)).transpose()?;
                 tx.prepare_cached(
                     "INSERT INTO outbox (incident_id, channel, key, body, state, attempts, next_at_ms, created_at_ms)
                      VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?5) ON CONFLICT (key) DO NOTHING",
@@ -467,18 +461,6 @@ pub(crate) fn apply(tx: &Transaction<'_>, ops: &[IncidentOp]) -> rusqlite::Resul
                 )?
                 .execute(params![pass, step, id])?;
             }
-            IncidentOp::Notice {
-                channel,
-                key,
-                body,
-                at_ms,
-            } => {
-                tx.prepare_cached(
-                    "INSERT INTO outbox (incident_id, channel, key, body, state, attempts, next_at_ms, created_at_ms)
-                     VALUES (NULL, ?1, ?2, ?3, 'pending', 0, ?4, ?4) ON CONFLICT (key) DO NOTHING",
-                )?
-                .execute(params![channel, key, body, at_ms])?;
-            }
             IncidentOp::Mitigated { incident, at } => {
                 let id = resolve(*incident, opened)?;
                 tx.prepare_cached(
@@ -503,9 +485,9 @@ pub(crate) fn apply(tx: &Transaction<'_>, ops: &[IncidentOp]) -> rusqlite::Resul
     Ok(opened)
 }
 
-const INCIDENT_COLUMNS: &str = "id, title, service, severity, status, group_key, commander, assignee, started_at, acknowledged_at, mitigated_at, resolved_at";
+pub(crate) const INCIDENT_COLUMNS: &str = "id, title, service, severity, status, group_key, commander, assignee, started_at, acknowledged_at, mitigated_at, resolved_at";
 
-fn incident_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<IncidentRow> {
+pub(crate) fn incident_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<IncidentRow> {
     Ok(IncidentRow {
         id: r.get(0)?,
         title: r.get(1)?,

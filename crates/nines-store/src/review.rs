@@ -126,22 +126,19 @@ fn postmortem_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PostmortemRow> {
     })
 }
 
+/// Incidents matching `filter` (SQL after `WHERE`), rows read with the
+/// incidents module's mapper.
 fn incidents_where(
     conn: &Connection,
-    sql: &str,
+    filter: &str,
     p: impl rusqlite::Params,
 ) -> rusqlite::Result<Vec<IncidentRow>> {
-    let ids: Vec<i64> = conn
-        .prepare_cached(sql)?
-        .query_map(p, |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(row) = crate::incidents::get(conn, id)? {
-            out.push(row);
-        }
-    }
-    Ok(out)
+    conn.prepare_cached(&format!(
+        "SELECT {} FROM incidents WHERE {filter}",
+        crate::incidents::INCIDENT_COLUMNS
+    ))?
+    .query_map(p, crate::incidents::incident_row)?
+    .collect()
 }
 
 // === impl Store ===
@@ -189,7 +186,7 @@ impl Store {
         self.read_conn(|c| {
             let rows = incidents_where(
                 c,
-                "SELECT id FROM incidents WHERE service = ?1 AND status != 'resolved' ORDER BY id",
+                "service = ?1 AND status != 'resolved' ORDER BY id",
                 [service],
             )?;
             let mut out = Vec::with_capacity(rows.len());
@@ -212,8 +209,8 @@ impl Store {
         self.read_conn(|c| {
             incidents_where(
                 c,
-                "SELECT id FROM incidents WHERE (?1 IS NULL OR service = ?1)
-                 AND started_at >= ?2 AND started_at < ?3 ORDER BY started_at, id",
+                "(?1 IS NULL OR service = ?1) AND started_at >= ?2 AND started_at < ?3
+                 ORDER BY started_at, id",
                 params![service, from, to],
             )
         })

@@ -63,11 +63,10 @@ pub async fn gate(
     known_service(&app, &service)?;
     let kind = q.kind.unwrap_or_else(|| "deploy".into());
     crate::gate::check_kind(&kind).map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, m))?;
-    let (_, answer) =
-        tokio::task::spawn_blocking(move || crate::gate::evaluate(&app, &service, &kind))
-            .await
-            .map_err(internal)?
-            .map_err(unavailable)?;
+    let answer = tokio::task::spawn_blocking(move || crate::gate::evaluate(&app, &service, &kind))
+        .await
+        .map_err(internal)?
+        .map_err(unavailable)?;
     Ok(axum::Json(answer))
 }
 

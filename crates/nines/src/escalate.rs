@@ -23,7 +23,8 @@
 //! and outgoing people get a message (by their first notification rule's
 //! method) listing the open incidents they are on call for.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -68,12 +69,17 @@ impl App {
         let now = self.clock.now();
         self.with_store(|store| {
             let mut paged = 0;
-            let holds = crate::quiet::Holds::load(store, &config, now)?;
+            // Read when the first incident needs it, once per round.
+            let mut holds = None;
             for incident in store.incidents(Some("triggered"), None, 10_000)? {
                 let Some(policy) = config.escalation_for(&incident.service) else {
                     continue;
                 };
-                if held(store, &config, &holds, &incident, now)? {
+                let holds = match &holds {
+                    Some(h) => h,
+                    None => holds.insert(crate::quiet::Holds::load(store, &config, now)?),
+                };
+                if held(store, &config, holds, &incident, now)? {
                     continue;
                 }
                 paged += advance(store, &config, policy, &incident, now)?;
@@ -83,6 +89,7 @@ impl App {
             if !notices.is_empty() {
                 paged += notices.len();
                 store.apply_incident_ops(&notices)?;
+                remember(&notices);
             }
             Ok(paged)
         })
@@ -94,7 +101,7 @@ impl App {
         &self,
         id: i64,
         actor: &str,
-    ) -> Result<String, crate::incidents::IncidentError> {
+    ) -> Result<(), crate::incidents::IncidentError> {
         use crate::incidents::IncidentError;
         let config = self.config();
         let now = self.clock.now();
@@ -142,7 +149,7 @@ impl App {
                     text: format!("escalated by {actor}: {} now", step_label(policy, next)),
                 },
             ])?;
-            Ok(step_label(policy, next))
+            Ok(())
         })
     }
 }
@@ -293,7 +300,7 @@ fn page(
             key: &key,
         };
         ops.push(IncidentOp::Enqueue {
-            incident: r,
+            incident: Some(r),
             channel: channel_name.clone(),
             body: render(channel_name, channel, &e, &links).to_string(),
             key,
@@ -356,7 +363,7 @@ pub fn page_person(
             key: &key,
         };
         ops.push(IncidentOp::Enqueue {
-            incident: r,
+            incident: Some(r),
             channel: outbox_channel.clone(),
             body: render(&outbox_channel, &channel, &e, links).to_string(),
             key,
@@ -386,6 +393,21 @@ fn handoffs(store: &Store, config: &Config, now: Timestamp) -> Result<Vec<Incide
         for pair in shifts.windows(2) {
             let (before, after) = (&pair[0], &pair[1]);
             if after.start > now || before.users == after.users {
+                continue;
+            }
+            let changed = after
+                .users
+                .iter()
+                .chain(&before.users)
+                .filter(|u| !(after.users.contains(u) && before.users.contains(u)));
+            let key_of = |user: &str| {
+                format!(
+                    "handoff:{}:{}:{user}",
+                    schedule.name,
+                    after.start.as_second()
+                )
+            };
+            if changed.clone().all(|u| queued_before(&key_of(u))) {
                 continue;
             }
             let open = match &open {
@@ -462,11 +484,10 @@ fn handoffs(store: &Store, config: &Config, now: Timestamp) -> Result<Vec<Incide
                     )
                 });
             for (user, title, text) in incoming.chain(outgoing) {
-                let key = format!(
-                    "handoff:{}:{}:{user}",
-                    schedule.name,
-                    after.start.as_second()
-                );
+                let key = key_of(user);
+                if queued_before(&key) {
+                    continue;
+                }
                 let text = format!("{text}\n{list}");
                 ops.extend(notice(
                     config,
@@ -505,12 +526,43 @@ pub fn notice(config: &Config, user: &str, n: Notice<'_>, now: Timestamp) -> Opt
     let channel = user_channel(config, &outbox_channel)?;
     let body =
         crate::messages::render_notice(&channel, n.event, &n.key, n.title, n.text, n.details);
-    Some(IncidentOp::Notice {
+    Some(IncidentOp::Enqueue {
+        incident: None,
         channel: outbox_channel,
         key: n.key,
         body: body.to_string(),
         at_ms: now.as_millisecond(),
     })
+}
+
+/// Notice keys this process has queued: the notices of a shift change or
+/// a weekly reminder are asked for every round while they are due, but
+/// built and queued once. Outbox keys keep a restarted process from
+/// sending them twice.
+static QUEUED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+
+/// Whether `key` was queued by this process already.
+pub(crate) fn queued_before(key: &str) -> bool {
+    QUEUED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_ref()
+        .is_some_and(|set| set.contains(key))
+}
+
+/// Notes keys whose notices are now in the outbox.
+fn remember(ops: &[IncidentOp]) {
+    let mut queued = QUEUED.lock().unwrap_or_else(|p| p.into_inner());
+    let set = queued.get_or_insert_with(HashSet::new);
+    // Keys name their change or week; old ones only take memory.
+    if set.len() > 10_000 {
+        set.clear();
+    }
+    for op in ops {
+        if let IncidentOp::Enqueue { key, .. } = op {
+            set.insert(key.clone());
+        }
+    }
 }
 
 /// The services whose escalation policy pages `schedule`.

@@ -107,7 +107,7 @@ fn is_page_level(labels_json: &str) -> bool {
 
 /// The gate's answer for `service` (which must be configured) and `kind`,
 /// at the clock's now; logged and counted.
-pub fn evaluate(app: &App, service: &str, kind: &str) -> Result<(Decision, Value), StoreError> {
+pub fn evaluate(app: &App, service: &str, kind: &str) -> Result<Value, StoreError> {
     let config = app.config();
     let policy = policy_of(&config, service);
     let now = app.clock.now();
@@ -209,5 +209,5 @@ pub fn evaluate(app: &App, service: &str, kind: &str) -> Result<(Decision, Value
             .map(|o| override_json(o, now)).collect::<Vec<_>>(),
         "decided_at": now.to_string(),
     });
-    Ok((decision, answer))
+    Ok(answer)
 }

@@ -705,7 +705,7 @@ fn enqueue(
         };
         let body = crate::messages::render(name, channel, &e, &links);
         ops.push(IncidentOp::Enqueue {
-            incident: r,
+            incident: Some(r),
             channel: name.clone(),
             key,
             body: body.to_string(),

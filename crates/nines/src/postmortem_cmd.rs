@@ -47,7 +47,7 @@ pub fn run(args: PostmortemArgs) -> anyhow::Result<ExitCode> {
                 &client,
                 &format!("/api/v1/incidents/{}/postmortem", encode(&id)),
             )?;
-            print_answer(&client, &v, true)
+            print_answer(&client, &v)
         }
         (Some(PostmortemCommand::Import { id, file, client }), _) => {
             let text = std::fs::read_to_string(&file)
@@ -74,7 +74,7 @@ pub fn run(args: PostmortemArgs) -> anyhow::Result<ExitCode> {
                 &format!("/api/v1/incidents/{}/postmortem", encode(&id)),
                 &json!({}),
             )?;
-            print_answer(&args.client, &v, true)
+            print_answer(&args.client, &v)
         }
         (None, None) => {
             anyhow::bail!("name an incident: nines postmortem INC-7 (or export / import)")
@@ -83,11 +83,10 @@ pub fn run(args: PostmortemArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The Markdown as it is (what `export` writes to a file), or the JSON.
-fn print_answer(client: &ClientArgs, v: &Value, markdown: bool) -> anyhow::Result<ExitCode> {
+fn print_answer(client: &ClientArgs, v: &Value) -> anyhow::Result<ExitCode> {
     match client.output {
         Output::Json => println!("{}", serde_json::to_string_pretty(v)?),
-        Output::Text if markdown => print!("{}", v["markdown"].as_str().unwrap_or_default()),
-        Output::Text => println!("{v}"),
+        Output::Text => print!("{}", v["markdown"].as_str().unwrap_or_default()),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -67,6 +67,9 @@ pub fn due(store: &Store, config: &Config, now: Timestamp) -> Result<Vec<Inciden
     let mut ops = Vec::new();
     for (owner, mine) in overdue_by_owner(&items, &today) {
         let key = format!("reminder:{}:{owner}", week.as_second());
+        if crate::escalate::queued_before(&key) {
+            continue;
+        }
         let title = format!("{} overdue action item(s)", mine.len());
         let lines: Vec<String> = mine
             .iter()
