@@ -161,6 +161,16 @@ impl ApiError {
         &self.error
     }
 
+    /// A 500: a task of the server failed (a panic, a join error).
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+    }
+
+    /// A 503: the store could not answer; nothing changed.
+    pub fn unavailable(e: impl std::fmt::Display) -> Self {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+    }
+
     fn detail(mut self, detail: Value) -> Self {
         self.detail = detail;
         self
@@ -233,7 +243,7 @@ async fn metrics(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Resp
     authorize(&app, &headers, Role::Reader)?;
     let body = tokio::task::spawn_blocking(move || crate::telemetry::render(&app))
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        .map_err(ApiError::internal)?;
     Ok((
         [(
             header::CONTENT_TYPE,
@@ -288,9 +298,7 @@ async fn get_slo(
                 format!("unknown SLO `{service}/{slo}`"),
             )
         })?;
-    let history = app
-        .alert_history(id, 50)
-        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    let history = app.alert_history(id, 50).map_err(ApiError::unavailable)?;
     Ok(axum::Json(SloDetail {
         slo: view,
         alert_history: history.iter().map(AlertChange::of).collect(),
@@ -342,7 +350,7 @@ async fn post_events(
     };
     let result = tokio::task::spawn_blocking(move || app.ingest(&body, key.as_deref()))
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        .map_err(ApiError::internal)?;
     match result {
         Ok(accepted) => Ok((StatusCode::OK, axum::Json(accepted)).into_response()),
         Err(e @ IngestError::Shape(_)) => Err(ApiError::new(
@@ -382,7 +390,7 @@ async fn reload(
         move || app.reload()
     })
     .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    .map_err(ApiError::internal)?;
     match result {
         Ok(slos) => {
             tracing::info!(slos, "config reloaded");

@@ -32,10 +32,6 @@ pub fn change_json(c: &ChangeRow) -> Value {
     })
 }
 
-fn unavailable(e: impl std::fmt::Display) -> ApiError {
-    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewChange {
@@ -87,7 +83,7 @@ pub async fn add(
     };
     row.id = app
         .with_store(|s| s.add_change(&row))
-        .map_err(unavailable)?;
+        .map_err(ApiError::unavailable)?;
     Ok((StatusCode::CREATED, axum::Json(change_json(&row))).into_response())
 }
 
@@ -124,7 +120,7 @@ pub async fn list(
                 q.limit.unwrap_or(100).min(1000),
             )
         })
-        .map_err(unavailable)?;
+        .map_err(ApiError::unavailable)?;
     Ok(axum::Json(rows.iter().map(change_json).collect()))
 }
 
@@ -176,6 +172,6 @@ pub async fn pagerduty(State(app): State<Arc<App>>, body: Body) -> Response {
             StatusCode::ACCEPTED,
             nines_incident::pagerduty::change_success_body(),
         ),
-        Err(e) => unavailable(e).into_response(),
+        Err(e) => ApiError::unavailable(e).into_response(),
     }
 }

@@ -21,19 +21,15 @@ use crate::incidents::{IncidentEdit, IncidentError, incident_json, parse_inciden
 /// PagerDuty event is kilobytes.
 pub const MAX_INTAKE_BYTES: usize = 1 << 20;
 
-fn internal(e: impl std::fmt::Display) -> ApiError {
-    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
-}
-
 fn refusal(e: IncidentError) -> ApiError {
     match e {
         IncidentError::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, e.to_string()),
         IncidentError::Invalid(m) => ApiError::new(StatusCode::CONFLICT, m),
-        IncidentError::Store(e) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+        IncidentError::Store(e) => ApiError::unavailable(e),
     }
 }
 
-fn id_of(text: &str) -> Result<i64, ApiError> {
+pub(crate) fn id_of(text: &str) -> Result<i64, ApiError> {
     parse_incident_id(text).ok_or_else(|| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -70,8 +66,8 @@ pub async fn list(
         app.with_store(|s| s.incidents(q.status.as_deref(), q.service.as_deref(), limit))
     })
     .await
-    .map_err(internal)?
-    .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::unavailable)?;
     Ok(axum::Json(rows.iter().map(incident_json).collect()))
 }
 
@@ -110,8 +106,8 @@ pub async fn show(
     let id = id_of(&id)?;
     let found = tokio::task::spawn_blocking(move || load_detail(&app, id))
         .await
-        .map_err(internal)?
-        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::unavailable)?;
     let Some(IncidentDetail {
         incident,
         alerts,
@@ -194,7 +190,7 @@ pub async fn open(
         app.open_incident(&b.title, &b.service, &severity, &actor)
     })
     .await
-    .map_err(internal)?
+    .map_err(ApiError::internal)?
     .map_err(refusal)?;
     Ok((StatusCode::CREATED, axum::Json(incident_json(&row))).into_response())
 }
@@ -299,7 +295,7 @@ pub async fn act(
     };
     let row = tokio::task::spawn_blocking(move || perform(&app, id, &action, b, &actor))
         .await
-        .map_err(internal)?
+        .map_err(ApiError::internal)?
         .map_err(|e| match e {
             ActionError::Missing(..) => ApiError::new(StatusCode::BAD_REQUEST, e.to_string()),
             ActionError::Unknown(_) => ApiError::new(StatusCode::NOT_FOUND, e.to_string()),
@@ -346,8 +342,8 @@ async fn take_alerts(
             .collect::<Result<Vec<_>, _>>()
     })
     .await
-    .map_err(internal)?
-    .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::unavailable)
 }
 
 /// `POST /integrations/alertmanager` with the integration key as a bearer
@@ -444,7 +440,7 @@ pub async fn pagerduty(State(app): State<Arc<App>>, body: Body) -> Response {
             // acknowledge: the incident the dedup key opened.
             tokio::task::spawn_blocking(move || a.acknowledge_alert("pagerduty", &dedup_key))
                 .await
-                .map_err(internal)
+                .map_err(ApiError::internal)
                 .and_then(|r| r.map_err(refusal))
         }
     };
@@ -494,8 +490,8 @@ pub async fn analytics(
     let (f, t) = (from.as_second(), to.as_second());
     let stats = tokio::task::spawn_blocking(move || app.with_store(|s| s.incident_stats(f, t)))
         .await
-        .map_err(internal)?
-        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::unavailable)?;
     Ok(axum::Json(json!({
         "from": from.to_string(),
         "to": to.to_string(),
@@ -545,7 +541,7 @@ pub async fn silences(
     let now = app.clock.now();
     let rows = app
         .with_store(|s| s.silences(now.as_second()))
-        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+        .map_err(ApiError::unavailable)?;
     Ok(axum::Json(
         rows.iter().map(|r| silence_json(r, now)).collect(),
     ))
@@ -631,7 +627,7 @@ pub async fn add_silence(
     let row = silence_row(n, now, actor)?;
     let id = app
         .with_store(|s| s.add_silence(&row))
-        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+        .map_err(ApiError::unavailable)?;
     let row = nines_store::SilenceRow { id, ..row };
     Ok((StatusCode::CREATED, axum::Json(silence_json(&row, now))).into_response())
 }
@@ -646,7 +642,7 @@ pub async fn expire_silence(
     let now = app.clock.now().as_second();
     let found = app
         .with_store(|s| s.expire_silence(id, now))
-        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+        .map_err(ApiError::unavailable)?;
     if !found {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,

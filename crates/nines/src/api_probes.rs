@@ -140,8 +140,8 @@ pub async fn detail(
         )
     })
     .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
-    .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::unavailable)?;
     let (up, down) = rollups
         .iter()
         .fold((0, 0), |(u, d), r| (u + r.up, d + r.down));
@@ -185,7 +185,7 @@ pub async fn beat(
     let (a, s, n) = (app.clone(), service.clone(), name.clone());
     tokio::task::spawn_blocking(move || a.heartbeat(&s, &n))
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(ApiError::internal)?
         .map_err(|e| match e {
             HeartbeatError::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, m),
             HeartbeatError::Store(e) => {

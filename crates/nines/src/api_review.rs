@@ -22,14 +22,6 @@ use crate::postmortem::PostmortemError;
 /// change, which belongs in the config.
 pub const MAX_OVERRIDE: SignedDuration = SignedDuration::from_hours(30 * 24);
 
-fn unavailable(e: impl std::fmt::Display) -> ApiError {
-    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
-}
-
-fn internal(e: impl std::fmt::Display) -> ApiError {
-    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
-}
-
 fn known_service(app: &App, service: &str) -> Result<(), ApiError> {
     if app.config().services.contains_key(service) {
         Ok(())
@@ -65,8 +57,8 @@ pub async fn gate(
     crate::gate::check_kind(&kind).map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, m))?;
     let answer = tokio::task::spawn_blocking(move || crate::gate::evaluate(&app, &service, &kind))
         .await
-        .map_err(internal)?
-        .map_err(unavailable)?;
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::unavailable)?;
     Ok(axum::Json(answer))
 }
 
@@ -130,7 +122,7 @@ pub async fn add_override(
     };
     row.id = app
         .with_store(|s| s.add_gate_override(&row))
-        .map_err(unavailable)?;
+        .map_err(ApiError::unavailable)?;
     tracing::warn!(
         service = %row.service, by = %row.created_by, expires_at = %expires_at, reason = %row.reason,
         "gate override set: deploys pass the error budget policy until it expires"
@@ -154,7 +146,7 @@ pub async fn overrides(
     let now = app.clock.now();
     let rows = app
         .with_store(|s| s.gate_overrides(&service, 1000))
-        .map_err(unavailable)?;
+        .map_err(ApiError::unavailable)?;
     Ok(axum::Json(
         rows.iter()
             .map(|r| crate::gate::override_json(r, now))
@@ -175,15 +167,6 @@ fn pm_refusal(e: PostmortemError) -> ApiError {
     ApiError::new(status, e.to_string())
 }
 
-fn incident_id(text: &str) -> Result<i64, ApiError> {
-    crate::incidents::parse_incident_id(text).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            format!("`{text}` is not an incident id; use INC-<n>"),
-        )
-    })
-}
-
 /// A postmortem revision as the API answers it: the model, its Markdown,
 /// and the list of revisions.
 fn postmortem_json(
@@ -193,7 +176,7 @@ fn postmortem_json(
 ) -> Result<Value, ApiError> {
     let revisions = app
         .with_store(|s| s.postmortem_revisions(row.incident_id))
-        .map_err(unavailable)?;
+        .map_err(ApiError::unavailable)?;
     Ok(json!({
         "incident": crate::incidents::incident_name(row.incident_id),
         "revision": row.revision,
@@ -224,7 +207,7 @@ pub async fn get_postmortem(
     Query(q): Query<PostmortemQuery>,
 ) -> Result<Response, ApiError> {
     authorize(&app, &headers, Role::Reader)?;
-    let id = incident_id(&id)?;
+    let id = crate::api_incidents::id_of(&id)?;
     let markdown = match q.format.as_deref() {
         None | Some("json") => false,
         Some("markdown" | "md") => true,
@@ -239,7 +222,7 @@ pub async fn get_postmortem(
         let app = app.clone();
         tokio::task::spawn_blocking(move || app.current_postmortem(id))
             .await
-            .map_err(internal)?
+            .map_err(ApiError::internal)?
             .map_err(pm_refusal)?
     };
     let Some((row, pm)) = found else {
@@ -287,7 +270,7 @@ pub async fn save_postmortem(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let actor = authorize(&app, &headers, Role::Responder)?;
-    let id = incident_id(&id)?;
+    let id = crate::api_incidents::id_of(&id)?;
     let req: SavePostmortem = if body.iter().all(u8::is_ascii_whitespace) {
         SavePostmortem::default()
     } else {
@@ -321,7 +304,7 @@ pub async fn save_postmortem(
             (None, None) => app.draft_postmortem(id, &actor),
         })
         .await
-        .map_err(internal)?
+        .map_err(ApiError::internal)?
         .map_err(pm_refusal)?
     };
     let (row, pm, created) = result;
@@ -362,7 +345,7 @@ pub async fn action_items(
     let today = app.clock.now().to_zoned(jiff::tz::TimeZone::UTC).date();
     let rows = app
         .with_store(|s| s.action_items(q.owner.as_deref(), status == "open" || overdue_only))
-        .map_err(unavailable)?;
+        .map_err(ApiError::unavailable)?;
     Ok(axum::Json(
         rows.iter()
             .filter(|r| status != "done" || r.done)
@@ -423,7 +406,7 @@ pub async fn report(
         crate::report::build(&app, from, to, q.service.as_deref())
     })
     .await
-    .map_err(internal)?
-    .map_err(unavailable)?;
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::unavailable)?;
     Ok(axum::Json(doc))
 }

@@ -169,8 +169,8 @@ pub async fn analytics(
     let (from, to) = period(q.from.as_deref(), q.to.as_deref(), app.clock.now())?;
     let health = tokio::task::spawn_blocking(move || app.oncall_health(from, to))
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
-        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::unavailable)?;
     Ok(axum::Json(health))
 }
 

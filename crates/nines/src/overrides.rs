@@ -198,7 +198,7 @@ pub async fn add(
     })?;
     let row = tokio::task::spawn_blocking(move || app.add_override(&schedule, &o, &actor))
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(ApiError::internal)?
         .map_err(refusal)?;
     Ok((StatusCode::CREATED, axum::Json(row_json(&row))))
 }
@@ -218,7 +218,7 @@ pub async fn list(
     let a = app.clone();
     let rows = tokio::task::spawn_blocking(move || a.with_store(|s| s.overrides(now.as_second())))
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(ApiError::internal)?
         .map_err(|e| refusal(e.into()))?;
     Ok(axum::Json(
         rows.iter()
@@ -241,7 +241,7 @@ pub async fn delete(
     let actor = authorize(&app, &headers, Role::Responder)?;
     tokio::task::spawn_blocking(move || app.delete_override(&schedule, id, &actor))
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(ApiError::internal)?
         .map_err(refusal)?;
     Ok(axum::Json(json!({"deleted": id})))
 }
