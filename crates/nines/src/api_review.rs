@@ -350,8 +350,7 @@ pub async fn action_items(
         rows.iter()
             .filter(|r| status != "done" || r.done)
             .filter_map(|r| {
-                let due: Option<jiff::civil::Date> = r.due.as_deref().and_then(|d| d.parse().ok());
-                let overdue = !r.done && due.is_some_and(|d| d < today);
+                let overdue = crate::reminders::is_overdue(r, today);
                 (!overdue_only || overdue).then(|| {
                     json!({
                         "incident": crate::incidents::incident_name(r.incident_id),

@@ -40,14 +40,24 @@ pub fn week_start(now: Timestamp) -> Timestamp {
     start
 }
 
-/// The overdue open items of each owner at `today` (`YYYY-MM-DD`).
-pub fn overdue_by_owner<'a>(
-    items: &'a [ActionItemRow],
-    today: &str,
-) -> BTreeMap<&'a str, Vec<&'a ActionItemRow>> {
+/// Open, with a due date (`YYYY-MM-DD`) before `today`.
+pub fn is_overdue(item: &ActionItemRow, today: jiff::civil::Date) -> bool {
+    !item.done
+        && item
+            .due
+            .as_deref()
+            .and_then(|d| d.parse::<jiff::civil::Date>().ok())
+            .is_some_and(|d| d < today)
+}
+
+/// The overdue open items of each owner at `today`.
+pub fn overdue_by_owner(
+    items: &[ActionItemRow],
+    today: jiff::civil::Date,
+) -> BTreeMap<&str, Vec<&ActionItemRow>> {
     let mut out: BTreeMap<&str, Vec<&ActionItemRow>> = BTreeMap::new();
     for i in items {
-        if !i.done && i.due.as_deref().is_some_and(|d| d < today) {
+        if is_overdue(i, today) {
             out.entry(i.owner.as_str()).or_default().push(i);
         }
     }
@@ -63,9 +73,9 @@ pub fn due(store: &Store, config: &Config, now: Timestamp) -> Result<Vec<Inciden
     let start = week_start(now);
     let week = if now < start { start - 7.days() } else { start };
     let items = store.action_items(None, true)?;
-    let today = now.to_zoned(jiff::tz::TimeZone::UTC).date().to_string();
+    let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
     let mut ops = Vec::new();
-    for (owner, mine) in overdue_by_owner(&items, &today) {
+    for (owner, mine) in overdue_by_owner(&items, today) {
         let key = format!("reminder:{}:{owner}", week.as_second());
         if crate::escalate::queued_before(&key) {
             continue;
@@ -146,7 +156,7 @@ mod tests {
             item("bo", Some("2026-11-01"), true),
             item("bo", Some("2026-11-02"), false),
         ];
-        let o = overdue_by_owner(&items, "2026-11-24");
+        let o = overdue_by_owner(&items, jiff::civil::date(2026, 11, 24));
         assert_eq!(o["ana"].len(), 1);
         assert_eq!(o["bo"][0].due.as_deref(), Some("2026-11-02"));
     }

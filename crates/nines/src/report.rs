@@ -345,12 +345,7 @@ pub fn build(
             .collect();
         let overdue = items
             .iter()
-            .filter(|a| {
-                a.due
-                    .as_deref()
-                    .and_then(|d| d.parse::<jiff::civil::Date>().ok())
-                    .is_some_and(|d| d < today)
-            })
+            .filter(|a| crate::reminders::is_overdue(a, today))
             .count();
 
         let mut slas = Vec::new();
@@ -443,7 +438,7 @@ fn sla_line(
             SlaPeriod::Quarter => "quarter".into(),
             SlaPeriod::Days(n) => format!("{n}d"),
         },
-        timezone: sla.timezone_name.clone(),
+        timezone: sla.timezone.iana_name().unwrap_or("UTC").to_string(),
         slos: sla.slos.clone(),
         periods: periods
             .iter()
