@@ -347,17 +347,9 @@ fn read_email(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Destination>
         None => Some(SmtpTls::Starttls),
     };
     let port = match f.get("port") {
-        Some(n) => ctx.integer(n, &join(path, "port"), 1).and_then(|p| {
-            let port = u16::try_from(p).ok();
-            if port.is_none() {
-                ctx.error(
-                    n.line,
-                    &join(path, "port"),
-                    format!("`{p}` is not a port (1-65535)"),
-                );
-            }
-            port
-        }),
+        Some(n) => ctx
+            .integer(n, &join(path, "port"), 1, u64::from(u16::MAX))
+            .and_then(|p| u16::try_from(p).ok()),
         None => tls.map(|t| match t {
             SmtpTls::Starttls => 587,
             SmtpTls::Implicit => 465,

@@ -3,15 +3,11 @@
 //! health reports read.
 
 use jiff::SignedDuration;
-use jiff::civil::Weekday;
 use nines_oncall::{ContactKind, ContactMethod, NotificationRule, Restriction};
 
 use crate::http::read_url;
-use crate::oncall::time_of_day;
 use crate::read::{Ctx, Fields, index, join, one_of};
 use crate::yaml::{Kind, Node};
-
-const HOURS_KEYS: [&str; 3] = ["days", "from", "to"];
 
 /// The contact methods, in the order `notify` defaults to.
 const KINDS: [&str; 3] = ["slack", "email", "webhook"];
@@ -61,7 +57,9 @@ pub(crate) fn read_contact(
         ),
     };
     let mut hours = |key: &str| match f.get(key) {
-        Some(n) if n.kind != Kind::Null => read_hours(ctx, n, &join(path, key)).map(Some),
+        Some(n) if n.kind != Kind::Null => {
+            crate::oncall::read_restriction(ctx, n, &join(path, key)).map(Some)
+        }
         _ => Some(None),
     };
     let working_hours = hours("working_hours");
@@ -161,75 +159,4 @@ fn read_after(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<SignedDurati
     }
     let d = ctx.duration(node, path, std::time::Duration::ZERO)?;
     SignedDuration::try_from(d).ok()
-}
-
-/// `{ days: [mon..fri], from: "09:00", to: "18:00" }`.
-fn read_hours(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Restriction> {
-    let f = ctx.fields(node, path, &HOURS_KEYS)?;
-    let days = match f.get("days") {
-        Some(n) => read_days(ctx, n, &join(path, "days")),
-        None => Some(Vec::new()),
-    };
-    let mut time = |key: &str| -> Option<jiff::civil::Time> {
-        let n = ctx.require(&f, path, key)?;
-        let text = ctx.string(n, &join(path, key))?;
-        let t = time_of_day(&text);
-        if t.is_none() {
-            let msg = format!("`{text}` is not a time of day such as 09:00");
-            ctx.error(n.line, &join(path, key), msg);
-        }
-        t
-    };
-    let (start, end) = (time("from"), time("to"));
-    Some(Restriction {
-        days: days?,
-        start: start?,
-        end: end?,
-    })
-}
-
-const WEEKDAYS: [(&str, Weekday); 7] = [
-    ("monday", Weekday::Monday),
-    ("tuesday", Weekday::Tuesday),
-    ("wednesday", Weekday::Wednesday),
-    ("thursday", Weekday::Thursday),
-    ("friday", Weekday::Friday),
-    ("saturday", Weekday::Saturday),
-    ("sunday", Weekday::Sunday),
-];
-
-/// `mon`, `monday`, or a range `mon..fri` (wrapping: `sat..mon`).
-fn read_days(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Vec<Weekday>> {
-    let day = |text: &str| {
-        let text = text.trim().to_ascii_lowercase();
-        WEEKDAYS
-            .iter()
-            .find(|(name, _)| text == *name || (text.len() == 3 && name.starts_with(&text)))
-            .map(|&(_, d)| d)
-    };
-    let mut out: Vec<Weekday> = Vec::new();
-    for (i, item) in ctx.seq(node, path)?.iter().enumerate() {
-        let field = index(path, i);
-        let text = ctx.string(item, &field)?;
-        let range = match text.split_once("..") {
-            Some((a, b)) => day(a).zip(day(b)),
-            None => day(&text).map(|d| (d, d)),
-        };
-        let Some((first, last)) = range else {
-            let msg = format!("`{text}` is not a weekday (`mon` … `sun`) or a range (`mon..fri`)");
-            ctx.error(item.line, &field, msg);
-            return None;
-        };
-        let mut d = first;
-        loop {
-            if !out.contains(&d) {
-                out.push(d);
-            }
-            if d == last {
-                break;
-            }
-            d = d.next();
-        }
-    }
-    Some(out)
 }

@@ -129,7 +129,7 @@ fn read_policy(
         None => Some(0),
         Some(n) => {
             let field = join(path, "repeat");
-            ctx.integer(n, &field, 0).and_then(|r| {
+            ctx.integer(n, &field, 0, u64::MAX).and_then(|r| {
                 if r > MAX_REPEAT {
                     let msg = format!("`{r}` is more than {MAX_REPEAT} repeats");
                     ctx.error(n.line, &field, msg);

@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use jiff::SignedDuration;
-use jiff::tz::TimeZone;
 use nines_incident::{Inhibit, MaintenanceWindow, Matcher, Scope};
 
 use crate::http::read_url;
@@ -243,61 +242,16 @@ fn read_window(
             None
         }
     };
-    let timezone = ctx.require(&f, path, "timezone").and_then(|n| {
-        let field = join(path, "timezone");
-        let tz = ctx.string(n, &field)?;
-        match TimeZone::get(&tz) {
-            Ok(z) => Some(z),
-            Err(_) => {
-                ctx.error(
-                    n.line,
-                    &field,
-                    format!("`{tz}` is not an IANA time zone name, such as `Europe/Berlin`"),
-                );
-                None
-            }
-        }
-    });
+    let timezone = ctx
+        .require(&f, path, "timezone")
+        .and_then(|n| ctx.timezone(n, &join(path, "timezone")));
     let days = match f.get("days") {
-        Some(n) => {
-            let field = join(path, "days");
-            let items = ctx.seq(n, &field)?;
-            let mut days = Some(Vec::new());
-            for (i, item) in items.iter().enumerate() {
-                let field = index(&field, i);
-                let day = ctx.string(item, &field).and_then(|t| {
-                    let d = crate::oncall::weekday(&t);
-                    if d.is_none() {
-                        ctx.error(
-                            item.line,
-                            &field,
-                            format!("`{t}` is not a weekday (mon … sun)"),
-                        );
-                    }
-                    d
-                });
-                match (day, days.as_mut()) {
-                    (Some(d), Some(v)) => v.push(d),
-                    _ => days = None,
-                }
-            }
-            days
-        }
+        Some(n) => crate::oncall::read_days(ctx, n, &join(path, "days"), crate::oncall::WEEKDAY),
         None => Some(Vec::new()),
     };
-    let start = ctx.require(&f, path, "start").and_then(|n| {
-        let field = join(path, "start");
-        let text = ctx.string(n, &field)?;
-        let t = crate::oncall::time_of_day(&text);
-        if t.is_none() {
-            ctx.error(
-                n.line,
-                &field,
-                format!("`{text}` is not a time of day such as 02:00"),
-            );
-        }
-        t
-    });
+    let start = ctx
+        .require(&f, path, "start")
+        .and_then(|n| crate::oncall::read_time(ctx, n, &join(path, "start")));
     let duration = ctx.require(&f, path, "duration").and_then(|n| {
         let field = join(path, "duration");
         let d = ctx.duration(n, &field, Duration::from_secs(60))?;

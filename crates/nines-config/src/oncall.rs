@@ -133,20 +133,7 @@ fn read_schedule(
     let f = ctx.fields(node, path, &["timezone", "layers", "overrides"])?;
     let tz = match f.get("timezone") {
         None => Some(TimeZone::UTC),
-        Some(n) => {
-            let text = ctx.string(n, &join(path, "timezone"))?;
-            match TimeZone::get(&text) {
-                Ok(tz) => Some(tz),
-                Err(_) => {
-                    ctx.error(
-                        n.line,
-                        &join(path, "timezone"),
-                        format!("`{text}` is not an IANA time zone name such as Europe/Berlin"),
-                    );
-                    None
-                }
-            }
-        }
+        Some(n) => ctx.timezone(n, &join(path, "timezone")),
     };
     let layers_path = join(path, "layers");
     let layer_nodes = ctx
@@ -291,7 +278,7 @@ fn read_layer(
     let at_once = match f.get("at_once") {
         None => Some(1),
         Some(n) => ctx
-            .integer(n, &join(path, "at_once"), 1)
+            .integer(n, &join(path, "at_once"), 1, u64::MAX)
             .map(|x| x as usize),
     };
     let restrictions = match f.get("restrictions") {
@@ -318,48 +305,91 @@ fn read_layer(
 
 fn read_restrictions(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Vec<Restriction>> {
     let items = ctx.seq(node, path)?;
-    let mut out = Vec::new();
+    let mut out = Some(Vec::with_capacity(items.len()));
     for (i, item) in items.iter().enumerate() {
-        let p = index(path, i);
-        let f = ctx.fields(item, &p, &["days", "from", "to"])?;
-        let mut days = Vec::new();
-        if let Some(n) = f.get("days") {
-            for (j, d) in ctx.seq(n, &join(&p, "days"))?.iter().enumerate() {
-                let text = ctx.string(d, &index(&join(&p, "days"), j))?;
-                match weekday(&text) {
-                    Some(w) => days.push(w),
-                    None => {
-                        ctx.error(
-                            d.line,
-                            &index(&join(&p, "days"), j),
-                            format!("`{text}` is not a weekday (mon … sun)"),
-                        );
-                        return None;
-                    }
-                }
-            }
+        match (read_restriction(ctx, item, &index(path, i)), out.as_mut()) {
+            (Some(r), Some(v)) => v.push(r),
+            _ => out = None,
         }
-        let mut time = |key: &str| -> Option<Time> {
-            let n = ctx.require(&f, &p, key)?;
-            let text = ctx.string(n, &join(&p, key))?;
-            let t = time_of_day(&text);
-            if t.is_none() {
-                ctx.error(
-                    n.line,
-                    &join(&p, key),
-                    format!("`{text}` is not a time of day such as 09:00"),
-                );
-            }
-            t
-        };
-        let (start, end) = (time("from"), time("to"));
-        out.push(Restriction {
-            days,
-            start: start?,
-            end: end?,
-        });
     }
-    Some(out)
+    out
+}
+
+/// `{ days: [mon..fri], from: "09:00", to: "18:00" }`; no `days` is every
+/// day.
+pub(crate) fn read_restriction(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Restriction> {
+    let f = ctx.fields(node, path, &["days", "from", "to"])?;
+    let days = match f.get("days") {
+        Some(n) => read_days(ctx, n, &join(path, "days"), WEEKDAY_OR_RANGE),
+        None => Some(Vec::new()),
+    };
+    let mut time = |key: &str| {
+        let n = ctx.require(&f, path, key)?;
+        read_time(ctx, n, &join(path, key))
+    };
+    let (start, end) = (time("from"), time("to"));
+    Some(Restriction {
+        days: days?,
+        start: start?,
+        end: end?,
+    })
+}
+
+/// What [`read_days`] calls a day it cannot read.
+pub(crate) const WEEKDAY_OR_RANGE: &str = "a weekday (`mon` … `sun`) or a range (`mon..fri`)";
+/// [`WEEKDAY_OR_RANGE`] as maintenance windows word it.
+pub(crate) const WEEKDAY: &str = "a weekday (mon … sun)";
+
+/// A list of weekdays, each `mon`, `monday`, or a range `mon..fri`
+/// (wrapping: `sat..mon`). A day given twice counts once. `what` names a
+/// day in the error message.
+pub(crate) fn read_days(
+    ctx: &mut Ctx<'_>,
+    node: &Node,
+    path: &str,
+    what: &str,
+) -> Option<Vec<Weekday>> {
+    let day = |text: &str| weekday(text.trim());
+    let mut out = Some(Vec::new());
+    for (i, item) in ctx.seq(node, path)?.iter().enumerate() {
+        let field = index(path, i);
+        let range = ctx.string(item, &field).and_then(|text| {
+            let range = match text.split_once("..") {
+                Some((a, b)) => day(a).zip(day(b)),
+                None => day(&text).map(|d| (d, d)),
+            };
+            if range.is_none() {
+                ctx.error(item.line, &field, format!("`{text}` is not {what}"));
+            }
+            range
+        });
+        let (Some((first, last)), Some(out)) = (range, out.as_mut()) else {
+            out = None;
+            continue;
+        };
+        let mut d = first;
+        loop {
+            if !out.contains(&d) {
+                out.push(d);
+            }
+            if d == last {
+                break;
+            }
+            d = d.next();
+        }
+    }
+    out
+}
+
+/// A time of day such as `09:00`.
+pub(crate) fn read_time(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Time> {
+    let text = ctx.string(node, path)?;
+    let t = time_of_day(&text);
+    if t.is_none() {
+        let msg = format!("`{text}` is not a time of day such as 09:00");
+        ctx.error(node.line, path, msg);
+    }
+    t
 }
 
 fn read_overrides(

@@ -209,15 +209,7 @@ fn thresholds(ctx: &mut Ctx<'_>, f: &Fields<'_>, path: &str) -> Option<AlertThre
             return Some(default);
         };
         let field = join(path, key);
-        let v = ctx.integer(n, &field, 1)?;
-        if v > 100 {
-            ctx.error(
-                n.line,
-                &field,
-                format!("`{v}` is more than 100 runs in a row"),
-            );
-            return None;
-        }
+        let v = ctx.integer(n, &field, 1, 100)?;
         u32::try_from(v).ok()
     };
     let failures = read("failure_threshold", defaults.failures);

@@ -368,11 +368,17 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// A whole number >= `min`, written plainly.
-    pub fn integer(&mut self, node: &Node, path: &str, min: u64) -> Option<u64> {
+    /// A whole number between `min` and `max`, written plainly; `u64::MAX`
+    /// for no upper bound.
+    pub fn integer(&mut self, node: &Node, path: &str, min: u64, max: u64) -> Option<u64> {
         let what = format!("a whole number >= {min}");
         let (text, quoted) = self.scalar(node, path, &what)?;
         match text.trim().parse::<u64>() {
+            Ok(n) if !quoted && n > max => {
+                let msg = format!("`{text}` is more than the maximum, {max}");
+                self.error(node.line, path, msg);
+                None
+            }
             Ok(n) if !quoted && n >= min => Some(n),
             Ok(_) if quoted => {
                 let msg =
@@ -446,6 +452,21 @@ impl<'a> Ctx<'a> {
             return None;
         }
         Some(duration)
+    }
+
+    /// An IANA time zone name such as `Europe/Berlin`.
+    pub fn timezone(&mut self, node: &Node, path: &str) -> Option<jiff::tz::TimeZone> {
+        let (name, _) = self.scalar(node, path, "an IANA time zone name such as Europe/Berlin")?;
+        match jiff::tz::TimeZone::get(&name) {
+            Ok(tz) => Some(tz),
+            Err(_) => {
+                let msg = format!(
+                    "`{name}` is not an IANA time zone name (such as UTC, Europe/Berlin, America/New_York)"
+                );
+                self.error(node.line, path, msg);
+                None
+            }
+        }
     }
 
     /// One of a fixed set of words.

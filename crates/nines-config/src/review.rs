@@ -95,8 +95,6 @@ pub struct Sla {
     pub period: SlaPeriod,
     /// `timezone`: IANA name where calendar periods start. Default `UTC`.
     pub timezone: TimeZone,
-    /// The `timezone` as written.
-    pub timezone_name: String,
     /// `slos`: the SLOs whose events count, by name; empty (the default)
     /// means all the service's event-budgeted SLOs.
     pub slos: Vec<String>,
@@ -238,29 +236,14 @@ fn read_sla(ctx: &mut Ctx<'_>, node: &Node, path: &str, slo_names: &[&str]) -> O
         None => Some(SlaPeriod::Month),
         Some(n) => read_period(ctx, n, &join(path, "period")),
     };
-    let (timezone, timezone_name) = match f.get("timezone") {
-        Some(n) if n.kind != Kind::Null => {
-            let field = join(path, "timezone");
-            let (name, _) =
-                ctx.scalar(n, &field, "an IANA time zone name such as Europe/Berlin")?;
-            match TimeZone::get(&name) {
-                Ok(tz) => (Some(tz), name),
-                Err(_) => {
-                    let msg = format!(
-                        "`{name}` is not an IANA time zone name (such as UTC, Europe/Berlin, America/New_York)"
-                    );
-                    ctx.error(n.line, &field, msg);
-                    (None, name)
-                }
-            }
-        }
-        _ => (Some(TimeZone::UTC), "UTC".to_string()),
+    let timezone = match f.get("timezone") {
+        Some(n) if n.kind != Kind::Null => ctx.timezone(n, &join(path, "timezone")),
+        _ => Some(TimeZone::UTC),
     };
     Some(Sla {
         target_percent: target?,
         period: period?,
         timezone: timezone?,
-        timezone_name,
         slos: slos?,
     })
 }

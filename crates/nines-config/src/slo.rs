@@ -307,7 +307,7 @@ fn read_window(ctx: &mut Ctx<'_>, f: &crate::read::Fields<'_>, path: &str) -> Op
             });
         let tz = match timezone {
             None => Some(TimeZone::UTC),
-            Some(n) => read_timezone(ctx, n, &join(path, "timezone")),
+            Some(n) => ctx.timezone(n, &join(path, "timezone")),
         };
         return Some(WindowSpec::Calendar {
             unit: unit?,
@@ -319,20 +319,6 @@ fn read_window(ctx: &mut Ctx<'_>, f: &crate::read::Fields<'_>, path: &str) -> Op
             .minutes(n, &join(path, "window"), MIN_WINDOW, MAX_WINDOW)
             .map(WindowSpec::rolling),
         None => Some(WindowSpec::rolling(DEFAULT_WINDOW)),
-    }
-}
-
-fn read_timezone(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<TimeZone> {
-    let (name, _) = ctx.scalar(node, path, "an IANA time zone name such as Europe/Berlin")?;
-    match TimeZone::get(&name) {
-        Ok(tz) => Some(tz),
-        Err(_) => {
-            let msg = format!(
-                "`{name}` is not an IANA time zone name (such as UTC, Europe/Berlin, America/New_York)"
-            );
-            ctx.error(node.line, path, msg);
-            None
-        }
     }
 }
 
@@ -359,7 +345,7 @@ impl Default for Alerting {
 fn read_alerting(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Alerting> {
     let f = ctx.fields(node, path, &ALERTING_KEYS)?;
     let min_events = match f.get("min_events") {
-        Some(n) => ctx.integer(n, &join(path, "min_events"), 1),
+        Some(n) => ctx.integer(n, &join(path, "min_events"), 1, u64::MAX),
         None => Some(DEFAULT_MIN_EVENTS),
     };
     let labels = match f.get("labels") {

@@ -41,9 +41,9 @@ fn slas_parse_with_their_defaults() {
     let slas = &c.services["shop"].slas;
     assert_eq!(slas.len(), 3);
     assert_eq!(slas[0].period, SlaPeriod::Month);
-    assert_eq!(slas[0].timezone_name, "UTC");
+    assert_eq!(slas[0].timezone.iana_name(), Some("UTC"));
     assert_eq!(slas[1].period, SlaPeriod::Quarter);
-    assert_eq!(slas[1].timezone_name, "Europe/Berlin");
+    assert_eq!(slas[1].timezone.iana_name(), Some("Europe/Berlin"));
     assert_eq!(slas[2].period, SlaPeriod::Days(30));
     assert_eq!(slas[2].target_percent, 98.0);
 }
