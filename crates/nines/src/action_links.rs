@@ -99,7 +99,7 @@ fn check(app: &App, id: &str, action: &str, token: &str) -> Result<(i64, Action)
     Ok((id, action))
 }
 
-fn capitalize(s: &str) -> String {
+pub(crate) fn capitalize(s: &str) -> String {
     let mut c = s.chars();
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())

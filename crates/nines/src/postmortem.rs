@@ -26,6 +26,7 @@ use nines_slo::{Minute, SloSeries, minute_of, timestamp_of};
 use nines_store::{ActionItemRow, PostmortemRow, StoreError};
 
 use crate::app::App;
+use crate::engine::SloState;
 use crate::incidents::incident_name;
 
 /// How far before detection the draft looks for the first bad minute.
@@ -102,6 +103,43 @@ fn first_bad_minute(series: &nines_slo::Series, detected: Minute) -> Option<Minu
     first
 }
 
+/// What an SLO burned from `from` to `to`: bad events (bad slices, for a
+/// timeslice SLO) over the error budget of the SLO window as it is now
+/// (the window's events or slices × (1 − objective)).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct BudgetBurn {
+    /// Bad over the window's budget.
+    pub ratio: f64,
+    /// Bad events, or bad slices for a timeslice SLO.
+    pub bad: u64,
+    /// All events, or all slices for a timeslice SLO.
+    pub total: u64,
+    /// Whether `bad` and `total` count events (not slices).
+    pub events: bool,
+}
+
+/// The budget `s` burned from `from` to `to` (inclusive minutes), or `None`
+/// when the SLO window has no budget yet (no report, no events, or an
+/// objective of 100%).
+pub(crate) fn budget_burned(s: &SloState, from: Timestamp, to: Timestamp) -> Option<BudgetBurn> {
+    let (c, events) = match &s.series {
+        SloSeries::Events(series) => (series.range_sum(minute_of(from), minute_of(to) + 1), true),
+        SloSeries::Timeslices(series) => (
+            series.slice_range_sum(minute_of(from), minute_of(to) + 1),
+            false,
+        ),
+    };
+    let bad = c.total.saturating_sub(c.good);
+    let window_total = s.report.as_ref()?.slo_window(&s.config.spec).total;
+    let budget = s.config.spec.budget() * window_total as f64;
+    (budget > 0.0).then(|| BudgetBurn {
+        ratio: bad as f64 / budget,
+        bad,
+        total: c.total,
+        events,
+    })
+}
+
 /// When an incident's impact began: the first bad minute of the service's
 /// SLOs before `detected` (see the module docs), or `alert_start`.
 pub fn impact_start(
@@ -159,33 +197,17 @@ impl App {
             let started = impact_start(engine, &service, detected, alert_start);
             let mut burns = Vec::new();
             for s in engine.slos().iter().filter(|s| s.service == service) {
-                // Timeslice SLOs count their budget in slices: bad slices
-                // over the window's slices × (1 − objective).
-                let (c, events) = match &s.series {
-                    SloSeries::Events(series) => (
-                        series.range_sum(minute_of(started), minute_of(end) + 1),
-                        true,
-                    ),
-                    SloSeries::Timeslices(series) => (
-                        series.slice_range_sum(minute_of(started), minute_of(end) + 1),
-                        false,
-                    ),
+                let Some(b) = budget_burned(s, started, end) else {
+                    continue;
                 };
-                let bad = c.total.saturating_sub(c.good);
-                let window_total = s
-                    .report
-                    .as_ref()
-                    .map(|r| r.slo_window(&s.config.spec).total)
-                    .unwrap_or(0);
-                let budget_events = s.config.spec.budget() * window_total as f64;
-                if bad == 0 || budget_events <= 0.0 {
+                if b.bad == 0 {
                     continue;
                 }
                 burns.push(SloBurn {
                     slo: format!("{}/{}", s.service, s.config.name),
-                    budget_burned_ratio: bad as f64 / budget_events,
-                    bad_events: events.then_some(bad),
-                    total_events: events.then_some(c.total),
+                    budget_burned_ratio: b.ratio,
+                    bad_events: b.events.then_some(b.bad),
+                    total_events: b.events.then_some(b.total),
                 });
             }
             (started, burns)

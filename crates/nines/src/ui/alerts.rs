@@ -12,7 +12,7 @@ use axum::response::Response;
 use nines_config::Role;
 use serde::Deserialize;
 
-use super::html::{Chrome, E, Nav, csrf_field, layout, rate, time_s, time_text, url_encode};
+use super::html::{Chrome, E, Nav, csrf_field, layout, rate, time_s, time_text};
 use super::{UiState, Viewer, actor, error_page, html_response, reader, redirect};
 use crate::api_incidents::{NewSilence, silence_row, silence_state};
 use crate::view::{AlertView, SloView};
@@ -51,8 +51,8 @@ pub fn render(p: &AlertsPage, viewer: &Viewer) -> String {
             let _ = write!(
                 b,
                 "<tr><td><a href=\"/services/{}/slos/{}\">{}/{}</a></td><td><span class=\"chip {}\">{}</span></td><td class=\"num\">{}, {}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-                url_encode(&a.service),
-                url_encode(&a.slo),
+                crate::url::encode(&a.service),
+                crate::url::encode(&a.slo),
                 E(&a.service),
                 E(&a.slo),
                 if a.severity == "page" { "bad" } else { "warn" },

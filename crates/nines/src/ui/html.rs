@@ -28,11 +28,6 @@ impl fmt::Display for E<'_> {
     }
 }
 
-/// Percent-encodes a query or path component.
-pub fn url_encode(s: &str) -> String {
-    crate::url::encode(s)
-}
-
 /// A time as `<time>`: UTC in the text and the `title`; the script shows
 /// it in the viewer's zone and keeps UTC on hover.
 pub fn time(t: jiff::Timestamp) -> String {

@@ -12,15 +12,16 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use nines_config::Role;
+use nines_incident::IncidentSeverity;
 use nines_store::IncidentRow;
 use serde::Deserialize;
 
-use super::html::{Chrome, E, Nav, csrf_field, duration, layout, pct, time_s, url_encode};
-use super::{UiState, Viewer, actor, error_page, html_response, reader, redirect};
+use super::html::{Chrome, E, Nav, csrf_field, duration, layout, pct, time_s};
+use super::{
+    UiState, Viewer, actor, bad_id, error_page, html_response, no_incident, reader, redirect,
+};
 use crate::api_incidents::{ActBody, ActionError, IncidentDetail, load_detail, perform};
 use crate::incidents::{IncidentError, incident_name, parse_incident_id};
-
-pub const SEVERITIES: [&str; 4] = ["SEV1", "SEV2", "SEV3", "SEV4"];
 
 /// `?status=open|triggered|acknowledged|resolved|all&severity=&service=`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -55,12 +56,11 @@ fn status_chip(status: &str) -> String {
 }
 
 fn severity_chip(sev: &str) -> String {
-    let class = match sev {
-        "SEV1" => "bad",
-        "SEV2" => "partial",
-        _ => "warn",
-    };
-    format!("<span class=\"chip {class}\">{}</span>", E(sev))
+    format!(
+        "<span class=\"chip {}\">{}</span>",
+        super::status_page::impact(sev).class(),
+        E(sev)
+    )
 }
 
 fn select(out: &mut String, id: &str, label: &str, options: &[(&str, &str)], current: &str) {
@@ -99,7 +99,7 @@ pub fn render_list(l: &List, viewer: &Viewer) -> String {
         &l.status,
     );
     let mut sev: Vec<(&str, &str)> = vec![("", "Any")];
-    sev.extend(SEVERITIES.iter().map(|s| (*s, *s)));
+    sev.extend(IncidentSeverity::ALL.map(|s| (s.as_str(), s.as_str())));
     select(&mut b, "severity", "Severity", &sev, &l.severity);
     let mut services: Vec<(&str, &str)> = vec![("", "Any")];
     services.extend(l.services.iter().map(|s| (s.as_str(), s.as_str())));
@@ -122,7 +122,7 @@ pub fn render_list(l: &List, viewer: &Viewer) -> String {
                 "<tr data-incident=\"{name}\"><th scope=\"row\"><a href=\"/incidents/{name}\">{name}</a></th><td>{}</td><td><a href=\"/services/{}\">{}</a></td>\
                  <td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 E(&i.title),
-                url_encode(&i.service),
+                crate::url::encode(&i.service),
                 E(&i.service),
                 severity_chip(&i.severity),
                 status_chip(&i.status),
@@ -236,7 +236,7 @@ pub fn render_detail(x: &Detail, viewer: &Viewer) -> String {
         E(&i.title),
         status_chip(&i.status),
         severity_chip(&i.severity),
-        url_encode(&i.service),
+        crate::url::encode(&i.service),
         E(&i.service),
         time_s(i.started_at),
     );
@@ -296,7 +296,7 @@ pub fn render_detail(x: &Detail, viewer: &Viewer) -> String {
             "<form method=\"post\" action=\"/incidents/{name}/severity\" class=\"row\">{}<label for=\"severity\">Severity</label><select id=\"severity\" name=\"severity\">",
             csrf_field(viewer)
         );
-        for s in SEVERITIES {
+        for s in IncidentSeverity::ALL.map(IncidentSeverity::as_str) {
             let _ = write!(
                 b,
                 "<option{}>{s}</option>",
@@ -366,8 +366,8 @@ pub fn render_detail(x: &Detail, viewer: &Viewer) -> String {
             let _ = write!(
                 b,
                 "<tr><td><a href=\"/services/{}/slos/{}\">{}/{}</a></td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                url_encode(&a.service),
-                url_encode(&a.slo),
+                crate::url::encode(&a.service),
+                crate::url::encode(&a.slo),
                 E(&a.service),
                 E(&a.slo),
                 pct(a.burned, 1),
@@ -438,22 +438,16 @@ fn affected(app: &crate::app::App, d: &IncidentDetail, now: i64) -> Vec<Affected
         keys.into_iter()
             .filter_map(|(service, slo)| {
                 let s = engine.get(&service, &slo)?;
-                let report = s.report.as_ref();
-                let burned = match &s.series {
-                    nines_slo::SloSeries::Events(series) => {
-                        let c = series.range_sum(from.div_euclid(60), to.div_euclid(60) + 1);
-                        let window =
-                            report.map(|r| r.windows[s.config.spec.slo_window_index()].total);
-                        window.filter(|t| *t > 0).map(|t| {
-                            (c.total - c.good) as f64 / (s.config.spec.budget() * t as f64)
-                        })
-                    }
-                    _ => None,
-                };
+                let burned = crate::postmortem::budget_burned(
+                    s,
+                    jiff::Timestamp::from_second(from).ok()?,
+                    jiff::Timestamp::from_second(to).ok()?,
+                )
+                .map(|b| b.ratio);
                 Some(Affected {
                     service,
                     slo,
-                    budget_left: report.and_then(|r| r.budget.remaining),
+                    budget_left: s.report.as_ref().and_then(|r| r.budget.remaining),
                     burned,
                 })
             })
@@ -467,17 +461,16 @@ pub async fn detail_page(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let viewer = match reader(&ui, &headers, &format!("/incidents/{}", url_encode(&id))) {
+    let viewer = match reader(
+        &ui,
+        &headers,
+        &format!("/incidents/{}", crate::url::encode(&id)),
+    ) {
         Ok(v) => v,
         Err(r) => return r,
     };
     let Some(n) = parse_incident_id(&id) else {
-        return error_page(
-            &viewer,
-            StatusCode::NOT_FOUND,
-            "No such incident",
-            "Incidents are named INC-<number>.",
-        );
+        return bad_id(&viewer);
     };
     let found = super::blocking(&ui.app, move |app| {
         let now = app.clock.now().as_second();
@@ -497,12 +490,7 @@ pub async fn detail_page(
     .await;
     match found {
         Some(Ok(Some(x))) => html_response(StatusCode::OK, render_detail(&x, &viewer)),
-        Some(Ok(None)) => error_page(
-            &viewer,
-            StatusCode::NOT_FOUND,
-            "No such incident",
-            &format!("There is no {}.", incident_name(n)),
-        ),
+        Some(Ok(None)) => no_incident(&viewer, n),
         _ => error_page(
             &viewer,
             StatusCode::SERVICE_UNAVAILABLE,
@@ -533,12 +521,7 @@ pub async fn act(
         Err(r) => return r,
     };
     let Some(n) = parse_incident_id(&id) else {
-        return error_page(
-            &viewer,
-            StatusCode::NOT_FOUND,
-            "No such incident",
-            "Incidents are named INC-<number>.",
-        );
+        return bad_id(&viewer);
     };
     if !matches!(
         action.as_str(),
@@ -568,12 +551,7 @@ pub async fn act(
             },
         ),
         Some(Err(ActionError::Incident(IncidentError::NotFound(_)))) => {
-            return error_page(
-                &viewer,
-                StatusCode::NOT_FOUND,
-                "No such incident",
-                &format!("There is no {name}."),
-            );
+            return no_incident(&viewer, n);
         }
         Some(Err(e)) => (false, format!("Not done: {e}")),
         None => (false, "Not done: internal error".to_string()),

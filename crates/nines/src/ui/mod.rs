@@ -171,6 +171,35 @@ pub fn error_page(viewer: &Viewer, status: StatusCode, title: &str, text: &str) 
     )
 }
 
+/// Whether the request came over HTTPS, as a proxy in front says with
+/// `X-Forwarded-Proto`.
+fn is_https(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+/// The 404 page for an incident that does not exist.
+fn no_incident(viewer: &Viewer, id: i64) -> Response {
+    error_page(
+        viewer,
+        StatusCode::NOT_FOUND,
+        "No such incident",
+        &format!("There is no {}.", crate::incidents::incident_name(id)),
+    )
+}
+
+/// The 404 page for an incident id that does not parse.
+fn bad_id(viewer: &Viewer) -> Response {
+    error_page(
+        viewer,
+        StatusCode::NOT_FOUND,
+        "No such incident",
+        "Incidents are named INC-<number>.",
+    )
+}
+
 /// The viewer of a request, or a redirect to sign in when reading needs
 /// it. `path` is where to come back to.
 // The error is the page to answer with; handlers return it as it is.
@@ -180,7 +209,10 @@ pub fn reader(ui: &Ui, headers: &HeaderMap, path: &str) -> Result<Viewer, Respon
     if viewer.may(Role::Reader) {
         Ok(viewer)
     } else {
-        Err(redirect(&format!("/login?next={}", html::url_encode(path))))
+        Err(redirect(&format!(
+            "/login?next={}",
+            crate::url::encode(path)
+        )))
     }
 }
 

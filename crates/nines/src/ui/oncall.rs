@@ -3,60 +3,30 @@
 //! calendar feed. Built from the same views as `GET /api/v1/oncall/now`
 //! and `GET /api/v1/schedules/{s}/shifts`.
 
-use std::collections::HashMap;
 use std::fmt::Write;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use nines_config::Config;
-use nines_oncall::Target;
+use nines_oncall::Step;
 
-use super::html::{Chrome, E, Nav, layout, time_text, url_encode};
+use super::html::{Chrome, E, Nav, layout, time_text};
 use super::{UiState, Viewer, html_response, reader};
 use crate::view::{OnCallView, ShiftView};
 
 /// Who the first step of a service's escalation policy pages now: the
-/// people on call in its schedules and its named users. `cache` keeps
-/// schedule lookups for one page.
-pub fn for_service(
-    config: &Config,
-    service: &str,
-    now: jiff::Timestamp,
-    cache: &mut HashMap<String, Vec<String>>,
-) -> Vec<String> {
-    let Some(s) = config.services.get(service) else {
+/// people on call in its schedules and its named users, each once. A
+/// round-robin step pages one of them per incident; the page lists all.
+pub fn for_service(config: &Config, service: &str, now: jiff::Timestamp) -> Vec<String> {
+    let Some(step) = config.escalation_for(service).and_then(|p| p.steps.first()) else {
         return Vec::new();
     };
-    let policy = s.escalation.clone().or_else(|| {
-        let owner = s.owner.as_ref()?;
-        config.teams.get(owner)?.escalation.clone()
-    });
-    let Some(step) = policy
-        .and_then(|p| config.escalations.get(&p))
-        .and_then(|p| p.steps.first())
-    else {
-        return Vec::new();
+    let all = Step {
+        round_robin: false,
+        ..step.clone()
     };
-    let mut people = Vec::new();
-    for t in &step.targets {
-        match t {
-            Target::User(u) => people.push(u.clone()),
-            Target::Schedule(name) => {
-                let users = cache.entry(name.clone()).or_insert_with(|| {
-                    config
-                        .schedules
-                        .get(name)
-                        .map(|s| s.on_call(now).users)
-                        .unwrap_or_default()
-                });
-                people.extend(users.iter().cloned());
-            }
-            _ => {}
-        }
-    }
-    people.dedup();
-    people
+    all.recipients(now, |n| config.schedules.get(n), 0).users
 }
 
 /// One schedule on the page.
@@ -92,7 +62,7 @@ pub fn render(cards: &[ScheduleCard], viewer: &Viewer) -> String {
                 .unwrap_or_default(),
             E(&c.now.origin),
             E(&c.timezone),
-            url_encode(name),
+            crate::url::encode(name),
             n = E(name),
         );
         b.push_str(

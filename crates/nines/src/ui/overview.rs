@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::html::{Chrome, E, Nav, layout, pager, pct, rate, url_encode};
+use super::html::{Chrome, E, Nav, layout, pager, pct, rate};
 use super::svg::{budget_bar, budget_class, sparkline};
 use super::{UiState, Viewer, html_response, reader};
 use crate::app::App;
@@ -145,8 +145,7 @@ pub fn burn_history(s: &SloState) -> Vec<Option<f64>> {
         .rev()
         .map(|h| {
             let b = end - h * 60;
-            let c = series.range_sum(b - 60, b);
-            (c.total > 0).then(|| (1.0 - c.good as f64 / c.total as f64) / budget)
+            nines_slo::WindowStats::from_counts(series.range_sum(b - 60, b), budget).burn_rate
         })
         .collect()
 }
@@ -278,7 +277,6 @@ pub fn gather(
     let per = q.per.unwrap_or(DEFAULT_PER_PAGE).clamp(1, MAX_PER_PAGE);
     let pages = services.div_ceil(per).max(1);
     let page = q.page.unwrap_or(1).clamp(1, pages);
-    let mut oncall_cache = HashMap::new();
     let rows = matching
         .into_iter()
         .skip((page - 1) * per)
@@ -294,7 +292,7 @@ pub fn gather(
                 })
                 .collect(),
             incidents: open.get(name).copied().unwrap_or(0),
-            oncall: super::oncall::for_service(&config, name, now, &mut oncall_cache),
+            oncall: super::oncall::for_service(&config, name, now),
         })
         .collect();
     Overview {
@@ -337,8 +335,8 @@ pub fn slo_row(out: &mut String, row: &SloRow, with_service: bool) {
     let remaining = v.budget.remaining;
     let href = format!(
         "/services/{}/slos/{}",
-        url_encode(&v.service),
-        url_encode(&v.slo)
+        crate::url::encode(&v.service),
+        crate::url::encode(&v.slo)
     );
     let _ = write!(out, "<tr data-slo=\"{}/{}\">", E(&v.service), E(&v.slo));
     if with_service {
@@ -375,7 +373,7 @@ pub fn slo_row(out: &mut String, row: &SloRow, with_service: bool) {
 fn query(o: &Overview, sort: Sort) -> String {
     format!(
         "/?q={}&sort={}{}&per={}",
-        url_encode(&o.q),
+        crate::url::encode(&o.q),
         sort.key(),
         if o.only_firing { "&only=firing" } else { "" },
         o.per
@@ -458,7 +456,7 @@ pub fn render(o: &Overview, viewer: &Viewer) -> String {
                 "<tbody data-service=\"{s}\"><tr class=\"svc\"><th scope=\"row\"><a href=\"/services/{u}\">{s}</a></th>\
                  <td colspan=\"7\">",
                 s = E(&r.service),
-                u = url_encode(&r.service)
+                u = crate::url::encode(&r.service)
             );
             let mut facts = Vec::new();
             if let Some(o) = &r.owner {
@@ -474,7 +472,7 @@ pub fn render(o: &Overview, viewer: &Viewer) -> String {
             if r.incidents > 0 {
                 facts.push(format!(
                     "<a class=\"bad\" href=\"/incidents?status=open&amp;service={}\">{} open incident(s)</a>",
-                    url_encode(&r.service),
+                    crate::url::encode(&r.service),
                     r.incidents
                 ));
             }

@@ -21,8 +21,10 @@ use nines_review::postmortem::{Postmortem, Status};
 use nines_store::PostmortemRow;
 use serde::Deserialize;
 
-use super::html::{Chrome, E, Nav, csrf_field, layout, pct, time, time_s, url_encode};
-use super::{UiState, Viewer, actor, error_page, html_response, reader, redirect};
+use super::html::{Chrome, E, Nav, csrf_field, layout, pct, time, time_s};
+use super::{
+    UiState, Viewer, actor, bad_id, error_page, html_response, no_incident, reader, redirect,
+};
 use crate::incidents::{incident_name, parse_incident_id};
 use crate::postmortem::PostmortemError;
 
@@ -444,14 +446,14 @@ fn load(
     let Some(incident) = app.with_store(|s| s.incident(id))? else {
         return Ok(None);
     };
-    let current = app
-        .current_postmortem(id)?
-        .map(|(row, pm)| (Revision::from(&row), pm));
-    let revisions = app
-        .with_store(|s| s.postmortem_revisions(id))?
-        .iter()
-        .map(Revision::from)
-        .collect();
+    // One read: the current revision is the last, as `current_postmortem`
+    // would read it.
+    let rows = app.with_store(|s| s.postmortem_revisions(id))?;
+    let current = rows
+        .last()
+        .map(|row| crate::postmortem::decode(row).map(|pm| (Revision::from(row), pm)))
+        .transpose()?;
+    let revisions = rows.iter().map(Revision::from).collect();
     Ok(Some(Page {
         incident: id,
         incident_title: incident.title,
@@ -480,24 +482,6 @@ async fn respond(
     }
 }
 
-fn no_incident(viewer: &Viewer, id: i64) -> Response {
-    error_page(
-        viewer,
-        StatusCode::NOT_FOUND,
-        "No such incident",
-        &format!("There is no {}.", incident_name(id)),
-    )
-}
-
-fn bad_id(viewer: &Viewer) -> Response {
-    error_page(
-        viewer,
-        StatusCode::NOT_FOUND,
-        "No such incident",
-        "Incidents are named INC-<number>.",
-    )
-}
-
 /// `GET /incidents/{id}/postmortem`.
 pub async fn page(
     State(ui): State<UiState>,
@@ -507,7 +491,7 @@ pub async fn page(
     let viewer = match reader(
         &ui,
         &headers,
-        &format!("/incidents/{}/postmortem", url_encode(&id)),
+        &format!("/incidents/{}/postmortem", crate::url::encode(&id)),
     ) {
         Ok(v) => v,
         Err(r) => return r,
@@ -529,7 +513,7 @@ pub async fn markdown(
     let viewer = match reader(
         &ui,
         &headers,
-        &format!("/incidents/{}/postmortem.md", url_encode(&id)),
+        &format!("/incidents/{}/postmortem.md", crate::url::encode(&id)),
     ) {
         Ok(v) => v,
         Err(r) => return r,

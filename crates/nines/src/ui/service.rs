@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use nines_store::{ChangeRow, IncidentRow};
 
-use super::html::{Chrome, E, Nav, duration, layout, pct, rate, time_s, time_text, url_encode};
+use super::html::{Chrome, E, Nav, duration, layout, pct, rate, time_s, time_text};
 use super::overview::{SloRow, burn_history, slo_row};
 use super::svg::{LineChart, Marker, budget_bar};
 use super::{UiState, Viewer, error_page, html_response, reader};
@@ -199,7 +199,11 @@ pub async fn service_page(
     headers: HeaderMap,
     Path(name): Path<String>,
 ) -> Response {
-    let viewer = match reader(&ui, &headers, &format!("/services/{}", url_encode(&name))) {
+    let viewer = match reader(
+        &ui,
+        &headers,
+        &format!("/services/{}", crate::url::encode(&name)),
+    ) {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -261,7 +265,7 @@ pub async fn service_page(
         );
     };
     let page = ServicePage {
-        oncall: super::oncall::for_service(&config, &name, now, &mut Default::default()),
+        oncall: super::oncall::for_service(&config, &name, now),
         name,
         owner: service.owner.clone(),
         description: service.description.clone(),
@@ -320,7 +324,7 @@ pub fn charts(s: &SloState) -> Option<Charts> {
         ));
         sli.push((
             next * 60,
-            (c.total > 0).then(|| c.good as f64 / c.total as f64),
+            nines_slo::WindowStats::from_counts(c, s.config.spec.budget()).sli,
         ));
         t = next;
     }
@@ -353,7 +357,7 @@ pub fn render_slo(p: &SloPage, viewer: &Viewer) -> String {
     let sli = v.windows.get(&v.window).and_then(|w| w.sli);
     let mut b = format!(
         "<p class=\"crumbs\"><a href=\"/\">Overview</a> / <a href=\"/services/{}\">{}</a> / {}</p><h1>{}</h1>",
-        url_encode(&v.service),
+        crate::url::encode(&v.service),
         E(&v.service),
         E(&v.slo),
         E(&title)
@@ -479,8 +483,8 @@ pub async fn slo_page(
 ) -> Response {
     let path = format!(
         "/services/{}/slos/{}",
-        url_encode(&service),
-        url_encode(&slo)
+        crate::url::encode(&service),
+        crate::url::encode(&slo)
     );
     let viewer = match reader(&ui, &headers, &path) {
         Ok(v) => v,

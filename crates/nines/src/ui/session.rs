@@ -14,10 +14,11 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
+use nines_config::Role;
 use serde::Deserialize;
 
 use super::html::{Chrome, E, Nav, layout};
-use super::{Flash, UiState, Viewer, error_page, html_response, redirect};
+use super::{Flash, UiState, Viewer, html_response, redirect};
 use crate::app::App;
 
 /// How long a session lasts from sign-in.
@@ -79,11 +80,11 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// `Secure` when the request came over HTTPS through a proxy that says so.
 fn secure(headers: &HeaderMap) -> &'static str {
-    let https = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
-    if https { "; Secure" } else { "" }
+    if super::is_https(headers) {
+        "; Secure"
+    } else {
+        ""
+    }
 }
 
 fn set_cookie(resp: &mut Response, value: String) {
@@ -323,14 +324,9 @@ pub async fn logout(
     headers: HeaderMap,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    let viewer = ui.sessions.viewer(&ui.app, &headers);
-    if viewer.csrf.is_empty() || !same(&viewer.csrf, &f.csrf) {
-        return error_page(
-            &viewer,
-            StatusCode::FORBIDDEN,
-            "Form refused",
-            "This form did not carry this session's CSRF token; reload the page and try again.",
-        );
+    // Any signed-in role may sign out; the CSRF token is what matters.
+    if let Err(r) = super::actor(&ui, &headers, &f.csrf, Role::Reader) {
+        return r;
     }
     ui.sessions.end(&headers);
     let mut resp = redirect("/login");

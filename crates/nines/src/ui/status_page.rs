@@ -19,9 +19,11 @@ use serde_json::{Value, json};
 use super::html::{E, time_s};
 use super::svg::{Day, State as St, badge as badge_image, uptime_bars};
 use super::{UiState, html_response};
+use crate::action_links::capitalize;
 use crate::app::App;
 use crate::clock::rfc3339;
 use crate::incidents::incident_name;
+use crate::messages::escape;
 
 /// Days of history in the uptime bars.
 pub const DAYS: i64 = 90;
@@ -649,13 +651,6 @@ pub fn render(d: &StatusData) -> String {
     b
 }
 
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
-}
-
 /// `/status.json`: pure, for snapshots.
 pub fn to_json(d: &StatusData) -> Value {
     let overall = d.overall();
@@ -696,10 +691,6 @@ pub fn to_json(d: &StatusData) -> Value {
     })
 }
 
-fn xml(s: &str) -> String {
-    E(s).to_string()
-}
-
 /// The Atom feed of incidents: pure, for snapshots. `base` is the site's
 /// URL (`https://status.example.com`).
 pub fn to_atom(d: &StatusData, base: &str) -> String {
@@ -714,9 +705,9 @@ pub fn to_atom(d: &StatusData, base: &str) -> String {
          <title>{}: incidents</title><id>{b}/status</id>\
          <link rel=\"self\" href=\"{b}/status/feed.atom\"/><link href=\"{b}/status\"/>\
          <updated>{}</updated><author><name>nines</name></author>\n",
-        xml(&d.title),
+        escape(&d.title),
         rfc3339(updated),
-        b = xml(base)
+        b = escape(base)
     );
     for i in &d.incidents {
         let content: String = i
@@ -735,15 +726,15 @@ pub fn to_atom(d: &StatusData, base: &str) -> String {
             out,
             "<entry><title>{}</title><id>{b}/status#{n}</id><link href=\"{b}/status#{n}\"/>\
              <published>{}</published><updated>{}</updated><content type=\"html\">{}</content></entry>",
-            xml(&format!(
+            escape(&format!(
                 "{}{}",
                 i.title(),
                 if i.resolved { " (resolved)" } else { "" }
             )),
             rfc3339(i.started_at),
             rfc3339(i.updates.first().map_or(i.started_at, |u| u.at)),
-            xml(&content),
-            b = xml(base),
+            escape(&content),
+            b = escape(base),
             n = incident_name(i.id),
         );
     }
@@ -761,12 +752,10 @@ fn base_url(headers: &HeaderMap) -> String {
                 .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
         })
         .unwrap_or("localhost");
-    let proto = match headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-    {
-        Some(p) if p.eq_ignore_ascii_case("https") => "https",
-        _ => "http",
+    let proto = if super::is_https(headers) {
+        "https"
+    } else {
+        "http"
     };
     format!("{proto}://{host}")
 }

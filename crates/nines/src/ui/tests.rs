@@ -602,7 +602,7 @@ fn escaping() {
         E("<a href=\"x\">'&'</a>").to_string(),
         "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
     );
-    assert_eq!(html::url_encode("a b/é"), "a%20b%2F%C3%A9");
+    assert_eq!(crate::url::encode("a b/é"), "a%20b%2F%C3%A9");
 }
 
 fn postmortem_data() -> postmortem::Page {
