@@ -11,6 +11,7 @@ use std::str::FromStr;
 
 use sha2::{Digest, Sha256};
 
+use crate::keys::{Key, NONE, REQUIRED, Section};
 use crate::read::{Ctx, index, join};
 use crate::yaml::Node;
 
@@ -190,10 +191,56 @@ pub(crate) struct FileAuth {
     pub public_read: Option<(bool, usize)>,
 }
 
+/// `auth`.
+pub(crate) const AUTH: Section = Section {
+    path: "auth",
+    keys: &[
+        Key {
+            name: "tokens",
+            ty: "sequence",
+            default: NONE,
+            doc: "API tokens ([below](#authtokensi)); with none, nothing can write through the API",
+        },
+        Key {
+            name: "public_read",
+            ty: "`true` or `false`",
+            default: "`false`",
+            doc: "let anyone read the API without a token (a status screen on a trusted \
+                  network); writing still needs a token",
+        },
+    ],
+};
+
+/// `auth.tokens[i]`.
+pub(crate) const TOKEN: Section = Section {
+    path: "auth.tokens[i]",
+    keys: &[
+        Key {
+            name: "name",
+            ty: "string",
+            default: REQUIRED,
+            doc: "who or what holds the token (`ci`, `ana`), shown in logs instead of the \
+                  token; 1 to 64 characters without spaces; unique across all files",
+        },
+        Key {
+            name: "role",
+            ty: "`reader`, `writer`, `responder` or `admin`",
+            default: REQUIRED,
+            doc: "what the token may do",
+        },
+        Key {
+            name: "hash",
+            ty: "`sha256:` and 64 hex digits",
+            default: REQUIRED,
+            doc: "SHA-256 of the token",
+        },
+    ],
+};
+
 /// Reads the `auth` section of one file.
 pub(crate) fn read_auth(ctx: &mut Ctx<'_>, node: &Node) -> FileAuth {
     let mut out = FileAuth::default();
-    let Some(fields) = ctx.fields(node, "auth", &["tokens", "public_read"]) else {
+    let Some(fields) = ctx.fields(node, "auth", &AUTH) else {
         return out;
     };
     if let Some(n) = fields.get("public_read") {
@@ -224,7 +271,7 @@ fn read_tokens(ctx: &mut Ctx<'_>, node: Option<&Node>) -> Vec<LocatedToken> {
 
 /// A token entry and the lines of its `name` and `hash`.
 fn read_token(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<(TokenEntry, usize, usize)> {
-    let fields = ctx.fields(node, path, &["name", "role", "hash"])?;
+    let fields = ctx.fields(node, path, &TOKEN)?;
     let name_node = ctx.require(&fields, path, "name");
     let role_node = ctx.require(&fields, path, "role");
     let hash_node = ctx.require(&fields, path, "hash");

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use crate::http::{read_headers, url_problem};
+use crate::keys::{Key, NONE, REQUIRED, Section};
 use crate::model::{
     Channel, Destination, Email, PAGERDUTY_EVENTS_URL, RateLimit, SmtpTls, TEMPLATE_FIELDS,
     Template,
@@ -18,11 +19,203 @@ const KINDS: [&str; 5] = ["webhook", "slack", "email", "pagerduty", "alertmanage
 /// Keys every channel may have besides its kind.
 const COMMON_KEYS: [&str; 3] = ["rate_limit", "title", "body"];
 
-const WEBHOOK_KEYS: [&str; 3] = ["url", "secret", "headers"];
+/// `channels.<name>`: its kind (one of [`KINDS`]) and [`COMMON_KEYS`].
+pub(crate) const CHANNEL: Section = Section {
+    path: "channels.<name>",
+    keys: &[
+        Key {
+            name: "webhook",
+            ty: "mapping `{url, secret, headers}`",
+            default: "—",
+            doc: "a JSON `POST` for each notification (below); a channel has \
+                  exactly one of `webhook`, `slack`, `email`, `pagerduty` and `alertmanager`",
+        },
+        Key {
+            name: "slack",
+            ty: "URL, or mapping `{url}`",
+            default: "—",
+            doc: "a Slack incoming webhook: `http://` or `https://` URL",
+        },
+        Key {
+            name: "email",
+            ty: "mapping (below)",
+            default: "—",
+            doc: "mail over SMTP, with a text and an HTML part",
+        },
+        Key {
+            name: "pagerduty",
+            ty: "mapping `{routing_key, url}`",
+            default: "—",
+            doc: "PagerDuty Events API v2: one PagerDuty alert per incident (dedup key \
+                  `nines-INC-<n>`), triggered, acknowledged and resolved with it",
+        },
+        Key {
+            name: "alertmanager",
+            ty: "URL, or mapping `{url, headers}`",
+            default: "—",
+            doc: "Alertmanager's webhook payload (version 4): the incident as one alert \
+                  labelled `alertname=\"NinesIncident\"`, `incident`, `service`, `severity`, \
+                  for receivers written for Alertmanager",
+        },
+        Key {
+            name: "rate_limit",
+            ty: "`N/PERIOD` such as `20/1m`",
+            default: NONE,
+            doc: "at most N messages per period (at least `1s`) to this channel; more wait in \
+                  the outbox, in order, and none is dropped; counted per nines process",
+        },
+        Key {
+            name: "title",
+            ty: "template",
+            default: "nines' wording: \"triggered: <title>\"",
+            doc: "the one-line headline: Slack's text, the email subject (after `[SEV] \
+                  INC-<n>`), PagerDuty's summary (after `INC-<n>`), Alertmanager's `summary` \
+                  annotation, the webhook's `title`",
+        },
+        Key {
+            name: "body",
+            ty: "template",
+            default: NONE,
+            doc: "a longer text: a Slack section, the start of the email, Alertmanager's \
+                  `description`, the webhook's `body`, PagerDuty's `custom_details.body`",
+        },
+    ],
+};
 
-const EMAIL_KEYS: [&str; 8] = [
-    "host", "port", "tls", "username", "password", "from", "to", "ca_file",
-];
+/// `channels.<name>.webhook`.
+pub(crate) const WEBHOOK: Section = Section {
+    path: "channels.<name>.webhook",
+    keys: &[
+        Key {
+            name: "url",
+            ty: "URL",
+            default: REQUIRED,
+            doc: "`http://` or `https://` URL the notifications are posted to",
+        },
+        Key {
+            name: "secret",
+            ty: "string",
+            default: NONE,
+            doc: "signs each request: an `X-Nines-Signature` header (HMAC-SHA256) the receiver \
+                  can verify; not empty",
+        },
+        Key {
+            name: "headers",
+            ty: "mapping of string to string",
+            default: NONE,
+            doc: "request headers, such as the receiver's API key",
+        },
+    ],
+};
+
+/// `channels.<name>.slack` as a mapping.
+pub(crate) const SLACK: Section = Section {
+    path: "channels.<name>.slack",
+    keys: &[Key {
+        name: "url",
+        ty: "URL",
+        default: REQUIRED,
+        doc: "the Slack incoming webhook's `http://` or `https://` URL, a secret (never \
+              repeated in errors); `slack: URL` is short for it",
+    }],
+};
+
+/// `channels.<name>.email`.
+pub(crate) const EMAIL: Section = Section {
+    path: "channels.<name>.email",
+    keys: &[
+        Key {
+            name: "host",
+            ty: "string",
+            default: REQUIRED,
+            doc: "the SMTP relay's name or address, without a port",
+        },
+        Key {
+            name: "port",
+            ty: "1-65535",
+            default: "587 with `starttls`, 465 with `tls`, 25 with `none`",
+            doc: "the relay's port",
+        },
+        Key {
+            name: "tls",
+            ty: "`starttls`, `tls` or `none`",
+            default: "`starttls`",
+            doc: "`starttls` upgrades the connection and fails if the relay cannot; `tls` is TLS \
+                  from the first byte (SMTPS); `none` sends in the clear (a relay on loopback \
+                  only)",
+        },
+        Key {
+            name: "username",
+            ty: "string",
+            default: NONE,
+            doc: "SMTP AUTH (PLAIN or LOGIN), with `password`: both or neither",
+        },
+        Key {
+            name: "password",
+            ty: "string",
+            default: NONE,
+            doc: "SMTP AUTH, with `username`; take it from the environment",
+        },
+        Key {
+            name: "from",
+            ty: "address",
+            default: REQUIRED,
+            doc: "the sender, `nines@example.com` or `nines <nines@example.com>`",
+        },
+        Key {
+            name: "to",
+            ty: "address or sequence of addresses",
+            default: REQUIRED,
+            doc: "the recipients",
+        },
+        Key {
+            name: "ca_file",
+            ty: "path",
+            default: "the system's CAs",
+            doc: "a PEM file of CAs to trust for the relay's certificate",
+        },
+    ],
+};
+
+/// `channels.<name>.pagerduty`.
+pub(crate) const PAGERDUTY: Section = Section {
+    path: "channels.<name>.pagerduty",
+    keys: &[
+        Key {
+            name: "routing_key",
+            ty: "string",
+            default: REQUIRED,
+            doc: "the integration key of a PagerDuty service (Events API v2); a secret, added \
+                  when sending and never stored with the queued message",
+        },
+        Key {
+            name: "url",
+            ty: "URL",
+            default: "`https://events.pagerduty.com/v2/enqueue`",
+            doc: "where events go; another nines' `/integrations/pagerduty/v2/enqueue` works too",
+        },
+    ],
+};
+
+/// `channels.<name>.alertmanager` as a mapping.
+pub(crate) const ALERTMANAGER: Section = Section {
+    path: "channels.<name>.alertmanager",
+    keys: &[
+        Key {
+            name: "url",
+            ty: "URL",
+            default: REQUIRED,
+            doc: "`http://` or `https://` URL of the receiver; `alertmanager: URL` is short for \
+                  it",
+        },
+        Key {
+            name: "headers",
+            ty: "mapping of string to string",
+            default: NONE,
+            doc: "request headers",
+        },
+    ],
+};
 
 /// A channel read from one file, with the line of its name for merge
 /// errors.
@@ -73,8 +266,7 @@ fn read_channel(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Channel> {
         ctx.error(node.line, path, msg);
         return None;
     }
-    let keys: Vec<&str> = KINDS.into_iter().chain(COMMON_KEYS).collect();
-    let f = ctx.fields(node, path, &keys)?;
+    let f = ctx.fields(node, path, &CHANNEL)?;
     let kinds: Vec<(&str, &Node)> = KINDS
         .iter()
         .filter_map(|&k| f.get(k).map(|n| (k, n)))
@@ -200,7 +392,7 @@ pub(crate) fn template_problem(text: &str) -> Option<String> {
 
 /// `webhook: { url, secret, headers }`.
 fn read_webhook(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Destination> {
-    let f = ctx.fields(node, path, &WEBHOOK_KEYS)?;
+    let f = ctx.fields(node, path, &WEBHOOK)?;
     let url = ctx
         .require(&f, path, "url")
         .and_then(|n| crate::http::read_url(ctx, n, &join(path, "url")));
@@ -232,7 +424,7 @@ fn read_webhook(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Destinatio
 fn read_slack(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Destination> {
     let (url_node, field) = match node.kind {
         Kind::Map(_) => {
-            let f = ctx.fields(node, path, &["url"])?;
+            let f = ctx.fields(node, path, &SLACK)?;
             let n = ctx.require(&f, path, "url")?;
             (n, join(path, "url"))
         }
@@ -266,7 +458,7 @@ fn read_secret(ctx: &mut Ctx<'_>, f: &Fields<'_>, path: &str, key: &str) -> Opti
 
 /// `pagerduty: { routing_key, url }`.
 fn read_pagerduty(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Destination> {
-    let f = ctx.fields(node, path, &["routing_key", "url"])?;
+    let f = ctx.fields(node, path, &PAGERDUTY)?;
     let routing_key = read_secret(ctx, &f, path, "routing_key");
     let url = match f.get("url") {
         Some(n) if n.kind != Kind::Null => crate::http::read_url(ctx, n, &join(path, "url")),
@@ -287,7 +479,7 @@ fn read_alertmanager(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Desti
             headers: Vec::new(),
         });
     }
-    let f = ctx.fields(node, path, &["url", "headers"])?;
+    let f = ctx.fields(node, path, &ALERTMANAGER)?;
     let url = ctx
         .require(&f, path, "url")
         .and_then(|n| crate::http::read_url(ctx, n, &join(path, "url")));
@@ -323,7 +515,7 @@ fn read_address(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<String> {
 
 /// `email: { host, port, tls, username, password, from, to, ca_file }`.
 fn read_email(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Destination> {
-    let f = ctx.fields(node, path, &EMAIL_KEYS)?;
+    let f = ctx.fields(node, path, &EMAIL)?;
     let host = ctx.require(&f, path, "host").and_then(|n| {
         let field = join(path, "host");
         let h = ctx.string(n, &field)?;

@@ -12,6 +12,7 @@ use jiff::SignedDuration;
 use nines_oncall::{EscalationPolicy, Step, Target};
 
 use crate::error::ConfigError;
+use crate::keys::{Key, NONE, REQUIRED, Section};
 use crate::model::Config;
 use crate::read::{Ctx, Fields, NameRef, index, join, suggest};
 use crate::yaml::{Kind, Node};
@@ -44,9 +45,83 @@ impl Config {
     }
 }
 
-const POLICY_KEYS: [&str; 3] = ["steps", "repeat", "repeat_after"];
-const STEP_KEYS: [&str; 3] = ["notify", "after", "round_robin"];
-const TEAM_KEYS: [&str; 3] = ["members", "schedules", "escalation"];
+/// `escalations.<name>`.
+pub(crate) const POLICY: Section = Section {
+    path: "escalations.<name>",
+    keys: &[
+        Key {
+            name: "steps",
+            ty: "sequence",
+            default: REQUIRED,
+            doc: "who is paged, in order",
+        },
+        Key {
+            name: "repeat",
+            ty: "integer 0–20",
+            default: "`0`",
+            doc: "extra passes through all the steps while nobody acknowledges",
+        },
+        Key {
+            name: "repeat_after",
+            ty: "duration",
+            default: "the longest `after` of the steps",
+            doc: "from the last step of a pass to the start of the next",
+        },
+    ],
+};
+
+/// `escalations.<name>.steps[i]`.
+pub(crate) const STEP: Section = Section {
+    path: "escalations.<name>.steps[i]",
+    keys: &[
+        Key {
+            name: "notify",
+            ty: "sequence of targets",
+            default: REQUIRED,
+            doc: "`user:NAME`, `schedule:NAME` (whoever is on call), `next:NAME` (whoever comes \
+                  on call after them), `channel:NAME`",
+        },
+        Key {
+            name: "after",
+            ty: "duration",
+            default: "`0m` on the first step; required on the others",
+            doc: "how long after the previous step this one pages; the first step's, after the \
+                  pass starts",
+        },
+        Key {
+            name: "round_robin",
+            ty: "boolean",
+            default: "`false`",
+            doc: "page one of the step's people, taking turns from incident to incident and \
+                  pass to pass, instead of all; channels are notified either way",
+        },
+    ],
+};
+
+/// `teams.<name>`.
+pub(crate) const TEAM: Section = Section {
+    path: "teams.<name>",
+    keys: &[
+        Key {
+            name: "members",
+            ty: "sequence of user names",
+            default: NONE,
+            doc: "the team's people, for on-call reports",
+        },
+        Key {
+            name: "schedules",
+            ty: "sequence of schedule names",
+            default: NONE,
+            doc: "the schedules the team staffs",
+        },
+        Key {
+            name: "escalation",
+            ty: "escalation name",
+            default: NONE,
+            doc: "the policy of services whose `owner` is this team and that name none",
+        },
+    ],
+};
 
 /// `repeat` at most: a policy that has paged everyone 20 times over will
 /// not be answered by a 21st.
@@ -111,7 +186,7 @@ fn read_policy(
     path: &str,
     refs: &mut Vec<(Named, NameRef)>,
 ) -> Option<EscalationPolicy> {
-    let f = ctx.fields(node, path, &POLICY_KEYS)?;
+    let f = ctx.fields(node, path, &POLICY)?;
     let steps_path = join(path, "steps");
     let items = ctx
         .require(&f, path, "steps")
@@ -184,7 +259,7 @@ fn read_step(
     i: usize,
     refs: &mut Vec<(Named, NameRef)>,
 ) -> Option<Step> {
-    let f = ctx.fields(node, path, &STEP_KEYS)?;
+    let f = ctx.fields(node, path, &STEP)?;
     let notify_path = join(path, "notify");
     let targets = ctx
         .require(&f, path, "notify")
@@ -290,7 +365,7 @@ fn read_team(
     path: &str,
     refs: &mut Vec<(Named, NameRef)>,
 ) -> Option<Team> {
-    let f = ctx.fields(node, path, &TEAM_KEYS)?;
+    let f = ctx.fields(node, path, &TEAM)?;
     let mut names = |key: &str, named: Named| -> Option<Vec<String>> {
         let Some(n) = f.get(key) else {
             return Some(Vec::new());

@@ -6,11 +6,58 @@ use std::path::{Path, PathBuf};
 
 use nines_probe::TlsOptions;
 
+use crate::keys::{Key, REQUIRED, Section};
 use crate::read::{Ctx, Fields, join};
 use crate::yaml::{Kind, Node};
 
-/// Keys of a `tls` options mapping.
-pub(crate) const TLS_KEYS: [&str; 3] = ["insecure_skip_verify", "ca_file", "server_name"];
+/// The TLS options, also beside `address` in a `tls` probe.
+pub(crate) const TLS_OPTION_KEYS: [Key; 3] = [
+    Key {
+        name: "insecure_skip_verify",
+        ty: "`true`/`false`",
+        default: "`false`",
+        doc: "accept any certificate (expiry is still reported); not with `ca_file`",
+    },
+    Key {
+        name: "ca_file",
+        ty: "path",
+        default: "the system's CAs",
+        doc: "PEM file of the CA certificates to trust instead; a relative path is read from \
+              the config file's directory",
+    },
+    Key {
+        name: "server_name",
+        ty: "host name",
+        default: "the target's host",
+        doc: "the name sent (SNI) and verified",
+    },
+];
+
+/// `tls` of `http` probes and `scrape` entries, `tls_options` of `tcp`
+/// probes.
+pub(crate) const TLS_OPTIONS: Section = Section {
+    path: "TLS options",
+    keys: &TLS_OPTION_KEYS,
+};
+
+/// `basic_auth` of `http` probes, `scrape` entries and `promql` SLIs.
+pub(crate) const BASIC_AUTH: Section = Section {
+    path: "basic_auth",
+    keys: &[
+        Key {
+            name: "username",
+            ty: "string",
+            default: REQUIRED,
+            doc: "the user name; without `:`",
+        },
+        Key {
+            name: "password",
+            ty: "string",
+            default: REQUIRED,
+            doc: "the password; take it from the environment (`\"${CART_PASSWORD}\"`)",
+        },
+    ],
+};
 
 /// Why `url` is not an `http://` or `https://` URL with a host, if it is
 /// not.
@@ -180,7 +227,7 @@ pub(crate) fn read_headers(
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
         .map(|(k, _)| k.clone());
-    let auth = match (f.get("bearer_token"), f.get("basic_auth")) {
+    let auth = match (f.get_shared("bearer_token"), f.get_shared("basic_auth")) {
         (Some(_), Some(b)) => {
             let msg = "give either `bearer_token` or `basic_auth`, not both";
             ctx.error(b.line, &join(path, "basic_auth"), msg);
@@ -234,7 +281,7 @@ pub(crate) fn read_headers(
 
 /// `basic_auth: {username, password}` as an `Authorization` header value.
 fn read_basic_auth(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<String> {
-    let f = ctx.fields(node, path, &["username", "password"])?;
+    let f = ctx.fields(node, path, &BASIC_AUTH)?;
     let user = ctx.require(&f, path, "username").and_then(|n| {
         let field = join(path, "username");
         let user = ctx.string(n, &field)?;
@@ -257,7 +304,7 @@ fn read_basic_auth(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<String>
 /// `tls: {insecure_skip_verify, ca_file, server_name}`. A relative
 /// `ca_file` is read from the config file's directory.
 pub(crate) fn read_tls_options(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<TlsOptions> {
-    let f = ctx.fields(node, path, &TLS_KEYS)?;
+    let f = ctx.fields(node, path, &TLS_OPTIONS)?;
     tls_options_of(ctx, &f, path)
 }
 

@@ -9,26 +9,147 @@ use jiff::SignedDuration;
 use nines_incident::{Inhibit, MaintenanceWindow, Matcher, Scope};
 
 use crate::http::read_url;
+use crate::keys::{Key, NONE, REQUIRED, Section};
 use crate::model::IncidentPolicy;
 use crate::read::{Ctx, NameRef, Refs, index, join};
 use crate::yaml::{Kind, Node};
 
-const POLICY_KEYS: [&str; 8] = [
-    "auto_resolve",
-    "give_up_after",
-    "secret",
-    "external_url",
-    "link_lifetime",
-    "reopen_within",
-    "maintenance",
-    "inhibit",
-];
+/// `incidents`.
+pub(crate) const INCIDENTS: Section = Section {
+    path: "incidents",
+    keys: &[
+        Key {
+            name: "auto_resolve",
+            ty: "`true` or `false`",
+            default: "`true`",
+            doc: "resolve an incident when its last firing alert resolves; with `false`, people \
+                  resolve it",
+        },
+        Key {
+            name: "give_up_after",
+            ty: "duration",
+            default: "`24h`",
+            doc: "how long a notification is retried before it is given up (noted on the \
+                  incident's timeline); at least `1m`",
+        },
+        Key {
+            name: "secret",
+            ty: "string of 16 or more characters",
+            default: "none: no links",
+            doc: "signs the one-click acknowledge and resolve links in notifications; needs \
+                  `external_url`; take it from the environment",
+        },
+        Key {
+            name: "external_url",
+            ty: "URL",
+            default: NONE,
+            doc: "nines' address as people reach it, for links; `http://` or `https://`, \
+                  without `?` or `#`; a trailing `/` is dropped",
+        },
+        Key {
+            name: "link_lifetime",
+            ty: "duration",
+            default: "`24h`",
+            doc: "how long one-click acknowledge/resolve links work after the message was \
+                  queued; `1m` to 30 days",
+        },
+        Key {
+            name: "reopen_within",
+            ty: "duration",
+            default: "`1h`",
+            doc: "an alert firing again this soon after its incident resolved reopens that \
+                  incident instead of opening a new one; `0s` never reopens",
+        },
+        Key {
+            name: "maintenance",
+            ty: "sequence",
+            default: NONE,
+            doc: "recurring windows in which matching alerts notify nobody (below)",
+        },
+        Key {
+            name: "inhibit",
+            ty: "sequence",
+            default: NONE,
+            doc: "rules under which one firing alert mutes others (below)",
+        },
+    ],
+};
 
-const MAINTENANCE_KEYS: [&str; 7] = [
-    "name", "services", "matchers", "timezone", "days", "start", "duration",
-];
+/// `incidents.maintenance[i]`.
+pub(crate) const MAINTENANCE: Section = Section {
+    path: "incidents.maintenance[i]",
+    keys: &[
+        Key {
+            name: "name",
+            ty: "name",
+            default: REQUIRED,
+            doc: "unique among the windows; shown on timelines",
+        },
+        Key {
+            name: "services",
+            ty: "sequence of service names",
+            default: "—",
+            doc: "alerts routed to these services",
+        },
+        Key {
+            name: "matchers",
+            ty: "sequence of matchers",
+            default: "—",
+            doc: "alerts whose labels match all (as in [`routes`](#routes)); give `services` or \
+                  `matchers`",
+        },
+        Key {
+            name: "timezone",
+            ty: "IANA zone",
+            default: REQUIRED,
+            doc: "where `days` and `start` are read",
+        },
+        Key {
+            name: "days",
+            ty: "sequence of weekdays (`mon` … `sun`)",
+            default: "every day",
+            doc: "the local days the window starts on",
+        },
+        Key {
+            name: "start",
+            ty: "`HH:MM`",
+            default: REQUIRED,
+            doc: "local start time",
+        },
+        Key {
+            name: "duration",
+            ty: "duration",
+            default: REQUIRED,
+            doc: "elapsed length, from `1m` to 7 days",
+        },
+    ],
+};
 
-const INHIBIT_KEYS: [&str; 3] = ["source_matchers", "target_matchers", "equal"];
+/// `incidents.inhibit[i]`.
+pub(crate) const INHIBIT: Section = Section {
+    path: "incidents.inhibit[i]",
+    keys: &[
+        Key {
+            name: "source_matchers",
+            ty: "sequence of matchers",
+            default: "required, not empty",
+            doc: "the muting alert",
+        },
+        Key {
+            name: "target_matchers",
+            ty: "sequence of matchers",
+            default: "required, not empty",
+            doc: "the muted alerts",
+        },
+        Key {
+            name: "equal",
+            ty: "sequence of label names",
+            default: NONE,
+            doc: "labels that must be equal on both (a missing label reads as empty); an \
+                  alert's `service` label is its routed service",
+        },
+    ],
+};
 
 /// Retrying for less than a minute would give up on a receiver that is
 /// merely restarting.
@@ -44,7 +165,7 @@ pub(crate) fn read_policy(
     refs: &mut Refs,
 ) -> Option<IncidentPolicy> {
     let path = "incidents";
-    let f = ctx.fields(node, path, &POLICY_KEYS)?;
+    let f = ctx.fields(node, path, &INCIDENTS)?;
     let defaults = IncidentPolicy::default();
     let auto_resolve = match f.get("auto_resolve") {
         Some(n) => ctx.boolean(n, &join(path, "auto_resolve")),
@@ -184,7 +305,7 @@ fn read_window(
     path: &str,
     refs: &mut Vec<NameRef>,
 ) -> Option<MaintenanceWindow> {
-    let f = ctx.fields(node, path, &MAINTENANCE_KEYS)?;
+    let f = ctx.fields(node, path, &MAINTENANCE)?;
     let name = ctx
         .require(&f, path, "name")
         .and_then(|n| ctx.name(n, &join(path, "name"), "maintenance window"));
@@ -276,7 +397,7 @@ fn read_inhibit(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Vec<Inhibi
     for (i, item) in items.iter().enumerate() {
         let p = index(path, i);
         let rule = (|| {
-            let f = ctx.fields(item, &p, &INHIBIT_KEYS)?;
+            let f = ctx.fields(item, &p, &INHIBIT)?;
             let mut side = |key: &str| {
                 let n = ctx.require(&f, &p, key)?;
                 let field = join(&p, key);

@@ -2,11 +2,35 @@
 //! Events v2 clients), each known by the hash of the key it presents.
 
 use crate::auth::{HashHints, format_hash, read_hash};
+use crate::keys::{Key, NONE, REQUIRED, Section};
 use crate::model::{Integration, IntegrationKind};
 use crate::read::{Ctx, NameRef, join};
 use crate::yaml::{Kind, Node};
 
-const INTEGRATION_KEYS: [&str; 3] = ["kind", "key_hash", "service"];
+/// `integrations.<name>`.
+pub(crate) const INTEGRATION: Section = Section {
+    path: "integrations.<name>",
+    keys: &[
+        Key {
+            name: "kind",
+            ty: "`alertmanager` or `pagerduty`",
+            default: REQUIRED,
+            doc: "what the sender speaks (below)",
+        },
+        Key {
+            name: "key_hash",
+            ty: "`sha256:` and 64 hex digits",
+            default: REQUIRED,
+            doc: "SHA-256 of the key the sender presents",
+        },
+        Key {
+            name: "service",
+            ty: "service name",
+            default: NONE,
+            doc: "the service its alerts belong to when their labels and the routes name none",
+        },
+    ],
+};
 
 /// An integration read from one file, with what merge errors point at.
 pub(crate) struct LocatedIntegration {
@@ -54,7 +78,7 @@ fn read_integration(
     name: &str,
     services: &mut Vec<NameRef>,
 ) -> Option<(Integration, usize)> {
-    let f = ctx.fields(node, path, &INTEGRATION_KEYS)?;
+    let f = ctx.fields(node, path, &INTEGRATION)?;
     let kind = ctx.require(&f, path, "kind").and_then(|n| {
         match ctx.choice(n, &join(path, "kind"), &["alertmanager", "pagerduty"])? {
             "alertmanager" => Some(IntegrationKind::Alertmanager),

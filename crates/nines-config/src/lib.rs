@@ -2,10 +2,12 @@
 //! loader for a file or a directory of files, and validation that reports
 //! every mistake as `file:line: field: message`.
 //!
-//! The doc comments of [`Config`], [`Service`], [`Slo`], [`ScrapeTarget`],
-//! [`Channel`], [`Integration`], [`Route`], [`IncidentPolicy`] and [`Auth`]
-//! are the user documentation of the config; `docs/config.md` is their long
-//! form.
+//! Each section of the config has one key table ([`Section`]: every key,
+//! what it takes, its default and meaning) next to its reader; the reader
+//! accepts exactly the keys of its table, and the tables in
+//! `docs/config.md` are generated from them ([`fill_tables`]), so the
+//! reference cannot drift from what is read. The doc comments of
+//! [`Config`], [`Service`], [`Slo`] and the rest describe the model built.
 //! Parsing goes text → positioned YAML tree → typed model, so each error
 //! keeps the line it came from, and every error in a file is reported, not
 //! just the first.
@@ -20,6 +22,7 @@ mod escalation;
 mod http;
 mod incident_policy;
 mod integration;
+mod keys;
 mod load;
 mod model;
 mod oncall;
@@ -38,6 +41,7 @@ mod yaml;
 pub use auth::{Auth, Role, TokenEntry, UnknownRole, hash_token};
 pub use error::{ConfigError, ConfigErrors};
 pub use escalation::Team;
+pub use keys::{Key, NONE, REQUIRED, SECTIONS, Section, fill_tables, section, tables_markdown};
 pub use model::{
     AlertRules, Channel, Config, Counters, Destination, Email, IncidentPolicy, Integration,
     IntegrationKind, PAGERDUTY_EVENTS_URL, QueryTemplates, RateLimit, Ratio, Route, ScrapeTarget,
@@ -45,6 +49,9 @@ pub use model::{
 };
 pub use oncall::User;
 pub use openslo::to_openslo;
+#[cfg(debug_assertions)]
+#[doc(hidden)]
+pub use read::keys_read;
 pub use review::{ErrorBudgetPolicy, PolicyOverrides, Sla, SlaPeriod};
 pub use sloth::{SlothSlo, SlothSpec, load_sloth, parse_sloth};
 pub use status_page::{StatusComponent, StatusPage};

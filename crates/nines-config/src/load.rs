@@ -11,6 +11,7 @@ use crate::channel::{self, ReadChannels};
 use crate::env::{self, Env};
 use crate::error::{ConfigError, ConfigErrors};
 use crate::integration::{self, LocatedIntegration};
+use crate::keys::{Key, NONE, Section};
 use crate::model::{Config, IncidentPolicy, Route};
 use crate::openslo;
 use crate::read::{Ctx, NameRef, Named, Refs, join, suggest};
@@ -155,6 +156,93 @@ struct FileConfig {
     oncall: crate::escalation::FileOncall,
 }
 
+/// The top level of a file: its sections.
+pub(crate) const TOP_LEVEL: Section = Section {
+    path: "top level",
+    keys: &[
+        Key {
+            name: "services",
+            ty: "mapping",
+            default: NONE,
+            doc: "the services nines watches, by name ([below](#servicesname))",
+        },
+        Key {
+            name: "auth",
+            ty: "mapping",
+            default: NONE,
+            doc: "API tokens ([below](#auth))",
+        },
+        Key {
+            name: "users",
+            ty: "mapping",
+            default: NONE,
+            doc: "people on-call schedules name ([below](#on-call-users-and-schedules))",
+        },
+        Key {
+            name: "schedules",
+            ty: "mapping",
+            default: NONE,
+            doc: "on-call schedules",
+        },
+        Key {
+            name: "scrape",
+            ty: "sequence",
+            default: NONE,
+            doc: "Prometheus `/metrics` endpoints nines scrapes ([below](#scrapei))",
+        },
+        Key {
+            name: "channels",
+            ty: "mapping",
+            default: NONE,
+            doc: "where notifications go, by name ([below](#channelsname))",
+        },
+        Key {
+            name: "integrations",
+            ty: "mapping",
+            default: NONE,
+            doc: "senders of alerts (Alertmanager, PagerDuty clients), by name \
+                  ([below](#integrationsname))",
+        },
+        Key {
+            name: "routes",
+            ty: "mapping",
+            default: "every alert to its `service` label's service, no channels",
+            doc: "the routing tree ([below](#routes))",
+        },
+        Key {
+            name: "incidents",
+            ty: "mapping",
+            default: "see [below](#incidents)",
+            doc: "how incidents behave",
+        },
+        Key {
+            name: "escalations",
+            ty: "mapping",
+            default: NONE,
+            doc: "escalation policies: whom to page when \
+                  ([below](#escalation-escalations-and-teams))",
+        },
+        Key {
+            name: "teams",
+            ty: "mapping",
+            default: NONE,
+            doc: "people, their schedules and escalation",
+        },
+        Key {
+            name: "error_budget_policy",
+            ty: "mapping",
+            default: "see [below](#error_budget_policy)",
+            doc: "when deploys freeze: the default of every service",
+        },
+        Key {
+            name: "status_page",
+            ty: "mapping",
+            default: "one component per service",
+            doc: "the public status page's title and components ([below](#status_page))",
+        },
+    ],
+};
+
 /// Reads one file's text; errors go into the returned list.
 fn read_file(file: &Path, text: &str, env: Env<'_>) -> (FileConfig, Vec<ConfigError>) {
     let mut ctx = Ctx::new(file, env);
@@ -175,22 +263,7 @@ fn read_file(file: &Path, text: &str, env: Env<'_>) -> (FileConfig, Vec<ConfigEr
         Err(e) => ctx.error(e.line, "", e.message),
         Ok(None) => {}
         Ok(Some(root)) => {
-            let keys = [
-                "services",
-                "auth",
-                "users",
-                "schedules",
-                "scrape",
-                "channels",
-                "integrations",
-                "routes",
-                "incidents",
-                "escalations",
-                "teams",
-                "error_budget_policy",
-                "status_page",
-            ];
-            if let Some(fields) = ctx.fields(&root, "", &keys) {
+            if let Some(fields) = ctx.fields(&root, "", &TOP_LEVEL) {
                 if let Some(node) = fields.get("users") {
                     out.users = crate::oncall::read_users(&mut ctx, node);
                 }

@@ -1,6 +1,7 @@
-//! The config model. Doc comments here are the user documentation: what a
-//! field means, its unit and its default; `docs/config.md` says the same at
-//! length.
+//! The config model: what the readers build. What each key of the YAML
+//! means, its unit and default is in the key table next to its reader
+//! (`crate::keys`), from which `docs/config.md` is generated; doc comments
+//! here say the same of the fields they fill.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -41,7 +42,7 @@ pub struct Config {
     /// `incidents`: how incidents behave.
     pub incident_policy: IncidentPolicy,
     /// `error_budget_policy`: the default error budget policy of every
-    /// service (see [`ErrorBudgetPolicy`]); given in one file only.
+    /// service (see [`ErrorBudgetPolicy`](crate::ErrorBudgetPolicy)); given in one file only.
     pub error_budget_policy: crate::review::ErrorBudgetPolicy,
     /// `status_page`: the public status page's title and components
     /// (default: one component per service); given in one file only.

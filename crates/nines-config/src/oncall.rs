@@ -6,6 +6,7 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use nines_oncall::{Layer, Override, Restriction, Schedule, Turn};
 
+use crate::keys::{Key, NONE, REQUIRED, Section};
 use crate::read::{Ctx, index, join};
 use crate::yaml::Node;
 
@@ -43,16 +44,130 @@ pub(crate) struct UserRef {
     pub user: String,
 }
 
-/// Keys of a user; `webhook` and the rest are read in `contact.rs`.
-const USER_KEYS: [&str; 7] = [
-    "email",
-    "slack",
-    "timezone",
-    "webhook",
-    "notify",
-    "working_hours",
-    "quiet_hours",
-];
+/// `users.<name>`; `webhook` and the rest are read in `contact.rs`.
+pub(crate) const USER: Section = Section {
+    path: "users.<name>",
+    keys: &[
+        Key {
+            name: "email",
+            ty: "string",
+            default: NONE,
+            doc: "address for email notifications",
+        },
+        Key {
+            name: "slack",
+            ty: "string",
+            default: NONE,
+            doc: "Slack handle",
+        },
+        Key {
+            name: "timezone",
+            ty: "IANA time zone name",
+            default: NONE,
+            doc: "the person's zone, for reports",
+        },
+        Key {
+            name: "webhook",
+            ty: "`http://` or `https://` URL",
+            default: NONE,
+            doc: "receives a JSON POST when the person is paged",
+        },
+        Key {
+            name: "notify",
+            ty: "sequence",
+            default: "every method given, at once",
+            doc: "how the person is paged ([below](#escalation-escalations-and-teams))",
+        },
+        Key {
+            name: "working_hours",
+            ty: "`{days, from, to}`",
+            default: NONE,
+            doc: "in `timezone` (UTC when unset); on-call reports count pages outside them",
+        },
+        Key {
+            name: "quiet_hours",
+            ty: "`{days, from, to}`",
+            default: NONE,
+            doc: "the person's night, for reports only: pages are never held back",
+        },
+    ],
+};
+
+/// `schedules.<name>`.
+pub(crate) const SCHEDULE: Section = Section {
+    path: "schedules.<name>",
+    keys: &[
+        Key {
+            name: "timezone",
+            ty: "IANA time zone name",
+            default: "`UTC`",
+            doc: "where handoffs and restrictions are read",
+        },
+        Key {
+            name: "layers",
+            ty: "sequence",
+            default: REQUIRED,
+            doc: "rotations, lowest first: a later layer wins where it has someone",
+        },
+        Key {
+            name: "overrides",
+            ty: "sequence",
+            default: NONE,
+            doc: "`{user, from, to}` (RFC 3339): the user is on call instead, over every layer",
+        },
+    ],
+};
+
+/// `schedules.<name>.overrides[i]`.
+pub(crate) const OVERRIDE: Section = Section {
+    path: "schedules.<name>.overrides[i]",
+    keys: &[
+        Key {
+            name: "user",
+            ty: "user name",
+            default: REQUIRED,
+            doc: "who is on call instead",
+        },
+        Key {
+            name: "from",
+            ty: "RFC 3339 time",
+            default: REQUIRED,
+            doc: "when the override starts, `2026-12-24T18:00:00Z`",
+        },
+        Key {
+            name: "to",
+            ty: "RFC 3339 time",
+            default: REQUIRED,
+            doc: "when it ends",
+        },
+    ],
+};
+
+/// `{days, from, to}`: a layer's `restrictions[i]`, a user's
+/// `working_hours` and `quiet_hours`.
+pub(crate) const RESTRICTION: Section = Section {
+    path: "schedules.<name>.layers[i].restrictions[i]",
+    keys: &[
+        Key {
+            name: "days",
+            ty: "sequence of days",
+            default: "every day",
+            doc: "`mon` … `sun`, full names, or ranges such as `mon..fri`",
+        },
+        Key {
+            name: "from",
+            ty: "`HH:MM`",
+            default: REQUIRED,
+            doc: "local start",
+        },
+        Key {
+            name: "to",
+            ty: "`HH:MM`",
+            default: REQUIRED,
+            doc: "local end; a `to` at or before `from` runs past midnight",
+        },
+    ],
+};
 
 pub(crate) fn read_users(ctx: &mut Ctx<'_>, node: &Node) -> Vec<(usize, User)> {
     let Some(entries) = ctx.entries(node, "users") else {
@@ -64,7 +179,7 @@ pub(crate) fn read_users(ctx: &mut Ctx<'_>, node: &Node) -> Vec<(usize, User)> {
         if !ctx.check_name(e.key, e.key_line, &path, "user") {
             continue;
         }
-        let Some(f) = ctx.fields(e.value, &path, &USER_KEYS) else {
+        let Some(f) = ctx.fields(e.value, &path, &USER) else {
             continue;
         };
         let email = ctx.optional_string(f.get("email"), &join(&path, "email"));
@@ -130,7 +245,7 @@ fn read_schedule(
     path: &str,
     refs: &mut Vec<UserRef>,
 ) -> Option<Schedule> {
-    let f = ctx.fields(node, path, &["timezone", "layers", "overrides"])?;
+    let f = ctx.fields(node, path, &SCHEDULE)?;
     let tz = match f.get("timezone") {
         None => Some(TimeZone::UTC),
         Some(n) => ctx.timezone(n, &join(path, "timezone")),
@@ -160,15 +275,57 @@ fn read_schedule(
     })
 }
 
-const LAYER_KEYS: [&str; 7] = [
-    "name",
-    "rotation",
-    "handoff",
-    "start",
-    "users",
-    "at_once",
-    "restrictions",
-];
+/// `schedules.<name>.layers[i]`.
+pub(crate) const LAYER: Section = Section {
+    path: "schedules.<name>.layers[i]",
+    keys: &[
+        Key {
+            name: "name",
+            ty: "string",
+            default: "`layer-<n>`",
+            doc: "shown as the origin of a shift",
+        },
+        Key {
+            name: "rotation",
+            ty: "`daily`, `weekly`, or a turn length (`12h`, `3d`)",
+            default: REQUIRED,
+            doc: "how long each user's turn lasts; whole days keep the wall-clock handoff across \
+                  DST, hours are real time",
+        },
+        Key {
+            name: "handoff",
+            ty: "`\"HH:MM\"` or `\"<weekday> HH:MM\"`",
+            default: "`09:00`",
+            doc: "local time (and, for weekly turns, day) of the handoff",
+        },
+        Key {
+            name: "start",
+            ty: "date",
+            default: "`2024-01-01`",
+            doc: "anchors the rotation: the first handoff, to the first user, is on this date \
+                  (or the first `<weekday>` after it)",
+        },
+        Key {
+            name: "users",
+            ty: "sequence of user names",
+            default: REQUIRED,
+            doc: "the rotation, in order",
+        },
+        Key {
+            name: "at_once",
+            ty: "integer ≥ 1",
+            default: "`1`",
+            doc: "how many consecutive users are on call together",
+        },
+        Key {
+            name: "restrictions",
+            ty: "sequence of `{days, from, to}`",
+            default: NONE,
+            doc: "windows the layer covers (`days`: `mon` … `sun`, all when left out; \
+                  `from`/`to`: `HH:MM`, a `to` at or before `from` runs past midnight)",
+        },
+    ],
+};
 
 /// Monday 2024-01-01 anchors rotations that give no `start`.
 const DEFAULT_START: Date = Date::constant(2024, 1, 1);
@@ -198,7 +355,7 @@ fn read_layer(
     i: usize,
     refs: &mut Vec<UserRef>,
 ) -> Option<Layer> {
-    let f = ctx.fields(node, path, &LAYER_KEYS)?;
+    let f = ctx.fields(node, path, &LAYER)?;
     let name = match f.get("name") {
         Some(n) => ctx.string(n, &join(path, "name"))?,
         None => format!("layer-{}", i + 1),
@@ -318,7 +475,7 @@ fn read_restrictions(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Vec<R
 /// `{ days: [mon..fri], from: "09:00", to: "18:00" }`; no `days` is every
 /// day.
 pub(crate) fn read_restriction(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Restriction> {
-    let f = ctx.fields(node, path, &["days", "from", "to"])?;
+    let f = ctx.fields(node, path, &RESTRICTION)?;
     let days = match f.get("days") {
         Some(n) => read_days(ctx, n, &join(path, "days"), WEEKDAY_OR_RANGE),
         None => Some(Vec::new()),
@@ -402,7 +559,7 @@ fn read_overrides(
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let p = index(path, i);
-        let f = ctx.fields(item, &p, &["user", "from", "to"])?;
+        let f = ctx.fields(item, &p, &OVERRIDE)?;
         let user = ctx
             .require(&f, &p, "user")
             .and_then(|n| ctx.string(n, &join(&p, "user")));

@@ -174,7 +174,7 @@ const KINDS: [&str; 7] = [
 
 fn read_doc<'n>(ctx: &mut Ctx<'_>, node: &'n Node, i: usize) -> Option<Doc<'n>> {
     let at = format!("document {}", i + 1);
-    let f = ctx.fields(node, &at, &["apiVersion", "kind", "metadata", "spec"])?;
+    let f = ctx.foreign_fields(node, &at, &["apiVersion", "kind", "metadata", "spec"])?;
     let api = ctx
         .require(&f, &at, "apiVersion")
         .and_then(|n| ctx.string(n, &join(&at, "apiVersion")))?;
@@ -232,7 +232,7 @@ fn read_slo(
         "objectives",
         "alertPolicies",
     ];
-    let f = ctx.fields(spec, &path, &allowed)?;
+    let f = ctx.foreign_fields(spec, &path, &allowed)?;
     if !ctx.check_name(&d.name, d.line, &format!("{}.metadata.name", d.path), "SLO") {
         return None;
     }
@@ -334,7 +334,7 @@ impl<A, B> UnzipPair<A, B> for Option<(A, Option<B>)> {
 }
 
 fn read_sli(ctx: &mut Ctx<'_>, spec: &Node, path: &str, refs: &Refs<'_, '_>) -> Option<Sli> {
-    let f = ctx.fields(
+    let f = ctx.foreign_fields(
         spec,
         path,
         &["description", "thresholdMetric", "ratioMetric"],
@@ -350,7 +350,7 @@ fn read_sli(ctx: &mut Ctx<'_>, spec: &Node, path: &str, refs: &Refs<'_, '_>) -> 
     }
     let ratio = ctx.require(&f, path, "ratioMetric")?;
     let p = join(path, "ratioMetric");
-    let rf = ctx.fields(
+    let rf = ctx.foreign_fields(
         ratio,
         &p,
         &["counter", "good", "bad", "total", "raw", "rawType"],
@@ -412,10 +412,10 @@ fn read_metric_source(
     path: &str,
     refs: &Refs<'_, '_>,
 ) -> Option<(String, Option<String>)> {
-    let f = ctx.fields(node, path, &["metricSource"])?;
+    let f = ctx.foreign_fields(node, path, &["metricSource"])?;
     let ms = ctx.require(&f, path, "metricSource")?;
     let p = join(path, "metricSource");
-    let mf = ctx.fields(ms, &p, &["type", "metricSourceRef", "spec"])?;
+    let mf = ctx.foreign_fields(ms, &p, &["type", "metricSourceRef", "spec"])?;
     let mut url = None;
     if let Some(r) = mf.get("metricSourceRef") {
         let name = ctx.string(r, &join(&p, "metricSourceRef"))?;
@@ -496,7 +496,7 @@ fn read_time_window(
         return None;
     };
     let p = index(path, 0);
-    let f = ctx.fields(w, &p, &["duration", "isRolling", "calendar"])?;
+    let f = ctx.foreign_fields(w, &p, &["duration", "isRolling", "calendar"])?;
     let duration = ctx
         .require(&f, &p, "duration")
         .and_then(|n| ctx.string(n, &join(&p, "duration")))?;
@@ -576,7 +576,7 @@ fn read_objective(
         return None;
     };
     let p = index(path, 0);
-    let f = ctx.fields(
+    let f = ctx.foreign_fields(
         o,
         &p,
         &[
@@ -777,7 +777,7 @@ fn read_policies(
 }
 
 fn read_condition(ctx: &mut Ctx<'_>, spec: &Node, path: &str) -> Option<(Tier, Option<String>)> {
-    let f = ctx.fields(spec, path, &["description", "severity", "condition"])?;
+    let f = ctx.foreign_fields(spec, path, &["description", "severity", "condition"])?;
     let severity = match ctx
         .require(&f, path, "severity")
         .and_then(|n| ctx.choice(n, &join(path, "severity"), &["page", "ticket"]))?
@@ -787,7 +787,7 @@ fn read_condition(ctx: &mut Ctx<'_>, spec: &Node, path: &str) -> Option<(Tier, O
     };
     let c = ctx.require(&f, path, "condition")?;
     let p = join(path, "condition");
-    let cf = ctx.fields(
+    let cf = ctx.foreign_fields(
         c,
         &p,
         &["kind", "op", "threshold", "lookbackWindow", "alertAfter"],

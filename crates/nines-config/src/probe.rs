@@ -4,28 +4,92 @@
 
 mod kinds;
 
+pub(crate) use kinds::{DNS, HEADER_MATCH, HEARTBEAT, HTTP, TCP, TCP_STEP, TLS};
+
 use std::time::Duration;
 
 use nines_condition::{Condition, Placeholder, Right};
 use nines_probe::{AlertThresholds, Check, HeartbeatCheck, Probe};
 
+use crate::keys::{Key, NONE, REQUIRED, Section};
 use crate::read::{Ctx, Fields, all_of, format_duration, index, join, one_of, suggest};
 use crate::yaml::{Kind, Node};
 
-/// Keys of a probe mapping.
-const PROBE_KEYS: [&str; 11] = [
-    "name",
-    "interval",
-    "timeout",
-    "failure_threshold",
-    "success_threshold",
-    "conditions",
-    "http",
-    "tcp",
-    "dns",
-    "tls",
-    "heartbeat",
-];
+/// `services.<name>.probes[i]`.
+pub(crate) const PROBE: Section = Section {
+    path: "services.<name>.probes[i]",
+    keys: &[
+        Key {
+            name: "name",
+            ty: "name",
+            default: REQUIRED,
+            doc: "same rule as service names; unique within the service; SLIs refer to it",
+        },
+        Key {
+            name: "interval",
+            ty: "duration",
+            default: "`30s`",
+            doc: "how often the probe runs; at least `1s`; not for `heartbeat`",
+        },
+        Key {
+            name: "timeout",
+            ty: "duration",
+            default: "`10s`, at most `interval`",
+            doc: "a run that takes longer fails; at most `interval`; not for `heartbeat`",
+        },
+        Key {
+            name: "failure_threshold",
+            ty: "whole number 1–100",
+            default: "`3`",
+            doc: "failures in a row that fire the probe's alert (`alertname=\"ProbeFailure\"`, \
+                  severity `error`, labels `service` and `probe`)",
+        },
+        Key {
+            name: "success_threshold",
+            ty: "whole number 1–100",
+            default: "`2`",
+            doc: "successes in a row that resolve it",
+        },
+        Key {
+            name: "conditions",
+            ty: "sequence of strings",
+            default: NONE,
+            doc: "[Gatus-style conditions](#conditions), all of which must hold; not for \
+                  `heartbeat`",
+        },
+        Key {
+            name: "http",
+            ty: "mapping, or the `url`",
+            default: "—",
+            doc: "the check, an HTTP request ([below](#http)); a probe has exactly one of \
+                  `http`, `tcp`, `dns`, `tls` and `heartbeat`",
+        },
+        Key {
+            name: "tcp",
+            ty: "mapping, or the `address`",
+            default: "—",
+            doc: "the check, a TCP conversation ([below](#tcp))",
+        },
+        Key {
+            name: "dns",
+            ty: "mapping, or the `name`",
+            default: "—",
+            doc: "the check, a DNS query ([below](#dns))",
+        },
+        Key {
+            name: "tls",
+            ty: "mapping, or the `address`",
+            default: "—",
+            doc: "the check, a TLS handshake ([below](#tls))",
+        },
+        Key {
+            name: "heartbeat",
+            ty: "mapping, or the `every`",
+            default: "—",
+            doc: "the check, a beat the job pushes ([below](#heartbeat))",
+        },
+    ],
+};
 
 /// The check kinds; a probe has exactly one.
 const KINDS: [&str; 5] = ["http", "tcp", "dns", "tls", "heartbeat"];
@@ -138,7 +202,7 @@ fn read_probe(
     node: &Node,
     path: &str,
 ) -> (Option<Probe>, Option<(String, usize)>) {
-    let Some(f) = ctx.fields(node, path, &PROBE_KEYS) else {
+    let Some(f) = ctx.fields(node, path, &PROBE) else {
         return (None, None);
     };
     let name = ctx

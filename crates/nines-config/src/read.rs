@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::env::{self, Env};
 use crate::error::ConfigError;
+use crate::keys::{REQUIRED, Section};
 use crate::yaml::{Kind, Node};
 
 /// The state of reading one file: where errors go, and where `${VAR}`
@@ -32,10 +33,71 @@ pub(crate) struct Fields<'n> {
     /// Line of the mapping, where a missing key is reported.
     pub line: usize,
     entries: Vec<Entry<'n>>,
+    /// What the mapping was checked against: reading a key it does not
+    /// list is a bug of the reader, caught in debug builds.
+    allowed: Allowed,
+}
+
+/// The keys a [`Fields`] was checked against.
+#[derive(Clone, Copy)]
+enum Allowed {
+    /// A section of nines' config, and keys accepted only to be refused
+    /// with a better message.
+    Section(&'static Section, &'static [&'static str]),
+    /// Keys of a foreign format (OpenSLO, Sloth).
+    Foreign,
+}
+
+impl Allowed {
+    fn check(self, key: &str) {
+        if let Allowed::Section(section, refused) = self {
+            debug_assert!(
+                section.key(key).is_some() || refused.contains(&key),
+                "`{key}` is read but not in the key table of `{}`",
+                section.path
+            );
+        }
+        self.record(key);
+    }
+
+    /// Notes that `key` was asked for, when the section has it.
+    fn record(self, key: &str) {
+        #[cfg(debug_assertions)]
+        if let Allowed::Section(section, _) = self
+            && let Some(k) = section.key(key)
+        {
+            KEYS_READ.with(|read| read.borrow_mut().insert((section.path, k.name)));
+        }
+        #[cfg(not(debug_assertions))]
+        let _ = key;
+    }
+}
+
+#[cfg(debug_assertions)]
+thread_local! {
+    /// Every `(section, key)` a reader has asked for on this thread, so a
+    /// test can show that no documented key goes unread.
+    static KEYS_READ: std::cell::RefCell<std::collections::BTreeSet<(&'static str, &'static str)>> =
+        const { std::cell::RefCell::new(std::collections::BTreeSet::new()) };
+}
+
+/// The `(section path, key)` pairs readers have asked for on this thread
+/// since the last call, which clears them. Debug builds only.
+#[cfg(debug_assertions)]
+pub fn keys_read() -> std::collections::BTreeSet<(&'static str, &'static str)> {
+    KEYS_READ.with(|read| std::mem::take(&mut *read.borrow_mut()))
 }
 
 impl Fields<'_> {
     pub fn get(&self, key: &str) -> Option<&Node> {
+        self.allowed.check(key);
+        self.entries.iter().find(|e| e.key == key).map(|e| e.value)
+    }
+
+    /// `key`'s value, for a reader shared by sections that do not all
+    /// have `key` (the `headers` helpers): unchecked against the table.
+    pub fn get_shared(&self, key: &str) -> Option<&Node> {
+        self.allowed.record(key);
         self.entries.iter().find(|e| e.key == key).map(|e| e.value)
     }
 
@@ -46,6 +108,7 @@ impl Fields<'_> {
 
     /// Line of `key` itself, if given.
     pub fn key_line(&self, key: &str) -> Option<usize> {
+        self.allowed.check(key);
         self.entries
             .iter()
             .find(|e| e.key == key)
@@ -212,22 +275,73 @@ impl<'a> Ctx<'a> {
         Some(entries)
     }
 
-    /// A mapping with keys from `allowed`; unknown keys are reported with a
-    /// did-you-mean or the list of valid keys.
+    /// A mapping of `section`: a key its table does not list is reported
+    /// with a did-you-mean from the table, or the list of its keys.
     pub fn fields<'n>(
+        &mut self,
+        node: &'n Node,
+        path: &str,
+        section: &'static Section,
+    ) -> Option<Fields<'n>> {
+        self.fields_refusing(node, path, section, &[])
+    }
+
+    /// [`Ctx::fields`], also passing the keys of `refused` (another tool's,
+    /// which the reader refuses with a message of its own); they count as
+    /// known for suggestions and the list of keys.
+    pub fn fields_refusing<'n>(
+        &mut self,
+        node: &'n Node,
+        path: &str,
+        section: &'static Section,
+        refused: &'static [&'static str],
+    ) -> Option<Fields<'n>> {
+        let known = |key: &str| section.key(key).is_some() || refused.contains(&key);
+        let names = || -> Vec<&str> {
+            section
+                .keys
+                .iter()
+                .map(|k| k.name)
+                .chain(refused.iter().copied())
+                .collect()
+        };
+        self.checked_fields(node, path, known, names, Allowed::Section(section, refused))
+    }
+
+    /// A mapping of a foreign format (OpenSLO, Sloth), whose keys its own
+    /// specification defines: `allowed`, reported as [`Ctx::fields`] does.
+    pub fn foreign_fields<'n>(
         &mut self,
         node: &'n Node,
         path: &str,
         allowed: &[&str],
     ) -> Option<Fields<'n>> {
+        self.checked_fields(
+            node,
+            path,
+            |key| allowed.contains(&key),
+            || allowed.to_vec(),
+            Allowed::Foreign,
+        )
+    }
+
+    fn checked_fields<'n, 'k>(
+        &mut self,
+        node: &'n Node,
+        path: &str,
+        known: impl Fn(&str) -> bool,
+        names: impl Fn() -> Vec<&'k str>,
+        allowed: Allowed,
+    ) -> Option<Fields<'n>> {
         let mut entries = self.entries(node, path)?;
         entries.retain(|e| {
-            if allowed.contains(&e.key) {
+            if known(e.key) {
                 return true;
             }
-            let hint = match suggest(e.key, allowed) {
+            let names = names();
+            let hint = match suggest(e.key, &names) {
                 Some(close) => format!("did you mean `{close}`?"),
-                None => format!("valid keys here are {}", all_of(allowed)),
+                None => format!("valid keys here are {}", all_of(&names)),
             };
             self.error(e.key_line, path, format!("unknown key `{}`; {hint}", e.key));
             false
@@ -235,12 +349,23 @@ impl<'a> Ctx<'a> {
         Some(Fields {
             line: node.line,
             entries,
+            allowed,
         })
     }
 
     /// Reports `key` missing from `fields` (at the mapping's line) and
     /// returns `None`, or returns its value.
     pub fn require<'n>(&mut self, fields: &Fields<'n>, path: &str, key: &str) -> Option<&'n Node> {
+        fields.allowed.check(key);
+        if let Allowed::Section(section, _) = fields.allowed {
+            debug_assert!(
+                section
+                    .key(key)
+                    .is_some_and(|k| k.default.starts_with(REQUIRED)),
+                "`{key}` is required by the reader but not in the key table of `{}` as {REQUIRED}",
+                section.path
+            );
+        }
         let found = fields
             .entries
             .iter()
@@ -517,7 +642,7 @@ mod tests {
 
     #[test]
     fn suggestions_are_close_or_absent() {
-        let keys = crate::slo::SLO_KEYS;
+        let keys = crate::slo::SLO.names();
         assert_eq!(suggest("objectve", &keys), Some("objective"));
         assert_eq!(suggest("time_zone", &keys), Some("timezone"));
         assert_eq!(suggest("alert", &keys), Some("alerting"));

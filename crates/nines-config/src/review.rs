@@ -4,17 +4,76 @@
 
 use jiff::tz::TimeZone;
 
+use crate::keys::{Key, REQUIRED, Section};
 use crate::read::{Ctx, index, join};
 use crate::yaml::{Kind, Node};
 
-const POLICY_KEYS: [&str; 4] = [
-    "budget_floor",
-    "freeze_on_page_alerts",
-    "freeze_on_severities",
-    "exempt_kinds",
-];
+/// `error_budget_policy`, at the top level and in a service.
+pub(crate) const POLICY: Section = Section {
+    path: "error_budget_policy",
+    keys: &[
+        Key {
+            name: "budget_floor",
+            ty: "percentage, -100 to 100",
+            default: "`0`",
+            doc: "freeze when any SLO's error budget left is below this: `0` lets a spent budget \
+                  ship and stops an overspent one; `10` freezes with less than a tenth left. An \
+                  SLO without data never freezes (the answer says so)",
+        },
+        Key {
+            name: "freeze_on_page_alerts",
+            ty: "`true` or `false`",
+            default: "`true`",
+            doc: "freeze while a page-level alert of the service fires: an SLO tier of severity \
+                  `page`, or an alert labelled `severity=\"critical\"` (or `page`) of an open \
+                  incident",
+        },
+        Key {
+            name: "freeze_on_severities",
+            ty: "sequence of `SEV1`…`SEV4`",
+            default: "`[SEV1, SEV2]`",
+            doc: "freeze while an incident of the service with one of these severities is open; \
+                  `[]` never",
+        },
+        Key {
+            name: "exempt_kinds",
+            ty: "sequence of names",
+            default: "`[rollback, security]`",
+            doc: "change kinds (the gate's `kind`) that pass a freeze: they reduce risk",
+        },
+    ],
+};
 
-const SLA_KEYS: [&str; 4] = ["target", "period", "timezone", "slos"];
+/// `services.<name>.slas[i]`.
+pub(crate) const SLA: Section = Section {
+    path: "services.<name>.slas[i]",
+    keys: &[
+        Key {
+            name: "target",
+            ty: "percentage",
+            default: REQUIRED,
+            doc: "good events over all events each period must reach, strictly between 0 and 100",
+        },
+        Key {
+            name: "period",
+            ty: "`month`, `quarter` or days (`30d`, 1 to 366)",
+            default: "`month`",
+            doc: "how periods are cut; day blocks start on the report's first day",
+        },
+        Key {
+            name: "timezone",
+            ty: "IANA name",
+            default: "`UTC`",
+            doc: "where calendar periods start",
+        },
+        Key {
+            name: "slos",
+            ty: "sequence of the service's SLO names",
+            default: "all its SLOs",
+            doc: "the SLOs whose events count",
+        },
+    ],
+};
 
 const SEVERITIES: [&str; 4] = ["SEV1", "SEV2", "SEV3", "SEV4"];
 
@@ -109,7 +168,7 @@ pub enum SlaPeriod {
 
 /// Reads an `error_budget_policy` mapping at `path`.
 pub(crate) fn read_policy(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<PolicyOverrides> {
-    let f = ctx.fields(node, path, &POLICY_KEYS)?;
+    let f = ctx.fields(node, path, &POLICY)?;
     let mut ok = true;
     let mut out = PolicyOverrides::default();
     if let Some(n) = f.get("budget_floor") {
@@ -188,7 +247,7 @@ pub(crate) fn read_slas(
 }
 
 fn read_sla(ctx: &mut Ctx<'_>, node: &Node, path: &str, slo_names: &[&str]) -> Option<Sla> {
-    let f = ctx.fields(node, path, &SLA_KEYS)?;
+    let f = ctx.fields(node, path, &SLA)?;
     let slos = match f.get("slos") {
         None => Some(Vec::new()),
         Some(n) => {

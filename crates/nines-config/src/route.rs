@@ -4,14 +4,93 @@
 
 use std::collections::BTreeMap;
 
+use crate::keys::{Key, NONE, Section};
 use crate::model::Route;
 use crate::read::{Ctx, NameRef, Refs, index, join};
 use crate::slo::is_label_name;
 use crate::yaml::{Kind, Node};
 
-const ROUTE_KEYS: [&str; 7] = [
-    "matchers", "service", "severity", "group_by", "continue", "channels", "routes",
-];
+/// `routes`, the root route, and every child route under it.
+pub(crate) const ROUTE: Section = Section {
+    path: "routes",
+    keys: &[
+        Key {
+            name: "matchers",
+            ty: "sequence of strings",
+            default: "none: every alert",
+            doc: "label matchers (below), all of which must match; not on the root",
+        },
+        Key {
+            name: "service",
+            ty: "service name",
+            default: "inherited; at the root, the alert's `service` label",
+            doc: "the service whose incident the alert joins",
+        },
+        Key {
+            name: "severity",
+            ty: "mapping of `critical`, `error`, `warning`, `info` to `SEV1` … `SEV4`",
+            default: "inherited per entry; at the root `critical: SEV1`, `error: SEV2`, \
+                      `warning: SEV3`, `info: SEV4`",
+            doc: "the incident severity of an alert of each severity",
+        },
+        Key {
+            name: "group_by",
+            ty: "sequence of label names, or `['...']`",
+            default: "inherited; at the root, the service alone",
+            doc: "labels whose values, with the service, make the group: alerts of one group \
+                  join one open incident; `['...']` is all labels",
+        },
+        Key {
+            name: "continue",
+            ty: "`true` or `false`",
+            default: "`false`",
+            doc: "after taking an alert, let later siblings take it too; not on the root",
+        },
+        Key {
+            name: "channels",
+            ty: "sequence of channel names",
+            default: "inherited; at the root, none",
+            doc: "channels to notify; `[]` notifies none even when the parent does",
+        },
+        Key {
+            name: "routes",
+            ty: "sequence of routes",
+            default: NONE,
+            doc: "child routes, tried in order; at most 16 levels deep",
+        },
+    ],
+};
+
+/// A route's `severity`: incident severities by alert severity.
+pub(crate) const SEVERITY: Section = Section {
+    path: "routes.severity",
+    keys: &[
+        Key {
+            name: "critical",
+            ty: "`SEV1` … `SEV4`",
+            default: "inherited; at the root `SEV1`",
+            doc: "the severity of incidents of alerts labelled `severity=\"critical\"`",
+        },
+        Key {
+            name: "error",
+            ty: "`SEV1` … `SEV4`",
+            default: "inherited; at the root `SEV2`",
+            doc: "of alerts labelled `severity=\"error\"`",
+        },
+        Key {
+            name: "warning",
+            ty: "`SEV1` … `SEV4`",
+            default: "inherited; at the root `SEV3`",
+            doc: "of alerts labelled `severity=\"warning\"`",
+        },
+        Key {
+            name: "info",
+            ty: "`SEV1` … `SEV4`",
+            default: "inherited; at the root `SEV4`",
+            doc: "of alerts labelled `severity=\"info\"`",
+        },
+    ],
+};
 
 /// Keys of Alertmanager routes that nines routes do not have, accepted by
 /// the reader only to say what to write instead.
@@ -63,8 +142,7 @@ fn read_route(
     depth: usize,
     refs: &mut Refs,
 ) -> Option<Route> {
-    let keys: Vec<&str> = ROUTE_KEYS.into_iter().chain(ALERTMANAGER_KEYS).collect();
-    let f = ctx.fields(node, path, &keys)?;
+    let f = ctx.fields_refusing(node, path, &ROUTE, &ALERTMANAGER_KEYS)?;
     let mut ok = true;
     for key in ALERTMANAGER_KEYS {
         if let Some(line) = f.key_line(key) {
@@ -243,7 +321,7 @@ fn read_channel_names(
 
 /// `severity: { critical: SEV1, ... }`.
 fn read_severity(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<BTreeMap<String, String>> {
-    let f = ctx.fields(node, path, &ALERT_SEVERITIES)?;
+    let f = ctx.fields(node, path, &SEVERITY)?;
     let mut out = Some(BTreeMap::new());
     for key in ALERT_SEVERITIES {
         let Some(n) = f.get(key) else { continue };

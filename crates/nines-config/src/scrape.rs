@@ -7,20 +7,66 @@ use std::time::Duration;
 use nines_probe::TlsOptions;
 
 use crate::http::{read_headers, read_tls_options, read_url, url_problem};
+use crate::keys::{Key, NONE, REQUIRED, Section};
 use crate::model::ScrapeTarget;
 use crate::read::{Ctx, format_duration, index, join};
 use crate::yaml::Node;
 
-const SCRAPE_KEYS: [&str; 8] = [
-    "name",
-    "url",
-    "interval",
-    "timeout",
-    "headers",
-    "bearer_token",
-    "basic_auth",
-    "tls",
-];
+/// `scrape[i]`.
+pub(crate) const SCRAPE: Section = Section {
+    path: "scrape[i]",
+    keys: &[
+        Key {
+            name: "name",
+            ty: "name",
+            default: "the URL",
+            doc: "how `target` refers to it; same rule as service names",
+        },
+        Key {
+            name: "url",
+            ty: "URL",
+            default: REQUIRED,
+            doc: "`http://` or `https://` URL of the `/metrics` page",
+        },
+        Key {
+            name: "interval",
+            ty: "duration",
+            default: "`15s`",
+            doc: "how often to scrape; at least `1s`",
+        },
+        Key {
+            name: "timeout",
+            ty: "duration",
+            default: "`10s`, at most `interval`",
+            doc: "a scrape that takes longer fails",
+        },
+        Key {
+            name: "headers",
+            ty: "mapping of string to string",
+            default: NONE,
+            doc: "request headers",
+        },
+        Key {
+            name: "bearer_token",
+            ty: "string",
+            default: NONE,
+            doc: "sent as `Authorization: Bearer <token>`",
+        },
+        Key {
+            name: "basic_auth",
+            ty: "mapping `{username, password}`",
+            default: NONE,
+            doc: "sent as `Authorization: Basic …` ([`basic_auth`](#basic_auth)); not with \
+                  `bearer_token`",
+        },
+        Key {
+            name: "tls",
+            ty: "mapping",
+            default: NONE,
+            doc: "[TLS options](#tls-options)",
+        },
+    ],
+};
 
 pub(crate) const DEFAULT_INTERVAL: Duration = Duration::from_secs(15);
 const MIN_INTERVAL: Duration = Duration::from_secs(1);
@@ -74,7 +120,7 @@ pub(crate) fn read_scrape(ctx: &mut Ctx<'_>, node: &Node) -> Vec<LocatedScrape> 
 }
 
 fn read_target(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<LocatedScrape> {
-    let f = ctx.fields(node, path, &SCRAPE_KEYS)?;
+    let f = ctx.fields(node, path, &SCRAPE)?;
     let url = ctx
         .require(&f, path, "url")
         .and_then(|n| read_url(ctx, n, &join(path, "url")));

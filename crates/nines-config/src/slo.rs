@@ -10,26 +10,148 @@ use nines_slo::{
     CalendarUnit, Severity, SloSpec, Tier, TierThreshold, WindowSpec, default_tiers, format_minutes,
 };
 
+use crate::keys::{Key, NONE, REQUIRED, Section};
 use crate::model::{AlertRules, Service, Slo};
 use crate::probe::{ReadProbes, read_probes};
 use crate::read::{Ctx, NameRef, index, join, one_of};
 use crate::scrape::TargetRef;
 use crate::yaml::{Kind, Node};
 
-pub(crate) use sli::selector_problem;
+pub(crate) use sli::{PROBE_SLI, PROMETHEUS, PROMQL, selector_problem};
 
-/// Keys of an SLO mapping.
-pub(crate) const SLO_KEYS: [&str; 9] = [
-    "name",
-    "description",
-    "objective",
-    "window",
-    "calendar",
-    "timezone",
-    "sli",
-    "alerting",
-    "timeslices",
-];
+/// `services.<name>`.
+pub(crate) const SERVICE: Section = Section {
+    path: "services.<name>",
+    keys: &[
+        Key {
+            name: "owner",
+            ty: "string",
+            default: NONE,
+            doc: "the team that answers for the service",
+        },
+        Key {
+            name: "description",
+            ty: "string",
+            default: NONE,
+            doc: "what the service is, for people",
+        },
+        Key {
+            name: "probes",
+            ty: "sequence",
+            default: NONE,
+            doc: "synthetic checks of the service ([below](#servicesnameprobesi))",
+        },
+        Key {
+            name: "slos",
+            ty: "sequence",
+            default: NONE,
+            doc: "the service's SLOs ([below](#servicesnameslosi))",
+        },
+        Key {
+            name: "escalation",
+            ty: "escalation name",
+            default: "the `owner` team's",
+            doc: "the escalation policy of the service's incidents \
+                  ([below](#escalation-escalations-and-teams))",
+        },
+        Key {
+            name: "error_budget_policy",
+            ty: "mapping",
+            default: "the top-level one",
+            doc: "this service's overrides of the [error budget policy](#error_budget_policy), \
+                  field by field",
+        },
+        Key {
+            name: "slas",
+            ty: "sequence",
+            default: NONE,
+            doc: "contractual SLAs, reported met or missed per period by `nines report` \
+                  ([below](#servicesnameslasi))",
+        },
+    ],
+};
+
+/// `services.<name>.slos[i]`.
+pub(crate) const SLO: Section = Section {
+    path: "services.<name>.slos[i]",
+    keys: &[
+        Key {
+            name: "name",
+            ty: "name",
+            default: REQUIRED,
+            doc: "same rule as service names; unique within the service",
+        },
+        Key {
+            name: "description",
+            ty: "string",
+            default: NONE,
+            doc: "what the SLO promises, for people",
+        },
+        Key {
+            name: "objective",
+            ty: "number, percent",
+            default: REQUIRED,
+            doc: "share of events that must be good, strictly between 0 and 100: `99.9` means \
+                  99.9%",
+        },
+        Key {
+            name: "window",
+            ty: "duration",
+            default: "`30d`",
+            doc: "rolling window the objective is measured over; whole minutes, from `1h` to \
+                  `400d`",
+        },
+        Key {
+            name: "calendar",
+            ty: "`week` or `month`",
+            default: NONE,
+            doc: "measure over calendar periods instead of a rolling window",
+        },
+        Key {
+            name: "timezone",
+            ty: "IANA time zone name",
+            default: "`UTC`",
+            doc: "where calendar periods start; only with `calendar`",
+        },
+        Key {
+            name: "sli",
+            ty: "`events`, or a mapping with `probe`, `prometheus` or `promql`",
+            default: REQUIRED,
+            doc: "where good and total counts come from ([below](#sli))",
+        },
+        Key {
+            name: "alerting",
+            ty: "mapping",
+            default: "see [below](#alerting)",
+            doc: "burn-rate alerts",
+        },
+        Key {
+            name: "timeslices",
+            ty: "mapping `{target, slice}`",
+            default: "none (every event counts)",
+            doc: "budget by time slices instead of events ([below](#timeslices))",
+        },
+    ],
+};
+
+/// `services.<name>.slos[i].timeslices`.
+pub(crate) const TIMESLICES: Section = Section {
+    path: "services.<name>.slos[i].timeslices",
+    keys: &[
+        Key {
+            name: "target",
+            ty: "number, percent, above 0 and at most 100",
+            default: REQUIRED,
+            doc: "share of a slice's events that must be good for the slice to be good",
+        },
+        Key {
+            name: "slice",
+            ty: "duration, whole minutes `1m`..`60m`",
+            default: "`1m`",
+            doc: "slice length",
+        },
+    ],
+};
 
 /// Rolling SLO windows: at least an hour (shorter is a burn-rate window, not
 /// a promise), at most 400 days (what the store keeps).
@@ -96,16 +218,7 @@ fn read_service(
     targets: &mut Vec<TargetRef>,
     escalation: &mut Option<NameRef>,
 ) -> Option<Service> {
-    let keys = [
-        "owner",
-        "description",
-        "probes",
-        "slos",
-        "escalation",
-        "error_budget_policy",
-        "slas",
-    ];
-    let fields = ctx.fields(node, path, &keys)?;
+    let fields = ctx.fields(node, path, &SERVICE)?;
     let owner = ctx.optional_string(fields.get("owner"), &join(path, "owner"));
     *escalation = match fields.get("escalation") {
         Some(n) if n.kind != Kind::Null => Some(crate::escalation::escalation_ref(
@@ -195,7 +308,7 @@ fn read_slo(
     probes: &ReadProbes,
     targets: &mut Vec<TargetRef>,
 ) -> Option<(Slo, usize)> {
-    let f = ctx.fields(node, path, &SLO_KEYS)?;
+    let f = ctx.fields(node, path, &SLO)?;
     let name = ctx
         .require(&f, path, "name")
         .and_then(|n| ctx.name(n, &join(path, "name"), "SLO"));
@@ -241,7 +354,7 @@ fn read_slo(
 /// `timeslices: { target: 95, slice: 1m }`: budget by slices, each good when
 /// at least `target` percent of its events are.
 fn read_timeslices(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<nines_slo::Timeslices> {
-    let f = ctx.fields(node, path, &["target", "slice"])?;
+    let f = ctx.fields(node, path, &TIMESLICES)?;
     let target = ctx.require(&f, path, "target").and_then(|n| {
         let field = join(path, "target");
         let (x, text) = ctx.number(n, &field, "a percentage such as 95")?;
@@ -343,7 +456,7 @@ impl Default for Alerting {
 }
 
 fn read_alerting(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Alerting> {
-    let f = ctx.fields(node, path, &ALERTING_KEYS)?;
+    let f = ctx.fields(node, path, &ALERTING)?;
     let min_events = match f.get("min_events") {
         Some(n) => ctx.integer(n, &join(path, "min_events"), 1, u64::MAX),
         None => Some(DEFAULT_MIN_EVENTS),
@@ -395,18 +508,108 @@ fn read_alerting(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Alerting>
     })
 }
 
-/// Keys of `alerting`.
-pub(crate) const ALERTING_KEYS: [&str; 9] = [
-    "min_events",
-    "labels",
-    "tiers",
-    "for",
-    "annotations",
-    "runbook_url",
-    "dashboard_url",
-    "budget_exhausted_alert",
-    "absent_alert",
-];
+/// `services.<name>.slos[i].alerting`.
+pub(crate) const ALERTING: Section = Section {
+    path: "services.<name>.slos[i].alerting",
+    keys: &[
+        Key {
+            name: "min_events",
+            ty: "integer",
+            default: "`10`",
+            doc: "events the long window must hold before a tier may fire; at least 1",
+        },
+        Key {
+            name: "labels",
+            ty: "mapping of string to string",
+            default: NONE,
+            doc: "labels added to this SLO's alerts, for routing and grouping",
+        },
+        Key {
+            name: "tiers",
+            ty: "sequence",
+            default: "the four default tiers",
+            doc: "burn-rate alert tiers ([below](#alertingtiersi)); `[]` turns alerting off for \
+                  this SLO",
+        },
+        Key {
+            name: "for",
+            ty: "duration, whole minutes up to `7d`",
+            default: NONE,
+            doc: "rules only: how long a condition must hold before the Prometheus alert fires",
+        },
+        Key {
+            name: "annotations",
+            ty: "mapping of string to string",
+            default: NONE,
+            doc: "rules only: annotations on every alert of the SLO (they replace nines' \
+                  `summary`/`description` when named so)",
+        },
+        Key {
+            name: "runbook_url",
+            ty: "string",
+            default: NONE,
+            doc: "rules only: the `runbook_url` annotation",
+        },
+        Key {
+            name: "dashboard_url",
+            ty: "string",
+            default: NONE,
+            doc: "rules only: the `dashboard_url` annotation",
+        },
+        Key {
+            name: "budget_exhausted_alert",
+            ty: "`true`/`false`",
+            default: "`false`",
+            doc: "rules only: also an `ErrorBudgetExhausted` alert (ticket) while the period's \
+                  budget is spent",
+        },
+        Key {
+            name: "absent_alert",
+            ty: "duration, whole minutes",
+            default: NONE,
+            doc: "rules only: also an `SLIAbsent` alert (ticket) when the `total` counter has had \
+                  no samples for this long",
+        },
+    ],
+};
+
+/// `services.<name>.slos[i].alerting.tiers[i]`.
+pub(crate) const TIER: Section = Section {
+    path: "services.<name>.slos[i].alerting.tiers[i]",
+    keys: &[
+        Key {
+            name: "severity",
+            ty: "`page` or `ticket`",
+            default: REQUIRED,
+            doc: "`page` wakes someone up; `ticket` can wait for working hours",
+        },
+        Key {
+            name: "long_window",
+            ty: "duration",
+            default: REQUIRED,
+            doc: "proves the burn is significant; whole minutes, at most `400d`",
+        },
+        Key {
+            name: "short_window",
+            ty: "duration",
+            default: REQUIRED,
+            doc: "proves the burn is still happening; shorter than `long_window`",
+        },
+        Key {
+            name: "budget_consumed",
+            ty: "percent",
+            default: "—",
+            doc: "fire when this share of the whole period's budget would be spent within \
+                  `long_window`: `2%`, `\"2%\"` or `2`; above 0, at most 100",
+        },
+        Key {
+            name: "burn_rate",
+            ty: "number",
+            default: "—",
+            doc: "fire above this burn rate, whatever the window; above 0",
+        },
+    ],
+};
 
 /// A mapping of strings to strings (annotations).
 pub(crate) fn read_string_map(
@@ -486,14 +689,7 @@ fn read_tiers(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Vec<Tier>> {
 }
 
 fn read_tier(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Tier> {
-    const KEYS: [&str; 5] = [
-        "severity",
-        "long_window",
-        "short_window",
-        "budget_consumed",
-        "burn_rate",
-    ];
-    let f = ctx.fields(node, path, &KEYS)?;
+    let f = ctx.fields(node, path, &TIER)?;
     let severity = ctx.require(&f, path, "severity").and_then(|n| {
         ctx.choice(n, &join(path, "severity"), &["page", "ticket"])
             .map(|s| {

@@ -106,7 +106,7 @@ pub fn parse_sloth(file: &Path, text: &str) -> Result<SlothSpec, ConfigErrors> {
 fn read_root(ctx: &mut Ctx<'_>, root: &Node) -> Option<SlothSpec> {
     let is_crd = matches!(&root.kind, yaml::Kind::Map(pairs) if pairs.iter().any(|(k, _)| k.as_scalar() == Some("apiVersion")));
     if is_crd {
-        let f = ctx.fields(root, "", &["apiVersion", "kind", "metadata", "spec"])?;
+        let f = ctx.foreign_fields(root, "", &["apiVersion", "kind", "metadata", "spec"])?;
         let api = ctx
             .require(&f, "", "apiVersion")
             .and_then(|n| ctx.string(n, "apiVersion"));
@@ -134,7 +134,7 @@ fn read_root(ctx: &mut Ctx<'_>, root: &Node) -> Option<SlothSpec> {
         let spec = ctx.require(&f, "", "spec")?;
         return read_spec(ctx, spec, "spec", &CRD_KEYS, &["service", "labels", "slos"]);
     }
-    let f = ctx.fields(root, "", &["version", "service", "labels", "slos"])?;
+    let f = ctx.foreign_fields(root, "", &["version", "service", "labels", "slos"])?;
     match ctx
         .require(&f, "", "version")
         .and_then(|n| ctx.string(n, "version"))
@@ -163,7 +163,7 @@ fn read_spec(
     keys: &Keys,
     allowed: &[&str],
 ) -> Option<SlothSpec> {
-    let f = ctx.fields(node, path, allowed)?;
+    let f = ctx.foreign_fields(node, path, allowed)?;
     let service = ctx
         .require(&f, path, "service")
         .and_then(|n| ctx.name(n, &join(path, "service"), "service"));
@@ -194,7 +194,7 @@ fn read_slo(
     keys: &Keys,
     spec_labels: &BTreeMap<String, String>,
 ) -> Option<SlothSlo> {
-    let f = ctx.fields(
+    let f = ctx.foreign_fields(
         node,
         path,
         &[
@@ -242,7 +242,7 @@ fn read_slo(
 }
 
 fn read_sli(ctx: &mut Ctx<'_>, node: &Node, path: &str, keys: &Keys) -> Option<QueryTemplates> {
-    let f = ctx.fields(node, path, &["events", "raw", "plugin"])?;
+    let f = ctx.foreign_fields(node, path, &["events", "raw", "plugin"])?;
     if let Some(plugin) = f.get("plugin") {
         let id = match &plugin.kind {
             yaml::Kind::Map(pairs) => pairs
@@ -261,7 +261,7 @@ fn read_sli(ctx: &mut Ctx<'_>, node: &Node, path: &str, keys: &Keys) -> Option<Q
     match (f.get("events"), f.get("raw")) {
         (Some(events), None) => {
             let p = join(path, "events");
-            let ef = ctx.fields(events, &p, &[keys.error_query, keys.total_query])?;
+            let ef = ctx.foreign_fields(events, &p, &[keys.error_query, keys.total_query])?;
             let error_query = ctx
                 .require(&ef, &p, keys.error_query)
                 .and_then(|n| window_query(ctx, n, &join(&p, keys.error_query)));
@@ -275,7 +275,7 @@ fn read_sli(ctx: &mut Ctx<'_>, node: &Node, path: &str, keys: &Keys) -> Option<Q
         }
         (None, Some(raw)) => {
             let p = join(path, "raw");
-            let rf = ctx.fields(raw, &p, &[keys.error_ratio_query])?;
+            let rf = ctx.foreign_fields(raw, &p, &[keys.error_ratio_query])?;
             let q = ctx.require(&rf, &p, keys.error_ratio_query)?;
             window_query(ctx, q, &join(&p, keys.error_ratio_query)).map(|q| QueryTemplates::Raw {
                 error_ratio_query: q,
@@ -308,7 +308,7 @@ fn read_alerting(
     path: &str,
     keys: &Keys,
 ) -> Option<(Option<SlothAlerts>, SlothAlert)> {
-    let f = ctx.fields(
+    let f = ctx.foreign_fields(
         node,
         path,
         &[
@@ -337,7 +337,7 @@ fn read_alerting(
             return Some(Some(alert));
         };
         let p = join(path, key);
-        let af = ctx.fields(n, &p, &["disable", "labels", "annotations"])?;
+        let af = ctx.foreign_fields(n, &p, &["disable", "labels", "annotations"])?;
         if let Some(d) = af.get("disable")
             && ctx.boolean(d, &join(&p, "disable"))?
         {

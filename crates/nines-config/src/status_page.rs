@@ -2,11 +2,53 @@
 //! components, each a group of services shown as one line with one state,
 //! one uptime and one badge.
 
+use crate::keys::{Key, NONE, REQUIRED, Section};
 use crate::read::{Ctx, NameRef, index, join};
 use crate::yaml::{Kind, Node};
 
-const STATUS_PAGE_KEYS: [&str; 2] = ["title", "components"];
-const COMPONENT_KEYS: [&str; 3] = ["name", "description", "services"];
+/// `status_page`.
+pub(crate) const STATUS_PAGE: Section = Section {
+    path: "status_page",
+    keys: &[
+        Key {
+            name: "title",
+            ty: "string",
+            default: "`Status`",
+            doc: "the page's heading, window title and feed title",
+        },
+        Key {
+            name: "components",
+            ty: "sequence",
+            default: "one per service",
+            doc: "the lines of the page, in this order",
+        },
+    ],
+};
+
+/// `status_page.components[i]`.
+pub(crate) const COMPONENT: Section = Section {
+    path: "status_page.components[i]",
+    keys: &[
+        Key {
+            name: "name",
+            ty: "string",
+            default: REQUIRED,
+            doc: "what customers read; unique, at most 100 characters, no `/`",
+        },
+        Key {
+            name: "description",
+            ty: "string",
+            default: NONE,
+            doc: "one line under the name",
+        },
+        Key {
+            name: "services",
+            ty: "sequence of service names",
+            default: REQUIRED,
+            doc: "at least one; a service may be in several components",
+        },
+    ],
+};
 
 /// `status_page`: what the public status page (`/status`) shows. Optional;
 /// by default it is titled "Status" and shows one component per service.
@@ -47,7 +89,7 @@ pub(crate) fn read_status_page(
     services: &mut Vec<NameRef>,
 ) -> Option<StatusPage> {
     let path = "status_page";
-    let f = ctx.fields(node, path, &STATUS_PAGE_KEYS)?;
+    let f = ctx.fields(node, path, &STATUS_PAGE)?;
     let title = match f.get("title") {
         Some(n) if n.kind != Kind::Null => {
             let field = join(path, "title");
@@ -106,7 +148,7 @@ fn read_component(
     seen: &mut Vec<(String, usize)>,
     refs: &mut Vec<NameRef>,
 ) -> Option<StatusComponent> {
-    let f = ctx.fields(node, path, &COMPONENT_KEYS)?;
+    let f = ctx.fields(node, path, &COMPONENT)?;
     let name = ctx.require(&f, path, "name").and_then(|n| {
         let field = join(path, "name");
         let name = ctx.string(n, &field)?;

@@ -11,25 +11,249 @@ use nines_probe::{
 
 use super::MIN_INTERVAL;
 use crate::http::{
-    TLS_KEYS, read_address, read_headers, read_tls_options, read_url, tls_options_of,
+    TLS_OPTION_KEYS, read_address, read_headers, read_tls_options, read_url, tls_options_of,
 };
+use crate::keys::{Key, NONE, REQUIRED, Section};
 use crate::read::{Ctx, index, join, one_of, suggest};
 use crate::yaml::{Kind, Node};
 
-const HTTP_KEYS: [&str; 12] = [
-    "url",
-    "method",
-    "headers",
-    "bearer_token",
-    "basic_auth",
-    "body",
-    "valid_status",
-    "follow_redirects",
-    "tls",
-    "body_matches",
-    "body_not_matches",
-    "header_matches",
-];
+/// `services.<name>.probes[i].http`.
+pub(crate) const HTTP: Section = Section {
+    path: "services.<name>.probes[i].http",
+    keys: &[
+        Key {
+            name: "url",
+            ty: "URL",
+            default: REQUIRED,
+            doc: "`http://` or `https://` URL with a host",
+        },
+        Key {
+            name: "method",
+            ty: "string",
+            default: "`GET`",
+            doc: "HTTP method, in capitals",
+        },
+        Key {
+            name: "headers",
+            ty: "mapping of string to string",
+            default: NONE,
+            doc: "request headers",
+        },
+        Key {
+            name: "bearer_token",
+            ty: "string",
+            default: NONE,
+            doc: "sent as `Authorization: Bearer <token>`",
+        },
+        Key {
+            name: "basic_auth",
+            ty: "mapping `{username, password}`",
+            default: NONE,
+            doc: "sent as `Authorization: Basic …` ([`basic_auth`](#basic_auth)); not with \
+                  `bearer_token`",
+        },
+        Key {
+            name: "body",
+            ty: "string",
+            default: NONE,
+            doc: "request body",
+        },
+        Key {
+            name: "valid_status",
+            ty: "sequence",
+            default: "`[2xx]`",
+            doc: "status codes that count as success: `200`, `\"2xx\"` or `\"200-299\"`",
+        },
+        Key {
+            name: "follow_redirects",
+            ty: "`true`/`false`",
+            default: "`true`",
+            doc: "follow up to 10 redirects, each on a fresh connection",
+        },
+        Key {
+            name: "tls",
+            ty: "mapping",
+            default: NONE,
+            doc: "[TLS options](#tls-options) for `https://`",
+        },
+        Key {
+            name: "body_matches",
+            ty: "sequence of regexes",
+            default: NONE,
+            doc: "each must match the body",
+        },
+        Key {
+            name: "body_not_matches",
+            ty: "sequence of regexes",
+            default: NONE,
+            doc: "none may match the body",
+        },
+        Key {
+            name: "header_matches",
+            ty: "sequence of `{name, regex, negate}`",
+            default: NONE,
+            doc: "the header must be present and match `regex`; with `negate: true` (default \
+                  `false`) it must not match (an absent header passes)",
+        },
+    ],
+};
+
+/// `services.<name>.probes[i].http.header_matches[i]`.
+pub(crate) const HEADER_MATCH: Section = Section {
+    path: "services.<name>.probes[i].http.header_matches[i]",
+    keys: &[
+        Key {
+            name: "name",
+            ty: "string",
+            default: REQUIRED,
+            doc: "header name, any case",
+        },
+        Key {
+            name: "regex",
+            ty: "regex",
+            default: REQUIRED,
+            doc: "what its value must (or must not) match",
+        },
+        Key {
+            name: "negate",
+            ty: "`true`/`false`",
+            default: "`false`",
+            doc: "fail when it matches instead",
+        },
+    ],
+};
+
+/// `services.<name>.probes[i].tcp`.
+pub(crate) const TCP: Section = Section {
+    path: "services.<name>.probes[i].tcp",
+    keys: &[
+        Key {
+            name: "address",
+            ty: "`host:port`",
+            default: REQUIRED,
+            doc: "where to connect; IPv6 in brackets, `[2001:db8::1]:25`",
+        },
+        Key {
+            name: "tls",
+            ty: "`true`/`false`",
+            default: "`false`",
+            doc: "speak TLS from the first byte (`smtps`, `imaps`)",
+        },
+        Key {
+            name: "tls_options",
+            ty: "mapping",
+            default: NONE,
+            doc: "[TLS options](#tls-options), with `tls: true` or a `starttls` step",
+        },
+        Key {
+            name: "steps",
+            ty: "sequence",
+            default: NONE,
+            doc: "the conversation, in order; each step one of the keys below",
+        },
+    ],
+};
+
+/// `services.<name>.probes[i].tcp.steps[i]`: each has one of the keys.
+pub(crate) const TCP_STEP: Section = Section {
+    path: "services.<name>.probes[i].tcp.steps[i]",
+    keys: &[
+        Key {
+            name: "send",
+            ty: "string",
+            default: "—",
+            doc: "send this text and `\\r\\n`",
+        },
+        Key {
+            name: "expect",
+            ty: "regex",
+            default: "—",
+            doc: "read lines until one matches",
+        },
+        Key {
+            name: "starttls",
+            ty: "`true`",
+            default: "—",
+            doc: "upgrade the connection to TLS here (once, and not with `tls: true`)",
+        },
+    ],
+};
+
+/// `services.<name>.probes[i].dns`.
+pub(crate) const DNS: Section = Section {
+    path: "services.<name>.probes[i].dns",
+    keys: &[
+        Key {
+            name: "name",
+            ty: "domain name",
+            default: REQUIRED,
+            doc: "the name to query",
+        },
+        Key {
+            name: "type",
+            ty: "record type",
+            default: "`A`",
+            doc: "`A`, `AAAA`, `CNAME`, `MX`, `NS`, `TXT`, `SOA`, `PTR`, `SRV` or `CAA` (any \
+                  case)",
+        },
+        Key {
+            name: "server",
+            ty: "`ip` or `ip:port`",
+            default: "the first `nameserver` of `/etc/resolv.conf`",
+            doc: "the server to ask, over UDP; port 53 when left out; IPv6 as \
+                  `[2606:4700:4700::1111]:53`",
+        },
+        Key {
+            name: "valid_rcodes",
+            ty: "sequence",
+            default: "`[NOERROR]`",
+            doc: "response codes that count as success, by name: `NOERROR`, `FORMERR`, \
+                  `SERVFAIL`, `NXDOMAIN`, `NOTIMP`, `REFUSED`, …",
+        },
+        Key {
+            name: "answer_matches",
+            ty: "sequence of regexes",
+            default: NONE,
+            doc: "each must match at least one answer record as printed (`shop.example.com. \
+                  300 IN A 192.0.2.1`)",
+        },
+    ],
+};
+
+/// `services.<name>.probes[i].tls`: the address and the TLS options.
+pub(crate) const TLS: Section = Section {
+    path: "services.<name>.probes[i].tls",
+    keys: &[
+        Key {
+            name: "address",
+            ty: "`host:port`",
+            default: REQUIRED,
+            doc: "where to connect",
+        },
+        TLS_OPTION_KEYS[0],
+        TLS_OPTION_KEYS[1],
+        TLS_OPTION_KEYS[2],
+    ],
+};
+
+/// `services.<name>.probes[i].heartbeat`.
+pub(crate) const HEARTBEAT: Section = Section {
+    path: "services.<name>.probes[i].heartbeat",
+    keys: &[
+        Key {
+            name: "every",
+            ty: "duration",
+            default: REQUIRED,
+            doc: "how often the job runs, and so beats; at least `1s`",
+        },
+        Key {
+            name: "grace",
+            ty: "duration",
+            default: "`0s`",
+            doc: "how late a beat may be before the check fails",
+        },
+    ],
+};
 
 /// The check of kind `kind` (one of `KINDS`).
 pub(super) fn read_check(ctx: &mut Ctx<'_>, kind: &str, node: &Node, path: &str) -> Option<Check> {
@@ -66,7 +290,7 @@ fn read_http(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<HttpCheck> {
         check.url = read_url(ctx, node, path)?;
         return Some(check);
     }
-    let f = ctx.fields(node, path, &HTTP_KEYS)?;
+    let f = ctx.fields(node, path, &HTTP)?;
     let url = ctx
         .require(&f, path, "url")
         .and_then(|n| read_url(ctx, n, &join(path, "url")));
@@ -192,7 +416,7 @@ fn read_statuses(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Vec<Statu
 fn read_header_matches(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Vec<HeaderMatch>> {
     let items = ctx.seq(node, path)?;
     let read = |ctx: &mut Ctx<'_>, item: &Node, path: &str| -> Option<HeaderMatch> {
-        let f = ctx.fields(item, path, &["name", "regex", "negate"])?;
+        let f = ctx.fields(item, path, &HEADER_MATCH)?;
         let name = ctx.require(&f, path, "name").and_then(|n| {
             let field = join(path, "name");
             let name = ctx.string(n, &field)?;
@@ -283,7 +507,7 @@ fn read_tcp(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<TcpCheck> {
             steps: Vec::new(),
         });
     }
-    let f = ctx.fields(node, path, &["address", "tls", "tls_options", "steps"])?;
+    let f = ctx.fields(node, path, &TCP)?;
     let address = ctx
         .require(&f, path, "address")
         .and_then(|n| read_address(ctx, n, &join(path, "address")));
@@ -352,14 +576,14 @@ fn read_step(
     tls: Option<bool>,
     starttls_line: &mut Option<usize>,
 ) -> Option<TcpStep> {
-    const STEPS: [&str; 3] = ["send", "expect", "starttls"];
-    let f = ctx.fields(item, path, &STEPS)?;
-    let given: Vec<(&str, &Node)> = STEPS
+    let f = ctx.fields(item, path, &TCP_STEP)?;
+    let steps = TCP_STEP.names();
+    let given: Vec<(&str, &Node)> = steps
         .iter()
         .filter_map(|&k| f.get(k).map(|n| (k, n)))
         .collect();
     let [(key, n)] = given.as_slice() else {
-        let msg = format!("give one action per step: {}", one_of(&STEPS));
+        let msg = format!("give one action per step: {}", one_of(&steps));
         ctx.error(item.line, path, msg);
         return None;
     };
@@ -404,11 +628,7 @@ fn read_dns(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<DnsCheck> {
         check.name = read_domain(ctx, node, path)?;
         return Some(check);
     }
-    let f = ctx.fields(
-        node,
-        path,
-        &["name", "type", "server", "valid_rcodes", "answer_matches"],
-    )?;
+    let f = ctx.fields(node, path, &DNS)?;
     let name = ctx
         .require(&f, path, "name")
         .and_then(|n| read_domain(ctx, n, &join(path, "name")));
@@ -541,8 +761,7 @@ fn read_tls(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<TlsCheck> {
             tls: TlsOptions::default(),
         });
     }
-    let keys = ["address", TLS_KEYS[0], TLS_KEYS[1], TLS_KEYS[2]];
-    let f = ctx.fields(node, path, &keys)?;
+    let f = ctx.fields(node, path, &TLS)?;
     let address = ctx
         .require(&f, path, "address")
         .and_then(|n| read_address(ctx, n, &join(path, "address")));
@@ -560,7 +779,7 @@ fn read_heartbeat(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Heartbea
             grace: Duration::ZERO,
         });
     }
-    let f = ctx.fields(node, path, &["every", "grace"])?;
+    let f = ctx.fields(node, path, &HEARTBEAT)?;
     let every = ctx
         .require(&f, path, "every")
         .and_then(|n| ctx.duration(n, &join(path, "every"), MIN_INTERVAL));

@@ -2,6 +2,7 @@
 //! Prometheus counters (scraped or queried), with their selectors checked.
 
 use crate::http::{read_headers, read_url};
+use crate::keys::{Key, NONE, REQUIRED, Section};
 use crate::model::{Counters, QueryTemplates, Ratio, Sli};
 use crate::probe::ReadProbes;
 use crate::read::{Ctx, join, suggest};
@@ -11,8 +12,152 @@ use crate::yaml::{Kind, Node};
 /// SLI sources that take a mapping of settings.
 const MAPPED_SLIS: [&str; 3] = ["probe", "prometheus", "promql"];
 
-/// Keys of counter selectors under `promql`, besides `good`/`errors`/`total`.
-const PROMQL_HTTP_KEYS: [&str; 4] = ["url", "headers", "bearer_token", "basic_auth"];
+const GOOD: Key = Key {
+    name: "good",
+    ty: "PromQL series selector",
+    default: "one of `good`/`errors`",
+    doc: "counter of events that met the objective (a histogram bucket for latency)",
+};
+const ERRORS: Key = Key {
+    name: "errors",
+    ty: "PromQL series selector",
+    default: "one of `good`/`errors`",
+    doc: "counter of events that failed it (Sloth's `errorQuery`)",
+};
+const TOTAL: Key = Key {
+    name: "total",
+    ty: "PromQL series selector",
+    default: REQUIRED,
+    doc: "counter of all events",
+};
+const URL: Key = Key {
+    name: "url",
+    ty: "URL",
+    default: NONE,
+    doc: "the `http://`/`https://` base URL of the Prometheus HTTP API \
+          (`http://prometheus:9090`)",
+};
+const HEADERS: Key = Key {
+    name: "headers",
+    ty: "mapping of string to string",
+    default: NONE,
+    doc: "with `url` and selectors: headers sent with each query, such as `X-Scope-OrgID` for \
+          Mimir",
+};
+const BEARER_TOKEN: Key = Key {
+    name: "bearer_token",
+    ty: "string",
+    default: NONE,
+    doc: "with `url` and selectors: sent as `Authorization: Bearer <token>`; use `${VAR}` to \
+          keep it out of the file",
+};
+const BASIC_AUTH: Key = Key {
+    name: "basic_auth",
+    ty: "mapping `{username, password}`",
+    default: NONE,
+    doc: "with `url` and selectors: sent as `Authorization: Basic …` \
+          ([`basic_auth`](#basic_auth)); not with `bearer_token`",
+};
+const ERROR_QUERY: Key = Key {
+    name: "error_query",
+    ty: "PromQL expression with `{{.window}}`",
+    default: NONE,
+    doc: "with `total_query`, instead of selectors: the rate of failed events over the \
+          window, as Sloth's `error_query`",
+};
+const TOTAL_QUERY: Key = Key {
+    name: "total_query",
+    ty: "PromQL expression with `{{.window}}`",
+    default: NONE,
+    doc: "with `error_query`: the rate of all events",
+};
+const ERROR_RATIO_QUERY: Key = Key {
+    name: "error_ratio_query",
+    ty: "PromQL expression with `{{.window}}`",
+    default: NONE,
+    doc: "alone, instead of selectors: the error ratio over the window (Sloth's `raw`); \
+          alerts then have no minimum event count",
+};
+
+/// `sli: { prometheus: {...} }`: counters on a `/metrics` page nines
+/// scrapes.
+pub(crate) const PROMETHEUS: Section = Section {
+    path: "services.<name>.slos[i].sli.prometheus",
+    keys: &[
+        GOOD,
+        ERRORS,
+        TOTAL,
+        Key {
+            name: "target",
+            ty: "scrape name or URL",
+            default: NONE,
+            doc: "the `name` of a [`scrape`](#scrapei) entry, or the `http://`/`https://` URL \
+                  of the `/metrics` page; a URL no entry lists is scraped with the default \
+                  settings",
+        },
+    ],
+};
+
+/// `sli: { promql: {...} }`: counters, or whole queries, in a
+/// Prometheus-compatible server nines queries.
+pub(crate) const PROMQL: Section = Section {
+    path: "services.<name>.slos[i].sli.promql",
+    keys: &[
+        GOOD,
+        ERRORS,
+        TOTAL,
+        URL,
+        HEADERS,
+        BEARER_TOKEN,
+        BASIC_AUTH,
+        ERROR_QUERY,
+        TOTAL_QUERY,
+        ERROR_RATIO_QUERY,
+    ],
+};
+
+/// [`PROMQL`] in the order the query form lists its keys.
+const PROMQL_QUERIES: Section = Section {
+    path: PROMQL.path,
+    keys: &[
+        ERROR_QUERY,
+        TOTAL_QUERY,
+        ERROR_RATIO_QUERY,
+        URL,
+        GOOD,
+        ERRORS,
+        TOTAL,
+        HEADERS,
+        BEARER_TOKEN,
+        BASIC_AUTH,
+    ],
+};
+
+/// [`PROMQL`] in the order the counter form lists its keys.
+const PROMQL_COUNTERS: Section = Section {
+    path: PROMQL.path,
+    keys: &[GOOD, ERRORS, TOTAL, URL, HEADERS, BEARER_TOKEN, BASIC_AUTH],
+};
+
+/// `sli: { probe: NAME, latency_below: 300ms }`.
+pub(crate) const PROBE_SLI: Section = Section {
+    path: "services.<name>.slos[i].sli (probe)",
+    keys: &[
+        Key {
+            name: "probe",
+            ty: "probe name",
+            default: REQUIRED,
+            doc: "a probe of the same service",
+        },
+        Key {
+            name: "latency_below",
+            ty: "duration",
+            default: NONE,
+            doc: "a run is good only when it also took less than this; shorter than the \
+                  probe's `timeout`; not for `heartbeat` probes",
+        },
+    ],
+};
 
 /// `sli`: where an SLO's events come from. A `prometheus` SLI's `target`
 /// goes to `targets`, for resolving once every file is read.
@@ -87,7 +232,7 @@ pub(super) fn read_sli(
 
 /// `sli: { probe: NAME, latency_below: 300ms }`.
 fn read_probe_sli(ctx: &mut Ctx<'_>, node: &Node, path: &str, probes: &ReadProbes) -> Option<Sli> {
-    let f = ctx.fields(node, path, &["probe", "latency_below"])?;
+    let f = ctx.fields(node, path, &PROBE_SLI)?;
     let name_node = f.get("probe")?;
     let name = ctx.string(name_node, &join(path, "probe"));
     let below = match f.get("latency_below") {
@@ -122,22 +267,7 @@ fn read_promql(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<Sli> {
     if !QUERY_KEYS.iter().any(|k| has(k)) {
         return read_counters(ctx, node, path, Source::Promql).map(Sli::Promql);
     }
-    let f = ctx.fields(
-        node,
-        path,
-        &[
-            "error_query",
-            "total_query",
-            "error_ratio_query",
-            "url",
-            "good",
-            "errors",
-            "total",
-            "headers",
-            "bearer_token",
-            "basic_auth",
-        ],
-    )?;
+    let f = ctx.fields(node, path, &PROMQL_QUERIES)?;
     for key in ["headers", "bearer_token", "basic_auth"] {
         if let Some(n) = f.get(key) {
             let msg = format!(
@@ -214,14 +344,11 @@ fn read_counters(
     path: &str,
     source: Source<'_>,
 ) -> Option<Counters> {
-    let keys: Vec<&str> = match &source {
-        Source::Prometheus(_) => vec!["good", "errors", "total", "target"],
-        Source::Promql => ["good", "errors", "total"]
-            .into_iter()
-            .chain(PROMQL_HTTP_KEYS)
-            .collect(),
+    let section = match &source {
+        Source::Prometheus(_) => &PROMETHEUS,
+        Source::Promql => &PROMQL_COUNTERS,
     };
-    let f = ctx.fields(node, path, &keys)?;
+    let f = ctx.fields(node, path, section)?;
     let selector = |ctx: &mut Ctx<'_>, key: &str| -> Option<String> {
         let n = f.get(key)?;
         let text = ctx.string(n, &join(path, key))?;
@@ -304,7 +431,21 @@ fn read_counters(
 
 #[cfg(test)]
 mod selector_tests {
-    use super::selector_problem;
+    use super::*;
+
+    #[test]
+    fn both_forms_of_promql_take_the_documented_keys() {
+        let mut documented = PROMQL.names();
+        documented.sort_unstable();
+        for form in [PROMQL_QUERIES, PROMQL_COUNTERS] {
+            let mut names = form.names();
+            names.sort_unstable();
+            assert!(names.iter().all(|n| documented.contains(n)), "{names:?}");
+        }
+        let mut queries = PROMQL_QUERIES.names();
+        queries.sort_unstable();
+        assert_eq!(queries, documented);
+    }
 
     #[test]
     fn selector_columns_count_from_the_value_as_written() {

@@ -1,5 +1,6 @@
 //! docs/config.md stays true: its examples parse, its main example is the
-//! one `good.rs` checks, and it mentions every key the loader accepts.
+//! one `good.rs` checks, and its tables of keys are generated from the
+//! readers' own key tables.
 
 use crate::parse;
 
@@ -29,167 +30,88 @@ fn every_yaml_example_is_valid() {
     }
 }
 
+/// docs/config.md as the checkout has it (read at run time, so the
+/// update below can rewrite it).
+const DOCS_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/config.md");
+
+/// How to bring the tables in docs/config.md up to date.
+const REGENERATE: &str = "NINES_UPDATE_DOCS=1 cargo test -p nines-config --test config docs";
+
+/// The tables of keys in docs/config.md are the readers' key tables, byte
+/// for byte: every key the loader accepts is documented, with its type,
+/// default and meaning, and no key is documented that it refuses. With
+/// `NINES_UPDATE_DOCS` set, the file is rewritten instead.
 #[test]
-fn every_key_is_documented() {
-    let keys = [
-        "services",
-        "auth",
-        "owner",
-        "description",
-        "slos",
-        "name",
-        "objective",
-        "window",
-        "calendar",
-        "timezone",
-        "sli",
-        "alerting",
-        "min_events",
-        "labels",
-        "tiers",
-        "severity",
-        "long_window",
-        "short_window",
-        "budget_consumed",
-        "burn_rate",
-        "tokens",
-        "role",
-        "hash",
-        "public_read",
-        "prometheus",
-        "promql",
-        "good",
-        "errors",
-        "total",
-        "target",
-        "url",
-        "for",
-        "annotations",
-        "runbook_url",
-        "dashboard_url",
-        "budget_exhausted_alert",
-        "absent_alert",
-        "error_query",
-        "total_query",
-        "error_ratio_query",
-        "timeslices",
-        "slice",
-        "email",
-        "slack",
-        "layers",
-        "overrides",
-        "rotation",
-        "handoff",
-        "start",
-        "at_once",
-        "restrictions",
-        "scrape",
-        "users",
-        "schedules",
-        "probes",
-        "interval",
-        "timeout",
-        "conditions",
-        "http",
-        "method",
-        "headers",
-        "bearer_token",
-        "basic_auth",
-        "body",
-        "valid_status",
-        "follow_redirects",
-        "tls",
-        "body_matches",
-        "body_not_matches",
-        "header_matches",
-        "regex",
-        "negate",
-        "tcp",
-        "address",
-        "tls_options",
-        "steps",
-        "send",
-        "expect",
-        "starttls",
-        "dns",
-        "type",
-        "server",
-        "valid_rcodes",
-        "answer_matches",
-        "heartbeat",
-        "every",
-        "grace",
-        "probe",
-        "latency_below",
-        "insecure_skip_verify",
-        "ca_file",
-        "server_name",
-        "channels",
-        "webhook",
-        "secret",
-        "integrations",
-        "kind",
-        "key_hash",
-        "service",
-        "routes",
-        "matchers",
-        "group_by",
-        "continue",
-        "incidents",
-        "auto_resolve",
-        "give_up_after",
-        "external_url",
-        "reopen_within",
-        "link_lifetime",
-        "failure_threshold",
-        "success_threshold",
-        "maintenance",
-        "inhibit",
-        "days",
-        "start",
-        "duration",
-        "timezone",
-        "source_matchers",
-        "target_matchers",
-        "equal",
-        "email",
-        "pagerduty",
-        "alertmanager",
-        "rate_limit",
-        "title",
-        "body",
-        "host",
-        "port",
-        "tls",
-        "username",
-        "from",
-        "to",
-        "routing_key",
-        "escalations",
-        "teams",
-        "escalation",
-        "notify",
-        "after",
-        "round_robin",
-        "repeat",
-        "repeat_after",
-        "members",
-        "working_hours",
-        "quiet_hours",
-        "error_budget_policy",
-        "budget_floor",
-        "freeze_on_page_alerts",
-        "freeze_on_severities",
-        "exempt_kinds",
-        "slas",
-        "period",
-        "status_page",
-        "components",
-    ];
-    for key in keys {
-        assert!(
-            DOCS.contains(&format!("| `{key}`")) || DOCS.contains(&format!("## `{key}")),
-            "`{key}` lacks a table row"
-        );
+fn the_key_tables_are_the_readers() {
+    let docs = std::fs::read_to_string(DOCS_PATH).expect("docs/config.md");
+    let filled = nines_config::fill_tables(&docs)
+        .unwrap_or_else(|e| panic!("docs/config.md: {e}; then run `{REGENERATE}`"));
+    if filled == docs {
+        return;
     }
+    if std::env::var_os("NINES_UPDATE_DOCS").is_some() {
+        std::fs::write(DOCS_PATH, &filled).expect("writing docs/config.md");
+        return;
+    }
+    let (line, (file, generated)) = docs
+        .lines()
+        .chain(std::iter::repeat(""))
+        .zip(filled.lines().chain(std::iter::repeat("")))
+        .enumerate()
+        .find(|(_, (a, b))| a != b)
+        .expect("a differing line");
+    panic!(
+        "docs/config.md:{}: a table of keys differs from the key tables in \
+         crates/nines-config/src, which are its source:\n  in the file: {file}\n  generated:   \
+         {generated}\nedit the table next to the reader, not the file, and regenerate the \
+         tables with\n  {REGENERATE}",
+        line + 1
+    );
+}
+
+/// Every section is documented once, and the whole reference renders.
+#[test]
+fn every_section_has_one_table() {
+    for section in nines_config::SECTIONS {
+        let marker = format!("<!-- keys: {} -->", section.path);
+        assert_eq!(DOCS.matches(&marker).count(), 1, "{marker}");
+    }
+    let all = nines_config::tables_markdown();
+    for section in nines_config::SECTIONS {
+        assert!(all.contains(&section.markdown()), "{}", section.path);
+    }
+}
+
+/// Every key in a table is one its reader asks for: none is documented and
+/// then ignored. The examples of docs/config.md and the full fixture read
+/// every section; `MORE` adds the forms they do not show.
+#[cfg(debug_assertions)]
+#[test]
+fn every_documented_key_is_read() {
+    const MORE: &str = "
+channels:
+  receiver:
+    alertmanager: { url: 'http://127.0.0.1:5001/alerts', headers: { X-Team: sre } }
+";
+    nines_config::keys_read();
+    for block in yaml_blocks() {
+        parse(block);
+    }
+    parse(FULL);
+    parse(MORE);
+    let read = nines_config::keys_read();
+    let unread: Vec<String> = nines_config::SECTIONS
+        .iter()
+        .flat_map(|s| {
+            s.keys
+                .iter()
+                .filter(|k| !read.contains(&(s.path, k.name)))
+                .map(|k| format!("{} {}", s.path, k.name))
+        })
+        .collect();
+    assert!(
+        unread.is_empty(),
+        "keys in a table that no reader asked for (ignored, or missing from the examples):\n{}",
+        unread.join("\n")
+    );
 }
