@@ -1,17 +1,26 @@
-//! Persistence for nines. One SQLite database (WAL) under the data directory
-//! holds the ingest log, series snapshots and alert state; the daemon keeps
-//! the working set in memory and uses the store to survive restarts.
+//! Persistence for nines, behind one trait per area: [`EventLog`] (ingest
+//! log, snapshots), [`IncidentStore`] (incidents, silences, SLO alert
+//! state), [`OutboxStore`], [`OncallStore`], [`ReviewStore`],
+//! [`ProbeStore`] and [`Lease`]; [`Backend`] is all of them. The rows are
+//! plain types of this crate and every call fails with [`StoreError`], so
+//! no backend's types leak to callers.
 //!
-//! Durability model: every accepted event batch is appended to the ingest log
-//! in its own committed transaction before the API answers. A checkpoint
-//! writes snapshots of the series that changed and drops the log up to the
-//! last batch those snapshots include. Restoring loads the snapshots and
-//! replays the rest of the log.
+//! [`SqliteStore`] (also named [`Store`]) is the embedded backend: one
+//! SQLite database (WAL) under the data directory. The daemon keeps the
+//! working set in memory and uses the store to survive restarts.
+//!
+//! The traits are synchronous: the daemon calls the store from
+//! `spawn_blocking`, which keeps SQLite simple; see
+//! `docs/architecture-store.md` for why and for a second backend.
 #![forbid(unsafe_code)]
 
 mod codec;
+mod error;
+mod events;
 mod incidents;
+mod lease;
 mod oncall;
+mod outbox;
 mod probes;
 mod review;
 mod sqlite;
@@ -20,14 +29,38 @@ pub use codec::{
     CodecError, EventRecord, decode_events, decode_slo_snapshot, decode_snapshot, encode_events,
     encode_slo_snapshot, encode_snapshot,
 };
+pub use error::{BackendError, BackendErrorKind, StoreError};
+pub use events::{Appended, BATCH_KEY_SECONDS, EventLog, Restored};
 pub use incidents::{
-    AlertLink, ChangeRow, Delivery, EscalationRow, IncidentOp, IncidentRef, IncidentRow,
-    IncidentStats, NewIncident, OutboxRow, SilenceRow, TimelineEntry,
+    ALERT_HISTORY_SECONDS, AlertLink, AlertRow, AlertTransition, EscalationRow, IncidentOp,
+    IncidentRef, IncidentRow, IncidentStats, IncidentStore, NamedCounts, NewIncident, SilenceRow,
+    TimelineEntry,
 };
-pub use oncall::{OverrideRow, PageRow};
-pub use probes::{LATENCY_BOUNDS_MS, ProbeRow, RAW_RESULTS_KEPT, Resolution, Rollup};
-pub use review::{ActionItemRow, AlertFiring, GateOverrideRow, PostmortemRow};
-pub use sqlite::{
-    ALERT_HISTORY_SECONDS, AlertRow, AlertTransition, BATCH_KEY_SECONDS, Durability, Restored,
-    Store, StoreError,
+pub use lease::{Leadership, Lease};
+pub use oncall::{OncallStore, OverrideRow, PageRow};
+pub use outbox::{Delivery, OutboxRow, OutboxStore};
+pub use probes::{LATENCY_BOUNDS_MS, ProbeRow, ProbeStore, RAW_RESULTS_KEPT, Resolution, Rollup};
+pub use review::{
+    ActionItemRow, AlertFiring, ChangeRow, GateOverrideRow, PostmortemRow, ReviewStore,
 };
+pub use sqlite::{Durability, SqliteStore, Store};
+
+/// Every area at once: what a daemon holds (`Box<dyn Backend>`, or a
+/// generic bound) when it should not care which database is behind it.
+/// `Send`, so a handle can move into `spawn_blocking`.
+pub trait Backend:
+    EventLog + IncidentStore + OutboxStore + OncallStore + ReviewStore + ProbeStore + Lease + Send
+{
+}
+
+impl<T> Backend for T where
+    T: EventLog
+        + IncidentStore
+        + OutboxStore
+        + OncallStore
+        + ReviewStore
+        + ProbeStore
+        + Lease
+        + Send
+{
+}

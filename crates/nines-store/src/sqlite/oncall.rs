@@ -1,38 +1,13 @@
-//! On-call overrides made through the API (`POST
-//! /api/v1/schedules/{s}/overrides`): kept here so they survive restarts
-//! and config reloads; the daemon lays them over the config's schedules.
+//! [`OncallStore`] on SQLite: overrides (soft-deleted, so the record of who
+//! covered when stays), pages and acknowledgements.
 
 use rusqlite::params;
 
-pub(crate) const OVERRIDE_MIGRATION: &str = r#"
-CREATE TABLE schedule_overrides (
-    id INTEGER PRIMARY KEY,
-    schedule TEXT NOT NULL,
-    user TEXT NOT NULL,
-    start_at INTEGER NOT NULL,
-    end_at INTEGER NOT NULL,
-    created_by TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    reason TEXT NOT NULL DEFAULT '',
-    deleted_at INTEGER
-);
-CREATE INDEX schedule_overrides_by_end ON schedule_overrides (end_at);
-"#;
+use super::SqliteStore;
+use crate::error::StoreError;
+use crate::oncall::{OncallStore, OverrideRow, PageRow};
 
-/// An override made through the API.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OverrideRow {
-    pub id: i64,
-    pub schedule: String,
-    pub user: String,
-    pub start_at: i64,
-    pub end_at: i64,
-    pub created_by: String,
-    pub created_at: i64,
-    pub reason: String,
-}
-
-pub(crate) fn add(conn: &rusqlite::Connection, o: &OverrideRow) -> rusqlite::Result<i64> {
+fn add(conn: &rusqlite::Connection, o: &OverrideRow) -> rusqlite::Result<i64> {
     conn.prepare_cached(
         "INSERT INTO schedule_overrides (schedule, user, start_at, end_at, created_by, created_at, reason)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -51,7 +26,7 @@ pub(crate) fn add(conn: &rusqlite::Connection, o: &OverrideRow) -> rusqlite::Res
 
 /// Overrides not deleted that end after `after`, oldest first (the order
 /// in which later ones win).
-pub(crate) fn list(conn: &rusqlite::Connection, after: i64) -> rusqlite::Result<Vec<OverrideRow>> {
+fn list(conn: &rusqlite::Connection, after: i64) -> rusqlite::Result<Vec<OverrideRow>> {
     conn.prepare_cached(
         "SELECT id, schedule, user, start_at, end_at, created_by, created_at, reason
          FROM schedule_overrides WHERE deleted_at IS NULL AND end_at > ?1 ORDER BY id",
@@ -72,12 +47,7 @@ pub(crate) fn list(conn: &rusqlite::Connection, after: i64) -> rusqlite::Result<
 }
 
 /// Deletes an override of `schedule`; false when there is none.
-pub(crate) fn delete(
-    conn: &rusqlite::Connection,
-    schedule: &str,
-    id: i64,
-    at: i64,
-) -> rusqlite::Result<bool> {
+fn delete(conn: &rusqlite::Connection, schedule: &str, id: i64, at: i64) -> rusqlite::Result<bool> {
     let n = conn
         .prepare_cached(
             "UPDATE schedule_overrides SET deleted_at = ?1
@@ -87,20 +57,7 @@ pub(crate) fn delete(
     Ok(n == 1)
 }
 
-/// A page to a person: an outbox row on a `user:` channel.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PageRow {
-    pub channel: String,
-    pub key: String,
-    pub at_ms: i64,
-    pub state: String,
-}
-
-pub(crate) fn pages(
-    conn: &rusqlite::Connection,
-    from_ms: i64,
-    to_ms: i64,
-) -> rusqlite::Result<Vec<PageRow>> {
+fn pages(conn: &rusqlite::Connection, from_ms: i64, to_ms: i64) -> rusqlite::Result<Vec<PageRow>> {
     conn.prepare_cached(
         "SELECT channel, key, created_at_ms, state FROM outbox
          WHERE channel LIKE 'user:%' AND created_at_ms >= ?1 AND created_at_ms < ?2 ORDER BY id",
@@ -118,7 +75,7 @@ pub(crate) fn pages(
 
 /// Acknowledgements in `[from, to)`: the actor, when the incident started,
 /// and when it was acknowledged (seconds).
-pub(crate) fn acknowledgements(
+fn acknowledgements(
     conn: &rusqlite::Connection,
     from: i64,
     to: i64,
@@ -129,4 +86,26 @@ pub(crate) fn acknowledgements(
     )?
     .query_map(params![from, to], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
     .collect()
+}
+
+impl OncallStore for SqliteStore {
+    fn add_override(&mut self, o: &OverrideRow) -> Result<i64, StoreError> {
+        self.write(|tx| Ok(add(tx, o)?))
+    }
+
+    fn overrides(&self, after: i64) -> Result<Vec<OverrideRow>, StoreError> {
+        self.read(|c| list(c, after))
+    }
+
+    fn delete_override(&mut self, schedule: &str, id: i64, at: i64) -> Result<bool, StoreError> {
+        self.write(|tx| Ok(delete(tx, schedule, id, at)?))
+    }
+
+    fn pages(&self, from_ms: i64, to_ms: i64) -> Result<Vec<PageRow>, StoreError> {
+        self.read(|c| pages(c, from_ms, to_ms))
+    }
+
+    fn acknowledgements(&self, from: i64, to: i64) -> Result<Vec<(String, i64, i64)>, StoreError> {
+        self.read(|c| acknowledgements(c, from, to))
+    }
 }

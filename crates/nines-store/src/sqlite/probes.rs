@@ -1,122 +1,15 @@
-//! Probe results: the last raw results per probe for detail views, and
-//! per-minute, per-hour and per-day rollups (up/down counts and a latency
-//! histogram) so uptime bars and SLA reports never re-read raw results.
+//! [`ProbeStore`] on SQLite: raw results trimmed per probe, rollups folded
+//! in as results arrive, heartbeats; rollups past retention are pruned at
+//! checkpoints.
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-/// Raw results kept per probe.
-pub const RAW_RESULTS_KEPT: i64 = 1000;
-
-/// Upper bounds (ms) of the latency histogram buckets; the last bucket is
-/// everything slower. Prometheus' default buckets, in milliseconds.
-pub const LATENCY_BOUNDS_MS: [f64; 11] = [
-    5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0,
-];
-
-/// A rollup resolution and how long rows of it are kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Resolution {
-    Minute,
-    Hour,
-    Day,
-}
-
-impl Resolution {
-    pub const ALL: [Resolution; 3] = [Resolution::Minute, Resolution::Hour, Resolution::Day];
-
-    pub fn seconds(self) -> i64 {
-        match self {
-            Resolution::Minute => 60,
-            Resolution::Hour => 3600,
-            Resolution::Day => 86_400,
-        }
-    }
-
-    /// Minutes for 8 days (a week's detail with a day to spare); hours and
-    /// days for 400 days, for 90-day bars and yearly SLA reports.
-    pub fn retention_seconds(self) -> i64 {
-        match self {
-            Resolution::Minute => 8 * 86_400,
-            Resolution::Hour | Resolution::Day => 400 * 86_400,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Resolution::Minute => "minute",
-            Resolution::Hour => "hour",
-            Resolution::Day => "day",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Resolution> {
-        Resolution::ALL.into_iter().find(|r| r.name() == name)
-    }
-}
-
-/// One probe run as stored.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProbeRow {
-    pub service: String,
-    pub probe: String,
-    /// Unix milliseconds of the run's start.
-    pub at_ms: i64,
-    pub success: bool,
-    pub duration_ms: f64,
-    /// Why it failed, in one line.
-    pub reason: Option<String>,
-    /// The full outcome as JSON, for detail views.
-    pub detail: String,
-}
-
-/// Up/down counts and latencies of a probe over one period.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Rollup {
-    /// Unix seconds the period starts at.
-    pub start: i64,
-    pub up: i64,
-    pub down: i64,
-    pub latency_sum_ms: f64,
-    /// Counts per [`LATENCY_BOUNDS_MS`] bucket, plus one for slower runs.
-    pub buckets: Vec<i64>,
-}
-
-pub(crate) const PROBE_MIGRATION: &str = r#"
-CREATE TABLE probe_results (
-    id INTEGER PRIMARY KEY,
-    service TEXT NOT NULL,
-    probe TEXT NOT NULL,
-    at_ms INTEGER NOT NULL,
-    success INTEGER NOT NULL,
-    duration_ms REAL NOT NULL,
-    reason TEXT,
-    detail TEXT NOT NULL
-);
-CREATE INDEX probe_results_by_probe ON probe_results (service, probe, id);
-CREATE TABLE probe_rollups (
-    service TEXT NOT NULL,
-    probe TEXT NOT NULL,
-    resolution INTEGER NOT NULL,
-    start INTEGER NOT NULL,
-    up INTEGER NOT NULL,
-    down INTEGER NOT NULL,
-    latency_sum_ms REAL NOT NULL,
-    buckets TEXT NOT NULL,
-    PRIMARY KEY (service, probe, resolution, start)
-) WITHOUT ROWID;
-CREATE TABLE heartbeats (
-    service TEXT NOT NULL,
-    name TEXT NOT NULL,
-    at_ms INTEGER NOT NULL,
-    PRIMARY KEY (service, name)
-) WITHOUT ROWID;
--- How far a pulled SLI source (PromQL) has been read, per SLO, so a
--- restart neither re-reads nor skips a step.
-CREATE TABLE source_cursors (
-    slo_id INTEGER PRIMARY KEY REFERENCES slos (id),
-    through INTEGER NOT NULL
-);
-"#;
+use super::SqliteStore;
+use crate::codec::EventRecord;
+use crate::error::StoreError;
+use crate::probes::{
+    LATENCY_BOUNDS_MS, ProbeRow, ProbeStore, RAW_RESULTS_KEPT, Resolution, Rollup,
+};
 
 fn bucket_of(duration_ms: f64) -> usize {
     LATENCY_BOUNDS_MS
@@ -140,7 +33,7 @@ fn join_buckets(buckets: &[i64]) -> String {
 }
 
 /// Inserts `rows`, folds them into the rollups and trims raw results.
-pub(crate) fn insert(tx: &Transaction<'_>, rows: &[ProbeRow]) -> rusqlite::Result<()> {
+fn insert(tx: &Transaction<'_>, rows: &[ProbeRow]) -> rusqlite::Result<()> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO probe_results (service, probe, at_ms, success, duration_ms, reason, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -213,7 +106,7 @@ pub(crate) fn insert(tx: &Transaction<'_>, rows: &[ProbeRow]) -> rusqlite::Resul
 }
 
 /// Drops rollups past their retention.
-pub(crate) fn prune(tx: &Transaction<'_>, now: i64) -> rusqlite::Result<()> {
+pub(super) fn prune(tx: &Transaction<'_>, now: i64) -> rusqlite::Result<()> {
     for res in Resolution::ALL {
         tx.execute(
             "DELETE FROM probe_rollups WHERE resolution = ?1 AND start < ?2",
@@ -223,7 +116,7 @@ pub(crate) fn prune(tx: &Transaction<'_>, now: i64) -> rusqlite::Result<()> {
     Ok(())
 }
 
-pub(crate) fn results(
+fn results(
     conn: &rusqlite::Connection,
     service: &str,
     probe: &str,
@@ -247,7 +140,7 @@ pub(crate) fn results(
     .collect()
 }
 
-pub(crate) fn rollups(
+fn rollups(
     conn: &rusqlite::Connection,
     service: &str,
     probe: &str,
@@ -273,4 +166,56 @@ pub(crate) fn rollups(
         },
     )?
     .collect()
+}
+
+impl ProbeStore for SqliteStore {
+    fn record_probe_results(
+        &mut self,
+        events: &[EventRecord],
+        rows: &[ProbeRow],
+        beats: &[(String, String, i64)],
+        received_at: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        self.write(|tx| {
+            let batch = (!events.is_empty())
+                .then(|| super::events::insert_batch(tx, events, received_at))
+                .transpose()?;
+            insert(tx, rows)?;
+            let mut put = tx.prepare_cached(
+                "INSERT OR REPLACE INTO heartbeats (service, name, at_ms) VALUES (?1, ?2, ?3)",
+            )?;
+            for (service, name, at_ms) in beats {
+                put.execute(params![service, name, at_ms])?;
+            }
+            Ok(batch)
+        })
+    }
+
+    fn heartbeats(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
+        self.read(|c| {
+            c.prepare_cached("SELECT service, name, at_ms FROM heartbeats")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect()
+        })
+    }
+
+    fn probe_results(
+        &self,
+        service: &str,
+        probe: &str,
+        limit: u32,
+    ) -> Result<Vec<ProbeRow>, StoreError> {
+        self.read(|c| results(c, service, probe, limit))
+    }
+
+    fn probe_rollups(
+        &self,
+        service: &str,
+        probe: &str,
+        resolution: Resolution,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Rollup>, StoreError> {
+        self.read(|c| rollups(c, service, probe, resolution, from, to))
+    }
 }

@@ -1,104 +1,14 @@
-//! The review side of reliability: deploy gate overrides, postmortems with
-//! every revision kept, their action items (the latest revision's, indexed
-//! for per-owner queries), and the reads reports need (incidents and alert
-//! firings of a period).
-//!
-//! The store keeps postmortems as JSON text it does not interpret: the
-//! model lives in `nines-review`, the binary encodes it.
+//! [`ReviewStore`] on SQLite: changes, gate overrides, postmortem
+//! revisions with their action items, and the reads reports need.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::SqliteStore;
+use crate::error::StoreError;
 use crate::incidents::{AlertLink, IncidentRow};
-use crate::sqlite::{Store, StoreError};
-
-pub(crate) const REVIEW_MIGRATION: &str = r#"
--- Explicit exceptions to a service's error budget policy, set by an admin.
--- Never deleted: expired ones are the record of who shipped through a freeze.
-CREATE TABLE gate_overrides (
-    id INTEGER PRIMARY KEY,
-    service TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    created_by TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL
-);
-CREATE INDEX gate_overrides_by_service ON gate_overrides (service, expires_at);
--- Every saved revision of an incident's postmortem; the highest is current.
-CREATE TABLE postmortems (
-    incident_id INTEGER NOT NULL REFERENCES incidents (id),
-    revision INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    body TEXT NOT NULL,
-    author TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    PRIMARY KEY (incident_id, revision)
-);
--- The action items of each postmortem's current revision, replaced on every
--- save, so "what is overdue for whom" is one indexed query.
-CREATE TABLE action_items (
-    incident_id INTEGER NOT NULL REFERENCES incidents (id),
-    position INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    description TEXT NOT NULL,
-    owner TEXT NOT NULL,
-    due TEXT,
-    tracking TEXT,
-    done INTEGER NOT NULL,
-    PRIMARY KEY (incident_id, position)
-);
-CREATE INDEX action_items_by_owner ON action_items (owner, done);
-"#;
-
-/// A gate override as stored. Times are unix seconds.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GateOverrideRow {
-    pub id: i64,
-    pub service: String,
-    pub reason: String,
-    pub created_by: String,
-    pub created_at: i64,
-    pub expires_at: i64,
-}
-
-/// One revision of a postmortem.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PostmortemRow {
-    pub incident_id: i64,
-    /// 1 for the first save, one more for each save after.
-    pub revision: i64,
-    /// `draft`, `in_review` or `published`.
-    pub status: String,
-    /// The postmortem as JSON.
-    pub body: String,
-    pub author: String,
-    pub created_at: i64,
-}
-
-/// An action item of a postmortem's current revision.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ActionItemRow {
-    pub incident_id: i64,
-    /// Its place in the postmortem's list, from 0.
-    pub position: i64,
-    /// `prevent`, `mitigate`, `detect` or `process`.
-    pub kind: String,
-    pub description: String,
-    pub owner: String,
-    /// `YYYY-MM-DD`.
-    pub due: Option<String>,
-    pub tracking: Option<String>,
-    pub done: bool,
-}
-
-/// An SLO alert tier that started firing.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AlertFiring {
-    pub service: String,
-    pub slo: String,
-    pub tier: String,
-    pub severity: String,
-    pub at: i64,
-}
+use crate::review::{
+    ActionItemRow, AlertFiring, ChangeRow, GateOverrideRow, PostmortemRow, ReviewStore,
+};
 
 const OVERRIDE_COLUMNS: &str = "id, service, reason, created_by, created_at, expires_at";
 
@@ -135,18 +45,75 @@ fn incidents_where(
 ) -> rusqlite::Result<Vec<IncidentRow>> {
     conn.prepare_cached(&format!(
         "SELECT {} FROM incidents WHERE {filter}",
-        crate::incidents::INCIDENT_COLUMNS
+        super::incidents::INCIDENT_COLUMNS
     ))?
-    .query_map(p, crate::incidents::incident_row)?
+    .query_map(p, super::incidents::incident_row)?
     .collect()
 }
 
-// === impl Store ===
+fn add_change(conn: &rusqlite::Connection, c: &ChangeRow) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO changes (service, at, kind, version, author, link, description, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        c.service,
+        c.at,
+        c.kind,
+        c.version,
+        c.author,
+        c.link,
+        c.description,
+        c.source
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
 
-impl Store {
-    /// Records a gate override; returns its id.
-    pub fn add_gate_override(&mut self, o: &GateOverrideRow) -> Result<i64, StoreError> {
-        self.transact(|tx| {
+/// Changes in `[from, to)`, of one service or all, newest first.
+fn changes(
+    conn: &rusqlite::Connection,
+    service: Option<&str>,
+    from: i64,
+    to: i64,
+    limit: u32,
+) -> rusqlite::Result<Vec<ChangeRow>> {
+    conn.prepare_cached(
+        "SELECT id, service, at, kind, version, author, link, description, source FROM changes
+         WHERE (?1 IS NULL OR service = ?1) AND at >= ?2 AND at < ?3 ORDER BY at DESC, id DESC LIMIT ?4",
+    )?
+    .query_map(params![service, from, to, limit], |r| {
+        Ok(ChangeRow {
+            id: r.get(0)?,
+            service: r.get(1)?,
+            at: r.get(2)?,
+            kind: r.get(3)?,
+            version: r.get(4)?,
+            author: r.get(5)?,
+            link: r.get(6)?,
+            description: r.get(7)?,
+            source: r.get(8)?,
+        })
+    })?
+    .collect()
+}
+
+impl ReviewStore for SqliteStore {
+    fn add_change(&mut self, c: &ChangeRow) -> Result<i64, StoreError> {
+        self.write(|tx| Ok(add_change(tx, c)?))
+    }
+
+    fn changes(
+        &self,
+        service: Option<&str>,
+        from: i64,
+        to: i64,
+        limit: u32,
+    ) -> Result<Vec<ChangeRow>, StoreError> {
+        self.read(|c| changes(c, service, from, to, limit))
+    }
+
+    fn add_gate_override(&mut self, o: &GateOverrideRow) -> Result<i64, StoreError> {
+        self.write(|tx| {
             tx.prepare_cached(
                 "INSERT INTO gate_overrides (service, reason, created_by, created_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -162,13 +129,12 @@ impl Store {
         })
     }
 
-    /// A service's overrides, expired ones included, newest first.
-    pub fn gate_overrides(
+    fn gate_overrides(
         &self,
         service: &str,
         limit: u32,
     ) -> Result<Vec<GateOverrideRow>, StoreError> {
-        self.read_conn(|c| {
+        self.read(|c| {
             c.prepare_cached(&format!(
                 "SELECT {OVERRIDE_COLUMNS} FROM gate_overrides WHERE service = ?1
                  ORDER BY created_at DESC, id DESC LIMIT ?2"
@@ -178,12 +144,11 @@ impl Store {
         })
     }
 
-    /// Open (not resolved) incidents of a service, each with its alerts.
-    pub fn open_incidents_of(
+    fn open_incidents_of(
         &self,
         service: &str,
     ) -> Result<Vec<(IncidentRow, Vec<AlertLink>)>, StoreError> {
-        self.read_conn(|c| {
+        self.read(|c| {
             let rows = incidents_where(
                 c,
                 "service = ?1 AND status != 'resolved' ORDER BY id",
@@ -191,22 +156,20 @@ impl Store {
             )?;
             let mut out = Vec::with_capacity(rows.len());
             for i in rows {
-                let alerts = crate::incidents::alerts(c, i.id)?;
+                let alerts = super::incidents::alerts(c, i.id)?;
                 out.push((i, alerts));
             }
             Ok(out)
         })
     }
 
-    /// Incidents that started in `[from, to)`, of one service or all,
-    /// oldest first.
-    pub fn incidents_started(
+    fn incidents_started(
         &self,
         service: Option<&str>,
         from: i64,
         to: i64,
     ) -> Result<Vec<IncidentRow>, StoreError> {
-        self.read_conn(|c| {
+        self.read(|c| {
             incidents_where(
                 c,
                 "(?1 IS NULL OR service = ?1) AND started_at >= ?2 AND started_at < ?3
@@ -216,9 +179,8 @@ impl Store {
         })
     }
 
-    /// SLO alert tiers that started firing in `[from, to)`, oldest first.
-    pub fn alert_firings(&self, from: i64, to: i64) -> Result<Vec<AlertFiring>, StoreError> {
-        self.read_conn(|c| {
+    fn alert_firings(&self, from: i64, to: i64) -> Result<Vec<AlertFiring>, StoreError> {
+        self.read(|c| {
             c.prepare_cached(
                 "SELECT s.service, s.slo, h.tier, h.severity, h.at FROM alert_history AS h
                  JOIN slos AS s ON s.id = h.slo_id
@@ -237,10 +199,8 @@ impl Store {
         })
     }
 
-    /// Keys (`source|key`) of every alert linked to an incident that was
-    /// seen at or after `since`.
-    pub fn linked_alert_keys(&self, since: i64) -> Result<Vec<String>, StoreError> {
-        self.read_conn(|c| {
+    fn linked_alert_keys(&self, since: i64) -> Result<Vec<String>, StoreError> {
+        self.read(|c| {
             c.prepare_cached(
                 "SELECT DISTINCT source || '|' || key FROM incident_alerts WHERE last_at >= ?1",
             )?
@@ -249,9 +209,7 @@ impl Store {
         })
     }
 
-    /// Saves a new revision of an incident's postmortem and replaces its
-    /// tracked action items, in one transaction; returns the revision.
-    pub fn save_postmortem(
+    fn save_postmortem(
         &mut self,
         incident_id: i64,
         status: &str,
@@ -260,7 +218,7 @@ impl Store {
         at: i64,
         items: &[ActionItemRow],
     ) -> Result<i64, StoreError> {
-        self.transact(|tx| {
+        self.write(|tx| {
             let revision: i64 = tx
                 .prepare_cached(
                     "SELECT coalesce(max(revision), 0) + 1 FROM postmortems WHERE incident_id = ?1",
@@ -293,9 +251,8 @@ impl Store {
         })
     }
 
-    /// The current (latest) revision of an incident's postmortem.
-    pub fn postmortem(&self, incident_id: i64) -> Result<Option<PostmortemRow>, StoreError> {
-        self.read_conn(|c| {
+    fn postmortem(&self, incident_id: i64) -> Result<Option<PostmortemRow>, StoreError> {
+        self.read(|c| {
             c.prepare_cached(&format!(
                 "SELECT {POSTMORTEM_COLUMNS} FROM postmortems WHERE incident_id = ?1
                  ORDER BY revision DESC LIMIT 1"
@@ -305,9 +262,8 @@ impl Store {
         })
     }
 
-    /// Every revision of an incident's postmortem, oldest first.
-    pub fn postmortem_revisions(&self, incident_id: i64) -> Result<Vec<PostmortemRow>, StoreError> {
-        self.read_conn(|c| {
+    fn postmortem_revisions(&self, incident_id: i64) -> Result<Vec<PostmortemRow>, StoreError> {
+        self.read(|c| {
             c.prepare_cached(&format!(
                 "SELECT {POSTMORTEM_COLUMNS} FROM postmortems WHERE incident_id = ?1 ORDER BY revision"
             ))?
@@ -316,14 +272,12 @@ impl Store {
         })
     }
 
-    /// Tracked action items, of one owner or all, optionally only open
-    /// ones; by owner, incident and position.
-    pub fn action_items(
+    fn action_items(
         &self,
         owner: Option<&str>,
         open_only: bool,
     ) -> Result<Vec<ActionItemRow>, StoreError> {
-        self.read_conn(|c| {
+        self.read(|c| {
             c.prepare_cached(
                 "SELECT incident_id, position, kind, description, owner, due, tracking, done
                  FROM action_items WHERE (?1 IS NULL OR owner = ?1) AND (?2 = 0 OR done = 0)

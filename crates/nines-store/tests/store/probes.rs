@@ -1,7 +1,15 @@
 //! Probe results: raw results trimmed to the last 1,000 per probe, rollups
 //! that add up to the raw results at every resolution, retention.
 
-use nines_store::{Durability, LATENCY_BOUNDS_MS, ProbeRow, Resolution, Store};
+use nines_store::{EventLog, LATENCY_BOUNDS_MS, ProbeRow, ProbeStore, Resolution};
+
+use crate::util::{TestDb, backends, ev, slo};
+
+backends!(
+    rollups_add_up_and_raw_results_are_trimmed,
+    heartbeats_survive_reopening,
+    probe_events_are_one_batch_of_the_log,
+);
 
 fn row(probe: &str, at_ms: i64, success: bool, duration_ms: f64) -> ProbeRow {
     ProbeRow {
@@ -15,10 +23,9 @@ fn row(probe: &str, at_ms: i64, success: bool, duration_ms: f64) -> ProbeRow {
     }
 }
 
-#[test]
-fn rollups_add_up_and_raw_results_are_trimmed() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path(), Durability::Process).unwrap();
+fn rollups_add_up_and_raw_results_are_trimmed<D: TestDb>() {
+    let db = D::new();
+    let mut store = db.open();
     let day0 = 1_767_225_600_000; // 2026-01-01T00:00Z
     // 1,500 runs, one every 10 s (4h10m), every 7th down; latencies cycle.
     let rows: Vec<ProbeRow> = (0..1500)
@@ -100,19 +107,40 @@ fn rollups_add_up_and_raw_results_are_trimmed() {
     );
 }
 
-#[test]
-fn heartbeats_survive_reopening() {
-    let dir = tempfile::tempdir().unwrap();
+fn heartbeats_survive_reopening<D: TestDb>() {
+    let db = D::new();
     {
-        let mut store = Store::open(dir.path(), Durability::Process).unwrap();
+        let mut store = db.open();
         let beats = [("shop".to_string(), "nightly".to_string(), 5_000)];
         store.record_probe_results(&[], &[], &beats, 0).unwrap();
         let beats = [("shop".to_string(), "nightly".to_string(), 9_000)];
         store.record_probe_results(&[], &[], &beats, 0).unwrap();
     }
-    let store = Store::open(dir.path(), Durability::Process).unwrap();
+    let store = db.open();
     assert_eq!(
         store.heartbeats().unwrap(),
         [("shop".into(), "nightly".into(), 9_000)]
     );
+}
+
+fn probe_events_are_one_batch_of_the_log<D: TestDb>() {
+    let db = D::new();
+    let mut store = db.open();
+    let id = slo(&mut store);
+    let batch = store
+        .record_probe_results(
+            &[ev(id, 5, 0, 1)],
+            &[row("health", 300_000, false, 9.0)],
+            &[],
+            300,
+        )
+        .unwrap();
+    assert!(batch.is_some());
+    assert_eq!(
+        store.record_probe_results(&[], &[], &[], 301).unwrap(),
+        None
+    );
+    assert_eq!(store.restore().unwrap().batches.len(), 1);
+    let raw = store.probe_results("shop", "health", 10).unwrap();
+    assert_eq!(raw, [row("health", 300_000, false, 9.0)]);
 }

@@ -2,10 +2,20 @@
 //! survive reopening; each save is a new revision and replaces the items.
 
 use nines_store::{
-    ActionItemRow, Durability, GateOverrideRow, IncidentOp, IncidentRef, NewIncident, Store,
+    ActionItemRow, ChangeRow, GateOverrideRow, IncidentOp, IncidentRef, IncidentStore, NewIncident,
+    ReviewStore,
 };
 
-fn open_incident(store: &mut Store, service: &str, at: i64) -> i64 {
+use crate::util::{TestDb, backends};
+
+backends!(
+    overrides_are_kept_newest_first_expired_included,
+    postmortem_saves_are_revisions_and_items_follow_the_latest,
+    open_incidents_and_incidents_of_a_period,
+    changes_of_a_period_newest_first,
+);
+
+fn open_incident(store: &mut impl IncidentStore, service: &str, at: i64) -> i64 {
     store
         .apply_incident_ops(&[
             IncidentOp::Open(NewIncident {
@@ -40,11 +50,10 @@ fn item(owner: &str, due: Option<&str>, done: bool) -> ActionItemRow {
     }
 }
 
-#[test]
-fn overrides_are_kept_newest_first_expired_included() {
-    let dir = tempfile::tempdir().unwrap();
+fn overrides_are_kept_newest_first_expired_included<D: TestDb>() {
+    let db = D::new();
     {
-        let mut store = Store::open(dir.path(), Durability::Process).unwrap();
+        let mut store = db.open();
         for (i, expires) in [(1, 100), (2, 50)] {
             store
                 .add_gate_override(&GateOverrideRow {
@@ -58,7 +67,7 @@ fn overrides_are_kept_newest_first_expired_included() {
                 .unwrap();
         }
     }
-    let store = Store::open(dir.path(), Durability::Process).unwrap();
+    let store = db.open();
     let rows = store.gate_overrides("shop", 10).unwrap();
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0].reason, "reason 2");
@@ -66,10 +75,9 @@ fn overrides_are_kept_newest_first_expired_included() {
     assert!(store.gate_overrides("cart", 10).unwrap().is_empty());
 }
 
-#[test]
-fn postmortem_saves_are_revisions_and_items_follow_the_latest() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path(), Durability::Process).unwrap();
+fn postmortem_saves_are_revisions_and_items_follow_the_latest<D: TestDb>() {
+    let db = D::new();
+    let mut store = db.open();
     let id = open_incident(&mut store, "shop", 1000);
     assert!(store.postmortem(id).unwrap().is_none());
     let r1 = store
@@ -124,10 +132,9 @@ fn postmortem_saves_are_revisions_and_items_follow_the_latest() {
     assert!(store.action_items(Some("ana"), true).unwrap().is_empty());
 }
 
-#[test]
-fn open_incidents_and_incidents_of_a_period() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path(), Durability::Process).unwrap();
+fn open_incidents_and_incidents_of_a_period<D: TestDb>() {
+    let db = D::new();
+    let mut store = db.open();
     let a = open_incident(&mut store, "shop", 1000);
     let b = open_incident(&mut store, "shop", 5000);
     let _c = open_incident(&mut store, "cart", 2000);
@@ -146,4 +153,28 @@ fn open_incidents_and_incidents_of_a_period() {
     let started = store.incidents_started(Some("shop"), 0, 4000).unwrap();
     assert_eq!(started.iter().map(|i| i.id).collect::<Vec<_>>(), [a]);
     assert_eq!(store.incidents_started(None, 0, 10_000).unwrap().len(), 3);
+}
+
+fn changes_of_a_period_newest_first<D: TestDb>() {
+    let db = D::new();
+    let mut store = db.open();
+    let change = |service: &str, at: i64| ChangeRow {
+        id: 0,
+        service: service.into(),
+        at,
+        kind: "deploy".into(),
+        version: Some(format!("v{at}")),
+        author: None,
+        link: None,
+        description: None,
+        source: "api".into(),
+    };
+    for (service, at) in [("shop", 10), ("cart", 20), ("shop", 30), ("shop", 40)] {
+        store.add_change(&change(service, at)).unwrap();
+    }
+    let shop = store.changes(Some("shop"), 10, 40, 10).unwrap();
+    assert_eq!(shop.iter().map(|c| c.at).collect::<Vec<_>>(), [30, 10]);
+    assert_eq!(shop[0].version.as_deref(), Some("v30"));
+    assert_eq!(store.changes(None, 0, 100, 2).unwrap().len(), 2);
+    assert_eq!(store.changes(None, 0, 100, 10).unwrap().len(), 4);
 }
