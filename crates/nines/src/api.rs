@@ -14,9 +14,14 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::app::{App, IngestError, ReloadError};
-use crate::view::{AlertChange, AlertView, SloDetail, SloView};
+use crate::slo::view::{AlertChange, AlertView, SloDetail, SloView};
 
 /// Event batches up to this size are read (20,000 events take about 4 MiB).
+pub mod changes;
+pub mod incidents;
+pub mod probes;
+pub mod review;
+
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 pub fn router(app: Arc<App>) -> Router {
@@ -35,85 +40,85 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/schedules/{schedule}/shifts", get(schedule_shifts))
         .route(
             "/api/v1/schedules/{schedule}/overrides",
-            get(crate::overrides::list).post(crate::overrides::add),
+            get(crate::oncall::overrides::list).post(crate::oncall::overrides::add),
         )
         .route(
             "/api/v1/schedules/{schedule}/overrides/{id}",
-            axum::routing::delete(crate::overrides::delete),
+            axum::routing::delete(crate::oncall::overrides::delete),
         )
-        .route("/api/v1/probes", get(crate::api_probes::list))
+        .route("/api/v1/probes", get(crate::api::probes::list))
         .route(
             "/api/v1/probes/{service}/{probe}",
-            get(crate::api_probes::detail),
+            get(crate::api::probes::detail),
         )
         .route(
             "/api/v1/heartbeats/{service}/{name}",
-            post(crate::api_probes::beat),
+            post(crate::api::probes::beat),
         )
-        .route("/api/v1/sources", get(crate::api_probes::sources))
+        .route("/api/v1/sources", get(crate::api::probes::sources))
         .route(
             "/api/v1/incidents",
-            get(crate::api_incidents::list).post(crate::api_incidents::open),
+            get(crate::api::incidents::list).post(crate::api::incidents::open),
         )
-        .route("/api/v1/incidents/{id}", get(crate::api_incidents::show))
+        .route("/api/v1/incidents/{id}", get(crate::api::incidents::show))
         .route(
             "/api/v1/changes",
-            get(crate::api_changes::list).post(crate::api_changes::add),
+            get(crate::api::changes::list).post(crate::api::changes::add),
         )
         .route(
             "/integrations/pagerduty/v2/change/enqueue",
-            post(crate::api_changes::pagerduty),
+            post(crate::api::changes::pagerduty),
         )
         .route(
             "/api/v1/silences",
-            get(crate::api_incidents::silences).post(crate::api_incidents::add_silence),
+            get(crate::api::incidents::silences).post(crate::api::incidents::add_silence),
         )
         .route(
             "/api/v1/silences/{id}/expire",
-            post(crate::api_incidents::expire_silence),
+            post(crate::api::incidents::expire_silence),
         )
         .route(
             "/api/v1/analytics/oncall",
-            get(crate::oncall_health::analytics),
+            get(crate::oncall::health::analytics),
         )
         .route(
             "/api/v1/analytics/incidents",
-            get(crate::api_incidents::analytics),
+            get(crate::api::incidents::analytics),
         )
         .route(
             "/api/v1/incidents/{id}/{action}",
-            post(crate::api_incidents::act),
+            post(crate::api::incidents::act),
         )
         .route(
             "/integrations/alertmanager",
-            post(crate::api_incidents::alertmanager),
+            post(crate::api::incidents::alertmanager),
         )
         .route(
             "/integrations/alertmanager/{key}",
-            post(crate::api_incidents::alertmanager_keyed),
+            post(crate::api::incidents::alertmanager_keyed),
         )
         .route(
             "/integrations/pagerduty/v2/enqueue",
-            post(crate::api_incidents::pagerduty),
+            post(crate::api::incidents::pagerduty),
         )
         .route(
             "/a/{id}/{action}",
-            get(crate::action_links::confirm).post(crate::action_links::act),
+            get(crate::notify::action_links::confirm).post(crate::notify::action_links::act),
         )
         .route(
             "/api/v1/services/{service}/gate",
-            get(crate::api_review::gate),
+            get(crate::api::review::gate),
         )
         .route(
             "/api/v1/services/{service}/gate/overrides",
-            get(crate::api_review::overrides).post(crate::api_review::add_override),
+            get(crate::api::review::overrides).post(crate::api::review::add_override),
         )
         .route(
             "/api/v1/incidents/{id}/postmortem",
-            get(crate::api_review::get_postmortem).post(crate::api_review::save_postmortem),
+            get(crate::api::review::get_postmortem).post(crate::api::review::save_postmortem),
         )
-        .route("/api/v1/action-items", get(crate::api_review::action_items))
-        .route("/api/v1/reports", get(crate::api_review::report))
+        .route("/api/v1/action-items", get(crate::api::review::action_items))
+        .route("/api/v1/reports", get(crate::api::review::report))
         .route("/api/v1/openapi.json", get(openapi))
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -440,7 +445,7 @@ async fn oncall_now(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     Query(q): Query<OncallQuery>,
-) -> Result<axum::Json<Vec<crate::view::OnCallView>>, ApiError> {
+) -> Result<axum::Json<Vec<crate::slo::view::OnCallView>>, ApiError> {
     authorize(&app, &headers, Role::Reader)?;
     let at = instant(q.at.as_deref(), "at", app.clock.now())?;
     let config = app.config();
@@ -456,7 +461,7 @@ async fn oncall_now(
         .schedules
         .values()
         .filter(|s| q.schedule.as_ref().is_none_or(|f| *f == s.name))
-        .map(|s| crate::view::OnCallView::of(s, at))
+        .map(|s| crate::slo::view::OnCallView::of(s, at))
         .collect();
     Ok(axum::Json(views))
 }
@@ -474,7 +479,7 @@ async fn schedule_shifts(
     headers: HeaderMap,
     Path(schedule): Path<String>,
     Query(q): Query<ShiftsQuery>,
-) -> Result<axum::Json<Vec<crate::view::ShiftView>>, ApiError> {
+) -> Result<axum::Json<Vec<crate::slo::view::ShiftView>>, ApiError> {
     authorize(&app, &headers, Role::Reader)?;
     let config = app.config();
     let s = config.schedules.get(&schedule).ok_or_else(|| {
@@ -499,7 +504,7 @@ async fn schedule_shifts(
     Ok(axum::Json(
         s.shifts(from, to)
             .iter()
-            .map(crate::view::ShiftView::of)
+            .map(crate::slo::view::ShiftView::of)
             .collect(),
     ))
 }

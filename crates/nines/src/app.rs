@@ -12,8 +12,8 @@ use nines_store::{Durability, ProbeRow, Store, StoreError, decode_slo_snapshot};
 use tokio::sync::watch;
 
 use crate::clock::Clock;
-use crate::engine::{Engine, IncomingEvent, Origin, Refusal, RestoreStats};
-use crate::ingest::parse_batch;
+use crate::slo::engine::{Engine, IncomingEvent, Origin, Refusal, RestoreStats};
+use crate::slo::batch::parse_batch;
 use crate::probes::{ProbeResult, ProbeStates};
 use crate::telemetry::Telemetry;
 
@@ -36,7 +36,7 @@ pub struct App {
     /// Bumped on every successful reload, so collectors restart.
     reloads: watch::Sender<u64>,
     /// Scrape and query states, for the API and /metrics.
-    collectors: RwLock<crate::collect::CollectorStates>,
+    collectors: RwLock<crate::slo::sources::CollectorStates>,
     /// Woken when notifications are queued, so they leave at once rather
     /// than at the outbox worker's next poll.
     pub outbox_wake: tokio::sync::Notify,
@@ -135,7 +135,7 @@ impl App {
         let ids = store.slo_ids(&Engine::keys(&config))?;
         let now = clock.now();
         let base_config = Arc::new(config.clone());
-        let config = crate::overrides::apply(config, &crate::overrides::stored(&store, now)?);
+        let config = crate::oncall::overrides::apply(config, &crate::oncall::overrides::stored(&store, now)?);
         let mut engine = Engine::new(&config, &ids, now);
         let stats = engine.restore(store.restore()?, now)?;
         let mut probes = ProbeStates::default();
@@ -164,7 +164,7 @@ impl App {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        let config = crate::overrides::apply((*base).clone(), overrides);
+        let config = crate::oncall::overrides::apply((*base).clone(), overrides);
         *self.config.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);
     }
 
@@ -272,7 +272,7 @@ impl App {
                 .iter()
                 .filter_map(|t| {
                     let s = engine.by_id(t.slo_id)?;
-                    Some(crate::incidents::slo_alert(&s.service, &s.config.name, t))
+                    Some(crate::incidents::lifecycle::slo_alert(&s.service, &s.config.name, t))
                 })
                 .collect()
         });
@@ -342,12 +342,12 @@ impl App {
         engine.reconfigure(&config, &ids, self.clock.now(), &stored);
         let count = engine.slos().len();
         let beats = store.heartbeats()?;
-        let overrides = crate::overrides::stored(&store, self.clock.now())?;
+        let overrides = crate::oncall::overrides::stored(&store, self.clock.now())?;
         drop(engine);
         drop(store);
         self.write_probes().sync(&config, &beats, self.clock.now());
         let base = Arc::new(config.clone());
-        let config = crate::overrides::apply(config, &overrides);
+        let config = crate::oncall::overrides::apply(config, &overrides);
         *self.base_config.write().unwrap_or_else(|p| p.into_inner()) = base;
         *self.config.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);
         self.reloads.send_modify(|v| *v += 1);
@@ -356,13 +356,13 @@ impl App {
     }
 
     /// Runs `f` with read access to the collector states.
-    pub fn read_collectors<R>(&self, f: impl FnOnce(&crate::collect::CollectorStates) -> R) -> R {
+    pub fn read_collectors<R>(&self, f: impl FnOnce(&crate::slo::sources::CollectorStates) -> R) -> R {
         f(&self.collectors.read().unwrap_or_else(|p| p.into_inner()))
     }
 
     pub(crate) fn write_collectors(
         &self,
-    ) -> std::sync::RwLockWriteGuard<'_, crate::collect::CollectorStates> {
+    ) -> std::sync::RwLockWriteGuard<'_, crate::slo::sources::CollectorStates> {
         self.collectors.write().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -647,5 +647,5 @@ fn log_config_notes(config: &Config) {
 }
 
 fn fmt_ms(ms: i64) -> String {
-    crate::engine::fmt_time(ms.div_euclid(1000))
+    crate::slo::engine::fmt_time(ms.div_euclid(1000))
 }

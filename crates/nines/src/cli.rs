@@ -8,6 +8,18 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod client;
+pub mod demo;
+pub mod gate;
+pub mod grafana;
+pub mod import;
+pub mod incident;
+pub mod postmortem;
+pub mod probe;
+pub mod rules;
+pub mod status;
+pub mod token;
+
 use crate::app::App;
 use crate::clock::Clock;
 use crate::daemon::{Intervals, serve, signals};
@@ -116,13 +128,13 @@ pub enum Command {
     /// nines postmortem INC-7 drafts it (or shows the current one);
     /// nines postmortem export INC-7 > inc-7.md; edit;
     /// nines postmortem import INC-7 inc-7.md (role responder).
-    Postmortem(crate::postmortem_cmd::PostmortemArgs),
+    Postmortem(crate::cli::postmortem::PostmortemArgs),
     /// A reliability report over a period, per service.
     ///
     /// SLO attainment, budget consumed, incidents, MTTD/MTTA/MTTR, change
     /// failure rate, noisy alerts, open action items, SLAs. Example:
     /// nines report --from 2025-03-01T00:00:00Z --to 2025-04-01T00:00:00Z --format md
-    Report(crate::report::ReportArgs),
+    Report(crate::review::report::ReportArgs),
     /// Run a probe once, or list a daemon's probes.
     #[command(subcommand)]
     Probe(ProbeCommand),
@@ -374,7 +386,7 @@ pub enum RulesCommand {
     /// are listed as skipped on stderr.
     ///
     /// Example: nines rules prometheus --config nines.yaml --out slo-rules.yaml --check
-    Prometheus(crate::rules::RulesArgs),
+    Prometheus(crate::cli::rules::RulesArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -482,22 +494,22 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => run_serve(args),
         Command::Demo(args) => run_demo(args),
-        Command::Check { config } => return crate::status::check(&config),
-        Command::Status { service, client } => crate::status::status(&client, service.as_deref()),
-        Command::Alerts { client } => crate::status::alerts(&client),
-        Command::Reload { client } => crate::status::reload(&client),
-        Command::Rules(RulesCommand::Prometheus(args)) => crate::rules::run(&args),
+        Command::Check { config } => return crate::cli::status::check(&config),
+        Command::Status { service, client } => crate::cli::status::status(&client, service.as_deref()),
+        Command::Alerts { client } => crate::cli::status::alerts(&client),
+        Command::Reload { client } => crate::cli::status::reload(&client),
+        Command::Rules(RulesCommand::Prometheus(args)) => crate::cli::rules::run(&args),
         Command::Oncall(OncallCommand::Now {
             schedule,
             at,
             client,
-        }) => crate::status::oncall_now(&client, schedule.as_deref(), at.as_deref()),
+        }) => crate::cli::status::oncall_now(&client, schedule.as_deref(), at.as_deref()),
         Command::Oncall(OncallCommand::Shifts {
             schedule,
             from,
             to,
             client,
-        }) => crate::status::oncall_shifts(&client, &schedule, from.as_deref(), to.as_deref()),
+        }) => crate::cli::status::oncall_shifts(&client, &schedule, from.as_deref(), to.as_deref()),
         Command::Oncall(OncallCommand::Override {
             schedule,
             user,
@@ -506,16 +518,16 @@ pub fn run(cli: Cli) -> ExitCode {
             reason,
             client,
         }) => {
-            crate::status::oncall_override(&client, &schedule, &user, from.as_deref(), &to, &reason)
+            crate::cli::status::oncall_override(&client, &schedule, &user, from.as_deref(), &to, &reason)
         }
         Command::Oncall(OncallCommand::Report { from, to, client }) => {
-            crate::status::oncall_report(&client, from.as_deref(), to.as_deref())
+            crate::cli::status::oncall_report(&client, from.as_deref(), to.as_deref())
         }
         Command::Oncall(OncallCommand::Ics {
             schedule,
             user,
             client,
-        }) => crate::status::oncall_ics(&client, schedule.as_deref(), user.as_deref()),
+        }) => crate::cli::status::oncall_ics(&client, schedule.as_deref(), user.as_deref()),
         Command::Change {
             service,
             version,
@@ -524,7 +536,7 @@ pub fn run(cli: Cli) -> ExitCode {
             link,
             description,
             client,
-        } => crate::incident_cmd::change(
+        } => crate::cli::incident::change(
             &client,
             serde_json::json!({
                 "service": service, "version": version, "kind": kind,
@@ -535,54 +547,54 @@ pub fn run(cli: Cli) -> ExitCode {
             service,
             kind,
             client,
-        } => return crate::gate_cmd::run(&client, &service, &kind),
-        Command::Postmortem(args) => crate::postmortem_cmd::run(args),
-        Command::Report(args) => crate::report::run(&args),
+        } => return crate::cli::gate::run(&client, &service, &kind),
+        Command::Postmortem(args) => crate::cli::postmortem::run(args),
+        Command::Report(args) => crate::review::report::run(&args),
         Command::Incident(cmd) => match cmd {
             IncidentCommand::List {
                 status,
                 service,
                 client,
-            } => crate::incident_cmd::list(&client, status.as_deref(), service.as_deref()),
-            IncidentCommand::Show { id, client } => crate::incident_cmd::show(&client, &id),
+            } => crate::cli::incident::list(&client, status.as_deref(), service.as_deref()),
+            IncidentCommand::Show { id, client } => crate::cli::incident::show(&client, &id),
             IncidentCommand::Open {
                 service,
                 title,
                 severity,
                 client,
-            } => crate::incident_cmd::open(&client, &service, &title, &severity),
+            } => crate::cli::incident::open(&client, &service, &title, &severity),
             IncidentCommand::Ack { id, client } => {
-                crate::incident_cmd::act(&client, &id, "ack", serde_json::json!({}))
+                crate::cli::incident::act(&client, &id, "ack", serde_json::json!({}))
             }
             IncidentCommand::Resolve { id, client } => {
-                crate::incident_cmd::act(&client, &id, "resolve", serde_json::json!({}))
+                crate::cli::incident::act(&client, &id, "resolve", serde_json::json!({}))
             }
             IncidentCommand::Note { id, text, client } => {
-                crate::incident_cmd::act(&client, &id, "notes", serde_json::json!({ "text": text }))
+                crate::cli::incident::act(&client, &id, "notes", serde_json::json!({ "text": text }))
             }
         },
         Command::Probe(ProbeCommand::Run {
             config,
             probe,
             output,
-        }) => crate::probe_cmd::run(&config, &probe, output),
+        }) => crate::cli::probe::run(&config, &probe, output),
         Command::Probe(ProbeCommand::List { service, client }) => {
-            crate::probe_cmd::list(&client, service.as_deref())
+            crate::cli::probe::list(&client, service.as_deref())
         }
         Command::Export(ExportCommand::Grafana { out, title }) => {
             export_grafana(out.as_deref(), &title)
         }
         Command::Import(ImportCommand::Openslo { path, out }) => {
-            crate::import::openslo(&path, out.as_deref())
+            crate::cli::import::openslo(&path, out.as_deref())
         }
         Command::Export(ExportCommand::Openslo { config, out }) => {
-            crate::import::export_openslo(&config, out.as_deref())
+            crate::cli::import::export_openslo(&config, out.as_deref())
         }
         Command::Import(ImportCommand::Sloth { file, out, period }) => {
-            crate::import::sloth(&file, out.as_deref(), &period)
+            crate::cli::import::sloth(&file, out.as_deref(), &period)
         }
         Command::Token(TokenCommand::New { role, name, output }) => {
-            crate::token::new(role, &name, output)
+            crate::cli::token::new(role, &name, output)
         }
     };
     match result {
@@ -595,7 +607,7 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 fn export_grafana(out: Option<&std::path::Path>, title: &str) -> anyhow::Result<ExitCode> {
-    let text = serde_json::to_string_pretty(&crate::grafana::dashboard(title))? + "\n";
+    let text = serde_json::to_string_pretty(&crate::cli::grafana::dashboard(title))? + "\n";
     match out {
         Some(path) => std::fs::write(path, text)
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
@@ -617,7 +629,7 @@ fn init_logs(format: LogFormat) {
 }
 
 fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
-    use crate::demo;
+    use crate::cli::demo;
     init_logs(LogFormat::Human);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -684,7 +696,7 @@ async fn announce_alerts(app: Arc<App>, every: Duration) {
         let now: std::collections::BTreeSet<(String, String, String, String)> = app.read(|e| {
             e.slos()
                 .iter()
-                .flat_map(|s| crate::view::SloView::of(s).alerts)
+                .flat_map(|s| crate::slo::view::SloView::of(s).alerts)
                 .filter(|a| a.state == "firing")
                 .map(|a| {
                     let burn = a

@@ -57,8 +57,8 @@ pub async fn serve(
         stop_rx.clone(),
     ));
     let prober = tokio::spawn(crate::probes::run(app.clone(), stop_rx.clone()));
-    let scraper = tokio::spawn(crate::collect::run_scrapes(app.clone(), stop_rx.clone()));
-    let querier = tokio::spawn(crate::collect::run_queries(
+    let scraper = tokio::spawn(crate::slo::sources::run_scrapes(app.clone(), stop_rx.clone()));
+    let querier = tokio::spawn(crate::slo::sources::run_queries(
         app.clone(),
         intervals.query_step,
         stop_rx.clone(),
@@ -68,8 +68,8 @@ pub async fn serve(
             .unwrap_or(jiff::SignedDuration::from_secs(10)),
         ..Default::default()
     };
-    let notifier = tokio::spawn(crate::notify::run(app.clone(), backoff, stop_rx.clone()));
-    let escalator = tokio::spawn(crate::escalate::run(app.clone(), stop_rx.clone()));
+    let notifier = tokio::spawn(crate::notify::outbox::run(app.clone(), backoff, stop_rx.clone()));
+    let escalator = tokio::spawn(crate::incidents::escalation::run(app.clone(), stop_rx.clone()));
     let mut server_stop = stop_rx.clone();
     let server =
         axum::serve(listener, crate::api::router(app.clone())).with_graceful_shutdown(async move {

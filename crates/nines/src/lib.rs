@@ -1,49 +1,33 @@
 //! nines: an SRE platform in one binary. This crate is the binary's
-//! library: the CLI, the daemon and its HTTP API. SLO math lives in
-//! `nines-slo`, config in `nines-config`, persistence in `nines-store`.
+//! library, laid out by feature on floors; a module imports only floors
+//! below its own (docs/architecture.md):
+//!
+//! 1. support: [`clock`], [`text`], [`telemetry`]
+//! 2. feature state: `slo::engine`, `probes` states, ... (never `App`)
+//! 3. [`app`]: composes the feature state; no feature logic
+//! 4. feature services and background tasks: [`slo`], [`probes`],
+//!    [`incidents`], [`notify`], [`oncall`], [`review`]
+//! 5. adapters: [`api`], [`ui`]; then [`daemon`] wires them, [`cli`] on top
 #![forbid(unsafe_code)]
 
-pub mod action_links;
-pub mod api;
-pub mod api_changes;
-pub mod api_incidents;
-pub mod api_probes;
-pub mod api_review;
-pub mod app;
-pub mod cli;
-pub mod client;
 pub mod clock;
-pub mod collect;
-pub mod daemon;
-pub mod demo;
-pub mod engine;
-pub mod escalate;
-pub mod gate;
-pub mod gate_cmd;
-pub mod grafana;
-pub mod import;
-pub mod incident_cmd;
-pub mod incidents;
-pub mod ingest;
-pub mod messages;
-pub mod notify;
-pub mod oncall_health;
-pub mod overrides;
-pub mod postmortem;
-pub mod postmortem_cmd;
-pub mod probe_cmd;
-pub mod probes;
-pub mod quiet;
-pub mod reminders;
-pub mod report;
-pub mod routing;
-pub mod rules;
-pub mod smtp;
-pub mod status;
 pub mod telemetry;
-pub mod token;
+pub mod text;
+
+pub mod app;
+
+pub mod incidents;
+pub mod notify;
+pub mod oncall;
+pub mod probes;
+pub mod review;
+pub mod slo;
+
+pub mod api;
 pub mod ui;
-pub mod url;
-pub mod view;
+
+pub mod daemon;
+
+pub mod cli;
 
 pub use cli::run;

@@ -26,7 +26,7 @@ pub struct Telemetry {
     reloads_ok: AtomicU64,
     reloads_failed: AtomicU64,
     /// Deploy gate decisions (`nines_gate_decisions_total`).
-    pub gates: crate::gate::GateCounters,
+    pub gates: crate::review::gate::GateCounters,
 }
 
 impl Default for Telemetry {
@@ -447,7 +447,7 @@ fn render_slos(app: &App, x: &mut Exposition) {
     });
 }
 
-fn key(s: &crate::engine::SloState) -> [(&'static str, &str); 2] {
+fn key(s: &crate::slo::engine::SloState) -> [(&'static str, &str); 2] {
     [
         ("service", s.service.as_str()),
         ("slo", s.config.name.as_str()),

@@ -64,7 +64,7 @@ async fn every_query_uses_metrics_nines_exposes() {
         .filter(|l| !l.starts_with('#'))
         .filter_map(|l| l.split(['{', ' ']).next())
         .collect();
-    for (panel, _, expr) in nines::grafana::queries() {
+    for (panel, _, expr) in nines::cli::grafana::queries() {
         let used: Vec<&str> = expr
             .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .filter(|w| w.starts_with("nines_"))
@@ -86,7 +86,7 @@ fn every_query_is_valid_promql() {
     }
     let ws = Workspace::new("");
     let mut rules = String::from("groups:\n  - name: dashboard-queries\n    rules:\n");
-    for (i, (_, _, expr)) in nines::grafana::queries().into_iter().enumerate() {
+    for (i, (_, _, expr)) in nines::cli::grafana::queries().into_iter().enumerate() {
         let expr = expr.replace("$service", ".*");
         rules.push_str(&format!(
             "      - record: dashboard:query_{i}\n        expr: {}\n",
@@ -164,7 +164,7 @@ fn every_query_returns_data_from_a_real_prometheus() {
     }
     let mut empty = Vec::new();
     if ready {
-        for (panel, ref_id, expr) in nines::grafana::queries() {
+        for (panel, ref_id, expr) in nines::cli::grafana::queries() {
             let v = query(&expr.replace("$service", ".*")).expect("prometheus answers");
             assert_eq!(v["status"], "success", "{panel} {ref_id}: {v}");
             if v["data"]["result"].as_array().is_none_or(|r| r.is_empty()) {

@@ -87,7 +87,7 @@ fn csrf_of(html: &str) -> String {
 fn form(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
-        .map(|(k, v)| format!("{k}={}", nines::url::encode(v)))
+        .map(|(k, v)| format!("{k}={}", nines::text::url::encode(v)))
         .collect::<Vec<_>>()
         .join("&")
 }

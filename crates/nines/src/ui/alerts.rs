@@ -14,8 +14,8 @@ use serde::Deserialize;
 
 use super::html::{Chrome, E, Nav, csrf_field, layout, rate, time_s, time_text};
 use super::{UiState, Viewer, actor, error_page, html_response, reader, redirect};
-use crate::api_incidents::{NewSilence, silence_row, silence_state};
-use crate::view::{AlertView, SloView};
+use crate::api::incidents::{NewSilence, silence_row, silence_state};
+use crate::slo::view::{AlertView, SloView};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SilenceLine {
@@ -51,8 +51,8 @@ pub fn render(p: &AlertsPage, viewer: &Viewer) -> String {
             let _ = write!(
                 b,
                 "<tr><td><a href=\"/services/{}/slos/{}\">{}/{}</a></td><td><span class=\"chip {}\">{}</span></td><td class=\"num\">{}, {}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-                crate::url::encode(&a.service),
-                crate::url::encode(&a.slo),
+                crate::text::url::encode(&a.service),
+                crate::text::url::encode(&a.slo),
                 E(&a.service),
                 E(&a.slo),
                 if a.severity == "page" { "bad" } else { "warn" },
@@ -144,7 +144,7 @@ pub async fn page(State(ui): State<UiState>, headers: HeaderMap) -> Response {
     let silences = rows
         .iter()
         .map(|r| {
-            let s = crate::incidents::to_silence(r);
+            let s = crate::incidents::lifecycle::to_silence(r);
             SilenceLine {
                 id: r.id,
                 matchers: s.matchers.iter().map(ToString::to_string).collect(),

@@ -20,8 +20,8 @@ use super::html::{Chrome, E, Nav, csrf_field, duration, layout, pct, time_s};
 use super::{
     UiState, Viewer, actor, bad_id, error_page, html_response, no_incident, reader, redirect,
 };
-use crate::api_incidents::{ActBody, ActionError, IncidentDetail, load_detail, perform};
-use crate::incidents::{IncidentError, incident_name, parse_incident_id};
+use crate::api::incidents::{ActBody, ActionError, IncidentDetail, load_detail, perform};
+use crate::incidents::lifecycle::{IncidentError, incident_name, parse_incident_id};
 
 /// `?status=open|triggered|acknowledged|resolved|all&severity=&service=`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -122,7 +122,7 @@ pub fn render_list(l: &List, viewer: &Viewer) -> String {
                 "<tr data-incident=\"{name}\"><th scope=\"row\"><a href=\"/incidents/{name}\">{name}</a></th><td>{}</td><td><a href=\"/services/{}\">{}</a></td>\
                  <td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 E(&i.title),
-                crate::url::encode(&i.service),
+                crate::text::url::encode(&i.service),
                 E(&i.service),
                 severity_chip(&i.severity),
                 status_chip(&i.status),
@@ -236,7 +236,7 @@ pub fn render_detail(x: &Detail, viewer: &Viewer) -> String {
         E(&i.title),
         status_chip(&i.status),
         severity_chip(&i.severity),
-        crate::url::encode(&i.service),
+        crate::text::url::encode(&i.service),
         E(&i.service),
         time_s(i.started_at),
     );
@@ -366,8 +366,8 @@ pub fn render_detail(x: &Detail, viewer: &Viewer) -> String {
             let _ = write!(
                 b,
                 "<tr><td><a href=\"/services/{}/slos/{}\">{}/{}</a></td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                crate::url::encode(&a.service),
-                crate::url::encode(&a.slo),
+                crate::text::url::encode(&a.service),
+                crate::text::url::encode(&a.slo),
                 E(&a.service),
                 E(&a.slo),
                 pct(a.burned, 1),
@@ -438,7 +438,7 @@ fn affected(app: &crate::app::App, d: &IncidentDetail, now: i64) -> Vec<Affected
         keys.into_iter()
             .filter_map(|(service, slo)| {
                 let s = engine.get(&service, &slo)?;
-                let burned = crate::postmortem::budget_burned(
+                let burned = crate::review::postmortem::budget_burned(
                     s,
                     jiff::Timestamp::from_second(from).ok()?,
                     jiff::Timestamp::from_second(to).ok()?,
@@ -464,7 +464,7 @@ pub async fn detail_page(
     let viewer = match reader(
         &ui,
         &headers,
-        &format!("/incidents/{}", crate::url::encode(&id)),
+        &format!("/incidents/{}", crate::text::url::encode(&id)),
     ) {
         Ok(v) => v,
         Err(r) => return r,

@@ -13,7 +13,7 @@ use nines_oncall::Step;
 
 use super::html::{Chrome, E, Nav, layout, time_text};
 use super::{UiState, Viewer, html_response, reader};
-use crate::view::{OnCallView, ShiftView};
+use crate::slo::view::{OnCallView, ShiftView};
 
 /// Who the first step of a service's escalation policy pages now: the
 /// people on call in its schedules and its named users, each once. A
@@ -62,7 +62,7 @@ pub fn render(cards: &[ScheduleCard], viewer: &Viewer) -> String {
                 .unwrap_or_default(),
             E(&c.now.origin),
             E(&c.timezone),
-            crate::url::encode(name),
+            crate::text::url::encode(name),
             n = E(name),
         );
         b.push_str(

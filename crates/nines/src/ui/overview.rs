@@ -16,8 +16,8 @@ use super::html::{Chrome, E, Nav, layout, pager, pct, rate};
 use super::svg::{budget_bar, budget_class, sparkline};
 use super::{UiState, Viewer, html_response, reader};
 use crate::app::App;
-use crate::engine::{Engine, SloState};
-use crate::view::SloView;
+use crate::slo::engine::{Engine, SloState};
+use crate::slo::view::SloView;
 
 /// One SLO row: the API's view plus its hourly burn rates over the last
 /// 24 hours (oldest first).
@@ -335,8 +335,8 @@ pub fn slo_row(out: &mut String, row: &SloRow, with_service: bool) {
     let remaining = v.budget.remaining;
     let href = format!(
         "/services/{}/slos/{}",
-        crate::url::encode(&v.service),
-        crate::url::encode(&v.slo)
+        crate::text::url::encode(&v.service),
+        crate::text::url::encode(&v.slo)
     );
     let _ = write!(out, "<tr data-slo=\"{}/{}\">", E(&v.service), E(&v.slo));
     if with_service {
@@ -373,7 +373,7 @@ pub fn slo_row(out: &mut String, row: &SloRow, with_service: bool) {
 fn query(o: &Overview, sort: Sort) -> String {
     format!(
         "/?q={}&sort={}{}&per={}",
-        crate::url::encode(&o.q),
+        crate::text::url::encode(&o.q),
         sort.key(),
         if o.only_firing { "&only=firing" } else { "" },
         o.per
@@ -456,7 +456,7 @@ pub fn render(o: &Overview, viewer: &Viewer) -> String {
                 "<tbody data-service=\"{s}\"><tr class=\"svc\"><th scope=\"row\"><a href=\"/services/{u}\">{s}</a></th>\
                  <td colspan=\"7\">",
                 s = E(&r.service),
-                u = crate::url::encode(&r.service)
+                u = crate::text::url::encode(&r.service)
             );
             let mut facts = Vec::new();
             if let Some(o) = &r.owner {
@@ -472,7 +472,7 @@ pub fn render(o: &Overview, viewer: &Viewer) -> String {
             if r.incidents > 0 {
                 facts.push(format!(
                     "<a class=\"bad\" href=\"/incidents?status=open&amp;service={}\">{} open incident(s)</a>",
-                    crate::url::encode(&r.service),
+                    crate::text::url::encode(&r.service),
                     r.incidents
                 ));
             }

@@ -25,8 +25,8 @@ use super::html::{Chrome, E, Nav, csrf_field, layout, pct, time, time_s};
 use super::{
     UiState, Viewer, actor, bad_id, error_page, html_response, no_incident, reader, redirect,
 };
-use crate::incidents::{incident_name, parse_incident_id};
-use crate::postmortem::PostmortemError;
+use crate::incidents::lifecycle::{incident_name, parse_incident_id};
+use crate::review::postmortem::PostmortemError;
 
 /// One saved revision, without its body.
 #[derive(Debug, Clone, PartialEq)]
@@ -451,7 +451,7 @@ fn load(
     let rows = app.with_store(|s| s.postmortem_revisions(id))?;
     let current = rows
         .last()
-        .map(|row| crate::postmortem::decode(row).map(|pm| (Revision::from(row), pm)))
+        .map(|row| crate::review::postmortem::decode(row).map(|pm| (Revision::from(row), pm)))
         .transpose()?;
     let revisions = rows.iter().map(Revision::from).collect();
     Ok(Some(Page {
@@ -491,7 +491,7 @@ pub async fn page(
     let viewer = match reader(
         &ui,
         &headers,
-        &format!("/incidents/{}/postmortem", crate::url::encode(&id)),
+        &format!("/incidents/{}/postmortem", crate::text::url::encode(&id)),
     ) {
         Ok(v) => v,
         Err(r) => return r,
@@ -513,7 +513,7 @@ pub async fn markdown(
     let viewer = match reader(
         &ui,
         &headers,
-        &format!("/incidents/{}/postmortem.md", crate::url::encode(&id)),
+        &format!("/incidents/{}/postmortem.md", crate::text::url::encode(&id)),
     ) {
         Ok(v) => v,
         Err(r) => return r,

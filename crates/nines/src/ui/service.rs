@@ -15,9 +15,9 @@ use super::html::{Chrome, E, Nav, duration, layout, pct, rate, time_s, time_text
 use super::overview::{SloRow, burn_history, slo_row};
 use super::svg::{LineChart, Marker, budget_bar};
 use super::{UiState, Viewer, error_page, html_response, reader};
-use crate::engine::SloState;
-use crate::incidents::incident_name;
-use crate::view::{AlertChange, SloView};
+use crate::slo::engine::SloState;
+use crate::incidents::lifecycle::incident_name;
+use crate::slo::view::{AlertChange, SloView};
 
 /// A probe as the service page shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -202,7 +202,7 @@ pub async fn service_page(
     let viewer = match reader(
         &ui,
         &headers,
-        &format!("/services/{}", crate::url::encode(&name)),
+        &format!("/services/{}", crate::text::url::encode(&name)),
     ) {
         Ok(v) => v,
         Err(r) => return r,
@@ -235,7 +235,7 @@ pub async fn service_page(
             .map(|s| ProbeLine {
                 name: s.probe.name.clone(),
                 kind: s.probe.check.kind().to_string(),
-                status: crate::api_probes::probe_status(s),
+                status: crate::api::probes::probe_status(s),
                 last_at: s.last.as_ref().map(|(t, _)| t.as_second()),
                 latency_ms: s
                     .last
@@ -357,7 +357,7 @@ pub fn render_slo(p: &SloPage, viewer: &Viewer) -> String {
     let sli = v.windows.get(&v.window).and_then(|w| w.sli);
     let mut b = format!(
         "<p class=\"crumbs\"><a href=\"/\">Overview</a> / <a href=\"/services/{}\">{}</a> / {}</p><h1>{}</h1>",
-        crate::url::encode(&v.service),
+        crate::text::url::encode(&v.service),
         E(&v.service),
         E(&v.slo),
         E(&title)
@@ -483,8 +483,8 @@ pub async fn slo_page(
 ) -> Response {
     let path = format!(
         "/services/{}/slos/{}",
-        crate::url::encode(&service),
-        crate::url::encode(&slo)
+        crate::text::url::encode(&service),
+        crate::text::url::encode(&slo)
     );
     let viewer = match reader(&ui, &headers, &path) {
         Ok(v) => v,

@@ -7,7 +7,7 @@ use nines_store::{AlertLink, IncidentRow, TimelineEntry};
 use super::html::E;
 use super::svg::{self, Day, LineChart, Marker, State};
 use super::*;
-use crate::view::{AlertView, BudgetView, Budgeting, Exhaustion, SloView, WindowView, Windows};
+use crate::slo::view::{AlertView, BudgetView, Budgeting, Exhaustion, SloView, WindowView, Windows};
 
 const T0: i64 = 1_795_000_000; // 2026-11-18T…Z
 
@@ -238,7 +238,7 @@ fn incident_list_page() {
 
 fn detail(status: &str) -> incidents::Detail {
     incidents::Detail {
-        d: crate::api_incidents::IncidentDetail {
+        d: crate::api::incidents::IncidentDetail {
             incident: incident(7, status, "SEV2"),
             alerts: vec![AlertLink {
                 source: "slo".into(),
@@ -504,7 +504,7 @@ fn login_page() {
 #[test]
 fn oncall_page() {
     let cards = vec![oncall::ScheduleCard {
-        now: crate::view::OnCallView {
+        now: crate::slo::view::OnCallView {
             schedule: "primary".into(),
             users: vec!["ana".into()],
             origin: "layer:0".into(),
@@ -512,13 +512,13 @@ fn oncall_page() {
         },
         timezone: "Europe/Berlin".into(),
         shifts: vec![
-            crate::view::ShiftView {
+            crate::slo::view::ShiftView {
                 start: "2026-11-23T08:00:00Z".into(),
                 end: "2026-11-24T12:00:00Z".into(),
                 users: vec!["ana".into()],
                 origin: "layer:0".into(),
             },
-            crate::view::ShiftView {
+            crate::slo::view::ShiftView {
                 start: "2026-11-24T12:00:00Z".into(),
                 end: "2026-11-24T13:00:00Z".into(),
                 users: vec!["bo".into()],
@@ -602,7 +602,7 @@ fn escaping() {
         E("<a href=\"x\">'&'</a>").to_string(),
         "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
     );
-    assert_eq!(crate::url::encode("a b/é"), "a%20b%2F%C3%A9");
+    assert_eq!(crate::text::url::encode("a b/é"), "a%20b%2F%C3%A9");
 }
 
 fn postmortem_data() -> postmortem::Page {

@@ -11,9 +11,9 @@ use nines_probe::{Check, Outcome, Runner};
 use serde_json::Value;
 
 use crate::cli::{ClientArgs, Output};
-use crate::client;
-use crate::status::table;
-use crate::url::query;
+use crate::cli::client;
+use crate::cli::status::table;
+use crate::text::url::query;
 
 /// Runs `service/probe` from `config` once and prints what happened.
 pub fn run(config: &Path, target: &str, output: Output) -> anyhow::Result<ExitCode> {

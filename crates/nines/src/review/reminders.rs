@@ -14,7 +14,7 @@ use jiff::{Timestamp, ToSpan};
 use nines_config::Config;
 use nines_store::{ActionItemRow, IncidentOp, Store, StoreError};
 
-use crate::incidents::incident_name;
+use crate::incidents::lifecycle::incident_name;
 
 /// The minute this process last looked for overdue items: once a minute
 /// is plenty for a weekly message. Outbox keys (week and owner) make each
@@ -77,7 +77,7 @@ pub fn due(store: &Store, config: &Config, now: Timestamp) -> Result<Vec<Inciden
     let mut ops = Vec::new();
     for (owner, mine) in overdue_by_owner(&items, today) {
         let key = format!("reminder:{}:{owner}", week.as_second());
-        if crate::escalate::queued_before(&key) {
+        if crate::incidents::escalation::queued_before(&key) {
             continue;
         }
         let title = format!("{} overdue action item(s)", mine.len());
@@ -104,10 +104,10 @@ pub fn due(store: &Store, config: &Config, now: Timestamp) -> Result<Vec<Inciden
                 "description": i.description, "due": i.due, "tracking": i.tracking,
             })).collect::<Vec<_>>(),
         });
-        ops.extend(crate::escalate::notice(
+        ops.extend(crate::incidents::escalation::notice(
             config,
             owner,
-            crate::escalate::Notice {
+            crate::incidents::escalation::Notice {
                 event: "action_items.overdue",
                 key,
                 title: &title,

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use crate::api::{ApiError, authorize, instant};
 use crate::app::App;
 use crate::clock::rfc3339 as time;
-use crate::postmortem::PostmortemError;
+use crate::review::postmortem::PostmortemError;
 
 /// Overrides last at most this long: a freeze lifted for longer is a policy
 /// change, which belongs in the config.
@@ -54,8 +54,8 @@ pub async fn gate(
     authorize(&app, &headers, Role::Reader)?;
     known_service(&app, &service)?;
     let kind = q.kind.unwrap_or_else(|| "deploy".into());
-    crate::gate::check_kind(&kind).map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, m))?;
-    let answer = tokio::task::spawn_blocking(move || crate::gate::evaluate(&app, &service, &kind))
+    crate::review::gate::check_kind(&kind).map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, m))?;
+    let answer = tokio::task::spawn_blocking(move || crate::review::gate::evaluate(&app, &service, &kind))
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::unavailable)?;
@@ -129,7 +129,7 @@ pub async fn add_override(
     );
     Ok((
         StatusCode::CREATED,
-        axum::Json(crate::gate::override_json(&row, now)),
+        axum::Json(crate::review::gate::override_json(&row, now)),
     )
         .into_response())
 }
@@ -149,7 +149,7 @@ pub async fn overrides(
         .map_err(ApiError::unavailable)?;
     Ok(axum::Json(
         rows.iter()
-            .map(|r| crate::gate::override_json(r, now))
+            .map(|r| crate::review::gate::override_json(r, now))
             .collect(),
     ))
 }
@@ -178,7 +178,7 @@ fn postmortem_json(
         .with_store(|s| s.postmortem_revisions(row.incident_id))
         .map_err(ApiError::unavailable)?;
     Ok(json!({
-        "incident": crate::incidents::incident_name(row.incident_id),
+        "incident": crate::incidents::lifecycle::incident_name(row.incident_id),
         "revision": row.revision,
         "status": row.status,
         "author": row.author,
@@ -207,7 +207,7 @@ pub async fn get_postmortem(
     Query(q): Query<PostmortemQuery>,
 ) -> Result<Response, ApiError> {
     authorize(&app, &headers, Role::Reader)?;
-    let id = crate::api_incidents::id_of(&id)?;
+    let id = crate::api::incidents::id_of(&id)?;
     let markdown = match q.format.as_deref() {
         None | Some("json") => false,
         Some("markdown" | "md") => true,
@@ -230,8 +230,8 @@ pub async fn get_postmortem(
             StatusCode::NOT_FOUND,
             format!(
                 "{} has no postmortem yet; POST to this URL (or `nines postmortem {}`) drafts one",
-                crate::incidents::incident_name(id),
-                crate::incidents::incident_name(id)
+                crate::incidents::lifecycle::incident_name(id),
+                crate::incidents::lifecycle::incident_name(id)
             ),
         ));
     };
@@ -270,7 +270,7 @@ pub async fn save_postmortem(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let actor = authorize(&app, &headers, Role::Responder)?;
-    let id = crate::api_incidents::id_of(&id)?;
+    let id = crate::api::incidents::id_of(&id)?;
     let req: SavePostmortem = if body.iter().all(u8::is_ascii_whitespace) {
         SavePostmortem::default()
     } else {
@@ -350,10 +350,10 @@ pub async fn action_items(
         rows.iter()
             .filter(|r| status != "done" || r.done)
             .filter_map(|r| {
-                let overdue = crate::reminders::is_overdue(r, today);
+                let overdue = crate::review::reminders::is_overdue(r, today);
                 (!overdue_only || overdue).then(|| {
                     json!({
-                        "incident": crate::incidents::incident_name(r.incident_id),
+                        "incident": crate::incidents::lifecycle::incident_name(r.incident_id),
                         "position": r.position,
                         "kind": r.kind,
                         "description": r.description,
@@ -383,7 +383,7 @@ pub async fn report(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     Query(q): Query<ReportQuery>,
-) -> Result<axum::Json<crate::report::ReportDoc>, ApiError> {
+) -> Result<axum::Json<crate::review::report::ReportDoc>, ApiError> {
     authorize(&app, &headers, Role::Reader)?;
     let to = instant(q.to.as_deref(), "to", app.clock.now())?;
     let from = instant(
@@ -402,7 +402,7 @@ pub async fn report(
         known_service(&app, s)?;
     }
     let doc = tokio::task::spawn_blocking(move || {
-        crate::report::build(&app, from, to, q.service.as_deref())
+        crate::review::report::build(&app, from, to, q.service.as_deref())
     })
     .await
     .map_err(ApiError::internal)?

@@ -17,8 +17,8 @@ use nines_incident::signature::{Action, verify_action};
 use serde::Deserialize;
 
 use crate::app::App;
-use crate::incidents::{IncidentError, incident_name, parse_incident_id};
-use crate::messages::escape;
+use crate::incidents::lifecycle::{IncidentError, incident_name, parse_incident_id};
+use crate::notify::messages::escape;
 
 #[derive(Deserialize)]
 pub struct TokenQuery {
@@ -198,7 +198,7 @@ fn form_value(body: &[u8], key: &str) -> Option<String> {
     let text = std::str::from_utf8(body).ok()?;
     text.split('&').find_map(|pair| {
         let (k, v) = pair.split_once('=')?;
-        (k == key).then(|| crate::url::decode(v))
+        (k == key).then(|| crate::text::url::decode(v))
     })
 }
 

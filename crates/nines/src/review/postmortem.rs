@@ -26,8 +26,8 @@ use nines_slo::{Minute, SloSeries, minute_of, timestamp_of};
 use nines_store::{ActionItemRow, PostmortemRow, StoreError};
 
 use crate::app::App;
-use crate::engine::SloState;
-use crate::incidents::incident_name;
+use crate::slo::engine::SloState;
+use crate::incidents::lifecycle::incident_name;
 
 /// How far before detection the draft looks for the first bad minute.
 const IMPACT_LOOKBACK_MINUTES: i64 = 360;
@@ -143,7 +143,7 @@ pub(crate) fn budget_burned(s: &SloState, from: Timestamp, to: Timestamp) -> Opt
 /// When an incident's impact began: the first bad minute of the service's
 /// SLOs before `detected` (see the module docs), or `alert_start`.
 pub fn impact_start(
-    engine: &crate::engine::Engine,
+    engine: &crate::slo::engine::Engine,
     service: &str,
     detected: Timestamp,
     alert_start: Timestamp,
@@ -324,7 +324,7 @@ impl App {
     ) -> Result<(PostmortemRow, Postmortem), PostmortemError> {
         let name = incident_name(id);
         match &pm.incident {
-            Some(other) if crate::incidents::parse_incident_id(other) != Some(id) => {
+            Some(other) if crate::incidents::lifecycle::parse_incident_id(other) != Some(id) => {
                 return Err(PostmortemError::Invalid(format!(
                     "this postmortem is of {other}, not {name}"
                 )));

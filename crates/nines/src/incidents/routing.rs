@@ -11,7 +11,7 @@ use nines_incident::{
     Alert, AlertSeverity, IncidentSeverity, Matcher, Route, SeverityMap, route_alert,
 };
 
-use crate::incidents::Routed;
+use crate::incidents::lifecycle::Routed;
 
 /// The config's routes as nines-incident's tree. Matchers and severities
 /// were validated at load; one that does not parse is left out.

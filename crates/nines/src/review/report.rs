@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::App;
 use crate::cli::ClientArgs;
-use crate::incidents::incident_name;
+use crate::incidents::lifecycle::incident_name;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -60,7 +60,7 @@ pub struct ReportDoc {
     pub to: String,
     pub services: Vec<ServiceReport>,
     /// On-call load over the period: per person and team.
-    pub oncall: crate::oncall_health::OncallHealth,
+    pub oncall: crate::oncall::health::OncallHealth,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -275,7 +275,7 @@ pub fn build(
                 .unwrap_or(detected)
                 .min(detected);
             let started =
-                app.read(|e| crate::postmortem::impact_start(e, name, detected, alert_start));
+                app.read(|e| crate::review::postmortem::impact_start(e, name, detected, alert_start));
             all_starts.push(started);
             if i.started_at >= to.as_second() {
                 continue;
@@ -345,7 +345,7 @@ pub fn build(
             .collect();
         let overdue = items
             .iter()
-            .filter(|a| crate::reminders::is_overdue(a, today))
+            .filter(|a| crate::review::reminders::is_overdue(a, today))
             .count();
 
         let mut slas = Vec::new();
@@ -624,7 +624,7 @@ fn count(n: Option<usize>) -> String {
 }
 
 /// The on-call section: one row per person, then the teams' warnings.
-fn oncall_markdown(o: &mut String, h: &crate::oncall_health::OncallHealth) {
+fn oncall_markdown(o: &mut String, h: &crate::oncall::health::OncallHealth) {
     if h.people.is_empty() {
         return;
     }
@@ -659,7 +659,7 @@ fn budget_bar(consumed: Option<f64>) -> String {
     let color = if c > 1.0 { "#c0392b" } else { "#2e86c1" };
     format!(
         "<svg width=\"200\" height=\"12\" role=\"img\" aria-label=\"{label}\"><rect width=\"200\" height=\"12\" fill=\"#eee\"/><rect width=\"{width}\" height=\"12\" fill=\"{color}\"/></svg> {label}",
-        label = crate::messages::escape(&pct(Some(c), 1))
+        label = crate::notify::messages::escape(&pct(Some(c), 1))
     )
 }
 
@@ -668,15 +668,15 @@ fn budget_bar(consumed: Option<f64>) -> String {
 pub fn html(doc: &ReportDoc) -> String {
     let mut o = format!(
         "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Reliability report</title>\n<style>body{{font-family:sans-serif;max-width:60em;margin:auto}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.2em .5em}}</style></head><body>\n<h1>Reliability report</h1>\n<p>{} to {}</p>\n",
-        crate::messages::escape(&doc.from),
-        crate::messages::escape(&doc.to)
+        crate::notify::messages::escape(&doc.from),
+        crate::notify::messages::escape(&doc.to)
     );
     for s in &doc.services {
-        o.push_str(&format!("<h2>{}</h2>\n<table><tr><th>SLO</th><th>Objective</th><th>Attainment</th><th>Events</th><th>Budget consumed</th><th></th></tr>\n", crate::messages::escape(&s.service)));
+        o.push_str(&format!("<h2>{}</h2>\n<table><tr><th>SLO</th><th>Objective</th><th>Attainment</th><th>Events</th><th>Budget consumed</th><th></th></tr>\n", crate::notify::messages::escape(&s.service)));
         for l in &s.slos {
             o.push_str(&format!(
                 "<tr><td>{}</td><td>{}%</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                crate::messages::escape(&l.slo),
+                crate::notify::messages::escape(&l.slo),
                 l.objective,
                 pct(l.sli, 3),
                 l.total,
@@ -697,9 +697,9 @@ pub fn html(doc: &ReportDoc) -> String {
         o.push_str(&format!(
             "<p>Incidents: {}. Time to detect {}, acknowledge {}, resolve {}.</p>\n",
             counts.join(", "),
-            crate::messages::escape(&span(s.response.mttd)),
-            crate::messages::escape(&span(s.response.mtta)),
-            crate::messages::escape(&span(s.response.mttr))
+            crate::notify::messages::escape(&span(s.response.mttd)),
+            crate::notify::messages::escape(&span(s.response.mtta)),
+            crate::notify::messages::escape(&span(s.response.mttr))
         ));
         o.push_str(&format!(
             "<p>Changes: {}, failed {} (rate {}). Alert firings {}, noise {}. Action items open {}, overdue {}.</p>\n",
@@ -716,8 +716,8 @@ pub fn html(doc: &ReportDoc) -> String {
                 o.push_str(&format!(
                     "<p>SLA {}%{} {}: {} {}</p>\n",
                     sla.target,
-                    crate::messages::escape(&of_slos(&sla.slos)),
-                    crate::messages::escape(&p.label),
+                    crate::notify::messages::escape(&of_slos(&sla.slos)),
+                    crate::notify::messages::escape(&p.label),
                     pct(p.attainment, 3),
                     yes_no(p.met)
                 ));
@@ -729,7 +729,7 @@ pub fn html(doc: &ReportDoc) -> String {
         for p in &doc.oncall.people {
             o.push_str(&format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0}</td><td>{}</td></tr>\n",
-                crate::messages::escape(&p.user),
+                crate::notify::messages::escape(&p.user),
                 p.pages,
                 count(p.pages_off_hours),
                 count(p.pages_at_night),
@@ -742,8 +742,8 @@ pub fn html(doc: &ReportDoc) -> String {
             for w in &t.warnings {
                 o.push_str(&format!(
                     "<p>Team {}: {}</p>\n",
-                    crate::messages::escape(&t.team),
-                    crate::messages::escape(w)
+                    crate::notify::messages::escape(&t.team),
+                    crate::notify::messages::escape(w)
                 ));
             }
         }
@@ -755,13 +755,13 @@ pub fn html(doc: &ReportDoc) -> String {
 /// `nines report`: asks the daemon for the figures and renders them.
 pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let mut query = vec![
-        format!("from={}", crate::url::encode(&args.from)),
-        format!("to={}", crate::url::encode(&args.to)),
+        format!("from={}", crate::text::url::encode(&args.from)),
+        format!("to={}", crate::text::url::encode(&args.to)),
     ];
     if let Some(s) = &args.service {
-        query.push(format!("service={}", crate::url::encode(s)));
+        query.push(format!("service={}", crate::text::url::encode(s)));
     }
-    let doc: ReportDoc = crate::client::get(
+    let doc: ReportDoc = crate::cli::client::get(
         &args.client,
         &format!("/api/v1/reports?{}", query.join("&")),
     )?;
@@ -776,7 +776,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
 #[cfg(test)]
 mod oncall_tests {
     use super::*;
-    use crate::oncall_health::OncallHealth;
+    use crate::oncall::health::OncallHealth;
 
     #[test]
     fn the_report_shows_on_call_load_and_warnings() {

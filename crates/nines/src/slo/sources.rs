@@ -429,7 +429,7 @@ async fn query_range(
     let url = format!(
         "{}/api/v1/query_range?query={}&start={from}&end={to}&step={step}",
         sli.url,
-        crate::url::encode(query)
+        crate::text::url::encode(query)
     );
     let runner = get_runner(
         url,

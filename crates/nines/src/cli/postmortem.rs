@@ -8,8 +8,8 @@ use anyhow::Context;
 use serde_json::{Value, json};
 
 use crate::cli::{ClientArgs, Output};
-use crate::client;
-use crate::url::encode;
+use crate::cli::client;
+use crate::text::url::encode;
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]

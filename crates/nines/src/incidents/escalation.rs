@@ -34,8 +34,8 @@ use nines_store::{IncidentOp, IncidentRef, IncidentRow, Store, StoreError};
 use tokio::sync::watch;
 
 use crate::app::App;
-use crate::incidents::incident_name;
-use crate::messages::{Event, Links, render};
+use crate::incidents::lifecycle::incident_name;
+use crate::notify::messages::{Event, Links, render};
 
 /// How often the engine looks for due steps. Steps are minutes apart; a
 /// second of delay is nothing, and the round is a few indexed reads.
@@ -77,7 +77,7 @@ impl App {
                 };
                 let holds = match &holds {
                     Some(h) => h,
-                    None => holds.insert(crate::quiet::Holds::load(store, &config, now)?),
+                    None => holds.insert(crate::incidents::quiet::Holds::load(store, &config, now)?),
                 };
                 if held(store, &config, holds, &incident, now)? {
                     continue;
@@ -85,7 +85,7 @@ impl App {
                 paged += advance(store, &config, policy, &incident, now)?;
             }
             let mut notices = handoffs(store, &config, now)?;
-            notices.extend(crate::reminders::due(store, &config, now)?);
+            notices.extend(crate::review::reminders::due(store, &config, now)?);
             if !notices.is_empty() {
                 paged += notices.len();
                 store.apply_incident_ops(&notices)?;
@@ -101,8 +101,8 @@ impl App {
         &self,
         id: i64,
         actor: &str,
-    ) -> Result<(), crate::incidents::IncidentError> {
-        use crate::incidents::IncidentError;
+    ) -> Result<(), crate::incidents::lifecycle::IncidentError> {
+        use crate::incidents::lifecycle::IncidentError;
         let config = self.config();
         let now = self.clock.now();
         self.with_store(|store| {
@@ -179,7 +179,7 @@ fn step_label(policy: &EscalationPolicy, p: Position) -> String {
 fn held(
     store: &Store,
     config: &Config,
-    holds: &crate::quiet::Holds,
+    holds: &crate::incidents::quiet::Holds,
     incident: &IncidentRow,
     now: Timestamp,
 ) -> Result<bool, StoreError> {
@@ -525,7 +525,7 @@ pub fn notice(config: &Config, user: &str, n: Notice<'_>, now: Timestamp) -> Opt
     let outbox_channel = format!("user:{user}:{kind}");
     let channel = user_channel(config, &outbox_channel)?;
     let body =
-        crate::messages::render_notice(&channel, n.event, &n.key, n.title, n.text, n.details);
+        crate::notify::messages::render_notice(&channel, n.event, &n.key, n.title, n.text, n.details);
     Some(IncidentOp::Enqueue {
         incident: None,
         channel: outbox_channel,

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::api::{ApiError, authorize};
 use crate::app::App;
-use crate::incidents::{IncidentEdit, IncidentError, incident_json, parse_incident_id};
+use crate::incidents::lifecycle::{IncidentEdit, IncidentError, incident_json, parse_incident_id};
 
 /// Intake bodies above this are refused: an Alertmanager group or a
 /// PagerDuty event is kilobytes.
@@ -334,7 +334,7 @@ async fn take_alerts(
     app: Arc<App>,
     alerts: Vec<Alert>,
     service: Option<String>,
-) -> Result<Vec<crate::incidents::AlertOutcome>, ApiError> {
+) -> Result<Vec<crate::incidents::lifecycle::AlertOutcome>, ApiError> {
     tokio::task::spawn_blocking(move || {
         alerts
             .iter()
@@ -390,7 +390,7 @@ async fn alertmanager_with(
     let outcomes = take_alerts(app, webhook.to_alerts(), integration.service.clone()).await?;
     Ok(axum::Json(json!({
         "received": outcomes.len(),
-        "incidents": outcomes.iter().filter_map(|o| o.incident).map(crate::incidents::incident_name).collect::<Vec<_>>(),
+        "incidents": outcomes.iter().filter_map(|o| o.incident).map(crate::incidents::lifecycle::incident_name).collect::<Vec<_>>(),
     })))
 }
 
@@ -519,7 +519,7 @@ pub fn silence_state(s: &nines_incident::Silence, now: jiff::Timestamp) -> &'sta
 }
 
 fn silence_json(row: &nines_store::SilenceRow, now: jiff::Timestamp) -> Value {
-    let s = crate::incidents::to_silence(row);
+    let s = crate::incidents::lifecycle::to_silence(row);
     let state = silence_state(&s, now);
     json!({
         "id": row.id,

@@ -136,7 +136,7 @@ pub async fn pagerduty(State(app): State<Arc<App>>, body: Body) -> Response {
             json!({"status": "invalid event", "message": "Event object is invalid", "errors": [why]}).to_string(),
         )
     };
-    let Ok(body) = axum::body::to_bytes(body, crate::api_incidents::MAX_INTAKE_BYTES).await else {
+    let Ok(body) = axum::body::to_bytes(body, crate::api::incidents::MAX_INTAKE_BYTES).await else {
         return invalid("the body is larger than 1 MiB");
     };
     let event = match nines_incident::pagerduty::parse_change_event(&body) {

@@ -73,8 +73,8 @@ pub fn router<S: Clone + Send + Sync + 'static>(app: Arc<App>) -> Router<S> {
         .with_state(ui)
 }
 
-pub const CSS: &str = include_str!("assets/nines.css");
-pub const JS: &str = include_str!("assets/nines.js");
+pub const CSS: &str = include_str!("ui/assets/nines.css");
+pub const JS: &str = include_str!("ui/assets/nines.js");
 
 async fn css() -> Response {
     asset("text/css; charset=utf-8", CSS)
@@ -186,7 +186,7 @@ fn no_incident(viewer: &Viewer, id: i64) -> Response {
         viewer,
         StatusCode::NOT_FOUND,
         "No such incident",
-        &format!("There is no {}.", crate::incidents::incident_name(id)),
+        &format!("There is no {}.", crate::incidents::lifecycle::incident_name(id)),
     )
 }
 
@@ -211,7 +211,7 @@ pub fn reader(ui: &Ui, headers: &HeaderMap, path: &str) -> Result<Viewer, Respon
     } else {
         Err(redirect(&format!(
             "/login?next={}",
-            crate::url::encode(path)
+            crate::text::url::encode(path)
         )))
     }
 }

@@ -8,9 +8,9 @@ use comfy_table::{CellAlignment, Table, presets};
 use nines_config::Config;
 
 use crate::cli::{ClientArgs, Output};
-use crate::client;
-use crate::url::query;
-use crate::view::{AlertView, SloView};
+use crate::cli::client;
+use crate::text::url::query;
+use crate::slo::view::{AlertView, SloView};
 
 pub fn check(path: &Path) -> ExitCode {
     match Config::load(path) {
@@ -84,7 +84,7 @@ pub fn oncall_now(
     schedule: Option<&str>,
     at: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
-    let rows: Vec<crate::view::OnCallView> = client::get(
+    let rows: Vec<crate::slo::view::OnCallView> = client::get(
         args,
         &format!(
             "/api/v1/oncall/now{}",
@@ -120,7 +120,7 @@ pub fn oncall_shifts(
     from: Option<&str>,
     to: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
-    let rows: Vec<crate::view::ShiftView> = client::get(
+    let rows: Vec<crate::slo::view::ShiftView> = client::get(
         args,
         &format!(
             "/api/v1/schedules/{schedule}/shifts{}",
@@ -358,7 +358,7 @@ pub fn alerts_table(alerts: &[AlertView]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::view::{AlertView, BudgetView, Exhaustion, WindowView, Windows};
+    use crate::slo::view::{AlertView, BudgetView, Exhaustion, WindowView, Windows};
 
     fn slo(
         name: &str,
@@ -380,7 +380,7 @@ mod tests {
             objective: 99.9,
             window: "30d".into(),
             sli_source: "events".into(),
-            budgeting: crate::view::Budgeting {
+            budgeting: crate::slo::view::Budgeting {
                 method: "occurrences".into(),
                 slice: None,
                 slice_target: None,

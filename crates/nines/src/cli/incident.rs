@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use serde_json::{Value, json};
 
 use crate::cli::{ClientArgs, Output};
-use crate::client;
-use crate::status::table;
-use crate::url::query;
+use crate::cli::client;
+use crate::cli::status::table;
+use crate::text::url::query;
 
 fn s(v: &Value, k: &str) -> String {
     v[k].as_str().unwrap_or("-").to_string()

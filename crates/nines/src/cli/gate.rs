@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use serde_json::Value;
 
 use crate::cli::{ClientArgs, Output};
-use crate::client;
+use crate::cli::client;
 
 /// Exit code for "frozen".
 pub const FROZEN: u8 = 1;
@@ -18,8 +18,8 @@ pub const ERROR: u8 = 2;
 pub fn run(args: &ClientArgs, service: &str, kind: &str) -> ExitCode {
     let path = format!(
         "/api/v1/services/{}/gate?kind={}",
-        crate::url::encode(service),
-        crate::url::encode(kind)
+        crate::text::url::encode(service),
+        crate::text::url::encode(kind)
     );
     let answer: Value = match client::get(args, &path) {
         Ok(v) => v,

@@ -1,0 +1,3 @@
+//! Text helpers every floor shares: percent-encoding for URLs.
+
+pub mod url;
