@@ -13,12 +13,16 @@ use nines_config::Role;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::app::{App, IngestError, ReloadError};
-use crate::slo::view::{AlertChange, AlertView, SloDetail, SloView};
+use crate::app::App;
+use crate::reload::ReloadError;
+use crate::slo::service::IngestError;
+use crate::slo::state::view::{AlertChange, AlertView, SloDetail, SloView};
 
 /// Event batches up to this size are read (20,000 events take about 4 MiB).
 pub mod changes;
 pub mod incidents;
+pub mod metrics;
+pub mod oncall;
 pub mod probes;
 pub mod review;
 
@@ -40,11 +44,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/schedules/{schedule}/shifts", get(schedule_shifts))
         .route(
             "/api/v1/schedules/{schedule}/overrides",
-            get(crate::oncall::overrides::list).post(crate::oncall::overrides::add),
+            get(crate::api::oncall::list).post(crate::api::oncall::add),
         )
         .route(
             "/api/v1/schedules/{schedule}/overrides/{id}",
-            axum::routing::delete(crate::oncall::overrides::delete),
+            axum::routing::delete(crate::api::oncall::delete),
         )
         .route("/api/v1/probes", get(crate::api::probes::list))
         .route(
@@ -79,7 +83,7 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route(
             "/api/v1/analytics/oncall",
-            get(crate::oncall::health::analytics),
+            get(crate::api::oncall::analytics),
         )
         .route(
             "/api/v1/analytics/incidents",
@@ -117,7 +121,10 @@ pub fn router(app: Arc<App>) -> Router {
             "/api/v1/incidents/{id}/postmortem",
             get(crate::api::review::get_postmortem).post(crate::api::review::save_postmortem),
         )
-        .route("/api/v1/action-items", get(crate::api::review::action_items))
+        .route(
+            "/api/v1/action-items",
+            get(crate::api::review::action_items),
+        )
         .route("/api/v1/reports", get(crate::api::review::report))
         .route("/api/v1/openapi.json", get(openapi))
         .method_not_allowed_fallback(|| async {
@@ -132,16 +139,7 @@ pub fn router(app: Arc<App>) -> Router {
                 "no such endpoint; see GET /api/v1/openapi.json",
             )
         })
-        .merge(crate::ui::router(app.clone()))
         .with_state(app)
-        // gzip for clients that ask (browsers, Prometheus, curl
-        // --compressed): the status page and large JSON lists shrink many
-        // times over. The fastest level: repetitive markup compresses well
-        // at it, and a status page under load should not wait on CPU.
-        .layer(
-            tower_http::compression::CompressionLayer::new()
-                .quality(tower_http::compression::CompressionLevel::Fastest),
-        )
 }
 
 /// An API error: a status and `{"error": message, "detail": ...}`.
@@ -246,7 +244,7 @@ async fn readyz(State(_app): State<Arc<App>>) -> impl IntoResponse {
 
 async fn metrics(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Response, ApiError> {
     authorize(&app, &headers, Role::Reader)?;
-    let body = tokio::task::spawn_blocking(move || crate::telemetry::render(&app))
+    let body = tokio::task::spawn_blocking(move || metrics::render(&app))
         .await
         .map_err(ApiError::internal)?;
     Ok((
@@ -303,7 +301,8 @@ async fn get_slo(
                 format!("unknown SLO `{service}/{slo}`"),
             )
         })?;
-    let history = app.alert_history(id, 50).map_err(ApiError::unavailable)?;
+    let history =
+        crate::slo::service::alert_history(&app, id, 50).map_err(ApiError::unavailable)?;
     Ok(axum::Json(SloDetail {
         slo: view,
         alert_history: history.iter().map(AlertChange::of).collect(),
@@ -353,9 +352,11 @@ async fn post_events(
             ));
         }
     };
-    let result = tokio::task::spawn_blocking(move || app.ingest(&body, key.as_deref()))
-        .await
-        .map_err(ApiError::internal)?;
+    let result = tokio::task::spawn_blocking(move || {
+        crate::slo::service::ingest(&app, &body, key.as_deref())
+    })
+    .await
+    .map_err(ApiError::internal)?;
     match result {
         Ok(accepted) => Ok((StatusCode::OK, axum::Json(accepted)).into_response()),
         Err(e @ IngestError::Shape(_)) => Err(ApiError::new(
@@ -392,7 +393,7 @@ async fn reload(
     authorize(&app, &headers, Role::Admin)?;
     let result = tokio::task::spawn_blocking({
         let app = app.clone();
-        move || app.reload()
+        move || crate::reload::reload(&app)
     })
     .await
     .map_err(ApiError::internal)?;
@@ -445,7 +446,7 @@ async fn oncall_now(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     Query(q): Query<OncallQuery>,
-) -> Result<axum::Json<Vec<crate::slo::view::OnCallView>>, ApiError> {
+) -> Result<axum::Json<Vec<crate::slo::state::view::OnCallView>>, ApiError> {
     authorize(&app, &headers, Role::Reader)?;
     let at = instant(q.at.as_deref(), "at", app.clock.now())?;
     let config = app.config();
@@ -461,7 +462,7 @@ async fn oncall_now(
         .schedules
         .values()
         .filter(|s| q.schedule.as_ref().is_none_or(|f| *f == s.name))
-        .map(|s| crate::slo::view::OnCallView::of(s, at))
+        .map(|s| crate::slo::state::view::OnCallView::of(s, at))
         .collect();
     Ok(axum::Json(views))
 }
@@ -479,7 +480,7 @@ async fn schedule_shifts(
     headers: HeaderMap,
     Path(schedule): Path<String>,
     Query(q): Query<ShiftsQuery>,
-) -> Result<axum::Json<Vec<crate::slo::view::ShiftView>>, ApiError> {
+) -> Result<axum::Json<Vec<crate::slo::state::view::ShiftView>>, ApiError> {
     authorize(&app, &headers, Role::Reader)?;
     let config = app.config();
     let s = config.schedules.get(&schedule).ok_or_else(|| {
@@ -504,7 +505,7 @@ async fn schedule_shifts(
     Ok(axum::Json(
         s.shifts(from, to)
             .iter()
-            .map(crate::slo::view::ShiftView::of)
+            .map(crate::slo::state::view::ShiftView::of)
             .collect(),
     ))
 }

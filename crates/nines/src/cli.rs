@@ -495,7 +495,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Serve(args) => run_serve(args),
         Command::Demo(args) => run_demo(args),
         Command::Check { config } => return crate::cli::status::check(&config),
-        Command::Status { service, client } => crate::cli::status::status(&client, service.as_deref()),
+        Command::Status { service, client } => {
+            crate::cli::status::status(&client, service.as_deref())
+        }
         Command::Alerts { client } => crate::cli::status::alerts(&client),
         Command::Reload { client } => crate::cli::status::reload(&client),
         Command::Rules(RulesCommand::Prometheus(args)) => crate::cli::rules::run(&args),
@@ -517,9 +519,14 @@ pub fn run(cli: Cli) -> ExitCode {
             to,
             reason,
             client,
-        }) => {
-            crate::cli::status::oncall_override(&client, &schedule, &user, from.as_deref(), &to, &reason)
-        }
+        }) => crate::cli::status::oncall_override(
+            &client,
+            &schedule,
+            &user,
+            from.as_deref(),
+            &to,
+            &reason,
+        ),
         Command::Oncall(OncallCommand::Report { from, to, client }) => {
             crate::cli::status::oncall_report(&client, from.as_deref(), to.as_deref())
         }
@@ -569,9 +576,12 @@ pub fn run(cli: Cli) -> ExitCode {
             IncidentCommand::Resolve { id, client } => {
                 crate::cli::incident::act(&client, &id, "resolve", serde_json::json!({}))
             }
-            IncidentCommand::Note { id, text, client } => {
-                crate::cli::incident::act(&client, &id, "notes", serde_json::json!({ "text": text }))
-            }
+            IncidentCommand::Note { id, text, client } => crate::cli::incident::act(
+                &client,
+                &id,
+                "notes",
+                serde_json::json!({ "text": text }),
+            ),
         },
         Command::Probe(ProbeCommand::Run {
             config,
@@ -696,7 +706,7 @@ async fn announce_alerts(app: Arc<App>, every: Duration) {
         let now: std::collections::BTreeSet<(String, String, String, String)> = app.read(|e| {
             e.slos()
                 .iter()
-                .flat_map(|s| crate::slo::view::SloView::of(s).alerts)
+                .flat_map(|s| crate::slo::state::view::SloView::of(s).alerts)
                 .filter(|a| a.state == "firing")
                 .map(|a| {
                     let burn = a

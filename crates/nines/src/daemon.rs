@@ -56,8 +56,11 @@ pub async fn serve(
         intervals.checkpoint,
         stop_rx.clone(),
     ));
-    let prober = tokio::spawn(crate::probes::run(app.clone(), stop_rx.clone()));
-    let scraper = tokio::spawn(crate::slo::sources::run_scrapes(app.clone(), stop_rx.clone()));
+    let prober = tokio::spawn(crate::probes::runner::run(app.clone(), stop_rx.clone()));
+    let scraper = tokio::spawn(crate::slo::sources::run_scrapes(
+        app.clone(),
+        stop_rx.clone(),
+    ));
     let querier = tokio::spawn(crate::slo::sources::run_queries(
         app.clone(),
         intervals.query_step,
@@ -68,13 +71,19 @@ pub async fn serve(
             .unwrap_or(jiff::SignedDuration::from_secs(10)),
         ..Default::default()
     };
-    let notifier = tokio::spawn(crate::notify::outbox::run(app.clone(), backoff, stop_rx.clone()));
-    let escalator = tokio::spawn(crate::incidents::escalation::run(app.clone(), stop_rx.clone()));
+    let notifier = tokio::spawn(crate::notify::outbox::run(
+        app.clone(),
+        backoff,
+        stop_rx.clone(),
+    ));
+    let escalator = tokio::spawn(crate::incidents::escalation::run(
+        app.clone(),
+        stop_rx.clone(),
+    ));
     let mut server_stop = stop_rx.clone();
-    let server =
-        axum::serve(listener, crate::api::router(app.clone())).with_graceful_shutdown(async move {
-            let _ = server_stop.wait_for(|s| *s).await;
-        });
+    let server = axum::serve(listener, router(app.clone())).with_graceful_shutdown(async move {
+        let _ = server_stop.wait_for(|s| *s).await;
+    });
     tokio::spawn(async move {
         shutdown.await;
         let _ = stop_tx.send(true);
@@ -90,13 +99,27 @@ pub async fn serve(
         escalator
     );
     let app2 = app.clone();
-    match tokio::task::spawn_blocking(move || app2.checkpoint()).await? {
+    match tokio::task::spawn_blocking(move || crate::slo::service::checkpoint(&app2)).await? {
         Ok(n) => tracing::info!(series = n, "final checkpoint written; stopped"),
         Err(e) => {
             tracing::error!(error = %e, "final checkpoint failed; the ingest log still holds every batch")
         }
     }
     Ok(())
+}
+
+/// The API and the web UI on one port. Responses are gzipped for clients
+/// that ask (browsers, Prometheus, curl --compressed): the status page and
+/// large JSON lists shrink many times over. The fastest level: repetitive
+/// markup compresses well at it, and a status page under load should not
+/// wait on CPU.
+fn router(app: Arc<App>) -> axum::Router {
+    crate::api::router(app.clone())
+        .merge(crate::ui::router(app))
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .quality(tower_http::compression::CompressionLevel::Fastest),
+        )
 }
 
 async fn evaluate_loop(app: Arc<App>, every: Duration, mut stop: watch::Receiver<bool>) {
@@ -108,7 +131,8 @@ async fn evaluate_loop(app: Arc<App>, every: Duration, mut stop: watch::Receiver
             _ = stop.wait_for(|s| *s) => return,
         };
         let app = app.clone();
-        let _ = tokio::task::spawn_blocking(move || app.evaluate(false)).await;
+        let _ =
+            tokio::task::spawn_blocking(move || crate::slo::service::evaluate(&app, false)).await;
     }
 }
 
@@ -122,7 +146,7 @@ async fn checkpoint_loop(app: Arc<App>, every: Duration, mut stop: watch::Receiv
             _ = stop.wait_for(|s| *s) => return,
         }
         let app = app.clone();
-        match tokio::task::spawn_blocking(move || app.checkpoint()).await {
+        match tokio::task::spawn_blocking(move || crate::slo::service::checkpoint(&app)).await {
             Ok(Ok(0)) => {}
             Ok(Ok(n)) => tracing::debug!(series = n, "checkpoint written"),
             Ok(Err(e)) => {
@@ -150,7 +174,7 @@ pub async fn signals(app: Arc<App>) {
             _ = int.recv() => { tracing::info!("SIGINT: shutting down"); return; }
             _ = hup.recv() => {
                 let app = app.clone();
-                match tokio::task::spawn_blocking(move || app.reload()).await {
+                match tokio::task::spawn_blocking(move || crate::reload::reload(&app)).await {
                     Ok(Ok(slos)) => tracing::info!(slos, "SIGHUP: config reloaded"),
                     Ok(Err(e)) => tracing::warn!(error = %e, "SIGHUP: reload refused"),
                     Err(e) => tracing::error!(error = %e, "SIGHUP: reload panicked"),

@@ -20,6 +20,7 @@ pub mod incidents;
 pub mod notify;
 pub mod oncall;
 pub mod probes;
+pub mod reload;
 pub mod review;
 pub mod slo;
 

@@ -1,7 +1,7 @@
-//! SLOs in the daemon: the in-memory engine over the SLI series, pushed
-//! event batches, pulled sources (scrape, PromQL) and the read views.
+//! SLOs in the daemon: the state below `App` (engine, batches, views),
+//! the service that ingests, evaluates and checkpoints, and the pulled
+//! sources (scrape, PromQL).
 
-pub mod batch;
-pub mod engine;
+pub mod service;
 pub mod sources;
-pub mod view;
+pub mod state;

@@ -1,3 +1,4 @@
-//! Text helpers every floor shares: percent-encoding for URLs.
+//! Text helpers every floor shares: percent-encoding for URLs, HTML escaping.
 
+pub mod html;
 pub mod url;

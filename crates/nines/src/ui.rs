@@ -186,7 +186,10 @@ fn no_incident(viewer: &Viewer, id: i64) -> Response {
         viewer,
         StatusCode::NOT_FOUND,
         "No such incident",
-        &format!("There is no {}.", crate::incidents::lifecycle::incident_name(id)),
+        &format!(
+            "There is no {}.",
+            crate::incidents::lifecycle::incident_name(id)
+        ),
     )
 }
 

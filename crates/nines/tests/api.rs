@@ -52,7 +52,7 @@ async fn accepted_events_are_counted_in_every_window_they_fall_in() {
         "{:?}",
         r.body
     );
-    d.app.evaluate(false);
+    nines::slo::service::evaluate(&d.app, false);
     assert_eq!(slo_total(&d, "availability", "5m").await, 1001);
     assert_eq!(slo_total(&d, "availability", "6h").await, 1501);
     assert_eq!(slo_total(&d, "availability", "30d").await, 1508);
@@ -75,7 +75,7 @@ async fn accepted_events_are_counted_in_every_window_they_fall_in() {
         Some(1000.0)
     );
     // Windows come shortest first, the SLO window last.
-    let view: nines::slo::view::SloView = serde_json::from_str(&r.text).unwrap();
+    let view: nines::slo::state::view::SloView = serde_json::from_str(&r.text).unwrap();
     let labels: Vec<&str> = view.windows.0.iter().map(|(l, _)| l.as_str()).collect();
     assert_eq!(labels, ["5m", "30m", "1h", "2h", "6h", "1d", "3d", "30d"]);
     // Latency saw nothing: no data is not good data.
@@ -210,7 +210,7 @@ async fn a_batch_with_any_bad_event_is_refused_whole_and_names_the_index() {
             assert_eq!(r.body["detail"][0]["index"], json!(1), "{text}");
         }
     }
-    d.app.evaluate(false);
+    nines::slo::service::evaluate(&d.app, false);
     assert_eq!(
         slo_total(&d, "availability", "30d").await,
         0,
@@ -249,7 +249,7 @@ async fn a_batch_of_20000_events_is_accepted() {
         "{:?}",
         r.body
     );
-    d.app.evaluate(false);
+    nines::slo::service::evaluate(&d.app, false);
     // 20,000 minutes is 13.9 days: all inside the 30-day window.
     assert_eq!(slo_total(&d, "availability", "30d").await, 20_000_000);
     d.stop().await;
@@ -549,7 +549,7 @@ async fn a_timeslices_slo_counts_slices_not_events() {
         .status,
         200
     );
-    d.app.evaluate(false);
+    nines::slo::service::evaluate(&d.app, false);
     let r = call(
         "GET",
         &format!("{}/api/v1/slos/batch/nightly", d.url),

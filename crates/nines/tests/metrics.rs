@@ -27,7 +27,7 @@ async fn scrape() -> String {
     )
     .await;
     assert_eq!(r.status, 200);
-    d.app.evaluate(false);
+    nines::slo::service::evaluate(&d.app, false);
     let r = call("GET", &format!("{}/metrics", d.url), Some(READER), None).await;
     assert_eq!(r.status, 200);
     d.stop().await;

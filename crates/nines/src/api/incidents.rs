@@ -187,7 +187,7 @@ pub async fn open(
         ));
     }
     let row = tokio::task::spawn_blocking(move || {
-        app.open_incident(&b.title, &b.service, &severity, &actor)
+        crate::incidents::lifecycle::open_incident(&app, &b.title, &b.service, &severity, &actor)
     })
     .await
     .map_err(ApiError::internal)?
@@ -231,15 +231,27 @@ pub fn perform(
 ) -> Result<Option<nines_store::IncidentRow>, ActionError> {
     let missing = |what| ActionError::Missing(action.to_string(), what);
     Ok(match action {
-        "ack" | "acknowledge" => Some(app.incident_status(id, "acknowledged", actor)?),
-        "resolve" => Some(app.incident_status(id, "resolved", actor)?),
-        "reopen" => Some(app.incident_status(id, "triggered", actor)?),
+        "ack" | "acknowledge" => Some(crate::incidents::lifecycle::incident_status(
+            &app,
+            id,
+            "acknowledged",
+            actor,
+        )?),
+        "resolve" => Some(crate::incidents::lifecycle::incident_status(
+            &app, id, "resolved", actor,
+        )?),
+        "reopen" => Some(crate::incidents::lifecycle::incident_status(
+            &app,
+            id,
+            "triggered",
+            actor,
+        )?),
         "notes" | "note" => {
             let text = b
                 .text
                 .filter(|t| !t.trim().is_empty())
                 .ok_or_else(|| missing("text"))?;
-            app.incident_note(id, &text, actor)?;
+            crate::incidents::lifecycle::incident_note(&app, id, &text, actor)?;
             None
         }
         "severity" => {
@@ -248,7 +260,9 @@ pub fn perform(
                 severity: Some(&s),
                 ..IncidentEdit::default()
             };
-            Some(app.incident_edit(id, &edit, actor)?)
+            Some(crate::incidents::lifecycle::incident_edit(
+                &app, id, &edit, actor,
+            )?)
         }
         "assign" => {
             if b.assignee.is_none() && b.commander.is_none() {
@@ -259,17 +273,21 @@ pub fn perform(
                 commander: b.commander.as_deref(),
                 ..IncidentEdit::default()
             };
-            Some(app.incident_edit(id, &edit, actor)?)
+            Some(crate::incidents::lifecycle::incident_edit(
+                &app, id, &edit, actor,
+            )?)
         }
         "mitigate" => {
             let edit = IncidentEdit {
                 mitigated: true,
                 ..IncidentEdit::default()
             };
-            Some(app.incident_edit(id, &edit, actor)?)
+            Some(crate::incidents::lifecycle::incident_edit(
+                &app, id, &edit, actor,
+            )?)
         }
         "escalate" => {
-            app.escalate_now(id, actor)?;
+            crate::incidents::escalation::escalate_now(&app, id, actor)?;
             app.with_store(|s| s.incident(id))
                 .map_err(IncidentError::from)?
         }
@@ -338,7 +356,7 @@ async fn take_alerts(
     tokio::task::spawn_blocking(move || {
         alerts
             .iter()
-            .map(|a| app.ingest_alert(a, service.as_deref()))
+            .map(|a| crate::incidents::lifecycle::ingest_alert(&app, a, service.as_deref()))
             .collect::<Result<Vec<_>, _>>()
     })
     .await
@@ -438,10 +456,12 @@ pub async fn pagerduty(State(app): State<Arc<App>>, body: Body) -> Response {
             .map(|_| ()),
         None => {
             // acknowledge: the incident the dedup key opened.
-            tokio::task::spawn_blocking(move || a.acknowledge_alert("pagerduty", &dedup_key))
-                .await
-                .map_err(ApiError::internal)
-                .and_then(|r| r.map_err(refusal))
+            tokio::task::spawn_blocking(move || {
+                crate::incidents::lifecycle::acknowledge_alert(&a, "pagerduty", &dedup_key)
+            })
+            .await
+            .map_err(ApiError::internal)
+            .and_then(|r| r.map_err(refusal))
         }
     };
     match stored {

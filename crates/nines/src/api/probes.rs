@@ -12,8 +12,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::api::{ApiError, authorize, instant};
-use crate::app::{App, HeartbeatError};
-use crate::probes::{ProbeState, outcome_json};
+use crate::app::App;
+use crate::probes::service::HeartbeatError;
+use crate::probes::state::{ProbeState, outcome_json};
 
 fn ms_time(ms: i64) -> Option<String> {
     Timestamp::from_millisecond(ms).ok().map(|t| t.to_string())
@@ -130,7 +131,8 @@ pub async fn detail(
         .min(nines_store::RAW_RESULTS_KEPT as u32);
     let (a, s2, p2) = (app.clone(), service.clone(), probe.clone());
     let (results, rollups) = tokio::task::spawn_blocking(move || {
-        a.probe_history(
+        crate::probes::service::probe_history(
+            &a,
             &s2,
             &p2,
             limit,
@@ -183,7 +185,7 @@ pub async fn beat(
 ) -> Result<axum::Json<Value>, ApiError> {
     authorize(&app, &headers, Role::Writer)?;
     let (a, s, n) = (app.clone(), service.clone(), name.clone());
-    tokio::task::spawn_blocking(move || a.heartbeat(&s, &n))
+    tokio::task::spawn_blocking(move || crate::probes::service::heartbeat(&a, &s, &n))
         .await
         .map_err(ApiError::internal)?
         .map_err(|e| match e {

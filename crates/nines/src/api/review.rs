@@ -54,11 +54,13 @@ pub async fn gate(
     authorize(&app, &headers, Role::Reader)?;
     known_service(&app, &service)?;
     let kind = q.kind.unwrap_or_else(|| "deploy".into());
-    crate::review::gate::check_kind(&kind).map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, m))?;
-    let answer = tokio::task::spawn_blocking(move || crate::review::gate::evaluate(&app, &service, &kind))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::unavailable)?;
+    crate::review::gate::check_kind(&kind)
+        .map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, m))?;
+    let answer =
+        tokio::task::spawn_blocking(move || crate::review::gate::evaluate(&app, &service, &kind))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::unavailable)?;
     Ok(axum::Json(answer))
 }
 
@@ -220,7 +222,7 @@ pub async fn get_postmortem(
     };
     let found = {
         let app = app.clone();
-        tokio::task::spawn_blocking(move || app.current_postmortem(id))
+        tokio::task::spawn_blocking(move || crate::review::postmortem::current_postmortem(&app, id))
             .await
             .map_err(ApiError::internal)?
             .map_err(pm_refusal)?
@@ -295,13 +297,13 @@ pub async fn save_postmortem(
     let result = {
         let app = app.clone();
         tokio::task::spawn_blocking(move || match (markdown, given) {
-            (Some(md), _) => app
-                .save_postmortem_markdown(id, &md, &actor)
+            (Some(md), _) => {
+                crate::review::postmortem::save_postmortem_markdown(&app, id, &md, &actor)
+                    .map(|(r, p)| (r, p, true))
+            }
+            (None, Some(pm)) => crate::review::postmortem::save_postmortem(&app, id, pm, &actor)
                 .map(|(r, p)| (r, p, true)),
-            (None, Some(pm)) => app
-                .save_postmortem(id, pm, &actor)
-                .map(|(r, p)| (r, p, true)),
-            (None, None) => app.draft_postmortem(id, &actor),
+            (None, None) => crate::review::postmortem::draft_postmortem(&app, id, &actor),
         })
         .await
         .map_err(ApiError::internal)?

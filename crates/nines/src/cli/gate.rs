@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use serde_json::Value;
 
-use crate::cli::{ClientArgs, Output};
 use crate::cli::client;
+use crate::cli::{ClientArgs, Output};
 
 /// Exit code for "frozen".
 pub const FROZEN: u8 = 1;

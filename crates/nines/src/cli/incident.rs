@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use serde_json::{Value, json};
 
-use crate::cli::{ClientArgs, Output};
 use crate::cli::client;
 use crate::cli::status::table;
+use crate::cli::{ClientArgs, Output};
 use crate::text::url::query;
 
 fn s(v: &Value, k: &str) -> String {

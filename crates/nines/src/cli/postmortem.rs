@@ -7,8 +7,8 @@ use clap::{Args, Subcommand};
 use anyhow::Context;
 use serde_json::{Value, json};
 
-use crate::cli::{ClientArgs, Output};
 use crate::cli::client;
+use crate::cli::{ClientArgs, Output};
 use crate::text::url::encode;
 
 #[derive(Debug, Args)]

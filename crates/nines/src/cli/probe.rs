@@ -10,9 +10,9 @@ use nines_config::Config;
 use nines_probe::{Check, Outcome, Runner};
 use serde_json::Value;
 
-use crate::cli::{ClientArgs, Output};
 use crate::cli::client;
 use crate::cli::status::table;
+use crate::cli::{ClientArgs, Output};
 use crate::text::url::query;
 
 /// Runs `service/probe` from `config` once and prints what happened.
@@ -49,7 +49,7 @@ pub fn run(config: &Path, target: &str, output: Output) -> anyhow::Result<ExitCo
     match output {
         Output::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&crate::probes::outcome_json(&outcome))?
+            serde_json::to_string_pretty(&crate::probes::state::outcome_json(&outcome))?
         ),
         Output::Text => print!("{}", describe(target, probe, &outcome)),
     }

@@ -7,10 +7,10 @@ use std::process::ExitCode;
 use comfy_table::{CellAlignment, Table, presets};
 use nines_config::Config;
 
-use crate::cli::{ClientArgs, Output};
 use crate::cli::client;
+use crate::cli::{ClientArgs, Output};
+use crate::slo::state::view::{AlertView, SloView};
 use crate::text::url::query;
-use crate::slo::view::{AlertView, SloView};
 
 pub fn check(path: &Path) -> ExitCode {
     match Config::load(path) {
@@ -84,7 +84,7 @@ pub fn oncall_now(
     schedule: Option<&str>,
     at: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
-    let rows: Vec<crate::slo::view::OnCallView> = client::get(
+    let rows: Vec<crate::slo::state::view::OnCallView> = client::get(
         args,
         &format!(
             "/api/v1/oncall/now{}",
@@ -120,7 +120,7 @@ pub fn oncall_shifts(
     from: Option<&str>,
     to: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
-    let rows: Vec<crate::slo::view::ShiftView> = client::get(
+    let rows: Vec<crate::slo::state::view::ShiftView> = client::get(
         args,
         &format!(
             "/api/v1/schedules/{schedule}/shifts{}",
@@ -358,7 +358,7 @@ pub fn alerts_table(alerts: &[AlertView]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::slo::view::{AlertView, BudgetView, Exhaustion, WindowView, Windows};
+    use crate::slo::state::view::{AlertView, BudgetView, Exhaustion, WindowView, Windows};
 
     fn slo(
         name: &str,
@@ -380,7 +380,7 @@ mod tests {
             objective: 99.9,
             window: "30d".into(),
             sli_source: "events".into(),
-            budgeting: crate::slo::view::Budgeting {
+            budgeting: crate::slo::state::view::Budgeting {
                 method: "occurrences".into(),
                 slice: None,
                 slice_target: None,

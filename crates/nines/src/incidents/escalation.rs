@@ -51,7 +51,8 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
             _ = stop.wait_for(|s| *s) => return,
         }
         let a = app.clone();
-        let done = tokio::task::spawn_blocking(move || a.escalate()).await;
+        let done =
+            tokio::task::spawn_blocking(move || crate::incidents::escalation::escalate(&a)).await;
         match done {
             Ok(Ok(0)) => {}
             Ok(Ok(_)) => app.outbox_wake.notify_one(),
@@ -61,97 +62,95 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
     }
 }
 
-impl App {
-    /// One round: starts, advances and stops escalations. Returns how many
-    /// steps were paged.
-    pub fn escalate(&self) -> Result<usize, StoreError> {
-        let config = self.config();
-        let now = self.clock.now();
-        self.with_store(|store| {
-            let mut paged = 0;
-            // Read when the first incident needs it, once per round.
-            let mut holds = None;
-            for incident in store.incidents(Some("triggered"), None, 10_000)? {
-                let Some(policy) = config.escalation_for(&incident.service) else {
-                    continue;
-                };
-                let holds = match &holds {
-                    Some(h) => h,
-                    None => holds.insert(crate::incidents::quiet::Holds::load(store, &config, now)?),
-                };
-                if held(store, &config, holds, &incident, now)? {
-                    continue;
-                }
-                paged += advance(store, &config, policy, &incident, now)?;
+/// One round: starts, advances and stops escalations. Returns how many
+/// steps were paged.
+pub fn escalate(app: &App) -> Result<usize, StoreError> {
+    let config = app.config();
+    let now = app.clock.now();
+    app.with_store(|store| {
+        let mut paged = 0;
+        // Read when the first incident needs it, once per round.
+        let mut holds = None;
+        for incident in store.incidents(Some("triggered"), None, 10_000)? {
+            let Some(policy) = config.escalation_for(&incident.service) else {
+                continue;
+            };
+            let holds = match &holds {
+                Some(h) => h,
+                None => holds.insert(crate::incidents::quiet::Holds::load(store, &config, now)?),
+            };
+            if held(store, &config, holds, &incident, now)? {
+                continue;
             }
-            let mut notices = handoffs(store, &config, now)?;
-            notices.extend(crate::review::reminders::due(store, &config, now)?);
-            if !notices.is_empty() {
-                paged += notices.len();
-                store.apply_incident_ops(&notices)?;
-                remember(&notices);
-            }
-            Ok(paged)
-        })
-    }
+            paged += advance(store, &config, policy, &incident, now)?;
+        }
+        let mut notices = handoffs(store, &config, now)?;
+        notices.extend(crate::review::reminders::due(store, &config, now)?);
+        if !notices.is_empty() {
+            paged += notices.len();
+            store.apply_incident_ops(&notices)?;
+            remember(&notices);
+        }
+        Ok(paged)
+    })
+}
 
-    /// "Escalate now": the next step is paged at once (by the next round),
-    /// and later steps keep their spacing from it.
-    pub fn escalate_now(
-        &self,
-        id: i64,
-        actor: &str,
-    ) -> Result<(), crate::incidents::lifecycle::IncidentError> {
-        use crate::incidents::lifecycle::IncidentError;
-        let config = self.config();
-        let now = self.clock.now();
-        self.with_store(|store| {
-            let incident = store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
-            if incident.status != "triggered" {
-                return Err(IncidentError::Invalid(format!(
-                    "{} is {}; only a triggered incident escalates",
-                    incident_name(id),
-                    incident.status
-                )));
-            }
-            let policy = config.escalation_for(&incident.service).ok_or_else(|| {
-                IncidentError::Invalid(format!(
-                    "service `{}` has no escalation policy (services.{0}.escalation or its team's)",
-                    incident.service
-                ))
-            })?;
-            let fired = store
-                .escalation(id)?
-                .filter(|e| e.stopped_at.is_none())
-                .and_then(|e| e.fired)
-                .map(position);
-            let next = policy.next_position(fired).ok_or_else(|| {
-                IncidentError::Invalid(format!(
-                    "{} has paged every step of `{}` already",
-                    incident_name(id),
-                    policy.name
-                ))
-            })?;
-            let started = policy.restart_for(next, now).unwrap_or(now);
-            let r = IncidentRef::Id(id);
-            store.apply_incident_ops(&[
-                IncidentOp::EscalationStart {
-                    incident: r,
-                    policy: policy.name.clone(),
-                    started_at: started.as_second(),
-                    fired: fired.map(|p| (p.pass, p.step as u32)),
-                },
-                IncidentOp::Timeline {
-                    incident: r,
-                    at: now.as_second(),
-                    kind: "escalation".into(),
-                    actor: Some(actor.into()),
-                    text: format!("escalated by {actor}: {} now", step_label(policy, next)),
-                },
-            ])?;
-            Ok(())
-        })
-    }
+/// "Escalate now": the next step is paged at once (by the next round),
+/// and later steps keep their spacing from it.
+pub fn escalate_now(
+    app: &App,
+    id: i64,
+    actor: &str,
+) -> Result<(), crate::incidents::lifecycle::IncidentError> {
+    use crate::incidents::lifecycle::IncidentError;
+    let config = app.config();
+    let now = app.clock.now();
+    app.with_store(|store| {
+        let incident = store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
+        if incident.status != "triggered" {
+            return Err(IncidentError::Invalid(format!(
+                "{} is {}; only a triggered incident escalates",
+                incident_name(id),
+                incident.status
+            )));
+        }
+        let policy = config.escalation_for(&incident.service).ok_or_else(|| {
+            IncidentError::Invalid(format!(
+                "service `{}` has no escalation policy (services.{0}.escalation or its team's)",
+                incident.service
+            ))
+        })?;
+        let fired = store
+            .escalation(id)?
+            .filter(|e| e.stopped_at.is_none())
+            .and_then(|e| e.fired)
+            .map(position);
+        let next = policy.next_position(fired).ok_or_else(|| {
+            IncidentError::Invalid(format!(
+                "{} has paged every step of `{}` already",
+                incident_name(id),
+                policy.name
+            ))
+        })?;
+        let started = policy.restart_for(next, now).unwrap_or(now);
+        let r = IncidentRef::Id(id);
+        store.apply_incident_ops(&[
+            IncidentOp::EscalationStart {
+                incident: r,
+                policy: policy.name.clone(),
+                started_at: started.as_second(),
+                fired: fired.map(|p| (p.pass, p.step as u32)),
+            },
+            IncidentOp::Timeline {
+                incident: r,
+                at: now.as_second(),
+                kind: "escalation".into(),
+                actor: Some(actor.into()),
+                text: format!("escalated by {actor}: {} now", step_label(policy, next)),
+            },
+        ])?;
+        Ok(())
+    })
 }
 
 fn position((pass, step): (u32, u32)) -> Position {
@@ -524,8 +523,9 @@ pub fn notice(config: &Config, user: &str, n: Notice<'_>, now: Timestamp) -> Opt
     let kind = config.users.get(user)?.notify.first()?.method.kind.as_str();
     let outbox_channel = format!("user:{user}:{kind}");
     let channel = user_channel(config, &outbox_channel)?;
-    let body =
-        crate::notify::messages::render_notice(&channel, n.event, &n.key, n.title, n.text, n.details);
+    let body = crate::notify::messages::render_notice(
+        &channel, n.event, &n.key, n.title, n.text, n.details,
+    );
     Some(IncidentOp::Enqueue {
         incident: None,
         channel: outbox_channel,

@@ -109,83 +109,212 @@ pub fn incident_json(i: &IncidentRow) -> Value {
     })
 }
 
-impl App {
-    /// [`App::with_store`] for changes that may queue notifications: the
-    /// outbox worker is woken after, so they leave at once.
-    fn changing_incidents<R>(&self, f: impl FnOnce(&mut nines_store::Store) -> R) -> R {
-        let r = self.with_store(f);
-        self.outbox_wake.notify_one();
-        r
-    }
+/// [`App::with_store`] for changes that may queue notifications: the
+/// outbox worker is woken after, so they leave at once.
+fn changing_incidents<R>(app: &App, f: impl FnOnce(&mut nines_store::Store) -> R) -> R {
+    let r = app.with_store(f);
+    app.outbox_wake.notify_one();
+    r
+}
 
-    /// Takes one alert: links it to the open incident of its group or opens
-    /// one; a resolved alert resolves its incident when it was the last
-    /// firing one (auto-resolve). Everything, notifications included, is
-    /// stored before this returns.
-    pub fn ingest_alert(
-        &self,
-        alert: &Alert,
-        default_service: Option<&str>,
-    ) -> Result<AlertOutcome, StoreError> {
-        let config = self.config();
-        let routed = crate::incidents::routing::route(&config, alert, default_service);
-        let firing = alert.status == AlertStatus::Firing;
-        let now = self.clock.now();
-        let at = now.as_second();
-        let now_ms = now.as_millisecond();
-        let source = alert.source.as_str();
-        let link = AlertLink {
-            source: source.to_string(),
-            key: alert.key.clone(),
-            status: if firing { "firing" } else { "resolved" }.into(),
-            summary: alert.summary.clone(),
-            labels: serde_json::to_string(&alert.labels).unwrap_or_default(),
-            first_at: alert.starts_at.as_second(),
-            last_at: at,
+/// Takes one alert: links it to the open incident of its group or opens
+/// one; a resolved alert resolves its incident when it was the last
+/// firing one (auto-resolve). Everything, notifications included, is
+/// stored before this returns.
+pub fn ingest_alert(
+    app: &App,
+    alert: &Alert,
+    default_service: Option<&str>,
+) -> Result<AlertOutcome, StoreError> {
+    let config = app.config();
+    let routed = crate::incidents::routing::route(&config, alert, default_service);
+    let firing = alert.status == AlertStatus::Firing;
+    let now = app.clock.now();
+    let at = now.as_second();
+    let now_ms = now.as_millisecond();
+    let source = alert.source.as_str();
+    let link = AlertLink {
+        source: source.to_string(),
+        key: alert.key.clone(),
+        status: if firing { "firing" } else { "resolved" }.into(),
+        summary: alert.summary.clone(),
+        labels: serde_json::to_string(&alert.labels).unwrap_or_default(),
+        first_at: alert.starts_at.as_second(),
+        last_at: at,
+    };
+    crate::incidents::lifecycle::changing_incidents(&app, |store| {
+        let existing = store.incident_of_alert(source, &alert.key)?;
+        // A quieted alert (silence, maintenance window, inhibition) is
+        // recorded like any other; it only notifies nobody, and the
+        // timeline says what held it.
+        let mut labels = alert.labels.clone();
+        labels
+            .entry("service".into())
+            .or_insert_with(|| routed.service.clone());
+        let held = crate::incidents::quiet::Holds::load(store, &config, now)?.of(
+            &config,
+            &labels,
+            &routed.service,
+            now,
+        );
+        let channels: Vec<String> = match &held {
+            Some(_) => Vec::new(),
+            None => routed.channels.clone(),
         };
-        self.changing_incidents(|store| {
-            let existing = store.incident_of_alert(source, &alert.key)?;
-            // A quieted alert (silence, maintenance window, inhibition) is
-            // recorded like any other; it only notifies nobody, and the
-            // timeline says what held it.
-            let mut labels = alert.labels.clone();
-            labels
-                .entry("service".into())
-                .or_insert_with(|| routed.service.clone());
-            let held = crate::incidents::quiet::Holds::load(store, &config, now)?.of(
+        let silenced_note = |r: IncidentRef| {
+            held.as_ref()
+                .filter(|_| !routed.channels.is_empty())
+                .map(|why| timeline(r, at, "silenced", format!("notifications held by {why}")))
+        };
+        let link = AlertLink {
+            labels: serde_json::to_string(&labels).unwrap_or_default(),
+            ..link
+        };
+        let mut ops = Vec::new();
+        let mut outcome = AlertOutcome {
+            incident: None,
+            opened: false,
+            resolved: false,
+        };
+        if !firing {
+            let Some((incident, status)) = existing else {
+                return Ok(outcome);
+            };
+            outcome.incident = Some(incident.id);
+            if status == "resolved" {
+                return Ok(outcome);
+            }
+            let r = IncidentRef::Id(incident.id);
+            ops.push(IncidentOp::LinkAlert {
+                incident: r,
+                alert: link,
+            });
+            ops.push(timeline(
+                r,
+                at,
+                "alert_resolved",
+                format!("alert resolved: {}", alert.summary),
+            ));
+            let still_firing = store
+                .incident_alerts(incident.id)?
+                .iter()
+                .any(|a| a.status == "firing" && !(a.source == source && a.key == alert.key));
+            if !still_firing && incident.status != "resolved" && config.incident_policy.auto_resolve
+            {
+                outcome.resolved = true;
+                ops.push(status_update(r, "resolved", at));
+                ops.push(IncidentOp::EscalationStop { incident: r, at });
+                ops.push(timeline(
+                    r,
+                    at,
+                    "resolved",
+                    "resolved: every linked alert resolved".into(),
+                ));
+                let mut after = incident.clone();
+                after.status = "resolved".into();
+                after.resolved_at = Some(at);
+                ops.extend(silenced_note(r));
+                enqueue(
+                    &mut ops,
+                    r,
+                    &config,
+                    &channels,
+                    "incident.resolved",
+                    &after,
+                    "resolved: every linked alert resolved",
+                    now_ms,
+                );
+            }
+            store.apply_incident_ops(&ops)?;
+            return Ok(outcome);
+        }
+        // Firing again soon after its incident resolved: the same
+        // problem is back, so that incident reopens rather than a new
+        // one starting without its history.
+        if let Some((i, _)) = &existing
+            && i.status == "resolved"
+            && i.resolved_at
+                .is_some_and(|r| at - r < config.incident_policy.reopen_within.as_secs() as i64)
+        {
+            let r = IncidentRef::Id(i.id);
+            outcome.incident = Some(i.id);
+            let mut ops = vec![
+                IncidentOp::LinkAlert {
+                    incident: r,
+                    alert: link,
+                },
+                status_update(r, "triggered", at),
+                timeline(
+                    r,
+                    at,
+                    "reopened",
+                    format!("reopened: alert fired again: {}", alert.summary),
+                ),
+            ];
+            let mut after = i.clone();
+            after.status = "triggered".into();
+            ops.extend(silenced_note(r));
+            enqueue(
+                &mut ops,
+                r,
                 &config,
-                &labels,
-                &routed.service,
-                now,
+                &channels,
+                "incident.reopened",
+                &after,
+                &format!("reopened: {}", alert.summary),
+                now_ms,
             );
-            let channels: Vec<String> = match &held {
-                Some(_) => Vec::new(),
-                None => routed.channels.clone(),
-            };
-            let silenced_note = |r: IncidentRef| {
-                held.as_ref()
-                    .filter(|_| !routed.channels.is_empty())
-                    .map(|why| timeline(r, at, "silenced", format!("notifications held by {why}")))
-            };
-            let link = AlertLink {
-                labels: serde_json::to_string(&labels).unwrap_or_default(),
-                ..link
-            };
-            let mut ops = Vec::new();
-            let mut outcome = AlertOutcome {
-                incident: None,
-                opened: false,
-                resolved: false,
-            };
-            if !firing {
-                let Some((incident, status)) = existing else {
-                    return Ok(outcome);
-                };
-                outcome.incident = Some(incident.id);
-                if status == "resolved" {
-                    return Ok(outcome);
-                }
+            store.apply_incident_ops(&ops)?;
+            return Ok(outcome);
+        }
+        // Firing: the incident it belongs to already, or its group's
+        // open incident, or a new one.
+        let target = match existing {
+            Some((i, _)) if i.status != "resolved" => Some(i),
+            _ => store.open_incident_in_group(&routed.group_key)?,
+        };
+        match target {
+            Some(incident) => {
                 let r = IncidentRef::Id(incident.id);
+                outcome.incident = Some(incident.id);
+                let known = store
+                    .incident_alerts(incident.id)?
+                    .into_iter()
+                    .find(|a| a.source == source && a.key == alert.key);
+                let mut link = link;
+                if let Some(k) = &known {
+                    link.first_at = k.first_at;
+                }
+                ops.push(IncidentOp::LinkAlert {
+                    incident: r,
+                    alert: link,
+                });
+                match known {
+                    Some(k) if k.status == "firing" => {}
+                    Some(_) => ops.push(timeline(
+                        r,
+                        at,
+                        "alert_fired",
+                        format!("alert fired again: {}", alert.summary),
+                    )),
+                    None => ops.push(timeline(
+                        r,
+                        at,
+                        "alert_fired",
+                        format!("alert joined: {}", alert.summary),
+                    )),
+                }
+                store.apply_incident_ops(&ops)?;
+            }
+            None => {
+                let r = IncidentRef::Opened;
+                ops.push(IncidentOp::Open(NewIncident {
+                    title: alert.summary.clone(),
+                    service: routed.service.clone(),
+                    severity: routed.severity.clone(),
+                    group_key: routed.group_key.clone(),
+                    started_at: alert.starts_at.as_second().min(at),
+                }));
                 ops.push(IncidentOp::LinkAlert {
                     incident: r,
                     alert: link,
@@ -193,397 +322,264 @@ impl App {
                 ops.push(timeline(
                     r,
                     at,
-                    "alert_resolved",
-                    format!("alert resolved: {}", alert.summary),
+                    "triggered",
+                    format!("opened by {source} alert: {}", alert.summary),
                 ));
-                let still_firing = store
-                    .incident_alerts(incident.id)?
-                    .iter()
-                    .any(|a| a.status == "firing" && !(a.source == source && a.key == alert.key));
-                if !still_firing
-                    && incident.status != "resolved"
-                    && config.incident_policy.auto_resolve
-                {
-                    outcome.resolved = true;
-                    ops.push(status_update(r, "resolved", at));
-                    ops.push(IncidentOp::EscalationStop { incident: r, at });
-                    ops.push(timeline(
-                        r,
-                        at,
-                        "resolved",
-                        "resolved: every linked alert resolved".into(),
-                    ));
-                    let mut after = incident.clone();
-                    after.status = "resolved".into();
-                    after.resolved_at = Some(at);
-                    ops.extend(silenced_note(r));
+                // The id is known only inside the transaction: open
+                // first, then queue the messages that name it.
+                let id = store.apply_incident_ops(&ops)?.unwrap_or_default();
+                outcome.incident = Some(id);
+                outcome.opened = true;
+                if let Some(incident) = store.incident(id)? {
+                    let mut more: Vec<IncidentOp> =
+                        silenced_note(IncidentRef::Id(id)).into_iter().collect();
+                    more.extend(recent_changes(store, &incident)?);
                     enqueue(
-                        &mut ops,
-                        r,
+                        &mut more,
+                        IncidentRef::Id(id),
                         &config,
                         &channels,
-                        "incident.resolved",
-                        &after,
-                        "resolved: every linked alert resolved",
+                        "incident.triggered",
+                        &incident,
+                        &format!("triggered: {}", incident.title),
                         now_ms,
                     );
-                }
-                store.apply_incident_ops(&ops)?;
-                return Ok(outcome);
-            }
-            // Firing again soon after its incident resolved: the same
-            // problem is back, so that incident reopens rather than a new
-            // one starting without its history.
-            if let Some((i, _)) = &existing
-                && i.status == "resolved"
-                && i.resolved_at
-                    .is_some_and(|r| at - r < config.incident_policy.reopen_within.as_secs() as i64)
-            {
-                let r = IncidentRef::Id(i.id);
-                outcome.incident = Some(i.id);
-                let mut ops = vec![
-                    IncidentOp::LinkAlert {
-                        incident: r,
-                        alert: link,
-                    },
-                    status_update(r, "triggered", at),
-                    timeline(
-                        r,
-                        at,
-                        "reopened",
-                        format!("reopened: alert fired again: {}", alert.summary),
-                    ),
-                ];
-                let mut after = i.clone();
-                after.status = "triggered".into();
-                ops.extend(silenced_note(r));
-                enqueue(
-                    &mut ops,
-                    r,
-                    &config,
-                    &channels,
-                    "incident.reopened",
-                    &after,
-                    &format!("reopened: {}", alert.summary),
-                    now_ms,
-                );
-                store.apply_incident_ops(&ops)?;
-                return Ok(outcome);
-            }
-            // Firing: the incident it belongs to already, or its group's
-            // open incident, or a new one.
-            let target = match existing {
-                Some((i, _)) if i.status != "resolved" => Some(i),
-                _ => store.open_incident_in_group(&routed.group_key)?,
-            };
-            match target {
-                Some(incident) => {
-                    let r = IncidentRef::Id(incident.id);
-                    outcome.incident = Some(incident.id);
-                    let known = store
-                        .incident_alerts(incident.id)?
-                        .into_iter()
-                        .find(|a| a.source == source && a.key == alert.key);
-                    let mut link = link;
-                    if let Some(k) = &known {
-                        link.first_at = k.first_at;
-                    }
-                    ops.push(IncidentOp::LinkAlert {
-                        incident: r,
-                        alert: link,
-                    });
-                    match known {
-                        Some(k) if k.status == "firing" => {}
-                        Some(_) => ops.push(timeline(
-                            r,
-                            at,
-                            "alert_fired",
-                            format!("alert fired again: {}", alert.summary),
-                        )),
-                        None => ops.push(timeline(
-                            r,
-                            at,
-                            "alert_fired",
-                            format!("alert joined: {}", alert.summary),
-                        )),
-                    }
-                    store.apply_incident_ops(&ops)?;
-                }
-                None => {
-                    let r = IncidentRef::Opened;
-                    ops.push(IncidentOp::Open(NewIncident {
-                        title: alert.summary.clone(),
-                        service: routed.service.clone(),
-                        severity: routed.severity.clone(),
-                        group_key: routed.group_key.clone(),
-                        started_at: alert.starts_at.as_second().min(at),
-                    }));
-                    ops.push(IncidentOp::LinkAlert {
-                        incident: r,
-                        alert: link,
-                    });
-                    ops.push(timeline(
-                        r,
-                        at,
-                        "triggered",
-                        format!("opened by {source} alert: {}", alert.summary),
-                    ));
-                    // The id is known only inside the transaction: open
-                    // first, then queue the messages that name it.
-                    let id = store.apply_incident_ops(&ops)?.unwrap_or_default();
-                    outcome.incident = Some(id);
-                    outcome.opened = true;
-                    if let Some(incident) = store.incident(id)? {
-                        let mut more: Vec<IncidentOp> =
-                            silenced_note(IncidentRef::Id(id)).into_iter().collect();
-                        more.extend(recent_changes(store, &incident)?);
-                        enqueue(
-                            &mut more,
-                            IncidentRef::Id(id),
-                            &config,
-                            &channels,
-                            "incident.triggered",
-                            &incident,
-                            &format!("triggered: {}", incident.title),
-                            now_ms,
-                        );
-                        store.apply_incident_ops(&more)?;
-                    }
+                    store.apply_incident_ops(&more)?;
                 }
             }
-            Ok(outcome)
-        })
-    }
+        }
+        Ok(outcome)
+    })
+}
 
-    /// Acknowledge, resolve or reopen by hand, as `actor`.
-    pub fn incident_status(
-        &self,
-        id: i64,
-        status: &str,
-        actor: &str,
-    ) -> Result<IncidentRow, IncidentError> {
-        let config = self.config();
-        let at = self.clock.now().as_second();
-        let now_ms = self.clock.now().as_millisecond();
-        self.changing_incidents(|store| {
-            let incident = store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
-            let parse = |s: &str| {
-                s.parse::<nines_incident::Status>()
-                    .map_err(IncidentError::Invalid)
-            };
-            nines_incident::check_transition(
-                &incident_name(id),
-                parse(&incident.status)?,
-                parse(status)?,
-            )
-            .map_err(|e| IncidentError::Invalid(e.to_string()))?;
-            let r = IncidentRef::Id(id);
-            let verb = match status {
-                "acknowledged" => "acknowledged",
-                "resolved" => "resolved",
-                _ => "reopened",
-            };
-            let mut ops = vec![
-                status_update(r, status, at),
-                IncidentOp::Timeline {
-                    incident: r,
-                    at,
-                    kind: verb.into(),
-                    actor: Some(actor.into()),
-                    text: format!("{verb} by {actor}"),
-                },
-            ];
-            if status != "triggered" {
-                // Acknowledged or resolved: nobody else is paged.
-                ops.push(IncidentOp::EscalationStop { incident: r, at });
-            }
-            let mut after = incident.clone();
-            after.status = status.into();
-            let channels = crate::incidents::routing::channels_of_service(&config, &incident.service);
-            enqueue(
-                &mut ops,
-                r,
-                &config,
-                &channels,
-                &format!("incident.{verb}"),
-                &after,
-                &format!("{verb} by {actor}"),
-                now_ms,
-            );
-            store.apply_incident_ops(&ops)?;
-            store.incident(id)?.ok_or(IncidentError::NotFound(id))
-        })
-    }
+/// Acknowledge, resolve or reopen by hand, as `actor`.
+pub fn incident_status(
+    app: &App,
+    id: i64,
+    status: &str,
+    actor: &str,
+) -> Result<IncidentRow, IncidentError> {
+    let config = app.config();
+    let at = app.clock.now().as_second();
+    let now_ms = app.clock.now().as_millisecond();
+    crate::incidents::lifecycle::changing_incidents(&app, |store| {
+        let incident = store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
+        let parse = |s: &str| {
+            s.parse::<nines_incident::Status>()
+                .map_err(IncidentError::Invalid)
+        };
+        nines_incident::check_transition(
+            &incident_name(id),
+            parse(&incident.status)?,
+            parse(status)?,
+        )
+        .map_err(|e| IncidentError::Invalid(e.to_string()))?;
+        let r = IncidentRef::Id(id);
+        let verb = match status {
+            "acknowledged" => "acknowledged",
+            "resolved" => "resolved",
+            _ => "reopened",
+        };
+        let mut ops = vec![
+            status_update(r, status, at),
+            IncidentOp::Timeline {
+                incident: r,
+                at,
+                kind: verb.into(),
+                actor: Some(actor.into()),
+                text: format!("{verb} by {actor}"),
+            },
+        ];
+        if status != "triggered" {
+            // Acknowledged or resolved: nobody else is paged.
+            ops.push(IncidentOp::EscalationStop { incident: r, at });
+        }
+        let mut after = incident.clone();
+        after.status = status.into();
+        let channels = crate::incidents::routing::channels_of_service(&config, &incident.service);
+        enqueue(
+            &mut ops,
+            r,
+            &config,
+            &channels,
+            &format!("incident.{verb}"),
+            &after,
+            &format!("{verb} by {actor}"),
+            now_ms,
+        );
+        store.apply_incident_ops(&ops)?;
+        store.incident(id)?.ok_or(IncidentError::NotFound(id))
+    })
+}
 
-    /// Opens an incident by hand, as `actor`.
-    pub fn open_incident(
-        &self,
-        title: &str,
-        service: &str,
-        severity: &str,
-        actor: &str,
-    ) -> Result<IncidentRow, IncidentError> {
-        let config = self.config();
-        let now = self.clock.now();
-        let at = now.as_second();
-        self.changing_incidents(|store| {
-            let r = IncidentRef::Opened;
-            let ops = [
-                IncidentOp::Open(NewIncident {
-                    title: title.into(),
-                    service: service.into(),
-                    severity: severity.into(),
-                    // Its own group: alerts never join an incident opened by hand.
-                    group_key: format!("manual|{service}|{}", now.as_millisecond()),
-                    started_at: at,
-                }),
-                IncidentOp::Timeline {
-                    incident: r,
-                    at,
-                    kind: "triggered".into(),
-                    actor: Some(actor.into()),
-                    text: format!("opened by {actor}"),
-                },
-            ];
-            let id = store.apply_incident_ops(&ops)?.unwrap_or_default();
-            let incident = store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
-            let channels = crate::incidents::routing::channels_of_service(&config, service);
-            let mut more = Vec::new();
-            enqueue(
-                &mut more,
-                IncidentRef::Id(id),
-                &config,
-                &channels,
-                "incident.triggered",
-                &incident,
-                &format!("triggered: {title}"),
-                now.as_millisecond(),
-            );
-            store.apply_incident_ops(&more)?;
-            Ok(incident)
-        })
-    }
+/// Opens an incident by hand, as `actor`.
+pub fn open_incident(
+    app: &App,
+    title: &str,
+    service: &str,
+    severity: &str,
+    actor: &str,
+) -> Result<IncidentRow, IncidentError> {
+    let config = app.config();
+    let now = app.clock.now();
+    let at = now.as_second();
+    crate::incidents::lifecycle::changing_incidents(&app, |store| {
+        let r = IncidentRef::Opened;
+        let ops = [
+            IncidentOp::Open(NewIncident {
+                title: title.into(),
+                service: service.into(),
+                severity: severity.into(),
+                // Its own group: alerts never join an incident opened by hand.
+                group_key: format!("manual|{service}|{}", now.as_millisecond()),
+                started_at: at,
+            }),
+            IncidentOp::Timeline {
+                incident: r,
+                at,
+                kind: "triggered".into(),
+                actor: Some(actor.into()),
+                text: format!("opened by {actor}"),
+            },
+        ];
+        let id = store.apply_incident_ops(&ops)?.unwrap_or_default();
+        let incident = store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
+        let channels = crate::incidents::routing::channels_of_service(&config, service);
+        let mut more = Vec::new();
+        enqueue(
+            &mut more,
+            IncidentRef::Id(id),
+            &config,
+            &channels,
+            "incident.triggered",
+            &incident,
+            &format!("triggered: {title}"),
+            now.as_millisecond(),
+        );
+        store.apply_incident_ops(&more)?;
+        Ok(incident)
+    })
+}
 
-    /// Acknowledges the incident an alert is linked to (PagerDuty's
-    /// `acknowledge` action). An unknown alert is not an error: PagerDuty
-    /// accepts it too.
-    pub fn acknowledge_alert(&self, source: &str, key: &str) -> Result<(), IncidentError> {
-        let found = self.with_store(|s| s.incident_of_alert(source, key))?;
-        match found {
-            Some((incident, _)) if incident.status == "triggered" => self
-                .incident_status(incident.id, "acknowledged", source)
-                .map(|_| ()),
-            _ => Ok(()),
+/// Acknowledges the incident an alert is linked to (PagerDuty's
+/// `acknowledge` action). An unknown alert is not an error: PagerDuty
+/// accepts it too.
+pub fn acknowledge_alert(app: &App, source: &str, key: &str) -> Result<(), IncidentError> {
+    let found = app.with_store(|s| s.incident_of_alert(source, key))?;
+    match found {
+        Some((incident, _)) if incident.status == "triggered" => {
+            incident_status(app, incident.id, "acknowledged", source).map(|_| ())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A note on the timeline.
+pub fn incident_note(app: &App, id: i64, text: &str, actor: &str) -> Result<(), IncidentError> {
+    let at = app.clock.now().as_second();
+    crate::incidents::lifecycle::changing_incidents(&app, |store| {
+        store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
+        store.apply_incident_ops(&[IncidentOp::Timeline {
+            incident: IncidentRef::Id(id),
+            at,
+            kind: "note".into(),
+            actor: Some(actor.into()),
+            text: text.into(),
+        }])?;
+        Ok(())
+    })
+}
+
+/// Severity, assignee or commander changes, on the timeline.
+pub fn incident_edit(
+    app: &App,
+    id: i64,
+    edit: &IncidentEdit<'_>,
+    actor: &str,
+) -> Result<IncidentRow, IncidentError> {
+    let config = app.config();
+    let at = app.clock.now().as_second();
+    if let Some(s) = edit.severity
+        && !matches!(s, "SEV1" | "SEV2" | "SEV3" | "SEV4")
+    {
+        return Err(IncidentError::Invalid(format!(
+            "severity `{s}` is not one of SEV1, SEV2, SEV3, SEV4"
+        )));
+    }
+    for (what, who) in [("assignee", edit.assignee), ("commander", edit.commander)] {
+        if who.is_some_and(|w| w.trim().is_empty()) {
+            return Err(IncidentError::Invalid(format!("the {what} is empty")));
         }
     }
-
-    /// A note on the timeline.
-    pub fn incident_note(&self, id: i64, text: &str, actor: &str) -> Result<(), IncidentError> {
-        let at = self.clock.now().as_second();
-        self.changing_incidents(|store| {
-            store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
-            store.apply_incident_ops(&[IncidentOp::Timeline {
-                incident: IncidentRef::Id(id),
-                at,
-                kind: "note".into(),
-                actor: Some(actor.into()),
-                text: text.into(),
-            }])?;
-            Ok(())
-        })
-    }
-
-    /// Severity, assignee or commander changes, on the timeline.
-    pub fn incident_edit(
-        &self,
-        id: i64,
-        edit: &IncidentEdit<'_>,
-        actor: &str,
-    ) -> Result<IncidentRow, IncidentError> {
-        let config = self.config();
-        let at = self.clock.now().as_second();
-        if let Some(s) = edit.severity
-            && !matches!(s, "SEV1" | "SEV2" | "SEV3" | "SEV4")
-        {
+    crate::incidents::lifecycle::changing_incidents(&app, |store| {
+        let incident = store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
+        if edit.mitigated && incident.mitigated_at.is_some() {
             return Err(IncidentError::Invalid(format!(
-                "severity `{s}` is not one of SEV1, SEV2, SEV3, SEV4"
+                "{} is already mitigated",
+                incident_name(id)
             )));
         }
-        for (what, who) in [("assignee", edit.assignee), ("commander", edit.commander)] {
-            if who.is_some_and(|w| w.trim().is_empty()) {
-                return Err(IncidentError::Invalid(format!("the {what} is empty")));
-            }
-        }
-        self.changing_incidents(|store| {
-            let incident = store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
-            if edit.mitigated && incident.mitigated_at.is_some() {
-                return Err(IncidentError::Invalid(format!(
-                    "{} is already mitigated",
-                    incident_name(id)
-                )));
-            }
-            let r = IncidentRef::Id(id);
-            let mut ops = vec![IncidentOp::Update {
+        let r = IncidentRef::Id(id);
+        let mut ops = vec![IncidentOp::Update {
+            incident: r,
+            status: None,
+            severity: edit.severity.map(str::to_string),
+            assignee: edit.assignee.map(str::to_string),
+            commander: edit.commander.map(str::to_string),
+            at,
+        }];
+        let mut note = |kind: &str, text: String| {
+            ops.push(IncidentOp::Timeline {
                 incident: r,
-                status: None,
-                severity: edit.severity.map(str::to_string),
-                assignee: edit.assignee.map(str::to_string),
-                commander: edit.commander.map(str::to_string),
                 at,
-            }];
-            let mut note = |kind: &str, text: String| {
-                ops.push(IncidentOp::Timeline {
-                    incident: r,
-                    at,
-                    kind: kind.into(),
-                    actor: Some(actor.into()),
-                    text,
-                })
-            };
-            if let Some(s) = edit.severity {
-                note(
-                    "severity",
-                    format!("severity {} → {s} by {actor}", incident.severity),
-                );
-            }
-            if let Some(a) = edit.assignee {
-                note("assigned", format!("assigned to {a} by {actor}"));
-            }
-            if let Some(c) = edit.commander {
-                note(
-                    "commander",
-                    format!("{c} is incident commander (set by {actor})"),
-                );
-            }
-            if edit.mitigated {
-                note(
-                    "mitigated",
-                    format!("mitigated: the impact ended (by {actor})"),
-                );
-                ops.push(IncidentOp::Mitigated { incident: r, at });
-            }
-            // Handing an open incident to a person pages them.
-            if let Some(user) = edit
-                .assignee
-                .filter(|a| incident.status != "resolved" && config.users.contains_key(*a))
-            {
-                let now = self.clock.now();
-                let links = crate::notify::messages::Links::new(&config.incident_policy, id, now);
-                crate::incidents::escalation::page_person(
-                    &mut ops,
-                    &config,
-                    &incident,
-                    user,
-                    &format!("assigned by {actor}"),
-                    &format!("assign.{}", now.as_millisecond()),
-                    &links,
-                    now,
-                );
-            }
-            store.apply_incident_ops(&ops)?;
-            store.incident(id)?.ok_or(IncidentError::NotFound(id))
-        })
-    }
+                kind: kind.into(),
+                actor: Some(actor.into()),
+                text,
+            })
+        };
+        if let Some(s) = edit.severity {
+            note(
+                "severity",
+                format!("severity {} → {s} by {actor}", incident.severity),
+            );
+        }
+        if let Some(a) = edit.assignee {
+            note("assigned", format!("assigned to {a} by {actor}"));
+        }
+        if let Some(c) = edit.commander {
+            note(
+                "commander",
+                format!("{c} is incident commander (set by {actor})"),
+            );
+        }
+        if edit.mitigated {
+            note(
+                "mitigated",
+                format!("mitigated: the impact ended (by {actor})"),
+            );
+            ops.push(IncidentOp::Mitigated { incident: r, at });
+        }
+        // Handing an open incident to a person pages them.
+        if let Some(user) = edit
+            .assignee
+            .filter(|a| incident.status != "resolved" && config.users.contains_key(*a))
+        {
+            let now = app.clock.now();
+            let links = crate::notify::messages::Links::new(&config.incident_policy, id, now);
+            crate::incidents::escalation::page_person(
+                &mut ops,
+                &config,
+                &incident,
+                user,
+                &format!("assigned by {actor}"),
+                &format!("assign.{}", now.as_millisecond()),
+                &links,
+                now,
+            );
+        }
+        store.apply_incident_ops(&ops)?;
+        store.incident(id)?.ok_or(IncidentError::NotFound(id))
+    })
 }
 
 /// What [`App::incident_edit`] changes; `None` leaves a field as it is.

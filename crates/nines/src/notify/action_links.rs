@@ -167,7 +167,10 @@ pub async fn act(
     };
     let (label, done) = verb(action);
     let a = app.clone();
-    let result = tokio::task::spawn_blocking(move || a.incident_status(id, done, LINK_ACTOR)).await;
+    let result = tokio::task::spawn_blocking(move || {
+        crate::incidents::lifecycle::incident_status(&a, id, done, LINK_ACTOR)
+    })
+    .await;
     let name = incident_name(id);
     match result {
         Ok(Ok(_)) => page(

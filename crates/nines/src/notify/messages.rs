@@ -283,9 +283,7 @@ pub fn render_notice(
 
 /// `&`, `<`, `>`, `"` and `'` as entities, for HTML text and attributes
 /// (the UI's escaper, as a `String`).
-pub fn escape(s: &str) -> String {
-    crate::ui::html::E(s).to_string()
-}
+pub use crate::text::html::escape;
 
 fn alert_severity(incident: &IncidentRow) -> &'static str {
     incident

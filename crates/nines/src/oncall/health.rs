@@ -4,24 +4,20 @@
 //! call); the figures from nines-oncall's `health` (pure).
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
 use jiff::{SignedDuration, Timestamp};
-use nines_config::{Config, Role};
+use nines_config::Config;
 use nines_oncall::{PersonFacts, PersonLoad, TeamLoad, person_load, team_loads};
 use nines_store::{PageRow, StoreError};
 use serde::{Deserialize, Serialize};
 
-use crate::api::{ApiError, authorize, instant};
 use crate::app::App;
 
 /// The longest period a report covers.
-const MAX_PERIOD: SignedDuration = SignedDuration::from_hours(400 * 24);
+pub const MAX_PERIOD: SignedDuration = SignedDuration::from_hours(400 * 24);
 
 /// The default period: the last 28 days.
-const DEFAULT_PERIOD: SignedDuration = SignedDuration::from_hours(28 * 24);
+pub const DEFAULT_PERIOD: SignedDuration = SignedDuration::from_hours(28 * 24);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OncallHealth {
@@ -75,103 +71,56 @@ fn on_call(config: &Config, from: Timestamp, to: Timestamp) -> HashMap<String, S
     out
 }
 
-impl App {
-    pub fn oncall_health(
-        &self,
-        from: Timestamp,
-        to: Timestamp,
-    ) -> Result<OncallHealth, StoreError> {
-        let config = self.config();
-        let (rows, acks) = self.with_store(|s| {
-            Ok::<_, StoreError>((
-                s.pages(from.as_millisecond(), to.as_millisecond())?,
-                s.acknowledgements(from.as_second(), to.as_second())?,
-            ))
-        })?;
-        let mut pages = pages_by_user(&rows);
-        let mut hours = on_call(&config, from, to);
-        let mut ack_times: HashMap<String, Vec<SignedDuration>> = HashMap::new();
-        for (actor, started, at) in acks {
-            ack_times
-                .entry(actor)
-                .or_default()
-                .push(SignedDuration::from_secs(at - started));
-        }
-        let people: BTreeMap<String, PersonLoad> = config
-            .users
-            .values()
-            .map(|u| {
-                let facts = PersonFacts {
-                    pages: pages.remove(&u.name).unwrap_or_default(),
-                    on_call: hours.remove(&u.name).unwrap_or_default(),
-                    acks: ack_times.remove(&u.name).unwrap_or_default(),
-                    timezone: u
-                        .timezone
-                        .as_deref()
-                        .and_then(|z| jiff::tz::TimeZone::get(z).ok()),
-                    working_hours: u.working_hours.clone(),
-                    quiet_hours: u.quiet_hours.clone(),
-                };
-                (u.name.clone(), person_load(&u.name, &facts))
-            })
-            .collect();
-        let teams: BTreeMap<String, Vec<String>> = config
-            .teams
-            .values()
-            .map(|t| (t.name.clone(), t.members.clone()))
-            .collect();
-        Ok(OncallHealth {
-            from: from.to_string(),
-            to: to.to_string(),
-            teams: team_loads(&teams, &people),
-            people: people.into_values().collect(),
+pub fn oncall_health(
+    app: &App,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<OncallHealth, StoreError> {
+    let config = app.config();
+    let (rows, acks) = app.with_store(|s| {
+        Ok::<_, StoreError>((
+            s.pages(from.as_millisecond(), to.as_millisecond())?,
+            s.acknowledgements(from.as_second(), to.as_second())?,
+        ))
+    })?;
+    let mut pages = pages_by_user(&rows);
+    let mut hours = on_call(&config, from, to);
+    let mut ack_times: HashMap<String, Vec<SignedDuration>> = HashMap::new();
+    for (actor, started, at) in acks {
+        ack_times
+            .entry(actor)
+            .or_default()
+            .push(SignedDuration::from_secs(at - started));
+    }
+    let people: BTreeMap<String, PersonLoad> = config
+        .users
+        .values()
+        .map(|u| {
+            let facts = PersonFacts {
+                pages: pages.remove(&u.name).unwrap_or_default(),
+                on_call: hours.remove(&u.name).unwrap_or_default(),
+                acks: ack_times.remove(&u.name).unwrap_or_default(),
+                timezone: u
+                    .timezone
+                    .as_deref()
+                    .and_then(|z| jiff::tz::TimeZone::get(z).ok()),
+                working_hours: u.working_hours.clone(),
+                quiet_hours: u.quiet_hours.clone(),
+            };
+            (u.name.clone(), person_load(&u.name, &facts))
         })
-    }
-}
-
-#[derive(Deserialize)]
-pub struct PeriodQuery {
-    from: Option<String>,
-    to: Option<String>,
-}
-
-/// `[from, to)` from a query: `to` defaults to now, `from` to 28 days
-/// before `to`; at most 400 days.
-pub fn period(
-    from: Option<&str>,
-    to: Option<&str>,
-    now: Timestamp,
-) -> Result<(Timestamp, Timestamp), ApiError> {
-    let to = instant(to, "to", now)?;
-    let from = instant(from, "from", to - DEFAULT_PERIOD)?;
-    if from >= to {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "`from` must be before `to`",
-        ));
-    }
-    if to.duration_since(from) > MAX_PERIOD {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "the period is longer than 400 days",
-        ));
-    }
-    Ok((from, to))
-}
-
-/// `GET /api/v1/analytics/oncall?from=&to=` (role reader).
-pub async fn analytics(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    Query(q): Query<PeriodQuery>,
-) -> Result<axum::Json<OncallHealth>, ApiError> {
-    authorize(&app, &headers, Role::Reader)?;
-    let (from, to) = period(q.from.as_deref(), q.to.as_deref(), app.clock.now())?;
-    let health = tokio::task::spawn_blocking(move || app.oncall_health(from, to))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::unavailable)?;
-    Ok(axum::Json(health))
+        .collect();
+    let teams: BTreeMap<String, Vec<String>> = config
+        .teams
+        .values()
+        .map(|t| (t.name.clone(), t.members.clone()))
+        .collect();
+    Ok(OncallHealth {
+        from: from.to_string(),
+        to: to.to_string(),
+        teams: team_loads(&teams, &people),
+        people: people.into_values().collect(),
+    })
 }
 
 #[cfg(test)]

@@ -3,9 +3,6 @@
 //! incidents from the store, overrides), decides with
 //! [`nines_review::gate::decide`], and logs and counts every decision.
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
-
 use jiff::Timestamp;
 use nines_review::Severity;
 use nines_review::gate::{Decision, GateInput, OpenIncident, Override, Policy, SloBudget, decide};
@@ -13,24 +10,6 @@ use nines_store::{GateOverrideRow, StoreError};
 use serde_json::{Value, json};
 
 use crate::app::App;
-
-/// `nines_gate_decisions_total` by service, change kind and decision.
-#[derive(Debug, Default)]
-pub struct GateCounters(Mutex<BTreeMap<(String, String, &'static str), u64>>);
-
-impl GateCounters {
-    fn count(&self, service: &str, kind: &str, decision: &'static str) {
-        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        *map.entry((service.to_string(), kind.to_string(), decision))
-            .or_default() += 1;
-    }
-
-    /// Every counter so far, in label order.
-    pub fn snapshot(&self) -> Vec<((String, String, &'static str), u64)> {
-        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        map.iter().map(|(k, v)| (k.clone(), *v)).collect()
-    }
-}
 
 /// The decision label of a metric sample and log line: `go` (nothing
 /// froze), `exempt` or `override` (frozen, but this change passes), or

@@ -26,8 +26,8 @@ use nines_slo::{Minute, SloSeries, minute_of, timestamp_of};
 use nines_store::{ActionItemRow, PostmortemRow, StoreError};
 
 use crate::app::App;
-use crate::slo::engine::SloState;
 use crate::incidents::lifecycle::incident_name;
+use crate::slo::state::engine::SloState;
 
 /// How far before detection the draft looks for the first bad minute.
 const IMPACT_LOOKBACK_MINUTES: i64 = 360;
@@ -143,7 +143,7 @@ pub(crate) fn budget_burned(s: &SloState, from: Timestamp, to: Timestamp) -> Opt
 /// When an incident's impact began: the first bad minute of the service's
 /// SLOs before `detected` (see the module docs), or `alert_start`.
 pub fn impact_start(
-    engine: &crate::slo::engine::Engine,
+    engine: &crate::slo::state::engine::Engine,
     service: &str,
     detected: Timestamp,
     alert_start: Timestamp,
@@ -162,209 +162,206 @@ pub fn impact_start(
         .map_or(alert_start, |t| t.min(alert_start))
 }
 
-impl App {
-    /// What nines knows about incident `id`, for its draft.
-    pub fn incident_facts(&self, id: i64, author: &str) -> Result<IncidentFacts, PostmortemError> {
-        let not_found = || PostmortemError::NotFound(format!("no incident {}", incident_name(id)));
-        let (incident, alerts, timeline) = self
-            .with_store(|s| {
-                let Some(i) = s.incident(id)? else {
-                    return Ok::<_, StoreError>(None);
-                };
-                Ok(Some((i, s.incident_alerts(id)?, s.incident_timeline(id)?)))
-            })?
-            .ok_or_else(not_found)?;
-        let now = self.clock.now();
-        // Detected: when nines opened the incident (its `triggered` entry),
-        // which can be later than `started_at`, the alert's own start.
-        let alert_start = alerts
-            .iter()
-            .map(|a| ts(a.first_at))
-            .min()
-            .unwrap_or(ts(incident.started_at))
-            .min(ts(incident.started_at));
-        let detected = timeline
-            .iter()
-            .find(|t| t.kind == "triggered")
-            .map(|t| ts(t.at))
-            .unwrap_or(alert_start)
-            .max(alert_start);
-        let end = incident.resolved_at.map(ts).unwrap_or(now);
-
-        // Impact start from the SLO series, then what each SLO burned.
-        let service = incident.service.clone();
-        let (started, slos) = self.read(|engine| {
-            let started = impact_start(engine, &service, detected, alert_start);
-            let mut burns = Vec::new();
-            for s in engine.slos().iter().filter(|s| s.service == service) {
-                let Some(b) = budget_burned(s, started, end) else {
-                    continue;
-                };
-                if b.bad == 0 {
-                    continue;
-                }
-                burns.push(SloBurn {
-                    slo: format!("{}/{}", s.service, s.config.name),
-                    budget_burned_ratio: b.ratio,
-                    bad_events: b.events.then_some(b.bad),
-                    total_events: b.events.then_some(b.total),
-                });
-            }
-            (started, burns)
-        });
-
-        let lookback = nines_review::postmortem::CHANGE_LOOKBACK.as_secs();
-        let changes = self.with_store(|s| {
-            s.changes(
-                Some(&incident.service),
-                started.as_second() - lookback,
-                end.as_second() + 1,
-                200,
-            )
-        })?;
-        let links = match &self.config().incident_policy.external_url {
-            Some(url) => {
-                let url = url.trim_end_matches('/');
-                let mut links = vec![format!("{url}/api/v1/incidents/{}", incident_name(id))];
-                links.extend(slos.iter().map(|b| format!("{url}/api/v1/slos/{}", b.slo)));
-                links
-            }
-            None => Vec::new(),
-        };
-        Ok(IncidentFacts {
-            id: incident_name(id),
-            title: incident.title.clone(),
-            service: incident.service.clone(),
-            severity: incident.severity.parse().unwrap_or(Severity::Sev3),
-            times: IncidentTimes {
-                started,
-                detected: Some(detected),
-                acknowledged: incident.acknowledged_at.map(ts),
-                mitigated: incident.mitigated_at.map(ts),
-                resolved: incident.resolved_at.map(ts),
-            },
-            // The draft lists changes itself, saying why; the incident's own
-            // change entries would repeat them.
-            timeline: timeline
-                .iter()
-                .filter(|t| t.kind != "change")
-                .map(|t| TimelineEntry {
-                    at: ts(t.at),
-                    text: t.text.clone(),
-                })
-                .collect(),
-            changes: changes
-                .iter()
-                .map(|c| ChangeFact {
-                    at: ts(c.at),
-                    service: c.service.clone(),
-                    kind: c.kind.clone(),
-                    version: c.version.clone().unwrap_or_else(|| "(none)".into()),
-                    by: c.author.clone(),
-                    description: c.description.clone(),
-                    link: c.link.clone(),
-                })
-                .collect(),
-            slos,
-            authors: vec![author.to_string()],
-            links,
-        })
-    }
-
-    /// The current postmortem of incident `id`, if it has one.
-    pub fn current_postmortem(
-        &self,
-        id: i64,
-    ) -> Result<Option<(PostmortemRow, Postmortem)>, PostmortemError> {
-        match self.with_store(|s| s.postmortem(id))? {
-            Some(row) => {
-                let pm = decode(&row)?;
-                Ok(Some((row, pm)))
-            }
-            None => Ok(None),
-        }
-    }
-
-    /// Drafts incident `id`'s postmortem unless it has one; the current
-    /// one, and whether it was drafted now.
-    pub fn draft_postmortem(
-        &self,
-        id: i64,
-        actor: &str,
-    ) -> Result<(PostmortemRow, Postmortem, bool), PostmortemError> {
-        if let Some((row, pm)) = self.current_postmortem(id)? {
-            return Ok((row, pm, false));
-        }
-        let pm = draft(&self.incident_facts(id, actor)?);
-        let (row, pm) = self.save_postmortem(id, pm, actor)?;
-        Ok((row, pm, true))
-    }
-
-    /// Reads `markdown` ([`nines_review::postmortem::from_markdown`]) and
-    /// saves it as the next revision ([`App::save_postmortem`]): what the
-    /// API's `{"markdown"}` and the UI's editor both call.
-    pub fn save_postmortem_markdown(
-        &self,
-        id: i64,
-        markdown: &str,
-        actor: &str,
-    ) -> Result<(PostmortemRow, Postmortem), PostmortemError> {
-        let pm =
-            nines_review::postmortem::from_markdown(markdown).map_err(PostmortemError::Markdown)?;
-        self.save_postmortem(id, pm, actor)
-    }
-
-    /// Saves `pm` as the next revision of incident `id`'s postmortem, if
-    /// the status workflow allows the change from the current one.
-    pub fn save_postmortem(
-        &self,
-        id: i64,
-        mut pm: Postmortem,
-        actor: &str,
-    ) -> Result<(PostmortemRow, Postmortem), PostmortemError> {
-        let name = incident_name(id);
-        match &pm.incident {
-            Some(other) if crate::incidents::lifecycle::parse_incident_id(other) != Some(id) => {
-                return Err(PostmortemError::Invalid(format!(
-                    "this postmortem is of {other}, not {name}"
-                )));
-            }
-            _ => pm.incident = Some(name.clone()),
-        }
-        let at = self.clock.now().as_second();
-        let body =
-            serde_json::to_string(&pm).map_err(|e| PostmortemError::Corrupt(e.to_string()))?;
-        let items: Vec<ActionItemRow> = pm.action_items.iter().map(|a| item_row(id, a)).collect();
-        let row = self.with_store(|s| {
-            if s.incident(id)?.is_none() {
-                return Ok(Err(PostmortemError::NotFound(format!(
-                    "no incident {name}"
-                ))));
-            }
-            let from = match s.postmortem(id)? {
-                Some(current) => match decode(&current) {
-                    Ok(p) => p.status,
-                    Err(e) => return Ok(Err(e)),
-                },
-                None => Status::Draft,
+/// What nines knows about incident `id`, for its draft.
+pub fn incident_facts(app: &App, id: i64, author: &str) -> Result<IncidentFacts, PostmortemError> {
+    let not_found = || PostmortemError::NotFound(format!("no incident {}", incident_name(id)));
+    let (incident, alerts, timeline) = app
+        .with_store(|s| {
+            let Some(i) = s.incident(id)? else {
+                return Ok::<_, StoreError>(None);
             };
-            if let Err(e) = from.transition(pm.status) {
-                return Ok(Err(PostmortemError::Conflict(e.to_string())));
+            Ok(Some((i, s.incident_alerts(id)?, s.incident_timeline(id)?)))
+        })?
+        .ok_or_else(not_found)?;
+    let now = app.clock.now();
+    // Detected: when nines opened the incident (its `triggered` entry),
+    // which can be later than `started_at`, the alert's own start.
+    let alert_start = alerts
+        .iter()
+        .map(|a| ts(a.first_at))
+        .min()
+        .unwrap_or(ts(incident.started_at))
+        .min(ts(incident.started_at));
+    let detected = timeline
+        .iter()
+        .find(|t| t.kind == "triggered")
+        .map(|t| ts(t.at))
+        .unwrap_or(alert_start)
+        .max(alert_start);
+    let end = incident.resolved_at.map(ts).unwrap_or(now);
+
+    // Impact start from the SLO series, then what each SLO burned.
+    let service = incident.service.clone();
+    let (started, slos) = app.read(|engine| {
+        let started = impact_start(engine, &service, detected, alert_start);
+        let mut burns = Vec::new();
+        for s in engine.slos().iter().filter(|s| s.service == service) {
+            let Some(b) = budget_burned(s, started, end) else {
+                continue;
+            };
+            if b.bad == 0 {
+                continue;
             }
-            let status = status_word(pm.status);
-            let revision = s.save_postmortem(id, status, &body, actor, at, &items)?;
-            Ok::<_, StoreError>(Ok(PostmortemRow {
-                incident_id: id,
-                revision,
-                status: status.to_string(),
-                body: body.clone(),
-                author: actor.to_string(),
-                created_at: at,
-            }))
-        })??;
-        tracing::info!(incident = %name, revision = row.revision, status = %row.status, by = actor, "postmortem saved");
-        Ok((row, pm))
+            burns.push(SloBurn {
+                slo: format!("{}/{}", s.service, s.config.name),
+                budget_burned_ratio: b.ratio,
+                bad_events: b.events.then_some(b.bad),
+                total_events: b.events.then_some(b.total),
+            });
+        }
+        (started, burns)
+    });
+
+    let lookback = nines_review::postmortem::CHANGE_LOOKBACK.as_secs();
+    let changes = app.with_store(|s| {
+        s.changes(
+            Some(&incident.service),
+            started.as_second() - lookback,
+            end.as_second() + 1,
+            200,
+        )
+    })?;
+    let links = match &app.config().incident_policy.external_url {
+        Some(url) => {
+            let url = url.trim_end_matches('/');
+            let mut links = vec![format!("{url}/api/v1/incidents/{}", incident_name(id))];
+            links.extend(slos.iter().map(|b| format!("{url}/api/v1/slos/{}", b.slo)));
+            links
+        }
+        None => Vec::new(),
+    };
+    Ok(IncidentFacts {
+        id: incident_name(id),
+        title: incident.title.clone(),
+        service: incident.service.clone(),
+        severity: incident.severity.parse().unwrap_or(Severity::Sev3),
+        times: IncidentTimes {
+            started,
+            detected: Some(detected),
+            acknowledged: incident.acknowledged_at.map(ts),
+            mitigated: incident.mitigated_at.map(ts),
+            resolved: incident.resolved_at.map(ts),
+        },
+        // The draft lists changes itself, saying why; the incident's own
+        // change entries would repeat them.
+        timeline: timeline
+            .iter()
+            .filter(|t| t.kind != "change")
+            .map(|t| TimelineEntry {
+                at: ts(t.at),
+                text: t.text.clone(),
+            })
+            .collect(),
+        changes: changes
+            .iter()
+            .map(|c| ChangeFact {
+                at: ts(c.at),
+                service: c.service.clone(),
+                kind: c.kind.clone(),
+                version: c.version.clone().unwrap_or_else(|| "(none)".into()),
+                by: c.author.clone(),
+                description: c.description.clone(),
+                link: c.link.clone(),
+            })
+            .collect(),
+        slos,
+        authors: vec![author.to_string()],
+        links,
+    })
+}
+
+/// The current postmortem of incident `id`, if it has one.
+pub fn current_postmortem(
+    app: &App,
+    id: i64,
+) -> Result<Option<(PostmortemRow, Postmortem)>, PostmortemError> {
+    match app.with_store(|s| s.postmortem(id))? {
+        Some(row) => {
+            let pm = decode(&row)?;
+            Ok(Some((row, pm)))
+        }
+        None => Ok(None),
     }
+}
+
+/// Drafts incident `id`'s postmortem unless it has one; the current
+/// one, and whether it was drafted now.
+pub fn draft_postmortem(
+    app: &App,
+    id: i64,
+    actor: &str,
+) -> Result<(PostmortemRow, Postmortem, bool), PostmortemError> {
+    if let Some((row, pm)) = crate::review::postmortem::current_postmortem(&app, id)? {
+        return Ok((row, pm, false));
+    }
+    let pm = draft(&crate::review::postmortem::incident_facts(&app, id, actor)?);
+    let (row, pm) = crate::review::postmortem::save_postmortem(&app, id, pm, actor)?;
+    Ok((row, pm, true))
+}
+
+/// Reads `markdown` ([`nines_review::postmortem::from_markdown`]) and
+/// saves it as the next revision ([`App::save_postmortem`]): what the
+/// API's `{"markdown"}` and the UI's editor both call.
+pub fn save_postmortem_markdown(
+    app: &App,
+    id: i64,
+    markdown: &str,
+    actor: &str,
+) -> Result<(PostmortemRow, Postmortem), PostmortemError> {
+    let pm =
+        nines_review::postmortem::from_markdown(markdown).map_err(PostmortemError::Markdown)?;
+    crate::review::postmortem::save_postmortem(&app, id, pm, actor)
+}
+
+/// Saves `pm` as the next revision of incident `id`'s postmortem, if
+/// the status workflow allows the change from the current one.
+pub fn save_postmortem(
+    app: &App,
+    id: i64,
+    mut pm: Postmortem,
+    actor: &str,
+) -> Result<(PostmortemRow, Postmortem), PostmortemError> {
+    let name = incident_name(id);
+    match &pm.incident {
+        Some(other) if crate::incidents::lifecycle::parse_incident_id(other) != Some(id) => {
+            return Err(PostmortemError::Invalid(format!(
+                "this postmortem is of {other}, not {name}"
+            )));
+        }
+        _ => pm.incident = Some(name.clone()),
+    }
+    let at = app.clock.now().as_second();
+    let body = serde_json::to_string(&pm).map_err(|e| PostmortemError::Corrupt(e.to_string()))?;
+    let items: Vec<ActionItemRow> = pm.action_items.iter().map(|a| item_row(id, a)).collect();
+    let row = app.with_store(|s| {
+        if s.incident(id)?.is_none() {
+            return Ok(Err(PostmortemError::NotFound(format!(
+                "no incident {name}"
+            ))));
+        }
+        let from = match s.postmortem(id)? {
+            Some(current) => match decode(&current) {
+                Ok(p) => p.status,
+                Err(e) => return Ok(Err(e)),
+            },
+            None => Status::Draft,
+        };
+        if let Err(e) = from.transition(pm.status) {
+            return Ok(Err(PostmortemError::Conflict(e.to_string())));
+        }
+        let status = status_word(pm.status);
+        let revision = s.save_postmortem(id, status, &body, actor, at, &items)?;
+        Ok::<_, StoreError>(Ok(PostmortemRow {
+            incident_id: id,
+            revision,
+            status: status.to_string(),
+            body: body.clone(),
+            author: actor.to_string(),
+            created_at: at,
+        }))
+    })??;
+    tracing::info!(incident = %name, revision = row.revision, status = %row.status, by = actor, "postmortem saved");
+    Ok((row, pm))
 }
 
 fn item_row(incident_id: i64, a: &ActionItem) -> ActionItemRow {

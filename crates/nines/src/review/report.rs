@@ -274,8 +274,8 @@ pub fn build(
                 .min()
                 .unwrap_or(detected)
                 .min(detected);
-            let started =
-                app.read(|e| crate::review::postmortem::impact_start(e, name, detected, alert_start));
+            let started = app
+                .read(|e| crate::review::postmortem::impact_start(e, name, detected, alert_start));
             all_starts.push(started);
             if i.started_at >= to.as_second() {
                 continue;
@@ -389,7 +389,7 @@ pub fn build(
         from: from.to_string(),
         to: to.to_string(),
         services,
-        oncall: app.oncall_health(from, to)?,
+        oncall: crate::oncall::health::oncall_health(&app, from, to)?,
     })
 }
 

@@ -12,37 +12,9 @@ use nines_probe::{HttpCheck, Runner};
 use serde_json::Value;
 use tokio::sync::watch;
 
-use crate::app::{App, Collected};
-
-/// The last scrape of a target, for the API and /metrics.
-#[derive(Debug, Clone, Default)]
-pub struct ScrapeState {
-    pub url: String,
-    pub last_at: Option<jiff::Timestamp>,
-    pub up: bool,
-    pub error: Option<String>,
-    pub duration: Duration,
-    pub samples: usize,
-}
-
-/// The last query of a PromQL-sourced SLO.
-#[derive(Debug, Clone, Default)]
-pub struct QueryState {
-    pub url: String,
-    pub last_at: Option<jiff::Timestamp>,
-    pub ok: bool,
-    pub error: Option<String>,
-    /// Unix seconds the source has been read through.
-    pub through: Option<i64>,
-}
-
-/// What the collectors report, keyed by scrape target name and by
-/// (service, slo).
-#[derive(Debug, Default)]
-pub struct CollectorStates {
-    pub scrapes: BTreeMap<String, ScrapeState>,
-    pub queries: BTreeMap<(String, String), QueryState>,
-}
+use crate::app::App;
+use crate::slo::state::Collected;
+use crate::slo::state::sources::{QueryState, ScrapeState};
 
 /// Carries fractions between steps, so counters that grow by non-integers
 /// (or increases PromQL extrapolates) lose no events over time.
@@ -247,7 +219,11 @@ async fn scrape_loop(app: Arc<App>, target: ScrapeTarget, mut slis: Vec<ScrapedS
             .insert(target.name.clone(), state);
         if !events.is_empty() {
             let a = app.clone();
-            match tokio::task::spawn_blocking(move || a.record_collected(&events, &[])).await {
+            match tokio::task::spawn_blocking(move || {
+                crate::slo::service::record_collected(&a, &events, &[])
+            })
+            .await
+            {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => tracing::error!(error = %e, "scraped events could not be stored"),
                 Err(e) => tracing::error!(error = %e, "storing scraped events panicked"),
@@ -309,7 +285,7 @@ pub async fn run_queries(app: Arc<App>, step: Duration, mut stop: watch::Receive
         app.write_collectors().queries.clear();
         let cursors = {
             let a = app.clone();
-            tokio::task::spawn_blocking(move || a.source_cursors())
+            tokio::task::spawn_blocking(move || crate::slo::service::source_cursors(&a))
                 .await
                 .ok()
                 .and_then(Result::ok)
@@ -353,9 +329,10 @@ async fn query_loop(app: Arc<App>, sli: QueriedSli, step: Duration, mut cursor: 
                 Ok(events) => {
                     let a = app.clone();
                     let cursors = [(sli.slo_id, to)];
-                    let stored =
-                        tokio::task::spawn_blocking(move || a.record_collected(&events, &cursors))
-                            .await;
+                    let stored = tokio::task::spawn_blocking(move || {
+                        crate::slo::service::record_collected(&a, &events, &cursors)
+                    })
+                    .await;
                     match stored {
                         Ok(Ok(())) => {
                             cursor = Some(to);

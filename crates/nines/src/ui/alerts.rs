@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::html::{Chrome, E, Nav, csrf_field, layout, rate, time_s, time_text};
 use super::{UiState, Viewer, actor, error_page, html_response, reader, redirect};
 use crate::api::incidents::{NewSilence, silence_row, silence_state};
-use crate::slo::view::{AlertView, SloView};
+use crate::slo::state::view::{AlertView, SloView};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SilenceLine {

@@ -3,30 +3,10 @@
 //! state, skip link). Plain `write!` into a `String` does the rest: pages
 //! are compile-time Rust, with nothing to parse at run time.
 
-use std::fmt::{self, Write};
+use std::fmt::Write;
 
 use super::{Flash, Viewer};
-
-/// Escapes its text for HTML element content and quoted attributes.
-pub struct E<'a>(pub &'a str);
-
-impl fmt::Display for E<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut rest = self.0;
-        while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
-            f.write_str(&rest[..i])?;
-            f.write_str(match rest.as_bytes()[i] {
-                b'&' => "&amp;",
-                b'<' => "&lt;",
-                b'>' => "&gt;",
-                b'"' => "&quot;",
-                _ => "&#39;",
-            })?;
-            rest = &rest[i + 1..];
-        }
-        f.write_str(rest)
-    }
-}
+pub use crate::text::html::E;
 
 /// A time as `<time>`: UTC in the text and the `title`; the script shows
 /// it in the viewer's zone and keeps UTC on hover.

@@ -16,8 +16,8 @@ use super::html::{Chrome, E, Nav, layout, pager, pct, rate};
 use super::svg::{budget_bar, budget_class, sparkline};
 use super::{UiState, Viewer, html_response, reader};
 use crate::app::App;
-use crate::slo::engine::{Engine, SloState};
-use crate::slo::view::SloView;
+use crate::slo::state::engine::{Engine, SloState};
+use crate::slo::state::view::SloView;
 
 /// One SLO row: the API's view plus its hourly burn rates over the last
 /// 24 hours (oldest first).

@@ -521,7 +521,11 @@ pub async fn markdown(
     let Some(n) = parse_incident_id(&id) else {
         return bad_id(&viewer);
     };
-    match super::blocking(&ui.app, move |app| app.current_postmortem(n)).await {
+    match super::blocking(&ui.app, move |app| {
+        crate::review::postmortem::current_postmortem(&app, n)
+    })
+    .await
+    {
         Some(Ok(Some((_, pm)))) => {
             let mut resp =
                 html_response(StatusCode::OK, nines_review::postmortem::to_markdown(&pm));
@@ -575,11 +579,9 @@ pub async fn save(
     let who = viewer.name.clone().unwrap_or_default();
     let typed = f.markdown.clone();
     let result = super::blocking(&ui.app, move |app| match typed {
-        Some(md) => app
-            .save_postmortem_markdown(n, &md, &who)
+        Some(md) => crate::review::postmortem::save_postmortem_markdown(app, n, &md, &who)
             .map(|(row, _)| (row, true)),
-        None => app
-            .draft_postmortem(n, &who)
+        None => crate::review::postmortem::draft_postmortem(app, n, &who)
             .map(|(row, _, new)| (row, new)),
     })
     .await;

@@ -15,9 +15,9 @@ use super::html::{Chrome, E, Nav, duration, layout, pct, rate, time_s, time_text
 use super::overview::{SloRow, burn_history, slo_row};
 use super::svg::{LineChart, Marker, budget_bar};
 use super::{UiState, Viewer, error_page, html_response, reader};
-use crate::slo::engine::SloState;
 use crate::incidents::lifecycle::incident_name;
-use crate::slo::view::{AlertChange, SloView};
+use crate::slo::state::engine::SloState;
+use crate::slo::state::view::{AlertChange, SloView};
 
 /// A probe as the service page shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -534,7 +534,7 @@ pub async fn slo_page(
     let (from, to) = charts.as_ref().map_or((0, 0), |c| (c.from, c.to));
     let svc = service.clone();
     let stored = super::blocking(&ui.app, move |app| -> Result<_, nines_store::StoreError> {
-        let history = app.alert_history(id, 50)?;
+        let history = crate::slo::service::alert_history(&app, id, 50)?;
         let (changes, incidents) = app.with_store(|s| -> Result<_, nines_store::StoreError> {
             Ok((
                 s.changes(Some(&svc), from, to + 1, 100)?,

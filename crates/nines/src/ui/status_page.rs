@@ -19,10 +19,10 @@ use serde_json::{Value, json};
 use super::html::{E, time_s};
 use super::svg::{Day, State as St, badge as badge_image, uptime_bars};
 use super::{UiState, html_response};
-use crate::notify::action_links::capitalize;
 use crate::app::App;
 use crate::clock::rfc3339;
 use crate::incidents::lifecycle::incident_name;
+use crate::notify::action_links::capitalize;
 use crate::notify::messages::escape;
 
 /// Days of history in the uptime bars.
@@ -405,7 +405,8 @@ pub fn gather(app: &App, days: &DayCache) -> Result<StatusData, nines_store::Sto
                     .copied()
                     .unwrap_or("unknown"),
             );
-            let (_, rollups) = app.probe_history(
+            let (_, rollups) = crate::probes::service::probe_history(
+                &app,
                 name,
                 &p.name,
                 0,

@@ -7,7 +7,9 @@ use nines_store::{AlertLink, IncidentRow, TimelineEntry};
 use super::html::E;
 use super::svg::{self, Day, LineChart, Marker, State};
 use super::*;
-use crate::slo::view::{AlertView, BudgetView, Budgeting, Exhaustion, SloView, WindowView, Windows};
+use crate::slo::state::view::{
+    AlertView, BudgetView, Budgeting, Exhaustion, SloView, WindowView, Windows,
+};
 
 const T0: i64 = 1_795_000_000; // 2026-11-18T…Z
 
@@ -504,7 +506,7 @@ fn login_page() {
 #[test]
 fn oncall_page() {
     let cards = vec![oncall::ScheduleCard {
-        now: crate::slo::view::OnCallView {
+        now: crate::slo::state::view::OnCallView {
             schedule: "primary".into(),
             users: vec!["ana".into()],
             origin: "layer:0".into(),
@@ -512,13 +514,13 @@ fn oncall_page() {
         },
         timezone: "Europe/Berlin".into(),
         shifts: vec![
-            crate::slo::view::ShiftView {
+            crate::slo::state::view::ShiftView {
                 start: "2026-11-23T08:00:00Z".into(),
                 end: "2026-11-24T12:00:00Z".into(),
                 users: vec!["ana".into()],
                 origin: "layer:0".into(),
             },
-            crate::slo::view::ShiftView {
+            crate::slo::state::view::ShiftView {
                 start: "2026-11-24T12:00:00Z".into(),
                 end: "2026-11-24T13:00:00Z".into(),
                 users: vec!["bo".into()],

@@ -9,7 +9,7 @@ use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize};
 
-use crate::slo::engine::SloState;
+use crate::slo::state::engine::SloState;
 
 /// One SLO as `GET /api/v1/slos` returns it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -246,7 +246,7 @@ impl AlertChange {
             tier: t.tier.clone(),
             severity: t.severity.clone(),
             state: if t.firing { "firing" } else { "resolved" }.to_string(),
-            at: crate::slo::engine::fmt_time(t.at),
+            at: crate::slo::state::engine::fmt_time(t.at),
             threshold: t.threshold,
             long_burn_rate: t.long_burn,
             short_burn_rate: t.short_burn,

@@ -1,0 +1,118 @@
+//! The tasks that run the configured probes and record their results.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use nines_probe::{Check, Runner};
+use tokio::sync::{mpsc, watch};
+
+use crate::app::App;
+use crate::probes::state::{ProbeResult, millis};
+
+/// Runs every configured probe until `stop`, restarting them all when the
+/// config is reloaded. Results are recorded in batches about once a second;
+/// heartbeats are judged on the same tick.
+pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
+    let mut reloads = app.subscribe_reloads();
+    loop {
+        let config = app.config();
+        let (tx, mut rx) = mpsc::channel::<ProbeResult>(16_384);
+        let mut tasks = Vec::new();
+        for service in config.services.values() {
+            for probe in &service.probes {
+                if matches!(probe.check, Check::Heartbeat(_)) {
+                    continue;
+                }
+                match Runner::new(probe.clone()) {
+                    Ok(runner) => tasks.push(tokio::spawn(probe_loop(
+                        app.clone(),
+                        service.name.clone(),
+                        runner,
+                        tx.clone(),
+                    ))),
+                    Err(e) => tracing::error!(
+                        service = %service.name, probe = %probe.name, error = %e,
+                        "probe cannot run"
+                    ),
+                }
+            }
+        }
+        drop(tx);
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut pending = Vec::new();
+        let stopping = loop {
+            tokio::select! {
+                Some(r) = rx.recv() => {
+                    pending.push(r);
+                    if pending.len() >= 4096 {
+                        flush(&app, &mut pending).await;
+                    }
+                }
+                _ = tick.tick() => {
+                    flush(&app, &mut pending).await;
+                    let a = app.clone();
+                    let _ = tokio::task::spawn_blocking(move || crate::probes::service::judge_heartbeats(&a)).await;
+                }
+                _ = reloads.changed() => break false,
+                changed = stop.changed() => {
+                    // A closed channel means the daemon is going away too.
+                    if changed.is_err() || *stop.borrow() {
+                        break true;
+                    }
+                }
+            }
+        };
+        for t in &tasks {
+            t.abort();
+        }
+        while let Ok(r) = rx.try_recv() {
+            pending.push(r);
+        }
+        flush(&app, &mut pending).await;
+        if stopping {
+            return;
+        }
+    }
+}
+
+async fn flush(app: &Arc<App>, pending: &mut Vec<ProbeResult>) {
+    if pending.is_empty() {
+        return;
+    }
+    let batch = std::mem::take(pending);
+    let a = app.clone();
+    match tokio::task::spawn_blocking(move || {
+        crate::probes::service::record_probe_results(&a, batch, &[])
+    })
+    .await
+    {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(error = %e, "probe results could not be stored"),
+        Err(e) => tracing::error!(error = %e, "recording probe results panicked"),
+    }
+}
+
+/// One probe: a random first delay within its interval (so probes spread
+/// out), then a run every interval.
+async fn probe_loop(app: Arc<App>, service: String, runner: Runner, tx: mpsc::Sender<ProbeResult>) {
+    let interval = runner.probe().interval;
+    let jitter = getrandom::u64().unwrap_or(0) % millis(interval).max(1) as u64;
+    tokio::time::sleep(Duration::from_millis(jitter)).await;
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let at = app.clock.now();
+        let outcome = runner.run().await;
+        let result = ProbeResult {
+            service: service.clone(),
+            probe: runner.probe().name.clone(),
+            at,
+            outcome,
+        };
+        if tx.send(result).await.is_err() {
+            return;
+        }
+    }
+}
