@@ -19,6 +19,7 @@ use crate::slo::service::IngestError;
 use crate::slo::state::view::{AlertChange, AlertView, SloDetail, SloView};
 
 /// Event batches up to this size are read (20,000 events take about 4 MiB).
+pub mod action_links;
 pub mod changes;
 pub mod incidents;
 pub mod metrics;
@@ -107,7 +108,7 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route(
             "/a/{id}/{action}",
-            get(crate::notify::action_links::confirm).post(crate::notify::action_links::act),
+            get(crate::api::action_links::confirm).post(crate::api::action_links::act),
         )
         .route(
             "/api/v1/services/{service}/gate",
@@ -430,15 +431,8 @@ pub(crate) fn instant(
     what: &str,
     default: jiff::Timestamp,
 ) -> Result<jiff::Timestamp, ApiError> {
-    match text {
-        None => Ok(default),
-        Some(t) => t.parse().map_err(|e| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                format!("{what}: {t:?} is not an RFC 3339 time: {e}"),
-            )
-        }),
-    }
+    crate::clock::parse_time(text, what, default)
+        .map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, m))
 }
 
 /// Who is on call now (or `at`) in every schedule, or in `schedule`.

@@ -37,6 +37,12 @@ pub struct App {
     /// Woken when notifications are queued, so they leave at once rather
     /// than at the outbox worker's next poll.
     pub outbox_wake: tokio::sync::Notify,
+    /// The routing tree built from the config's routes.
+    pub(crate) routes: crate::incidents::state::RouteCache,
+    /// Notices (handoffs, reminders) this process has queued.
+    pub(crate) notices: crate::notify::state::QueuedNotices,
+    /// When this process last looked for overdue action items.
+    pub(crate) reminders: crate::review::state::LastLook,
 }
 
 impl App {
@@ -55,10 +61,8 @@ impl App {
         let ids = store.slo_ids(&Engine::keys(&config))?;
         let now = clock.now();
         let base_config = Arc::new(config.clone());
-        let config = crate::oncall::overrides::apply(
-            config,
-            &crate::oncall::overrides::stored(&store, now)?,
-        );
+        let config =
+            crate::oncall::state::apply(config, &crate::oncall::state::stored(&store, now)?);
         let mut engine = Engine::new(&config, &ids, now);
         let stats = engine.restore(store.restore()?, now)?;
         let mut probes = ProbeStates::default();
@@ -75,19 +79,24 @@ impl App {
             reloads: watch::channel(0).0,
             collectors: RwLock::default(),
             outbox_wake: tokio::sync::Notify::new(),
+            routes: Default::default(),
+            notices: Default::default(),
+            reminders: Default::default(),
         };
-        crate::slo::service::evaluate(&app, false);
         Ok((app, stats))
     }
 
-    /// Lays `overrides` (all stored ones) over the files' config.
-    pub(crate) fn set_overrides(&self, overrides: &[nines_store::OverrideRow]) {
-        let base = self
-            .base_config
+    /// The config as the files say, without stored on-call overrides.
+    pub fn base_config(&self) -> Arc<Config> {
+        self.base_config
             .read()
             .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        let config = crate::oncall::overrides::apply((*base).clone(), overrides);
+            .clone()
+    }
+
+    /// Replaces the config in use (the files' config with overrides laid
+    /// over it); readers holding the old `Arc` keep it until they drop it.
+    pub(crate) fn set_config(&self, config: Config) {
         *self.config.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);
     }
 

@@ -16,6 +16,7 @@ pub mod import;
 pub mod incident;
 pub mod postmortem;
 pub mod probe;
+pub mod report;
 pub mod rules;
 pub mod status;
 pub mod token;
@@ -134,7 +135,7 @@ pub enum Command {
     /// SLO attainment, budget consumed, incidents, MTTD/MTTA/MTTR, change
     /// failure rate, noisy alerts, open action items, SLAs. Example:
     /// nines report --from 2025-03-01T00:00:00Z --to 2025-04-01T00:00:00Z --format md
-    Report(crate::review::report::ReportArgs),
+    Report(report::ReportArgs),
     /// Run a probe once, or list a daemon's probes.
     #[command(subcommand)]
     Probe(ProbeCommand),
@@ -556,7 +557,7 @@ pub fn run(cli: Cli) -> ExitCode {
             client,
         } => return crate::cli::gate::run(&client, &service, &kind),
         Command::Postmortem(args) => crate::cli::postmortem::run(args),
-        Command::Report(args) => crate::review::report::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Incident(cmd) => match cmd {
             IncidentCommand::List {
                 status,
@@ -661,6 +662,7 @@ fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
             Clock::System,
         )?;
         let app = Arc::new(app);
+        crate::slo::service::evaluate(&app, false);
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|e| {
@@ -746,6 +748,7 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     runtime.block_on(async move {
         let (app, restored) = App::open(&args.config, &args.data, durability, Clock::System)?;
         let app = Arc::new(app);
+        crate::slo::service::evaluate(&app, false);
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;

@@ -43,3 +43,18 @@ pub fn rfc3339(seconds: i64) -> String {
         .map(|t| t.to_string())
         .unwrap_or_default()
 }
+
+/// `text` as an RFC 3339 time, or `default` when there is none; the error
+/// names `what` was given.
+pub fn parse_time(
+    text: Option<&str>,
+    what: &str,
+    default: jiff::Timestamp,
+) -> Result<jiff::Timestamp, String> {
+    match text {
+        None => Ok(default),
+        Some(t) => t
+            .parse()
+            .map_err(|e| format!("{what}: {t:?} is not an RFC 3339 time: {e}")),
+    }
+}

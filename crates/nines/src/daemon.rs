@@ -76,10 +76,7 @@ pub async fn serve(
         backoff,
         stop_rx.clone(),
     ));
-    let escalator = tokio::spawn(crate::incidents::escalation::run(
-        app.clone(),
-        stop_rx.clone(),
-    ));
+    let escalator = tokio::spawn(escalation_loop(app.clone(), stop_rx.clone()));
     let mut server_stop = stop_rx.clone();
     let server = axum::serve(listener, router(app.clone())).with_graceful_shutdown(async move {
         let _ = server_stop.wait_for(|s| *s).await;
@@ -155,6 +152,54 @@ async fn checkpoint_loop(app: Arc<App>, every: Duration, mut stop: watch::Receiv
             Err(e) => tracing::error!(error = %e, "checkpoint task panicked"),
         }
     }
+}
+
+/// Pages due escalation steps, and sends the notices due (handoffs,
+/// action-item reminders), every second until `stop`. Steps are minutes
+/// apart; a second of delay is nothing, and a round is a few indexed reads.
+async fn escalation_loop(app: Arc<App>, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        let a = app.clone();
+        let done = tokio::task::spawn_blocking(move || {
+            Ok::<_, nines_store::StoreError>(
+                crate::incidents::escalation::escalate(&a)? + notices(&a)?,
+            )
+        })
+        .await;
+        match done {
+            Ok(Ok(0)) => {}
+            Ok(Ok(_)) => app.outbox_wake.notify_one(),
+            Ok(Err(e)) => tracing::error!(error = %e, "escalation round failed; it is retried"),
+            Err(e) => tracing::error!(error = %e, "escalation round panicked"),
+        }
+    }
+}
+
+/// Queues the handoff notices and action-item reminders due now, each once.
+fn notices(app: &App) -> Result<usize, nines_store::StoreError> {
+    let config = app.config();
+    let now = app.clock.now();
+    app.with_store(|store| {
+        let mut ops = crate::oncall::handoffs::due(store, &config, &app.notices, now)?;
+        ops.extend(crate::review::reminders::due(
+            store,
+            &config,
+            &app.notices,
+            &app.reminders,
+            now,
+        )?);
+        if !ops.is_empty() {
+            store.apply_incident_ops(&ops)?;
+            app.notices.remember(&ops);
+        }
+        Ok(ops.len())
+    })
 }
 
 /// Completes on SIGTERM or SIGINT; reloads the config on every SIGHUP.

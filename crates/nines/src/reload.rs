@@ -54,12 +54,12 @@ fn try_reload(app: &App) -> Result<usize, ReloadError> {
     engine.reconfigure(&config, &ids, app.clock.now(), &stored);
     let count = engine.slos().len();
     let beats = store.heartbeats()?;
-    let overrides = crate::oncall::overrides::stored(&store, app.clock.now())?;
+    let overrides = crate::oncall::state::stored(&store, app.clock.now())?;
     drop(engine);
     drop(store);
     app.write_probes().sync(&config, &beats, app.clock.now());
     let base = Arc::new(config.clone());
-    let config = crate::oncall::overrides::apply(config, &overrides);
+    let config = crate::oncall::state::apply(config, &overrides);
     *app.base_config.write().unwrap_or_else(|p| p.into_inner()) = base;
     *app.config.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);
     app.reloads.send_modify(|v| *v += 1);

@@ -4,3 +4,4 @@ pub mod gate;
 pub mod postmortem;
 pub mod reminders;
 pub mod report;
+pub mod state;

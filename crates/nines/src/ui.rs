@@ -188,7 +188,7 @@ fn no_incident(viewer: &Viewer, id: i64) -> Response {
         "No such incident",
         &format!(
             "There is no {}.",
-            crate::incidents::lifecycle::incident_name(id)
+            crate::incidents::state::incident_name(id)
         ),
     )
 }

@@ -84,6 +84,7 @@ impl Daemon {
         )
         .unwrap();
         let app = Arc::new(app);
+        nines::slo::service::evaluate(&app, false);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel();

@@ -15,7 +15,9 @@ use serde_json::{Value, json};
 
 use crate::api::{ApiError, authorize};
 use crate::app::App;
-use crate::incidents::lifecycle::{IncidentEdit, IncidentError, incident_json, parse_incident_id};
+use crate::incidents::actions::{ActBody, ActionError, IncidentDetail, load_detail, perform};
+use crate::incidents::silences::{NewSilence, SilenceError, silence_state};
+use crate::incidents::state::{IncidentError, incident_json, parse_incident_id};
 
 /// Intake bodies above this are refused: an Alertmanager group or a
 /// PagerDuty event is kilobytes.
@@ -69,30 +71,6 @@ pub async fn list(
     .map_err(ApiError::internal)?
     .map_err(ApiError::unavailable)?;
     Ok(axum::Json(rows.iter().map(incident_json).collect()))
-}
-
-/// An incident with its linked alerts, timeline and notifications.
-pub struct IncidentDetail {
-    pub incident: nines_store::IncidentRow,
-    pub alerts: Vec<nines_store::AlertLink>,
-    pub timeline: Vec<nines_store::TimelineEntry>,
-    pub outbox: Vec<nines_store::OutboxRow>,
-}
-
-/// Loads an incident and what is linked to it (blocking), for the API and
-/// the UI; `None` when there is no such incident.
-pub fn load_detail(app: &App, id: i64) -> Result<Option<IncidentDetail>, nines_store::StoreError> {
-    app.with_store(|s| {
-        let Some(incident) = s.incident(id)? else {
-            return Ok(None);
-        };
-        Ok(Some(IncidentDetail {
-            incident,
-            alerts: s.incident_alerts(id)?,
-            timeline: s.incident_timeline(id)?,
-            outbox: s.incident_outbox(id)?,
-        }))
-    })
 }
 
 /// `GET /api/v1/incidents/{id}`: the incident, its alerts, timeline and
@@ -195,106 +173,6 @@ pub async fn open(
     Ok((StatusCode::CREATED, axum::Json(incident_json(&row))).into_response())
 }
 
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct ActBody {
-    pub text: Option<String>,
-    pub severity: Option<String>,
-    pub assignee: Option<String>,
-    pub commander: Option<String>,
-}
-
-/// Why an incident action was not taken.
-#[derive(Debug, thiserror::Error)]
-pub enum ActionError {
-    /// The action needs this field.
-    #[error("`{0}` needs {{\"{1}\": ...}} in the body")]
-    Missing(String, &'static str),
-    #[error(
-        "no action `{0}`; use ack, resolve, reopen, mitigate, notes, severity, assign or escalate"
-    )]
-    Unknown(String),
-    #[error(transparent)]
-    Incident(#[from] IncidentError),
-}
-
-/// Takes an incident action (`ack`, `resolve`, `reopen`, `mitigate`,
-/// `notes`, `severity`, `assign`, `escalate`) as `actor` (blocking): the one implementation
-/// behind the API and the UI's buttons. The incident after the change, or
-/// `None` for a note.
-pub fn perform(
-    app: &App,
-    id: i64,
-    action: &str,
-    b: ActBody,
-    actor: &str,
-) -> Result<Option<nines_store::IncidentRow>, ActionError> {
-    let missing = |what| ActionError::Missing(action.to_string(), what);
-    Ok(match action {
-        "ack" | "acknowledge" => Some(crate::incidents::lifecycle::incident_status(
-            &app,
-            id,
-            "acknowledged",
-            actor,
-        )?),
-        "resolve" => Some(crate::incidents::lifecycle::incident_status(
-            &app, id, "resolved", actor,
-        )?),
-        "reopen" => Some(crate::incidents::lifecycle::incident_status(
-            &app,
-            id,
-            "triggered",
-            actor,
-        )?),
-        "notes" | "note" => {
-            let text = b
-                .text
-                .filter(|t| !t.trim().is_empty())
-                .ok_or_else(|| missing("text"))?;
-            crate::incidents::lifecycle::incident_note(&app, id, &text, actor)?;
-            None
-        }
-        "severity" => {
-            let s = b.severity.ok_or_else(|| missing("severity"))?;
-            let edit = IncidentEdit {
-                severity: Some(&s),
-                ..IncidentEdit::default()
-            };
-            Some(crate::incidents::lifecycle::incident_edit(
-                &app, id, &edit, actor,
-            )?)
-        }
-        "assign" => {
-            if b.assignee.is_none() && b.commander.is_none() {
-                return Err(missing("assignee"));
-            }
-            let edit = IncidentEdit {
-                assignee: b.assignee.as_deref(),
-                commander: b.commander.as_deref(),
-                ..IncidentEdit::default()
-            };
-            Some(crate::incidents::lifecycle::incident_edit(
-                &app, id, &edit, actor,
-            )?)
-        }
-        "mitigate" => {
-            let edit = IncidentEdit {
-                mitigated: true,
-                ..IncidentEdit::default()
-            };
-            Some(crate::incidents::lifecycle::incident_edit(
-                &app, id, &edit, actor,
-            )?)
-        }
-        "escalate" => {
-            crate::incidents::escalation::escalate_now(&app, id, actor)?;
-            app.with_store(|s| s.incident(id))
-                .map_err(IncidentError::from)?
-        }
-        other => return Err(ActionError::Unknown(other.to_string())),
-    })
-}
-
 /// `POST /api/v1/incidents/{id}/ack|resolve|reopen|notes|severity|assign`
 /// (role responder).
 pub async fn act(
@@ -352,7 +230,7 @@ async fn take_alerts(
     app: Arc<App>,
     alerts: Vec<Alert>,
     service: Option<String>,
-) -> Result<Vec<crate::incidents::lifecycle::AlertOutcome>, ApiError> {
+) -> Result<Vec<crate::incidents::state::AlertOutcome>, ApiError> {
     tokio::task::spawn_blocking(move || {
         alerts
             .iter()
@@ -408,7 +286,7 @@ async fn alertmanager_with(
     let outcomes = take_alerts(app, webhook.to_alerts(), integration.service.clone()).await?;
     Ok(axum::Json(json!({
         "received": outcomes.len(),
-        "incidents": outcomes.iter().filter_map(|o| o.incident).map(crate::incidents::lifecycle::incident_name).collect::<Vec<_>>(),
+        "incidents": outcomes.iter().filter_map(|o| o.incident).map(crate::incidents::state::incident_name).collect::<Vec<_>>(),
     })))
 }
 
@@ -527,19 +405,16 @@ pub async fn analytics(
     })))
 }
 
-/// `active`, `pending` or `expired`, for the API and the UI.
-pub fn silence_state(s: &nines_incident::Silence, now: jiff::Timestamp) -> &'static str {
-    if s.is_active(now) {
-        "active"
-    } else if s.starts_at > now {
-        "pending"
-    } else {
-        "expired"
+fn silence_refusal(e: SilenceError) -> ApiError {
+    match e {
+        SilenceError::BadTime(m) => ApiError::new(StatusCode::BAD_REQUEST, m),
+        SilenceError::Invalid(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, m),
+        SilenceError::Store(e) => ApiError::unavailable(e),
     }
 }
 
 fn silence_json(row: &nines_store::SilenceRow, now: jiff::Timestamp) -> Value {
-    let s = crate::incidents::lifecycle::to_silence(row);
+    let s = crate::incidents::state::to_silence(row);
     let state = silence_state(&s, now);
     json!({
         "id": row.id,
@@ -559,72 +434,10 @@ pub async fn silences(
 ) -> Result<axum::Json<Vec<Value>>, ApiError> {
     authorize(&app, &headers, Role::Reader)?;
     let now = app.clock.now();
-    let rows = app
-        .with_store(|s| s.silences(now.as_second()))
-        .map_err(ApiError::unavailable)?;
+    let rows = crate::incidents::silences::list(&app, now).map_err(ApiError::unavailable)?;
     Ok(axum::Json(
         rows.iter().map(|r| silence_json(r, now)).collect(),
     ))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewSilence {
-    pub matchers: Vec<String>,
-    pub starts_at: Option<String>,
-    pub ends_at: Option<String>,
-    /// Instead of `ends_at`: how long from the start (`2h`).
-    pub duration: Option<String>,
-    pub comment: String,
-}
-
-/// Checks a new silence and makes its row (matchers in canonical form),
-/// for the API and the UI; or the status and message refusing it.
-pub fn silence_row(
-    n: NewSilence,
-    now: jiff::Timestamp,
-    actor: String,
-) -> Result<nines_store::SilenceRow, ApiError> {
-    let bad = |m: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, m);
-    if n.matchers.is_empty() {
-        return Err(bad(
-            "give at least one matcher: a silence of everything is never meant".into(),
-        ));
-    }
-    let mut canonical = Vec::new();
-    for (i, m) in n.matchers.iter().enumerate() {
-        let parsed = nines_incident::Matcher::parse(m)
-            .map_err(|e| bad(format!("matchers[{i}]: column {}: {}", e.column, e.message)))?;
-        canonical.push(parsed.to_string());
-    }
-    if n.comment.trim().is_empty() {
-        return Err(bad(
-            "say why in `comment`: the next person on call will read it".into(),
-        ));
-    }
-    let starts = crate::api::instant(n.starts_at.as_deref(), "starts_at", now)?;
-    let ends = match (&n.ends_at, &n.duration) {
-        (Some(_), Some(_)) => return Err(bad("give `ends_at` or `duration`, not both".into())),
-        (Some(e), None) => crate::api::instant(Some(e), "ends_at", now)?,
-        (None, Some(d)) => {
-            let d = nines_slo::parse_duration(d).map_err(|e| bad(format!("duration: {e}")))?;
-            starts
-                .checked_add(jiff::SignedDuration::try_from(d).unwrap_or_default())
-                .map_err(|e| bad(e.to_string()))?
-        }
-        (None, None) => return Err(bad("give `ends_at` or `duration`".into())),
-    };
-    if ends <= starts {
-        return Err(bad("the silence must end after it starts".into()));
-    }
-    Ok(nines_store::SilenceRow {
-        id: 0,
-        matchers: serde_json::to_string(&canonical).unwrap_or_default(),
-        starts_at: starts.as_second(),
-        ends_at: ends.as_second(),
-        created_by: actor,
-        comment: n.comment,
-    })
 }
 
 /// `POST /api/v1/silences` (role responder): `{matchers, comment,
@@ -643,13 +456,12 @@ pub async fn add_silence(
             ),
         )
     })?;
-    let now = app.clock.now();
-    let row = silence_row(n, now, actor)?;
-    let id = app
-        .with_store(|s| s.add_silence(&row))
-        .map_err(ApiError::unavailable)?;
-    let row = nines_store::SilenceRow { id, ..row };
-    Ok((StatusCode::CREATED, axum::Json(silence_json(&row, now))).into_response())
+    let row = crate::incidents::silences::add(&app, n, actor).map_err(silence_refusal)?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(silence_json(&row, app.clock.now())),
+    )
+        .into_response())
 }
 
 /// `POST /api/v1/silences/{id}/expire` (role responder): ends it now.
@@ -659,10 +471,7 @@ pub async fn expire_silence(
     Path(id): Path<i64>,
 ) -> Result<axum::Json<Value>, ApiError> {
     authorize(&app, &headers, Role::Responder)?;
-    let now = app.clock.now().as_second();
-    let found = app
-        .with_store(|s| s.expire_silence(id, now))
-        .map_err(ApiError::unavailable)?;
+    let found = crate::incidents::silences::expire(&app, id).map_err(ApiError::unavailable)?;
     if !found {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,

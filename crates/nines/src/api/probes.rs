@@ -14,20 +14,10 @@ use serde_json::{Value, json};
 use crate::api::{ApiError, authorize, instant};
 use crate::app::App;
 use crate::probes::service::HeartbeatError;
-use crate::probes::state::{ProbeState, outcome_json};
+use crate::probes::state::{ProbeState, outcome_json, probe_status};
 
 fn ms_time(ms: i64) -> Option<String> {
     Timestamp::from_millisecond(ms).ok().map(|t| t.to_string())
-}
-
-/// A probe's status: `up`, `down` or `unknown` (not run yet), for the API
-/// and the UI.
-pub fn probe_status(s: &ProbeState) -> &'static str {
-    match (&s.last, s.streak) {
-        (None, _) => "unknown",
-        (Some(_), n) if n > 0 => "up",
-        _ => "down",
-    }
 }
 
 /// A probe's configuration and current state.

@@ -180,7 +180,7 @@ fn postmortem_json(
         .with_store(|s| s.postmortem_revisions(row.incident_id))
         .map_err(ApiError::unavailable)?;
     Ok(json!({
-        "incident": crate::incidents::lifecycle::incident_name(row.incident_id),
+        "incident": crate::incidents::state::incident_name(row.incident_id),
         "revision": row.revision,
         "status": row.status,
         "author": row.author,
@@ -232,8 +232,8 @@ pub async fn get_postmortem(
             StatusCode::NOT_FOUND,
             format!(
                 "{} has no postmortem yet; POST to this URL (or `nines postmortem {}`) drafts one",
-                crate::incidents::lifecycle::incident_name(id),
-                crate::incidents::lifecycle::incident_name(id)
+                crate::incidents::state::incident_name(id),
+                crate::incidents::state::incident_name(id)
             ),
         ));
     };
@@ -355,7 +355,7 @@ pub async fn action_items(
                 let overdue = crate::review::reminders::is_overdue(r, today);
                 (!overdue_only || overdue).then(|| {
                     json!({
-                        "incident": crate::incidents::lifecycle::incident_name(r.incident_id),
+                        "incident": crate::incidents::state::incident_name(r.incident_id),
                         "position": r.position,
                         "kind": r.kind,
                         "description": r.description,

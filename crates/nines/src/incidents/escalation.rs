@@ -19,48 +19,18 @@
 //! Incidents whose firing alerts are all held (silence, maintenance
 //! window, inhibit rule) are not escalated while they are.
 //!
-//! Each round also sends handoff notices: at a shift change the incoming
-//! and outgoing people get a message (by their first notification rule's
-//! method) listing the open incidents they are on call for.
-
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+//! The daemon's escalation task runs a round every second, and with it the
+//! notices to people about no incident (handoffs, reminders).
 
 use jiff::Timestamp;
-use nines_config::{Channel, Config, Destination, Template};
+use nines_config::Config;
 use nines_oncall::{ContactKind, EscalationPolicy, Position, notifications};
 use nines_store::{IncidentOp, IncidentRef, IncidentRow, Store, StoreError};
-use tokio::sync::watch;
 
 use crate::app::App;
-use crate::incidents::lifecycle::incident_name;
+use crate::incidents::state::incident_name;
+use crate::notify::channels::user_channel;
 use crate::notify::messages::{Event, Links, render};
-
-/// How often the engine looks for due steps. Steps are minutes apart; a
-/// second of delay is nothing, and the round is a few indexed reads.
-const TICK: Duration = Duration::from_secs(1);
-
-/// Pages due steps until `stop`.
-pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(TICK);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stop.wait_for(|s| *s) => return,
-        }
-        let a = app.clone();
-        let done =
-            tokio::task::spawn_blocking(move || crate::incidents::escalation::escalate(&a)).await;
-        match done {
-            Ok(Ok(0)) => {}
-            Ok(Ok(_)) => app.outbox_wake.notify_one(),
-            Ok(Err(e)) => tracing::error!(error = %e, "escalation round failed; it is retried"),
-            Err(e) => tracing::error!(error = %e, "escalation round panicked"),
-        }
-    }
-}
 
 /// One round: starts, advances and stops escalations. Returns how many
 /// steps were paged.
@@ -84,13 +54,6 @@ pub fn escalate(app: &App) -> Result<usize, StoreError> {
             }
             paged += advance(store, &config, policy, &incident, now)?;
         }
-        let mut notices = handoffs(store, &config, now)?;
-        notices.extend(crate::review::reminders::due(store, &config, now)?);
-        if !notices.is_empty() {
-            paged += notices.len();
-            store.apply_incident_ops(&notices)?;
-            remember(&notices);
-        }
         Ok(paged)
     })
 }
@@ -101,8 +64,8 @@ pub fn escalate_now(
     app: &App,
     id: i64,
     actor: &str,
-) -> Result<(), crate::incidents::lifecycle::IncidentError> {
-    use crate::incidents::lifecycle::IncidentError;
+) -> Result<(), crate::incidents::state::IncidentError> {
+    use crate::incidents::state::IncidentError;
     let config = app.config();
     let now = app.clock.now();
     app.with_store(|store| {
@@ -371,217 +334,6 @@ pub fn page_person(
     }
 }
 
-/// How long after a shift change its handoff notice may still go out: a
-/// nines that was down longer than this at the change sends none (the
-/// news is stale by then).
-const HANDOFF_WINDOW: jiff::SignedDuration = jiff::SignedDuration::from_mins(15);
-
-/// Handoff notices for shift changes in the last [`HANDOFF_WINDOW`]: the
-/// incoming and the outgoing people each get one, with the open incidents
-/// of the services the schedule is on call for (or all open incidents when
-/// no escalation policy names it). Keys are per schedule, change and
-/// person, so every round may ask again and each notice is queued once.
-fn handoffs(store: &Store, config: &Config, now: Timestamp) -> Result<Vec<IncidentOp>, StoreError> {
-    let mut ops = Vec::new();
-    let mut open: Option<Vec<IncidentRow>> = None;
-    for schedule in config.schedules.values() {
-        let shifts = schedule.shifts(
-            now - HANDOFF_WINDOW,
-            now + jiff::SignedDuration::from_secs(1),
-        );
-        for pair in shifts.windows(2) {
-            let (before, after) = (&pair[0], &pair[1]);
-            if after.start > now || before.users == after.users {
-                continue;
-            }
-            let changed = after
-                .users
-                .iter()
-                .chain(&before.users)
-                .filter(|u| !(after.users.contains(u) && before.users.contains(u)));
-            let key_of = |user: &str| {
-                format!(
-                    "handoff:{}:{}:{user}",
-                    schedule.name,
-                    after.start.as_second()
-                )
-            };
-            if changed.clone().all(|u| queued_before(&key_of(u))) {
-                continue;
-            }
-            let open = match &open {
-                Some(o) => o,
-                None => open.insert(
-                    store
-                        .incidents(None, None, 1_000)?
-                        .into_iter()
-                        .filter(|i| i.status != "resolved")
-                        .collect(),
-                ),
-            };
-            let services = services_of(config, &schedule.name);
-            let incidents: Vec<&IncidentRow> = open
-                .iter()
-                .filter(|i| services.is_empty() || services.contains(&i.service.as_str()))
-                .collect();
-            let list = if incidents.is_empty() {
-                "No open incidents.".to_string()
-            } else {
-                let lines: Vec<String> = incidents
-                    .iter()
-                    .map(|i| {
-                        format!(
-                            "{} {} ({}, {}, {})",
-                            incident_name(i.id),
-                            i.title,
-                            i.service,
-                            i.severity,
-                            i.status
-                        )
-                    })
-                    .collect();
-                format!("Open incidents:\n{}", lines.join("\n"))
-            };
-            let names = |u: &[String]| {
-                if u.is_empty() {
-                    "nobody".to_string()
-                } else {
-                    u.join(", ")
-                }
-            };
-            // The window cuts the shift; its real end is the next change.
-            let until = schedule
-                .next_after(now)
-                .map_or_else(|| "further notice".to_string(), |n| n.start.to_string());
-            let details = serde_json::json!({
-                "schedule": schedule.name,
-                "at": after.start.to_string(),
-                "outgoing": before.users,
-                "incoming": after.users,
-                "incidents": incidents.iter().map(|i| incident_name(i.id)).collect::<Vec<_>>(),
-            });
-            let incoming = after
-                .users
-                .iter()
-                .filter(|u| !before.users.contains(u))
-                .map(|u| {
-                    (
-                        u,
-                        format!("You are on call in {} until {until}", schedule.name),
-                        format!("You take over from {}.", names(&before.users)),
-                    )
-                });
-            let outgoing = before
-                .users
-                .iter()
-                .filter(|u| !after.users.contains(u))
-                .map(|u| {
-                    (
-                        u,
-                        format!("Your shift in {} ended", schedule.name),
-                        format!("{} is on call now.", names(&after.users)),
-                    )
-                });
-            for (user, title, text) in incoming.chain(outgoing) {
-                let key = key_of(user);
-                if queued_before(&key) {
-                    continue;
-                }
-                let text = format!("{text}\n{list}");
-                ops.extend(notice(
-                    config,
-                    user,
-                    Notice {
-                        event: "oncall.handoff",
-                        key,
-                        title: &title,
-                        text: &text,
-                        details: details.clone(),
-                    },
-                    now,
-                ));
-            }
-        }
-    }
-    Ok(ops)
-}
-
-/// A message to a person about no incident.
-pub struct Notice<'a> {
-    pub event: &'a str,
-    /// The outbox key: one message per key, ever.
-    pub key: String,
-    pub title: &'a str,
-    pub text: &'a str,
-    /// Added to the webhook's JSON as they are.
-    pub details: serde_json::Value,
-}
-
-/// `n` queued for `user` by their first notification method; `None` when
-/// they are not a user or have no method nines can send through.
-pub fn notice(config: &Config, user: &str, n: Notice<'_>, now: Timestamp) -> Option<IncidentOp> {
-    let kind = config.users.get(user)?.notify.first()?.method.kind.as_str();
-    let outbox_channel = format!("user:{user}:{kind}");
-    let channel = user_channel(config, &outbox_channel)?;
-    let body = crate::notify::messages::render_notice(
-        &channel, n.event, &n.key, n.title, n.text, n.details,
-    );
-    Some(IncidentOp::Enqueue {
-        incident: None,
-        channel: outbox_channel,
-        key: n.key,
-        body: body.to_string(),
-        at_ms: now.as_millisecond(),
-    })
-}
-
-/// Notice keys this process has queued: the notices of a shift change or
-/// a weekly reminder are asked for every round while they are due, but
-/// built and queued once. Outbox keys keep a restarted process from
-/// sending them twice.
-static QUEUED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
-
-/// Whether `key` was queued by this process already.
-pub(crate) fn queued_before(key: &str) -> bool {
-    QUEUED
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .as_ref()
-        .is_some_and(|set| set.contains(key))
-}
-
-/// Notes keys whose notices are now in the outbox.
-fn remember(ops: &[IncidentOp]) {
-    let mut queued = QUEUED.lock().unwrap_or_else(|p| p.into_inner());
-    let set = queued.get_or_insert_with(HashSet::new);
-    // Keys name their change or week; old ones only take memory.
-    if set.len() > 10_000 {
-        set.clear();
-    }
-    for op in ops {
-        if let IncidentOp::Enqueue { key, .. } = op {
-            set.insert(key.clone());
-        }
-    }
-}
-
-/// The services whose escalation policy pages `schedule`.
-fn services_of<'c>(config: &'c Config, schedule: &str) -> Vec<&'c str> {
-    use nines_oncall::Target;
-    config
-        .services
-        .keys()
-        .filter(|s| {
-            config.escalation_for(s).is_some_and(|p| {
-                p.steps.iter().flat_map(|st| &st.targets).any(
-                    |t| matches!(t, Target::Schedule(n) | Target::NextOnCall(n) if n == schedule),
-                )
-            })
-        })
-        .map(String::as_str)
-        .collect()
-}
-
 fn timeline(r: IncidentRef, at: i64, text: String) -> IncidentOp {
     IncidentOp::Timeline {
         incident: r,
@@ -589,47 +341,5 @@ fn timeline(r: IncidentRef, at: i64, text: String) -> IncidentOp {
         kind: "escalation".into(),
         actor: None,
         text,
-    }
-}
-
-/// The channel an outbox row names: a configured channel, or a person's
-/// contact method (`user:ana:email`) built from the user's address and the
-/// first channel of that kind.
-pub fn user_channel(config: &Config, name: &str) -> Option<Channel> {
-    if let Some(c) = config.channels.get(name) {
-        return Some(c.clone());
-    }
-    let rest = name.strip_prefix("user:")?;
-    let (user, kind) = rest.rsplit_once(':')?;
-    let u = config.users.get(user)?;
-    let plain = |to| Channel {
-        to,
-        rate_limit: None,
-        template: Template::default(),
-    };
-    match kind {
-        "webhook" => u.webhook.as_ref().map(|url| {
-            plain(Destination::Webhook {
-                url: url.clone(),
-                secret: None,
-                headers: Vec::new(),
-            })
-        }),
-        "email" => {
-            let address = u.email.as_ref()?;
-            config.channels.values().find_map(|c| match &c.to {
-                Destination::Email(relay) => {
-                    let mut e = relay.clone();
-                    e.to = vec![address.clone()];
-                    Some(plain(Destination::Email(e)))
-                }
-                _ => None,
-            })
-        }
-        "slack" => config.channels.values().find_map(|c| match &c.to {
-            Destination::Slack { url } => Some(plain(Destination::Slack { url: url.clone() })),
-            _ => None,
-        }),
-        _ => None,
     }
 }

@@ -4,110 +4,9 @@
 
 use nines_incident::{Alert, AlertStatus};
 use nines_store::{AlertLink, IncidentOp, IncidentRef, IncidentRow, NewIncident, StoreError};
-use serde_json::{Value, json};
 
 use crate::app::App;
-
-/// Where an alert goes: its service, incident severity, group and channels.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Routed {
-    pub service: String,
-    pub severity: String,
-    pub group_key: String,
-    pub channels: Vec<String>,
-}
-
-/// What an alert did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct AlertOutcome {
-    pub incident: Option<i64>,
-    pub opened: bool,
-    pub resolved: bool,
-}
-
-/// Why an incident action was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum IncidentError {
-    #[error("no incident INC-{0}")]
-    NotFound(i64),
-    #[error("{0}")]
-    Invalid(String),
-    #[error("the change could not be stored: {0}")]
-    Store(#[from] StoreError),
-}
-
-/// An SLO's burn-rate tier changing state, as an alert: `page` tiers are
-/// critical, `ticket` tiers warnings; labels name the service, SLO and tier
-/// so routes can match them.
-pub fn slo_alert(service: &str, slo: &str, t: &nines_store::AlertTransition) -> Alert {
-    use nines_incident::{AlertSeverity, AlertSource};
-    let at = jiff::Timestamp::from_second(t.at).unwrap_or_default();
-    let labels = std::collections::BTreeMap::from([
-        ("alertname".to_string(), "SLOBurnRate".to_string()),
-        ("service".to_string(), service.to_string()),
-        ("slo".to_string(), slo.to_string()),
-        ("tier".to_string(), t.tier.clone()),
-        ("severity".to_string(), t.severity.clone()),
-    ]);
-    let burn = t
-        .long_burn
-        .map(|b| format!(" (burn rate {b:.1}, threshold {})", t.threshold))
-        .unwrap_or_default();
-    Alert {
-        source: AlertSource::Slo,
-        key: Alert::slo_key(service, slo, &t.tier),
-        labels,
-        annotations: Default::default(),
-        summary: format!("{service}/{slo}: error budget burning, {}{burn}", t.tier),
-        severity: if t.severity == "page" {
-            AlertSeverity::Critical
-        } else {
-            AlertSeverity::Warning
-        },
-        status: if t.firing {
-            AlertStatus::Firing
-        } else {
-            AlertStatus::Resolved
-        },
-        starts_at: at,
-        ends_at: (!t.firing).then_some(at),
-        links: vec![],
-    }
-}
-
-pub fn incident_name(id: i64) -> String {
-    format!("INC-{id}")
-}
-
-/// Parses `INC-12` or `12`.
-pub fn parse_incident_id(s: &str) -> Option<i64> {
-    s.strip_prefix("INC-")
-        .or_else(|| s.strip_prefix("inc-"))
-        .unwrap_or(s)
-        .parse()
-        .ok()
-        .filter(|&n: &i64| n > 0)
-}
-
-fn time(t: Option<i64>) -> Value {
-    json!(t.map(crate::clock::rfc3339))
-}
-
-pub fn incident_json(i: &IncidentRow) -> Value {
-    json!({
-        "id": incident_name(i.id),
-        "title": i.title,
-        "service": i.service,
-        "severity": i.severity,
-        "status": i.status,
-        "commander": i.commander,
-        "assignee": i.assignee,
-        "started_at": time(Some(i.started_at)),
-        "acknowledged_at": time(i.acknowledged_at),
-        "mitigated_at": time(i.mitigated_at),
-        "resolved_at": time(i.resolved_at),
-    })
-}
+use crate::incidents::state::{AlertOutcome, IncidentError, incident_name};
 
 /// [`App::with_store`] for changes that may queue notifications: the
 /// outbox worker is woken after, so they leave at once.
@@ -127,7 +26,7 @@ pub fn ingest_alert(
     default_service: Option<&str>,
 ) -> Result<AlertOutcome, StoreError> {
     let config = app.config();
-    let routed = crate::incidents::routing::route(&config, alert, default_service);
+    let routed = crate::incidents::routing::route(&config, &app.routes, alert, default_service);
     let firing = alert.status == AlertStatus::Firing;
     let now = app.clock.now();
     let at = now.as_second();
@@ -396,7 +295,8 @@ pub fn incident_status(
         }
         let mut after = incident.clone();
         after.status = status.into();
-        let channels = crate::incidents::routing::channels_of_service(&config, &incident.service);
+        let channels =
+            crate::incidents::routing::channels_of_service(&config, &app.routes, &incident.service);
         enqueue(
             &mut ops,
             r,
@@ -444,7 +344,8 @@ pub fn open_incident(
         ];
         let id = store.apply_incident_ops(&ops)?.unwrap_or_default();
         let incident = store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
-        let channels = crate::incidents::routing::channels_of_service(&config, service);
+        let channels =
+            crate::incidents::routing::channels_of_service(&config, &app.routes, service);
         let mut more = Vec::new();
         enqueue(
             &mut more,
@@ -636,20 +537,6 @@ fn recent_changes(
 
 /// A stored silence as nines-incident's; matchers were checked when it
 /// was created.
-pub fn to_silence(row: &nines_store::SilenceRow) -> nines_incident::Silence {
-    let texts: Vec<String> = serde_json::from_str(&row.matchers).unwrap_or_default();
-    nines_incident::Silence {
-        id: row.id.to_string(),
-        matchers: texts
-            .iter()
-            .filter_map(|m| nines_incident::Matcher::parse(m).ok())
-            .collect(),
-        starts_at: jiff::Timestamp::from_second(row.starts_at).unwrap_or_default(),
-        ends_at: jiff::Timestamp::from_second(row.ends_at).unwrap_or_default(),
-        created_by: row.created_by.clone(),
-        comment: row.comment.clone(),
-    }
-}
 
 fn timeline(r: IncidentRef, at: i64, kind: &str, text: String) -> IncidentOp {
     IncidentOp::Timeline {

@@ -4,14 +4,13 @@
 //! children inherit what they leave unset).
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
 use nines_config::{Config, Route as RouteConfig};
 use nines_incident::{
     Alert, AlertSeverity, IncidentSeverity, Matcher, Route, SeverityMap, route_alert,
 };
 
-use crate::incidents::lifecycle::Routed;
+use crate::incidents::state::{RouteCache, Routed};
 
 /// The config's routes as nines-incident's tree. Matchers and severities
 /// were validated at load; one that does not parse is left out.
@@ -43,27 +42,16 @@ pub fn tree(r: &RouteConfig) -> Route {
     }
 }
 
-/// The tree of the routes last asked for: building it compiles every
-/// regex matcher, which would otherwise happen for every alert. Keyed by
-/// the routes themselves, so a reload (or a test's own config) rebuilds it.
-fn cached_tree(routes: &RouteConfig) -> Arc<Route> {
-    static CACHE: Mutex<Option<(RouteConfig, Arc<Route>)>> = Mutex::new(None);
-    let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
-    match &*cache {
-        Some((written, built)) if written == routes => built.clone(),
-        _ => {
-            let built = Arc::new(tree(routes));
-            *cache = Some((routes.clone(), built.clone()));
-            built
-        }
-    }
-}
-
 /// Routes `alert`; `default_service` (an integration's) stands in for a
 /// missing `service` label. The first matching route that names a service
 /// decides service, severity and group; every matching route's channels
 /// are notified.
-pub fn route(config: &Config, alert: &Alert, default_service: Option<&str>) -> Routed {
+pub fn route(
+    config: &Config,
+    cache: &RouteCache,
+    alert: &Alert,
+    default_service: Option<&str>,
+) -> Routed {
     let mut alert = alert.clone();
     if let Some(s) = default_service {
         alert
@@ -71,7 +59,7 @@ pub fn route(config: &Config, alert: &Alert, default_service: Option<&str>) -> R
             .entry("service".into())
             .or_insert_with(|| s.to_string());
     }
-    let routed = route_alert(&cached_tree(&config.routes), &alert);
+    let routed = route_alert(&cache.get(&config.routes, tree), &alert);
     // The first route that names a service decides; routes passed with
     // `continue` (an audit channel, say) add channels only.
     let first = routed
@@ -110,12 +98,12 @@ pub fn route(config: &Config, alert: &Alert, default_service: Option<&str>) -> R
 
 /// The channels an incident of `service` reaches when changed by hand:
 /// where an alert labelled with the service alone would go.
-pub fn channels_of_service(config: &Config, service: &str) -> Vec<String> {
+pub fn channels_of_service(config: &Config, cache: &RouteCache, service: &str) -> Vec<String> {
     let alert = labelled(BTreeMap::from([(
         "service".to_string(),
         service.to_string(),
     )]));
-    route(config, &alert, None).channels
+    route(config, cache, &alert, None).channels
 }
 
 /// An alert carrying only `labels`, to ask the tree where such alerts go.
@@ -149,7 +137,7 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
         );
-        route(&config, &alert, None)
+        route(&config, &RouteCache::default(), &alert, None)
     }
 
     fn r(matchers: &[&str], service: Option<&str>, channels: &[&str]) -> RouteConfig {

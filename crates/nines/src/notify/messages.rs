@@ -13,7 +13,7 @@ use nines_store::IncidentRow;
 use serde_json::{Value, json};
 
 use crate::clock::rfc3339 as time;
-use crate::incidents::lifecycle::{incident_json, incident_name};
+use crate::incidents::state::{incident_json, incident_name};
 
 /// An incident event to tell a channel about.
 pub struct Event<'a> {

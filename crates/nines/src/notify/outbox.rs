@@ -192,7 +192,7 @@ pub async fn run(app: Arc<App>, backoff: Backoff, mut stop: watch::Receiver<bool
         let mut done = Vec::new();
         let mut attempts = Vec::new();
         for row in due {
-            let channel = crate::incidents::escalation::user_channel(&config, &row.channel);
+            let channel = crate::notify::channels::user_channel(&config, &row.channel);
             if let Some(c) = &channel
                 && let Some(next_at_ms) = limits.take(&row.channel, c, now_ms)
             {

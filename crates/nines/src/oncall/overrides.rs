@@ -7,44 +7,15 @@
 //! calendar feeds, escalation) sees them.
 
 use jiff::{SignedDuration, Timestamp};
-use nines_config::Config;
 use nines_store::{OverrideRow, StoreError};
 use serde::Deserialize;
 
 use crate::app::App;
-
-/// How far back stored overrides are laid over schedules: as far as any
-/// query looks back (shift history, calendar feeds).
-const KEPT: SignedDuration = SignedDuration::from_hours(400 * 24);
+use crate::oncall::state::{apply, stored};
 
 /// The longest override: longer is a change of the rotation, for the
 /// config.
 const MAX_LENGTH: SignedDuration = SignedDuration::from_hours(90 * 24);
-
-/// `config` with the stored overrides laid over its schedules; overrides of
-/// schedules no longer in the config are left out.
-pub fn apply(mut config: Config, rows: &[OverrideRow]) -> Config {
-    for row in rows {
-        let (Some(s), Ok(start), Ok(end)) = (
-            config.schedules.get_mut(&row.schedule),
-            Timestamp::from_second(row.start_at),
-            Timestamp::from_second(row.end_at),
-        ) else {
-            continue;
-        };
-        s.overrides.push(nines_oncall::Override {
-            user: row.user.clone(),
-            start,
-            end,
-        });
-    }
-    config
-}
-
-/// The stored overrides a schedule needs at `now`.
-pub fn stored(store: &nines_store::Store, now: Timestamp) -> Result<Vec<OverrideRow>, StoreError> {
-    store.overrides((now - KEPT).as_second())
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum OverrideError {
@@ -71,7 +42,10 @@ pub struct NewOverride {
 
 /// Lays the stored overrides over the config now in use.
 fn refresh_overrides(app: &App, store: &nines_store::Store) -> Result<(), StoreError> {
-    app.set_overrides(&stored(store, app.clock.now())?);
+    app.set_config(apply(
+        (*app.base_config()).clone(),
+        &stored(store, app.clock.now())?,
+    ));
     Ok(())
 }
 

@@ -215,3 +215,13 @@ pub fn outcome_json(o: &Outcome) -> Value {
     }
     v
 }
+
+/// A probe's status: `up`, `down` or `unknown` (not run yet), for the API
+/// and the UI.
+pub fn probe_status(s: &ProbeState) -> &'static str {
+    match (&s.last, s.streak) {
+        (None, _) => "unknown",
+        (Some(_), n) if n > 0 => "up",
+        _ => "down",
+    }
+}

@@ -122,7 +122,7 @@ pub fn evaluate(app: &App, service: &str, kind: &str) -> Result<Value, StoreErro
     for (incident, alerts) in &incidents {
         if let Ok(severity) = incident.severity.parse::<Severity>() {
             open.push(OpenIncident {
-                id: crate::incidents::lifecycle::incident_name(incident.id),
+                id: crate::incidents::state::incident_name(incident.id),
                 severity,
             });
         }
@@ -134,7 +134,7 @@ pub fn evaluate(app: &App, service: &str, kind: &str) -> Result<Value, StoreErro
                 let name = format!(
                     "{} ({})",
                     a.key,
-                    crate::incidents::lifecycle::incident_name(incident.id)
+                    crate::incidents::state::incident_name(incident.id)
                 );
                 if !page_alerts.contains(&name) {
                     page_alerts.push(name);

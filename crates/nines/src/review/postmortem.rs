@@ -26,7 +26,7 @@ use nines_slo::{Minute, SloSeries, minute_of, timestamp_of};
 use nines_store::{ActionItemRow, PostmortemRow, StoreError};
 
 use crate::app::App;
-use crate::incidents::lifecycle::incident_name;
+use crate::incidents::state::incident_name;
 use crate::slo::state::engine::SloState;
 
 /// How far before detection the draft looks for the first bad minute.
@@ -323,7 +323,7 @@ pub fn save_postmortem(
 ) -> Result<(PostmortemRow, Postmortem), PostmortemError> {
     let name = incident_name(id);
     match &pm.incident {
-        Some(other) if crate::incidents::lifecycle::parse_incident_id(other) != Some(id) => {
+        Some(other) if crate::incidents::state::parse_incident_id(other) != Some(id) => {
             return Err(PostmortemError::Invalid(format!(
                 "this postmortem is of {other}, not {name}"
             )));

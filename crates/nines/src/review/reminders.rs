@@ -7,19 +7,16 @@
 //! `GET /api/v1/action-items?overdue=true`.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::Ordering;
 
 use jiff::civil::Weekday;
 use jiff::{Timestamp, ToSpan};
 use nines_config::Config;
 use nines_store::{ActionItemRow, IncidentOp, Store, StoreError};
 
-use crate::incidents::lifecycle::incident_name;
+use crate::incidents::state::incident_name;
 
-/// The minute this process last looked for overdue items: once a minute
-/// is plenty for a weekly message. Outbox keys (week and owner) make each
-/// reminder go out once, across rounds and restarts.
-static LOOKED: AtomicI64 = AtomicI64::new(i64::MIN);
+use crate::review::state::LastLook;
 
 /// Monday 09:00 UTC of `now`'s week.
 pub fn week_start(now: Timestamp) -> Timestamp {
@@ -65,9 +62,15 @@ pub fn overdue_by_owner(
 }
 
 /// The reminders due at `now`: queued once per owner and week.
-pub fn due(store: &Store, config: &Config, now: Timestamp) -> Result<Vec<IncidentOp>, StoreError> {
+pub fn due(
+    store: &Store,
+    config: &Config,
+    queued: &crate::notify::state::QueuedNotices,
+    looked: &LastLook,
+    now: Timestamp,
+) -> Result<Vec<IncidentOp>, StoreError> {
     let minute = now.as_second().div_euclid(60);
-    if LOOKED.swap(minute, Ordering::Relaxed) == minute {
+    if looked.0.swap(minute, Ordering::Relaxed) == minute {
         return Ok(Vec::new());
     }
     let start = week_start(now);
@@ -77,7 +80,7 @@ pub fn due(store: &Store, config: &Config, now: Timestamp) -> Result<Vec<Inciden
     let mut ops = Vec::new();
     for (owner, mine) in overdue_by_owner(&items, today) {
         let key = format!("reminder:{}:{owner}", week.as_second());
-        if crate::incidents::escalation::queued_before(&key) {
+        if queued.contains(&key) {
             continue;
         }
         let title = format!("{} overdue action item(s)", mine.len());
@@ -104,10 +107,10 @@ pub fn due(store: &Store, config: &Config, now: Timestamp) -> Result<Vec<Inciden
                 "description": i.description, "due": i.due, "tracking": i.tracking,
             })).collect::<Vec<_>>(),
         });
-        ops.extend(crate::incidents::escalation::notice(
+        ops.extend(crate::notify::channels::notice(
             config,
             owner,
-            crate::incidents::escalation::Notice {
+            crate::notify::channels::Notice {
                 event: "action_items.overdue",
                 key,
                 title: &title,

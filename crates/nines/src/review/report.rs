@@ -9,9 +9,7 @@
 //! Time to detect counts from impact start as postmortems find it.
 
 use std::collections::{BTreeMap, HashMap};
-use std::process::ExitCode;
 
-use clap::{Args, ValueEnum};
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use nines_review::IncidentTimes;
 use nines_review::report::{
@@ -23,35 +21,7 @@ use nines_store::StoreError;
 use serde::{Deserialize, Serialize};
 
 use crate::app::App;
-use crate::cli::ClientArgs;
-use crate::incidents::lifecycle::incident_name;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Markdown, for pasting into a wiki.
-    Md,
-    /// A standalone HTML page with SVG charts.
-    Html,
-    /// The figures as JSON.
-    Json,
-}
-
-#[derive(Debug, Args)]
-pub struct ReportArgs {
-    /// Start of the period (RFC 3339).
-    #[arg(long)]
-    pub from: String,
-    /// End of the period (RFC 3339), exclusive.
-    #[arg(long)]
-    pub to: String,
-    /// Only this service.
-    #[arg(long)]
-    pub service: Option<String>,
-    #[arg(long, value_enum, default_value_t = Format::Md)]
-    pub format: Format,
-    #[command(flatten)]
-    pub client: ClientArgs,
-}
+use crate::incidents::state::incident_name;
 
 /// `GET /api/v1/reports`: a period's figures, per service.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -750,27 +720,6 @@ pub fn html(doc: &ReportDoc) -> String {
     }
     o.push_str("</body></html>\n");
     o
-}
-
-/// `nines report`: asks the daemon for the figures and renders them.
-pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
-    let mut query = vec![
-        format!("from={}", crate::text::url::encode(&args.from)),
-        format!("to={}", crate::text::url::encode(&args.to)),
-    ];
-    if let Some(s) = &args.service {
-        query.push(format!("service={}", crate::text::url::encode(s)));
-    }
-    let doc: ReportDoc = crate::cli::client::get(
-        &args.client,
-        &format!("/api/v1/reports?{}", query.join("&")),
-    )?;
-    match args.format {
-        Format::Md => print!("{}", markdown(&doc)),
-        Format::Html => print!("{}", html(&doc)),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&doc)?),
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]

@@ -144,7 +144,7 @@ pub fn evaluate(app: &App, only_touched: bool) {
             .iter()
             .filter_map(|t| {
                 let s = engine.by_id(t.slo_id)?;
-                Some(crate::incidents::lifecycle::slo_alert(
+                Some(crate::incidents::state::slo_alert(
                     &s.service,
                     &s.config.name,
                     t,

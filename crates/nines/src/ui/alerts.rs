@@ -1,7 +1,7 @@
 //! Alerts and silences (`/alerts`): the firing SLO alert tiers, the
 //! alerts linked to open incidents, and silences, with forms to create
 //! and expire them (role responder). Silences are checked by the API's own
-//! `api_incidents::silence_row`.
+//! `incidents::silences`.
 
 use std::fmt::Write;
 
@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::html::{Chrome, E, Nav, csrf_field, layout, rate, time_s, time_text};
 use super::{UiState, Viewer, actor, error_page, html_response, reader, redirect};
-use crate::api::incidents::{NewSilence, silence_row, silence_state};
+use crate::incidents::silences::{NewSilence, silence_state};
 use crate::slo::state::view::{AlertView, SloView};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -130,7 +130,7 @@ pub async fn page(State(ui): State<UiState>, headers: HeaderMap) -> Response {
     });
     let now = ui.app.clock.now();
     let rows = super::blocking(&ui.app, move |app| {
-        app.with_store(|s| s.silences(now.as_second()))
+        crate::incidents::silences::list(app, now)
     })
     .await;
     let Some(Ok(rows)) = rows else {
@@ -144,7 +144,7 @@ pub async fn page(State(ui): State<UiState>, headers: HeaderMap) -> Response {
     let silences = rows
         .iter()
         .map(|r| {
-            let s = crate::incidents::lifecycle::to_silence(r);
+            let s = crate::incidents::state::to_silence(r);
             SilenceLine {
                 id: r.id,
                 matchers: s.matchers.iter().map(ToString::to_string).collect(),
@@ -197,14 +197,10 @@ pub async fn add_silence(
         duration: Some(f.duration.trim().to_string()),
         comment: f.comment,
     };
-    let now = ui.app.clock.now();
     let who = viewer.name.clone().unwrap_or_default();
-    let (ok, text) = match silence_row(n, now, who) {
-        Err(e) => (false, format!("Not created: {}", e.message())),
-        Ok(row) => match ui.app.with_store(|s| s.add_silence(&row)) {
-            Ok(id) => (true, format!("Silence {id} created.")),
-            Err(e) => (false, format!("Not created: {e}")),
-        },
+    let (ok, text) = match crate::incidents::silences::add(&ui.app, n, who) {
+        Ok(row) => (true, format!("Silence {} created.", row.id)),
+        Err(e) => (false, format!("Not created: {e}")),
     };
     ui.sessions.flash(&headers, ok, text);
     redirect("/alerts")
@@ -220,8 +216,7 @@ pub async fn expire_silence(
     if let Err(r) = actor(&ui, &headers, f.csrf(), Role::Responder) {
         return r;
     }
-    let now = ui.app.clock.now().as_second();
-    let (ok, text) = match ui.app.with_store(|s| s.expire_silence(id, now)) {
+    let (ok, text) = match crate::incidents::silences::expire(&ui.app, id) {
         Ok(true) => (true, format!("Silence {id} expired.")),
         Ok(false) => (false, format!("There is no silence {id}.")),
         Err(e) => (false, format!("Not expired: {e}")),

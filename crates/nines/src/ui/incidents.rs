@@ -20,8 +20,8 @@ use super::html::{Chrome, E, Nav, csrf_field, duration, layout, pct, time_s};
 use super::{
     UiState, Viewer, actor, bad_id, error_page, html_response, no_incident, reader, redirect,
 };
-use crate::api::incidents::{ActBody, ActionError, IncidentDetail, load_detail, perform};
-use crate::incidents::lifecycle::{IncidentError, incident_name, parse_incident_id};
+use crate::incidents::actions::{ActBody, ActionError, IncidentDetail, load_detail, perform};
+use crate::incidents::state::{IncidentError, incident_name, parse_incident_id};
 
 /// `?status=open|triggered|acknowledged|resolved|all&severity=&service=`.
 #[derive(Debug, Clone, Default, Deserialize)]

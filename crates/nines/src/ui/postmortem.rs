@@ -25,7 +25,7 @@ use super::html::{Chrome, E, Nav, csrf_field, layout, pct, time, time_s};
 use super::{
     UiState, Viewer, actor, bad_id, error_page, html_response, no_incident, reader, redirect,
 };
-use crate::incidents::lifecycle::{incident_name, parse_incident_id};
+use crate::incidents::state::{incident_name, parse_incident_id};
 use crate::review::postmortem::PostmortemError;
 
 /// One saved revision, without its body.

@@ -15,7 +15,7 @@ use super::html::{Chrome, E, Nav, duration, layout, pct, rate, time_s, time_text
 use super::overview::{SloRow, burn_history, slo_row};
 use super::svg::{LineChart, Marker, budget_bar};
 use super::{UiState, Viewer, error_page, html_response, reader};
-use crate::incidents::lifecycle::incident_name;
+use crate::incidents::state::incident_name;
 use crate::slo::state::engine::SloState;
 use crate::slo::state::view::{AlertChange, SloView};
 
@@ -235,7 +235,7 @@ pub async fn service_page(
             .map(|s| ProbeLine {
                 name: s.probe.name.clone(),
                 kind: s.probe.check.kind().to_string(),
-                status: crate::api::probes::probe_status(s),
+                status: crate::probes::state::probe_status(s),
                 last_at: s.last.as_ref().map(|(t, _)| t.as_second()),
                 latency_ms: s
                     .last

@@ -21,9 +21,9 @@ use super::svg::{Day, State as St, badge as badge_image, uptime_bars};
 use super::{UiState, html_response};
 use crate::app::App;
 use crate::clock::rfc3339;
-use crate::incidents::lifecycle::incident_name;
-use crate::notify::action_links::capitalize;
+use crate::incidents::state::incident_name;
 use crate::notify::messages::escape;
+use crate::text::capitalize;
 
 /// Days of history in the uptime bars.
 pub const DAYS: i64 = 90;
@@ -388,7 +388,7 @@ pub fn gather(app: &App, days: &DayCache) -> Result<StatusData, nines_store::Sto
     let probe_states: BTreeMap<(String, String), &'static str> = app.read_probes(|p| {
         p.by_key
             .iter()
-            .map(|(k, s)| (k.clone(), crate::api::probes::probe_status(s)))
+            .map(|(k, s)| (k.clone(), crate::probes::state::probe_status(s)))
             .collect()
     });
     // Each service's state, with its probes' current states and history.

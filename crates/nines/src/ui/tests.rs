@@ -240,7 +240,7 @@ fn incident_list_page() {
 
 fn detail(status: &str) -> incidents::Detail {
     incidents::Detail {
-        d: crate::api::incidents::IncidentDetail {
+        d: crate::incidents::actions::IncidentDetail {
             incident: incident(7, status, "SEV2"),
             alerts: vec![AlertLink {
                 source: "slo".into(),

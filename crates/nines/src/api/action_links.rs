@@ -17,8 +17,9 @@ use nines_incident::signature::{Action, verify_action};
 use serde::Deserialize;
 
 use crate::app::App;
-use crate::incidents::lifecycle::{IncidentError, incident_name, parse_incident_id};
+use crate::incidents::state::{IncidentError, incident_name, parse_incident_id};
 use crate::notify::messages::escape;
+use crate::text::capitalize;
 
 #[derive(Deserialize)]
 pub struct TokenQuery {
@@ -97,13 +98,6 @@ fn check(app: &App, id: &str, action: &str, token: &str) -> Result<(i64, Action)
         )
     })?;
     Ok((id, action))
-}
-
-pub(crate) fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }
 
 fn verb(action: Action) -> (&'static str, &'static str) {

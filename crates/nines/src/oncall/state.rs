@@ -1,0 +1,37 @@
+//! Overrides laid over the config's schedules, below `App` (it builds the
+//! config it serves with them).
+
+use jiff::Timestamp;
+use nines_config::Config;
+use nines_store::{OverrideRow, StoreError};
+
+use jiff::SignedDuration;
+
+/// How far back stored overrides are laid over schedules: as far as any
+/// query looks back (shift history, calendar feeds).
+pub const KEPT: SignedDuration = SignedDuration::from_hours(400 * 24);
+
+/// `config` with the stored overrides laid over its schedules; overrides of
+/// schedules no longer in the config are left out.
+pub fn apply(mut config: Config, rows: &[OverrideRow]) -> Config {
+    for row in rows {
+        let (Some(s), Ok(start), Ok(end)) = (
+            config.schedules.get_mut(&row.schedule),
+            Timestamp::from_second(row.start_at),
+            Timestamp::from_second(row.end_at),
+        ) else {
+            continue;
+        };
+        s.overrides.push(nines_oncall::Override {
+            user: row.user.clone(),
+            start,
+            end,
+        });
+    }
+    config
+}
+
+/// The stored overrides a schedule needs at `now`.
+pub fn stored(store: &nines_store::Store, now: Timestamp) -> Result<Vec<OverrideRow>, StoreError> {
+    store.overrides((now - KEPT).as_second())
+}
