@@ -6,6 +6,7 @@
 pub mod actions;
 pub mod escalation;
 pub mod lifecycle;
+pub mod queries;
 pub mod quiet;
 pub mod routing;
 pub mod silences;

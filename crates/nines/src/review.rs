@@ -1,5 +1,6 @@
 //! Review: the deploy gate, postmortems, action-item reminders and reports.
 
+pub mod changes;
 pub mod gate;
 pub mod postmortem;
 pub mod reminders;

@@ -118,7 +118,8 @@ pub async fn confirm(
         Err(refusal) => return refusal.page(),
     };
     let a = app.clone();
-    let incident = tokio::task::spawn_blocking(move || a.with_store(|s| s.incident(id))).await;
+    let incident =
+        tokio::task::spawn_blocking(move || crate::incidents::queries::get(&a, id)).await;
     let Ok(Ok(Some(incident))) = incident else {
         return page(
             StatusCode::NOT_FOUND,

@@ -81,9 +81,7 @@ pub async fn add(
         description: n.description,
         source: "api".into(),
     };
-    row.id = app
-        .with_store(|s| s.add_change(&row))
-        .map_err(ApiError::unavailable)?;
+    row.id = crate::review::changes::add(&app, &row).map_err(ApiError::unavailable)?;
     Ok((StatusCode::CREATED, axum::Json(change_json(&row))).into_response())
 }
 
@@ -111,16 +109,14 @@ pub async fn list(
         .checked_sub(jiff::SignedDuration::from_hours(7 * 24))
         .unwrap_or(to);
     let from = instant(q.from.as_deref(), "from", week)?;
-    let rows = app
-        .with_store(|s| {
-            s.changes(
-                q.service.as_deref(),
-                from.as_second(),
-                to.as_second(),
-                q.limit.unwrap_or(100).min(1000),
-            )
-        })
-        .map_err(ApiError::unavailable)?;
+    let rows = crate::review::changes::list(
+        &app,
+        q.service.as_deref(),
+        from.as_second(),
+        to.as_second(),
+        q.limit.unwrap_or(100).min(1000),
+    )
+    .map_err(ApiError::unavailable)?;
     Ok(axum::Json(rows.iter().map(change_json).collect()))
 }
 
@@ -167,7 +163,7 @@ pub async fn pagerduty(State(app): State<Arc<App>>, body: Body) -> Response {
         description: Some(event.summary.clone()),
         source: "pagerduty".into(),
     };
-    match app.with_store(|s| s.add_change(&row)) {
+    match crate::review::changes::add(&app, &row) {
         Ok(_) => answer(
             StatusCode::ACCEPTED,
             nines_incident::pagerduty::change_success_body(),

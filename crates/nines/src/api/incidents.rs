@@ -65,7 +65,7 @@ pub async fn list(
     }
     let limit = q.limit.unwrap_or(100).min(1000);
     let rows = tokio::task::spawn_blocking(move || {
-        app.with_store(|s| s.incidents(q.status.as_deref(), q.service.as_deref(), limit))
+        crate::incidents::queries::list(&app, q.status.as_deref(), q.service.as_deref(), limit)
     })
     .await
     .map_err(ApiError::internal)?
@@ -386,7 +386,7 @@ pub async fn analytics(
         ));
     }
     let (f, t) = (from.as_second(), to.as_second());
-    let stats = tokio::task::spawn_blocking(move || app.with_store(|s| s.incident_stats(f, t)))
+    let stats = tokio::task::spawn_blocking(move || crate::incidents::queries::stats(&app, f, t))
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::unavailable)?;

@@ -158,7 +158,7 @@ fn render_probes(app: &App, x: &mut Exposition) {
 /// Open incidents by severity (every severity listed, so a dashboard sees
 /// zeros), and the notification outbox by state.
 fn render_incidents(app: &App, x: &mut Exposition) {
-    let Ok((open, outbox)) = app.with_store(|s| s.incident_counts()) else {
+    let Ok((open, outbox)) = crate::incidents::queries::counts(app) else {
         return;
     };
     x.family(
@@ -175,7 +175,7 @@ fn render_incidents(app: &App, x: &mut Exposition) {
         x.sample("nines_incidents_open", &[("severity", sev)], n as f64);
     }
     let month_ago = app.clock.now().as_second() - 30 * 86_400;
-    if let Ok(stats) = app.with_store(|s| s.incident_stats(month_ago, i64::MAX)) {
+    if let Ok(stats) = crate::incidents::queries::stats(app, month_ago, i64::MAX) {
         for (name, help, get) in [
             (
                 "nines_incident_mtta_seconds",

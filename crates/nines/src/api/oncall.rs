@@ -77,7 +77,7 @@ pub async fn list(
         return Err(refusal(OverrideError::UnknownSchedule(schedule)));
     }
     let a = app.clone();
-    let rows = tokio::task::spawn_blocking(move || a.with_store(|s| s.overrides(now.as_second())))
+    let rows = tokio::task::spawn_blocking(move || crate::oncall::overrides::current(&a, now))
         .await
         .map_err(ApiError::internal)?
         .map_err(|e| refusal(e.into()))?;

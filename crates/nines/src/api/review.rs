@@ -122,9 +122,7 @@ pub async fn add_override(
         created_at: now.as_second(),
         expires_at: expires_at.as_second(),
     };
-    row.id = app
-        .with_store(|s| s.add_gate_override(&row))
-        .map_err(ApiError::unavailable)?;
+    row.id = crate::review::gate::add_override(&app, &row).map_err(ApiError::unavailable)?;
     tracing::warn!(
         service = %row.service, by = %row.created_by, expires_at = %expires_at, reason = %row.reason,
         "gate override set: deploys pass the error budget policy until it expires"
@@ -146,9 +144,8 @@ pub async fn overrides(
     authorize(&app, &headers, Role::Reader)?;
     known_service(&app, &service)?;
     let now = app.clock.now();
-    let rows = app
-        .with_store(|s| s.gate_overrides(&service, 1000))
-        .map_err(ApiError::unavailable)?;
+    let rows =
+        crate::review::gate::overrides(&app, &service, 1000).map_err(ApiError::unavailable)?;
     Ok(axum::Json(
         rows.iter()
             .map(|r| crate::review::gate::override_json(r, now))
@@ -176,8 +173,7 @@ fn postmortem_json(
     row: &nines_store::PostmortemRow,
     pm: &nines_review::postmortem::Postmortem,
 ) -> Result<Value, ApiError> {
-    let revisions = app
-        .with_store(|s| s.postmortem_revisions(row.incident_id))
+    let revisions = crate::review::postmortem::revisions(app, row.incident_id)
         .map_err(ApiError::unavailable)?;
     Ok(json!({
         "incident": crate::incidents::state::incident_name(row.incident_id),
@@ -345,9 +341,12 @@ pub async fn action_items(
     }
     let overdue_only = q.overdue.unwrap_or(false);
     let today = app.clock.now().to_zoned(jiff::tz::TimeZone::UTC).date();
-    let rows = app
-        .with_store(|s| s.action_items(q.owner.as_deref(), status == "open" || overdue_only))
-        .map_err(ApiError::unavailable)?;
+    let rows = crate::review::reminders::action_items(
+        &app,
+        q.owner.as_deref(),
+        status == "open" || overdue_only,
+    )
+    .map_err(ApiError::unavailable)?;
     Ok(axum::Json(
         rows.iter()
             .filter(|r| status != "done" || r.done)

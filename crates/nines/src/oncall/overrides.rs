@@ -123,3 +123,8 @@ pub fn delete_override(
     tracing::info!(schedule, id, by = actor, "on-call override deleted");
     Ok(())
 }
+
+/// Stored overrides that have not ended at `now` (blocking).
+pub fn current(app: &App, now: Timestamp) -> Result<Vec<OverrideRow>, StoreError> {
+    app.with_store(|s| s.overrides(now.as_second()))
+}

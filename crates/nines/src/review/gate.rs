@@ -190,3 +190,14 @@ pub fn evaluate(app: &App, service: &str, kind: &str) -> Result<Value, StoreErro
     });
     Ok(answer)
 }
+
+/// Stores a gate override; its id (blocking).
+pub fn add_override(app: &App, row: &GateOverrideRow) -> Result<i64, StoreError> {
+    app.with_store(|s| s.add_gate_override(row))
+}
+
+/// The service's gate overrides, newest first, expired ones included
+/// (blocking).
+pub fn overrides(app: &App, service: &str, limit: u32) -> Result<Vec<GateOverrideRow>, StoreError> {
+    app.with_store(|s| s.gate_overrides(service, limit))
+}

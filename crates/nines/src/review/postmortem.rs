@@ -376,3 +376,14 @@ fn item_row(incident_id: i64, a: &ActionItem) -> ActionItemRow {
         done: a.done,
     }
 }
+
+/// The incident's postmortem as last saved, if any (blocking).
+pub fn stored(app: &App, incident: i64) -> Result<Option<PostmortemRow>, StoreError> {
+    app.with_store(|s| s.postmortem(incident))
+}
+
+/// Every saved revision of the incident's postmortem, oldest first
+/// (blocking).
+pub fn revisions(app: &App, incident: i64) -> Result<Vec<PostmortemRow>, StoreError> {
+    app.with_store(|s| s.postmortem_revisions(incident))
+}

@@ -123,6 +123,16 @@ pub fn due(
     Ok(ops)
 }
 
+/// Action items of `owner` (or everyone's), open ones only when asked
+/// (blocking).
+pub fn action_items(
+    app: &crate::app::App,
+    owner: Option<&str>,
+    open_only: bool,
+) -> Result<Vec<ActionItemRow>, StoreError> {
+    app.with_store(|s| s.action_items(owner, open_only))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

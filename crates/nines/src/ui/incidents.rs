@@ -161,13 +161,7 @@ pub async fn list_page(
     let sev = q.severity.clone().filter(|s| !s.is_empty());
     let svc = service.clone();
     let rows = super::blocking(&ui.app, move |app| {
-        app.with_store(|s| -> Result<Vec<IncidentRow>, nines_store::StoreError> {
-            let mut all = Vec::new();
-            for st in statuses {
-                all.extend(s.incidents(st, svc.as_deref(), 500)?);
-            }
-            Ok(all)
-        })
+        crate::incidents::queries::list_in(app, &statuses, svc.as_deref(), 500)
     })
     .await;
     let mut incidents = match rows {
@@ -477,8 +471,7 @@ pub async fn detail_page(
         load_detail(app, n).map(|d| {
             d.map(|d| Detail {
                 affected: affected(app, &d, now),
-                postmortem: app
-                    .with_store(|s| s.postmortem(n))
+                postmortem: crate::review::postmortem::stored(app, n)
                     .ok()
                     .flatten()
                     .map(|r| super::postmortem::Revision::from(&r)),

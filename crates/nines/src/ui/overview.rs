@@ -496,16 +496,7 @@ pub fn render(o: &Overview, viewer: &Viewer) -> String {
 
 /// Open incidents by service, from the store.
 pub fn open_incidents(app: &App) -> Result<HashMap<String, usize>, nines_store::StoreError> {
-    let mut open = HashMap::new();
-    app.with_store(|s| -> Result<(), nines_store::StoreError> {
-        for status in ["triggered", "acknowledged"] {
-            for i in s.incidents(Some(status), None, 10_000)? {
-                *open.entry(i.service).or_insert(0) += 1;
-            }
-        }
-        Ok(())
-    })?;
-    Ok(open)
+    crate::incidents::queries::open_by_service(app)
 }
 
 /// `GET /`.

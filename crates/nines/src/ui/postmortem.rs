@@ -443,12 +443,12 @@ fn load(
     id: i64,
     refused: Option<Refused>,
 ) -> Result<Option<Page>, PostmortemError> {
-    let Some(incident) = app.with_store(|s| s.incident(id))? else {
+    let Some(incident) = crate::incidents::queries::get(app, id)? else {
         return Ok(None);
     };
     // One read: the current revision is the last, as `current_postmortem`
     // would read it.
-    let rows = app.with_store(|s| s.postmortem_revisions(id))?;
+    let rows = crate::review::postmortem::revisions(app, id)?;
     let current = rows
         .last()
         .map(|row| crate::review::postmortem::decode(row).map(|pm| (Revision::from(row), pm)))

@@ -248,12 +248,10 @@ pub async fn service_page(
     let n = name.clone();
     let stored = super::blocking(&ui.app, move |app| {
         let now = app.clock.now().as_second();
-        app.with_store(|s| -> Result<_, nines_store::StoreError> {
-            Ok((
-                s.incidents(None, Some(&n), 10)?,
-                s.changes(Some(&n), now - 30 * 86400, now + 1, 20)?,
-            ))
-        })
+        Ok::<_, nines_store::StoreError>((
+            crate::incidents::queries::list(app, None, Some(&n), 10)?,
+            crate::review::changes::list(app, Some(&n), now - 30 * 86400, now + 1, 20)?,
+        ))
     })
     .await;
     let Some(Ok((incidents, changes))) = stored else {
@@ -535,12 +533,8 @@ pub async fn slo_page(
     let svc = service.clone();
     let stored = super::blocking(&ui.app, move |app| -> Result<_, nines_store::StoreError> {
         let history = crate::slo::service::alert_history(&app, id, 50)?;
-        let (changes, incidents) = app.with_store(|s| -> Result<_, nines_store::StoreError> {
-            Ok((
-                s.changes(Some(&svc), from, to + 1, 100)?,
-                s.incidents(None, Some(&svc), 200)?,
-            ))
-        })?;
+        let changes = crate::review::changes::list(app, Some(&svc), from, to + 1, 100)?;
+        let incidents = crate::incidents::queries::list(app, None, Some(&svc), 200)?;
         Ok((history, changes, incidents))
     })
     .await;

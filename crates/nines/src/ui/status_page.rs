@@ -339,7 +339,7 @@ pub fn gather(app: &App, days: &DayCache) -> Result<StatusData, nines_store::Sto
         })
         .collect();
     // Incidents: open ones and those of the last 90 days.
-    let rows = app.with_store(|s| s.incidents(None, None, 1000))?;
+    let rows = crate::incidents::queries::list(app, None, None, 1000)?;
     let rows: Vec<_> = rows
         .into_iter()
         .filter(|i| i.resolved_at.is_none_or(|r| r >= first_day))
@@ -488,12 +488,8 @@ pub fn gather(app: &App, days: &DayCache) -> Result<StatusData, nines_store::Sto
         .filter(|i| component_of.contains_key(i.service.as_str()))
         .take(50)
         .collect();
-    let timelines = app.with_store(|s| {
-        listed
-            .iter()
-            .map(|i| s.incident_timeline(i.id))
-            .collect::<Result<Vec<_>, _>>()
-    })?;
+    let ids: Vec<i64> = listed.iter().map(|i| i.id).collect();
+    let timelines = crate::incidents::queries::timelines(app, &ids)?;
     let mut incidents = Vec::new();
     for (i, timeline) in listed.into_iter().zip(timelines) {
         incidents.push(PublicIncident {
