@@ -10,46 +10,24 @@
 use std::net::IpAddr;
 use std::str::FromStr;
 
-use thiserror::Error;
+use nines_expo::syntax::SyntaxError;
 
 use crate::condition::{Condition, Function, Operand, Operator, Placeholder, Right, Segment};
 use crate::literal::{
     Num, dns_rcode_names, is_dns_rcode_name, nearest, parse_number, parse_number_or_duration,
 };
 
-/// Why a condition does not parse, and where.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("column {column}: {message}")]
-pub struct ConditionError {
-    /// 1-based column of the offending character, counted in characters
-    /// (not bytes); one past the last character when something is missing
-    /// at the end.
-    pub column: usize,
-    pub message: String,
-    /// The condition as given, kept for [`ConditionError::render`].
-    pub input: String,
-}
-
-impl ConditionError {
-    /// The input with a caret under the column, then the message:
-    ///
-    /// ```text
-    /// [STATUS] =< 200
-    ///          ^ expected an operator (==, !=, <, <=, >, >=)
-    /// ```
-    ///
-    /// Control characters (tabs, newlines) print as spaces so the caret
-    /// stays under its character.
-    pub fn render(&self) -> String {
-        let line: String = self
-            .input
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        let indent = " ".repeat(self.column.saturating_sub(1));
-        format!("{line}\n{indent}^ {}", self.message)
-    }
-}
+/// Why a condition does not parse, and where: nines-expo's caret-style
+/// syntax error, the one selectors and label matchers report too. `{}`
+/// is `column 10: expected an operator …`; `{:#}` (or
+/// [`render`](SyntaxError::render)) the input with a caret under the
+/// column, then the message:
+///
+/// ```text
+/// [STATUS] =< 200
+///          ^ expected an operator (==, !=, <, <=, >, >=)
+/// ```
+pub type ConditionError = SyntaxError;
 
 /// Placeholders Gatus has that nines does not provide, named so the error
 /// says "not supported" rather than "unknown".
@@ -417,11 +395,7 @@ impl<'a> Parser<'a> {
     }
 
     fn error_at(&self, pos: usize, message: impl Into<String>) -> ConditionError {
-        ConditionError {
-            column: self.input[..pos].chars().count() + 1,
-            message: message.into(),
-            input: self.input.to_owned(),
-        }
+        SyntaxError::at(self.input, pos, message)
     }
 }
 

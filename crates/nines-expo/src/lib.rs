@@ -3,6 +3,12 @@
 //! selectors, and turn counters into increases scrape over scrape. Pure: no
 //! I/O, no clock; the scraper hands the body in.
 //!
+//! It is also the home of what nines' one-line languages share: the
+//! label-matcher core ([`matcher`]: the four operators, anchored regexes)
+//! that selectors and nines-incident's Alertmanager-style matchers match
+//! through, and the caret-style [`SyntaxError`] ([`syntax`]) that
+//! selectors, matchers and nines-condition's conditions report.
+//!
 //! ```
 //! use nines_expo::{Format, Selector, SelectorIncrease};
 //!
@@ -19,14 +25,18 @@
 
 mod counter;
 mod labels;
+pub mod matcher;
 mod parse;
 mod render;
 mod sample;
 mod selector;
+pub mod syntax;
 
 pub use counter::{Counters, SelectorIncrease, SeriesKey, increase};
 pub use labels::{Labels, LabelsIter};
+pub use matcher::{Dialect, LabelMatcher, MatchOp};
 pub use parse::{Entry, Format, ParseError, Parser, parse};
 pub use render::{render, write_sample};
 pub use sample::{Exemplar, MetricType, Sample};
-pub use selector::{MatchOp, Matcher, Selector, SelectorError};
+pub use selector::{Matcher, Selector, SelectorError};
+pub use syntax::SyntaxError;

@@ -5,11 +5,11 @@
 use std::fmt::{self, Write};
 use std::str::FromStr;
 
-use regex::Regex;
-
 use crate::labels::{is_legacy_label_name, is_legacy_metric_name, is_name_char, is_name_start};
+use crate::matcher::{Dialect, LabelMatcher, MatchOp, regex_reason};
 use crate::parse::{Format, ParseError, parse, parse_float};
 use crate::sample::Sample;
+use crate::syntax::SyntaxError;
 
 /// A parsed series selector. Matching follows PromQL: a missing label has
 /// the empty value, regexes are anchored at both ends (`(?s)`, so `.`
@@ -28,46 +28,19 @@ pub struct Selector {
     matchers: Vec<Matcher>,
 }
 
-/// How a matcher compares a label value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MatchOp {
-    /// `=`
-    Equal,
-    /// `!=`
-    NotEqual,
-    /// `=~`
-    Regex,
-    /// `!~`
-    NotRegex,
-}
-
-/// One `label op "value"` of a selector.
+/// One `label op "value"` of a selector: the shared core plus PromQL's
+/// numeric reading of bucket bounds.
 #[derive(Debug, Clone)]
 pub struct Matcher {
-    name: String,
-    op: MatchOp,
-    value: String,
-    /// For `=~` and `!~`: the value, anchored.
-    regex: Option<Regex>,
+    core: LabelMatcher,
     /// For `=` and `!=` on `le` and `quantile`: the value as a number.
     number: Option<f64>,
 }
 
-/// Where a selector is malformed and what was expected there.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("column {column}: {message}")]
-pub struct SelectorError {
-    /// 1-based, in characters.
-    pub column: usize,
-    message: String,
-}
-
-impl SelectorError {
-    /// What is wrong, without the position.
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-}
+/// Where a selector is malformed and what was expected there (`{}`:
+/// `column 7: expected …`; `{:#}`: the selector with a caret under the
+/// spot).
+pub type SelectorError = SyntaxError;
 
 // === impl Selector ===
 
@@ -98,10 +71,10 @@ impl Selector {
             return false;
         }
         self.matchers.iter().all(|m| {
-            if m.name == "__name__" {
+            if m.name() == "__name__" {
                 m.matches_value(&sample.name)
             } else {
-                match sample.labels.get(&m.name) {
+                match sample.labels.get(m.name()) {
                     Some(v) => m.matches_value(&v),
                     None => m.matches_value(""),
                 }
@@ -177,59 +150,44 @@ impl fmt::Display for Selector {
 
 impl Matcher {
     pub fn name(&self) -> &str {
-        &self.name
+        self.core.name()
     }
 
     pub fn op(&self) -> MatchOp {
-        self.op
+        self.core.op()
     }
 
     /// The value as written (the regex source for `=~` and `!~`).
     pub fn value(&self) -> &str {
-        &self.value
+        self.core.value()
     }
 
     /// Whether a label value (empty when the label is missing) passes.
     pub fn matches_value(&self, v: &str) -> bool {
-        match self.op {
-            MatchOp::Equal => self.equal(v),
-            MatchOp::NotEqual => !self.equal(v),
-            MatchOp::Regex => self.regex.as_ref().is_some_and(|r| r.is_match(v)),
-            MatchOp::NotRegex => !self.regex.as_ref().is_some_and(|r| r.is_match(v)),
+        let numerically_equal = || self.number.is_some_and(|n| parse_float(v) == Some(n));
+        match self.op() {
+            MatchOp::Equal => self.core.matches_value(v) || numerically_equal(),
+            MatchOp::NotEqual => self.core.matches_value(v) && !numerically_equal(),
+            MatchOp::Regex | MatchOp::NotRegex => self.core.matches_value(v),
         }
-    }
-
-    fn equal(&self, v: &str) -> bool {
-        v == self.value || self.number.is_some_and(|n| parse_float(v) == Some(n))
     }
 }
 
 impl PartialEq for Matcher {
     fn eq(&self, other: &Self) -> bool {
-        self.name == other.name && self.op == other.op && self.value == other.value
+        self.core == other.core
     }
 }
 
 impl fmt::Display for Matcher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if is_legacy_label_name(&self.name) {
-            f.write_str(&self.name)?;
+        if is_legacy_label_name(self.name()) {
+            f.write_str(self.name())?;
         } else {
-            write_quoted(f, &self.name)?;
+            write_quoted(f, self.name())?;
         }
-        write!(f, "{}", self.op)?;
-        write_quoted(f, &self.value)
-    }
-}
-
-impl fmt::Display for MatchOp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            MatchOp::Equal => "=",
-            MatchOp::NotEqual => "!=",
-            MatchOp::Regex => "=~",
-            MatchOp::NotRegex => "!~",
-        })
+        write!(f, "{}", self.op())?;
+        write_quoted(f, self.value())
     }
 }
 
@@ -354,7 +312,8 @@ impl SelectorParser<'_> {
                 let value = self.string()?;
                 matchers.push(self.matcher(label, op, value, value_at)?);
             } else if quoted {
-                if named_before || name.is_some() || matchers.iter().any(|m| m.name == "__name__") {
+                if named_before || name.is_some() || matchers.iter().any(|m| m.name() == "__name__")
+                {
                     return Err(self.error(at, "metric name set twice"));
                 }
                 if label.is_empty() {
@@ -386,40 +345,23 @@ impl SelectorParser<'_> {
         value: String,
         value_at: usize,
     ) -> Result<Matcher, SelectorError> {
-        let regex = match op {
-            MatchOp::Regex | MatchOp::NotRegex => {
-                // Compile alone first: `a)|(b` would otherwise slip out of
-                // the anchoring group below and match unanchored.
-                let anchored =
-                    Regex::new(&value).and_then(|_| Regex::new(&format!("^(?s:{value})$")));
-                match anchored {
-                    Ok(r) => Some(r),
-                    Err(e) => {
-                        return Err(self.error(
-                            value_at,
-                            format!(
-                                "invalid regular expression \"{value}\": {}",
-                                regex_reason(&e)
-                            ),
-                        ));
-                    }
-                }
-            }
-            MatchOp::Equal | MatchOp::NotEqual => None,
-        };
         let number = match op {
             MatchOp::Equal | MatchOp::NotEqual if name == "le" || name == "quantile" => {
                 parse_float(&value)
             }
             _ => None,
         };
-        Ok(Matcher {
-            name,
-            op,
-            value,
-            regex,
-            number,
-        })
+        let core =
+            LabelMatcher::new(name, op, value.as_str(), Dialect::Prometheus).map_err(|e| {
+                self.error(
+                    value_at,
+                    format!(
+                        "invalid regular expression \"{value}\": {}",
+                        regex_reason(&e)
+                    ),
+                )
+            })?;
+        Ok(Matcher { core, number })
     }
 
     /// A quoted string starting at the current quote, unescaped.
@@ -516,10 +458,7 @@ impl SelectorParser<'_> {
     }
 
     fn error(&self, at: usize, message: impl Into<String>) -> SelectorError {
-        SelectorError {
-            column: self.s[..at].chars().count() + 1,
-            message: message.into(),
-        }
+        SyntaxError::at(self.s, at, message)
     }
 
     fn expected(&self, at: usize, what: &str) -> SelectorError {
@@ -529,15 +468,4 @@ impl SelectorParser<'_> {
         };
         self.error(at, format!("expected {what}, found {found}"))
     }
-}
-
-/// The one-line reason in a `regex` error (its `Display` is a multi-line
-/// picture of the pattern).
-fn regex_reason(e: &regex::Error) -> String {
-    let text = e.to_string();
-    text.lines()
-        .rev()
-        .find_map(|l| l.strip_prefix("error: "))
-        .unwrap_or(text.lines().last().unwrap_or_default())
-        .to_string()
 }

@@ -314,3 +314,17 @@ fn from_str_is_parse() {
     assert_eq!(s, sel("up{job='a'}"));
     assert_ne!(s, sel("up{job!='a'}"));
 }
+
+#[test]
+fn errors_draw_a_caret_under_the_column() {
+    let e = Selector::parse(r#"m{code 200}"#).unwrap_err();
+    assert_eq!(
+        format!("{e:#}"),
+        "m{code 200}\n       ^ expected '=', '!=', '=~' or '!~' after label name \"code\", found '2'"
+    );
+    let e = Selector::parse("m{code=~\"[\"}").unwrap_err();
+    assert_eq!(
+        e.render(),
+        "m{code=~\"[\"}\n        ^ invalid regular expression \"[\": unclosed character class"
+    );
+}

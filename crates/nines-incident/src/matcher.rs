@@ -7,94 +7,39 @@
 //! not match `mydb1`); a missing label reads as the empty string, so
 //! `team=""` matches alerts without a `team` label and `team!=""` requires
 //! one. Values may be quoted (with `\"`, `\\`, `\n` escapes) or bare.
+//!
+//! The syntax is read here; matching is nines-expo's label-matcher core
+//! (the one series selectors use) in its Alertmanager dialect, and errors
+//! are its caret-style [`SyntaxError`]. Unlike Alertmanager, a regex must
+//! be one on its own: `=~"a)|(b"` is an error, where Alertmanager's
+//! wrapping `^(?:a)|(b)$` would match anything starting with `a`.
 
 use std::fmt;
 use std::str::FromStr;
 
-use regex::Regex;
-use thiserror::Error;
+use nines_expo::matcher::{Dialect, LabelMatcher};
+use nines_expo::syntax::SyntaxError;
 
 use crate::alert::Labels;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MatchOp {
-    /// `=`
-    Equal,
-    /// `!=`
-    NotEqual,
-    /// `=~`
-    Regex,
-    /// `!~`
-    NotRegex,
-}
+/// The operators, shared with series selectors (nines-expo's core).
+pub use nines_expo::matcher::MatchOp;
 
-impl MatchOp {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MatchOp::Equal => "=",
-            MatchOp::NotEqual => "!=",
-            MatchOp::Regex => "=~",
-            MatchOp::NotRegex => "!~",
-        }
-    }
-}
+/// One condition on one label: nines-expo's matcher core in
+/// Alertmanager's dialect (`.` stops at a line feed), read and printed in
+/// Alertmanager's syntax.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matcher(LabelMatcher);
 
-/// One condition on one label.
-#[derive(Debug, Clone)]
-pub struct Matcher {
-    pub name: String,
-    pub op: MatchOp,
-    /// The value or, for `=~`/`!~`, the regex as written (unanchored).
-    pub value: String,
-    /// The anchored regex, for `=~` and `!~`.
-    regex: Option<Regex>,
-}
-
-impl PartialEq for Matcher {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name && self.op == other.op && self.value == other.value
-    }
-}
-
-impl Eq for Matcher {}
-
-/// Why a matcher does not parse, and where.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("column {column}: {message}")]
-pub struct MatcherError {
-    /// 1-based column in characters; one past the end when something is
-    /// missing at the end.
-    pub column: usize,
-    pub message: String,
-    pub input: String,
-}
-
-impl MatcherError {
-    /// The input, a caret under the column, and the message.
-    pub fn render(&self) -> String {
-        let line: String = self
-            .input
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        let indent = " ".repeat(self.column.saturating_sub(1));
-        format!("{line}\n{indent}^ {}", self.message)
-    }
-}
+/// Why a matcher does not parse, and where: `{}` is
+/// `column 5: expected an operator: …`, `{:#}` (or
+/// [`render`](SyntaxError::render)) the input with a caret under the spot.
+pub type MatcherError = SyntaxError;
 
 impl Matcher {
     /// A matcher from its parts; fails only for an invalid regex.
     pub fn new(name: &str, op: MatchOp, value: &str) -> Result<Matcher, regex::Error> {
-        let regex = match op {
-            MatchOp::Regex | MatchOp::NotRegex => Some(Regex::new(&format!("^(?:{value})$"))?),
-            MatchOp::Equal | MatchOp::NotEqual => None,
-        };
-        Ok(Matcher {
-            name: name.to_string(),
-            op,
-            value: value.to_string(),
-            regex,
-        })
+        LabelMatcher::new(name, op, value, Dialect::Alertmanager).map(Matcher)
     }
 
     /// Parses one matcher, e.g. `severity=~"critical|error"`.
@@ -109,16 +54,24 @@ impl Matcher {
         Ok(matcher)
     }
 
+    /// The label name.
+    pub fn name(&self) -> &str {
+        self.0.name()
+    }
+
+    pub fn op(&self) -> MatchOp {
+        self.0.op()
+    }
+
+    /// The value or, for `=~`/`!~`, the regex as written (unanchored).
+    pub fn value(&self) -> &str {
+        self.0.value()
+    }
+
     /// Whether the labels satisfy this matcher (a missing label is `""`).
     pub fn matches(&self, labels: &Labels) -> bool {
-        let value = labels.get(&self.name).map_or("", String::as_str);
-        match (self.op, &self.regex) {
-            (MatchOp::Equal, _) => value == self.value,
-            (MatchOp::NotEqual, _) => value != self.value,
-            (MatchOp::Regex, Some(re)) => re.is_match(value),
-            (MatchOp::NotRegex, Some(re)) => !re.is_match(value),
-            (MatchOp::Regex | MatchOp::NotRegex, None) => unreachable!("regex ops have a regex"),
-        }
+        let value = labels.get(self.name()).map_or("", String::as_str);
+        self.0.matches_value(value)
     }
 }
 
@@ -140,12 +93,12 @@ impl fmt::Display for Matcher {
     /// `name="value"`, quoting the name too when it is not a plain
     /// label name.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if is_plain_name(&self.name) {
-            f.write_str(&self.name)?;
+        if is_plain_name(self.name()) {
+            f.write_str(self.name())?;
         } else {
-            f.write_str(&quote(&self.name))?;
+            f.write_str(&quote(self.name()))?;
         }
-        write!(f, "{}{}", self.op.as_str(), quote(&self.value))
+        write!(f, "{}{}", self.op(), quote(self.value()))
     }
 }
 
@@ -243,11 +196,7 @@ impl Parser<'_> {
     }
 
     fn error_at(&self, pos: usize, message: impl Into<String>) -> MatcherError {
-        MatcherError {
-            column: self.input[..pos].chars().count() + 1,
-            message: message.into(),
-            input: self.input.to_string(),
-        }
+        SyntaxError::at(self.input, pos, message)
     }
 
     /// `name op value`; in a list, a bare value ends at `,` or `}`.
@@ -374,13 +323,7 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::alert::tests::labels;
 
     #[test]
     fn operators_and_anchoring() {
@@ -422,6 +365,13 @@ mod tests {
     }
 
     #[test]
+    fn a_regex_that_would_escape_its_anchors_is_an_error() {
+        let e = Matcher::parse(r#"job=~"a)|(b""#).unwrap_err();
+        assert_eq!(e.column, 6);
+        assert_eq!(e.message, "invalid regex: error: unopened group");
+    }
+
+    #[test]
     fn lists() {
         let ms = parse_matchers(r#"{alertname="Up", severity=~"critical|error",}"#).unwrap();
         assert_eq!(ms.len(), 2);
@@ -429,8 +379,8 @@ mod tests {
         assert!(parse_matchers("{}").unwrap().is_empty());
         assert!(parse_matchers("").unwrap().is_empty());
         let ms = parse_matchers("a=b, c!=d").unwrap();
-        assert_eq!(ms[0].value, "b");
-        assert_eq!(ms[1].value, "d");
+        assert_eq!(ms[0].value(), "b");
+        assert_eq!(ms[1].value(), "d");
         let e = parse_matchers(r#"{a="b""#).unwrap_err();
         assert_eq!(e.column, 7);
     }

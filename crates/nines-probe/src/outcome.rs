@@ -106,6 +106,8 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Runners add time per phase as they go (redirects add up).
+    #[cfg(feature = "run")]
     pub(crate) fn add_phase(&mut self, phase: Phase, took: Duration) {
         match self.phases.iter_mut().find(|(p, _)| *p == phase) {
             Some((_, d)) => *d += took,
@@ -113,6 +115,7 @@ impl Outcome {
         }
     }
 
+    #[cfg(feature = "run")]
     pub(crate) fn check(&mut self, success: bool, description: impl Into<String>) {
         self.checks.push(CheckResult {
             success,

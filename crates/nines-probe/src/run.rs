@@ -7,7 +7,7 @@ use crate::tls::TlsClient;
 use nines_condition::{Facts, evaluate_all};
 
 use crate::outcome::Outcome;
-use crate::spec::{Check, Probe};
+use crate::spec::{Check, Probe, human};
 use crate::tls::{TlsSetupError, client_config};
 
 /// State of one run, filled by the kind's runner.
@@ -131,17 +131,5 @@ impl Runner {
             };
             run.out.check(outcome.success, description);
         }
-    }
-}
-
-/// `2s`, `1.5s`, `250ms`: durations as config writes them.
-pub fn human(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms.is_multiple_of(1000) {
-        format!("{}s", ms / 1000)
-    } else if ms >= 1000 {
-        format!("{:.1}s", d.as_secs_f64())
-    } else {
-        format!("{ms}ms")
     }
 }

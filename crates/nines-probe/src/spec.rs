@@ -82,11 +82,9 @@ impl Check {
             Check::Tcp(t) => t.address.clone(),
             Check::Dns(d) => format!("{} {}", d.record_type, d.name),
             Check::Tls(t) => t.address.clone(),
-            Check::Heartbeat(h) => format!(
-                "a beat every {} (grace {})",
-                crate::human(h.every),
-                crate::human(h.grace)
-            ),
+            Check::Heartbeat(h) => {
+                format!("a beat every {} (grace {})", human(h.every), human(h.grace))
+            }
         }
     }
 }
@@ -317,4 +315,16 @@ pub struct TlsCheck {
     /// `host:port`.
     pub address: String,
     pub tls: TlsOptions,
+}
+
+/// `2s`, `1.5s`, `250ms`: durations as config writes them.
+pub fn human(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms.is_multiple_of(1000) {
+        format!("{}s", ms / 1000)
+    } else if ms >= 1000 {
+        format!("{:.1}s", d.as_secs_f64())
+    } else {
+        format!("{ms}ms")
+    }
 }
