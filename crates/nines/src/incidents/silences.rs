@@ -57,7 +57,7 @@ pub fn silence_row(
     let mut canonical = Vec::new();
     for (i, m) in n.matchers.iter().enumerate() {
         let parsed = nines_incident::Matcher::parse(m)
-            .map_err(|e| bad(format!("matchers[{i}]: column {}: {}", e.column, e.message)))?;
+            .map_err(|e| bad(format!("matchers[{i}]: {e}")))?;
         canonical.push(parsed.to_string());
     }
     if n.comment.trim().is_empty() {

@@ -79,7 +79,8 @@ pub fn ingest(app: &App, body: &[u8], key: Option<&str>) -> Result<Accepted, Ing
     let incoming: Vec<_> = events.iter().map(|e| e.as_incoming()).collect();
     let now = app.clock.now();
     let mut store = app.lock_store();
-    // Under the store lock, so two requests with one key cannot both store.
+    // A retried batch is answered as the duplicate it is before it is
+    // validated again (it may not validate any more: past retention).
     if let Some(key) = key
         && let Some((batch, accepted)) = store.batch_for_key(key)?
     {
@@ -97,7 +98,17 @@ pub fn ingest(app: &App, body: &[u8], key: Option<&str>) -> Result<Accepted, Ing
             return Err(IngestError::Refused(refusals, count));
         }
     };
-    let batch = store.append_batch(&records, now.as_second(), key)?;
+    // The key is checked again in the batch's own transaction: that, not
+    // the store lock, is what keeps two writers from storing one key twice.
+    let appended = store.append_batch_once(&records, now.as_second(), key)?;
+    if appended.duplicate {
+        return Ok(Accepted {
+            accepted: appended.events,
+            batch: appended.batch,
+            duplicate: true,
+        });
+    }
+    let batch = appended.batch;
     engine.apply(&records, batch, nines_slo::minute_of(now));
     drop(engine);
     drop(store);
