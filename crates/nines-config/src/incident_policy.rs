@@ -10,7 +10,7 @@ use nines_incident::{Inhibit, MaintenanceWindow, Matcher, Scope};
 
 use crate::http::read_url;
 use crate::keys::{Key, NONE, REQUIRED, Section};
-use crate::model::IncidentPolicy;
+use crate::model::IncidentSettings;
 use crate::read::{Ctx, NameRef, Refs, index, join};
 use crate::yaml::{Kind, Node};
 
@@ -163,13 +163,13 @@ pub(crate) fn read_policy(
     ctx: &mut Ctx<'_>,
     node: &Node,
     refs: &mut Refs,
-) -> Option<IncidentPolicy> {
+) -> Option<IncidentSettings> {
     let path = "incidents";
     let f = ctx.fields(node, path, &INCIDENTS)?;
-    let defaults = IncidentPolicy::default();
+    let defaults = IncidentSettings::default();
     let auto_resolve = match f.get("auto_resolve") {
         Some(n) => ctx.boolean(n, &join(path, "auto_resolve")),
-        None => Some(defaults.auto_resolve),
+        None => Some(defaults.lifecycle.auto_resolve),
     };
     let give_up_after = match f.get("give_up_after") {
         Some(n) => ctx.duration(n, &join(path, "give_up_after"), MIN_GIVE_UP_AFTER),
@@ -236,7 +236,9 @@ pub(crate) fn read_policy(
         };
     let reopen_within = match f.get("reopen_within") {
         Some(n) => ctx.duration(n, &join(path, "reopen_within"), Duration::ZERO),
-        None => Some(defaults.reopen_within),
+        None => Some(Duration::from_secs(
+            defaults.lifecycle.reopen_window.as_secs().unsigned_abs(),
+        )),
     };
     let maintenance = match f.get("maintenance") {
         Some(n) => read_maintenance(ctx, n, &join(path, "maintenance"), &mut refs.services),
@@ -246,13 +248,16 @@ pub(crate) fn read_policy(
         Some(n) => read_inhibit(ctx, n, &join(path, "inhibit")),
         None => Some(Vec::new()),
     };
-    Some(IncidentPolicy {
-        auto_resolve: auto_resolve?,
+    Some(IncidentSettings {
+        lifecycle: nines_incident::IncidentPolicy {
+            auto_resolve: auto_resolve?,
+            reopen_window: jiff::SignedDuration::try_from(reopen_within?)
+                .unwrap_or(jiff::SignedDuration::MAX),
+        },
         give_up_after: give_up_after?,
         link_secret: secret?,
         external_url: external_url?,
         link_lifetime: link_lifetime?,
-        reopen_within: reopen_within?,
         maintenance: maintenance?,
         inhibit: inhibit?,
     })

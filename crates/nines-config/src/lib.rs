@@ -43,7 +43,7 @@ pub use error::{ConfigError, ConfigErrors};
 pub use escalation::Team;
 pub use keys::{Key, NONE, REQUIRED, SECTIONS, Section, fill_tables, section, tables_markdown};
 pub use model::{
-    AlertRules, Channel, Config, Counters, Destination, Email, IncidentPolicy, Integration,
+    AlertRules, Channel, Config, Counters, Destination, Email, IncidentSettings, Integration,
     IntegrationKind, PAGERDUTY_EVENTS_URL, QueryTemplates, RateLimit, Ratio, Route, ScrapeTarget,
     Service, Sli, Slo, SmtpTls, TEMPLATE_FIELDS, Template,
 };

@@ -12,7 +12,7 @@ use crate::env::{self, Env};
 use crate::error::{ConfigError, ConfigErrors};
 use crate::integration::{self, LocatedIntegration};
 use crate::keys::{Key, NONE, Section};
-use crate::model::{Config, IncidentPolicy, Route};
+use crate::model::{Config, IncidentSettings, Route};
 use crate::openslo;
 use crate::read::{Ctx, NameRef, Named, Refs, join, suggest};
 use crate::scrape::{self, LocatedScrape, TargetRef};
@@ -141,7 +141,7 @@ struct FileConfig {
     integrations: Vec<LocatedIntegration>,
     /// `routes` and `incidents`, each with the line of its key.
     routes: Option<(usize, Route)>,
-    incidents: Option<(usize, IncidentPolicy)>,
+    incidents: Option<(usize, IncidentSettings)>,
     /// `error_budget_policy` and the line of its key.
     budget_policy: Option<(usize, crate::review::PolicyOverrides)>,
     /// `status_page` and the line of its key.

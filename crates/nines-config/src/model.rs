@@ -40,7 +40,7 @@ pub struct Config {
     /// service its `service` label (or integration) names, no channels.
     pub routes: Route,
     /// `incidents`: how incidents behave.
-    pub incident_policy: IncidentPolicy,
+    pub incident_policy: IncidentSettings,
     /// `error_budget_policy`: the default error budget policy of every
     /// service (see [`ErrorBudgetPolicy`](crate::ErrorBudgetPolicy)); given in one file only.
     pub error_budget_policy: crate::review::ErrorBudgetPolicy,
@@ -255,10 +255,10 @@ pub struct Route {
 
 /// `incidents`: how incidents behave.
 #[derive(Debug, Clone, PartialEq)]
-pub struct IncidentPolicy {
-    /// `auto_resolve`: resolve an incident when its last firing alert
-    /// resolves. Default true.
-    pub auto_resolve: bool,
+pub struct IncidentSettings {
+    /// `auto_resolve` (default true) and `reopen_within` (default 1h; 0
+    /// never reopens): the incident lifecycle the daemon's engine runs.
+    pub lifecycle: nines_incident::IncidentPolicy,
     /// `give_up_after`: how long a notification is retried before it is
     /// given up (on the incident's timeline). Default 24h.
     pub give_up_after: std::time::Duration,
@@ -270,9 +270,6 @@ pub struct IncidentPolicy {
     /// `link_lifetime`: how long one-click links work after the message
     /// was queued. Default 24h.
     pub link_lifetime: std::time::Duration,
-    /// `reopen_within`: an alert firing again this soon after its
-    /// incident resolved reopens it. Default 1h; 0 never reopens.
-    pub reopen_within: std::time::Duration,
     /// `maintenance`: recurring windows in which matching alerts are
     /// recorded but notify nobody.
     pub maintenance: Vec<nines_incident::MaintenanceWindow>,
@@ -281,15 +278,14 @@ pub struct IncidentPolicy {
     pub inhibit: Vec<nines_incident::Inhibit>,
 }
 
-impl Default for IncidentPolicy {
+impl Default for IncidentSettings {
     fn default() -> Self {
-        IncidentPolicy {
-            auto_resolve: true,
+        IncidentSettings {
+            lifecycle: nines_incident::IncidentPolicy::default(),
             give_up_after: std::time::Duration::from_secs(86_400),
             link_secret: None,
             external_url: None,
             link_lifetime: std::time::Duration::from_secs(86_400),
-            reopen_within: std::time::Duration::from_secs(3600),
             maintenance: Vec::new(),
             inhibit: Vec::new(),
         }

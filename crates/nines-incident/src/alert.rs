@@ -47,6 +47,27 @@ impl AlertSource {
     }
 }
 
+impl std::str::FromStr for AlertSource {
+    type Err = String;
+
+    /// The names [`AlertSource::as_str`] gives, as stored.
+    fn from_str(s: &str) -> Result<Self, String> {
+        [
+            AlertSource::Slo,
+            AlertSource::Probe,
+            AlertSource::Alertmanager,
+            AlertSource::PagerDuty,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == s)
+        .ok_or_else(|| {
+            format!(
+                "`{s}` is not an alert source: nines-slo, nines-probe, alertmanager or pagerduty"
+            )
+        })
+    }
+}
+
 impl fmt::Display for AlertSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -120,6 +141,30 @@ impl fmt::Display for AlertSeverity {
 pub enum AlertStatus {
     Firing,
     Resolved,
+}
+
+impl AlertStatus {
+    /// `firing` or `resolved`, as stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertStatus::Firing => "firing",
+            AlertStatus::Resolved => "resolved",
+        }
+    }
+}
+
+impl std::str::FromStr for AlertStatus {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "firing" => Ok(AlertStatus::Firing),
+            "resolved" => Ok(AlertStatus::Resolved),
+            other => Err(format!(
+                "`{other}` is not an alert status: firing or resolved"
+            )),
+        }
+    }
 }
 
 /// A link to more context (a graph, a runbook, the alert's source).

@@ -159,8 +159,9 @@ impl fmt::Display for Status {
 /// Per-service (or global) incident behaviour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IncidentPolicy {
-    /// A linked alert firing again at most this long after the incident
-    /// was resolved reopens it; later, it opens a new incident. Default
+    /// A linked alert firing again less than this long after the incident
+    /// was resolved reopens it; later (or with zero), it opens a new
+    /// incident. Default
     /// 1 hour: long enough to catch a fix that did not hold, short enough
     /// that tomorrow's outage gets its own incident and postmortem.
     pub reopen_window: SignedDuration,
@@ -271,7 +272,7 @@ pub fn intake(
         (AlertStatus::Firing, false) => {
             let recent = incident
                 .resolved_at
-                .is_some_and(|resolved| at.duration_since(resolved) <= policy.reopen_window);
+                .is_some_and(|resolved| at.duration_since(resolved) < policy.reopen_window);
             if linked && recent {
                 Intake::Reopen
             } else {

@@ -37,11 +37,11 @@ pub use alert::{Alert, AlertSeverity, AlertSource, AlertStatus, Labels, Link};
 pub use hmac::hmac_sha256;
 pub use incident::{
     Incident, IncidentPolicy, IncidentSeverity, Intake, LinkedAlert, Status, Transition,
-    TransitionError, check_transition,
+    TransitionError, check_transition, intake,
 };
 pub use inhibit::Inhibit;
 pub use maintenance::{MaintenanceError, MaintenanceWindow, Scope};
 pub use matcher::{MatchOp, Matcher, MatcherError, matches_all, parse_matchers};
 pub use retry::{Backoff, ChannelKind, Outcome, Verdict, classify};
-pub use route::{Route, Routed, SeverityMap, route, route_alert};
+pub use route::{Route, Routed, SeverityMap, route, route_alert, route_incident};
 pub use silence::Silence;

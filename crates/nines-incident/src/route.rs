@@ -68,6 +68,14 @@ pub struct Routed {
     pub path: Vec<usize>,
 }
 
+impl Routed {
+    /// The service incidents of this route belong to; `default` when no
+    /// route and no label named one ([`route_incident`] always names one).
+    pub fn service_name(&self) -> &str {
+        self.service.as_deref().unwrap_or("default")
+    }
+}
+
 /// The routes an alert with these labels takes; the alert severity is read
 /// from its `severity` label ([`AlertSeverity::from_label`]). Never empty.
 pub fn route(tree: &Route, labels: &Labels) -> Vec<Routed> {
@@ -79,6 +87,49 @@ pub fn route(tree: &Route, labels: &Labels) -> Vec<Routed> {
 /// (PagerDuty's `payload.severity`, the SLO tier) rather than a label.
 pub fn route_alert(tree: &Route, alert: &Alert) -> Vec<Routed> {
     route_with(tree, &alert.labels, alert.severity)
+}
+
+/// Where an alert's incident goes, from every route it matched: the first
+/// matching route that names a service decides the service, severity and
+/// group (routes passed with `continue`, an audit channel say, only add
+/// channels); with no such route the alert's `service` label (or
+/// `default`) names the service and prefixes the group key. Channels are
+/// every matching route's, each once, in order. The answer always has a
+/// `service`.
+pub fn route_incident(tree: &Route, alert: &Alert) -> Routed {
+    let routed = route_alert(tree, alert);
+    let first = routed
+        .iter()
+        .find(|r| r.service.is_some())
+        .or(routed.first());
+    let service = first
+        .and_then(|r| r.service.clone())
+        .or_else(|| alert.labels.get("service").cloned())
+        .unwrap_or_else(|| "default".to_string());
+    let severity = first
+        .map(|r| r.severity)
+        .unwrap_or_else(|| IncidentSeverity::default_for(alert.severity));
+    // Group keys start with the route's service; where no route names one,
+    // the service found above does.
+    let group_key = match first {
+        Some(r) if r.service.is_some() => r.group_key.clone(),
+        Some(r) => format!("{service}{}", r.group_key),
+        None => service.clone(),
+    };
+    let mut channels: Vec<String> = Vec::new();
+    for c in routed.iter().flat_map(|r| &r.channels) {
+        if !channels.contains(c) {
+            channels.push(c.clone());
+        }
+    }
+    Routed {
+        service: Some(service),
+        severity,
+        group_key,
+        group_labels: first.map(|r| r.group_labels.clone()).unwrap_or_default(),
+        channels,
+        path: first.map(|r| r.path.clone()).unwrap_or_default(),
+    }
 }
 
 fn route_with(tree: &Route, labels: &Labels, severity: AlertSeverity) -> Vec<Routed> {

@@ -154,19 +154,30 @@ fn intake_attaches_reopens_or_opens() {
     );
 
     incident.resolve(ts("2026-03-01T12:30:00Z"), None).unwrap();
-    // Linked, within the hour: reopen; at exactly the hour too.
+    // Linked, within the hour: reopen.
     assert_eq!(
         intake(Some(&incident), &firing, at, &policy),
         Intake::Reopen
     );
-    let edge = ts("2026-03-01T13:30:00Z");
+    let just = ts("2026-03-01T13:29:59Z");
     assert_eq!(
-        intake(Some(&incident), &firing, edge, &policy),
+        intake(Some(&incident), &firing, just, &policy),
         Intake::Reopen
     );
-    // Later: a new incident.
-    let late = ts("2026-03-01T13:30:01Z");
-    assert_eq!(intake(Some(&incident), &firing, late, &policy), Intake::New);
+    // At exactly the hour, and later: a new incident. The window is open
+    // at its end, so `reopen_within: 0s` never reopens (docs/config.md);
+    // the daemon and this crate disagreed here before (issue 13).
+    let edge = ts("2026-03-01T13:30:00Z");
+    assert_eq!(intake(Some(&incident), &firing, edge, &policy), Intake::New);
+    let never = IncidentPolicy {
+        reopen_window: SignedDuration::ZERO,
+        ..policy
+    };
+    let resolved_at = incident.resolved_at.unwrap();
+    assert_eq!(
+        intake(Some(&incident), &firing, resolved_at, &never),
+        Intake::New
+    );
     // Not linked: a new incident even within the window.
     assert_eq!(intake(Some(&incident), &other, at, &policy), Intake::New);
     // A resolved alert for a resolved incident changes nothing.

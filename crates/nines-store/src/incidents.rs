@@ -215,6 +215,10 @@ pub trait IncidentStore {
     /// The open incident of a group, if any.
     fn open_incident_in_group(&self, group_key: &str) -> Result<Option<IncidentRow>, StoreError>;
 
+    /// The incident an alert of the group is judged against: the group's
+    /// open incident, else its newest (resolved) one.
+    fn latest_incident_in_group(&self, group_key: &str) -> Result<Option<IncidentRow>, StoreError>;
+
     /// The newest incident an alert is linked to, and the link's status.
     fn incident_of_alert(
         &self,

@@ -6,7 +6,7 @@ use std::fs;
 use std::time::Duration;
 
 use nines_config::{
-    Channel, Config, Destination, Email, IncidentPolicy, IntegrationKind, RateLimit, Route,
+    Channel, Config, Destination, Email, IncidentSettings, IntegrationKind, RateLimit, Route,
     SmtpTls, Template, hash_token,
 };
 
@@ -190,12 +190,15 @@ fn the_incident_policy_is_read() {
     let config = parse(&full());
     assert_eq!(
         config.incident_policy,
-        IncidentPolicy {
-            auto_resolve: false,
+        IncidentSettings {
+            lifecycle: nines_incident::IncidentPolicy {
+                auto_resolve: false,
+                ..Default::default()
+            },
             give_up_after: Duration::from_secs(7200),
             link_secret: Some("not-a-secret-but-long-enough".into()),
             external_url: Some("https://nines.example.com".into()),
-            ..IncidentPolicy::default()
+            ..IncidentSettings::default()
         }
     );
 }
@@ -206,8 +209,8 @@ fn everything_defaults_when_left_out() {
     assert!(config.channels.is_empty());
     assert!(config.integrations.is_empty());
     assert_eq!(config.routes, Route::default());
-    assert_eq!(config.incident_policy, IncidentPolicy::default());
-    assert!(config.incident_policy.auto_resolve);
+    assert_eq!(config.incident_policy, IncidentSettings::default());
+    assert!(config.incident_policy.lifecycle.auto_resolve);
     assert_eq!(
         config.incident_policy.give_up_after,
         Duration::from_secs(86_400)
@@ -215,7 +218,7 @@ fn everything_defaults_when_left_out() {
 
     let empty = parse("channels:\nintegrations:\nroutes:\nincidents:\n");
     assert_eq!(empty.routes, Route::default());
-    assert_eq!(empty.incident_policy, IncidentPolicy::default());
+    assert_eq!(empty.incident_policy, IncidentSettings::default());
 
     // Null optional keys count as not given.
     let nulls = parse("routes:\n  service:\n  group_by:\n  channels:\nincidents:\n  secret:\n");
@@ -408,10 +411,13 @@ fn email_pagerduty_and_alertmanager_channels_with_limits_and_templates() {
 fn maintenance_windows_and_inhibit_rules_read_into_their_models() {
     let config = parse(MORE_CHANNELS);
     let p = &config.incident_policy;
-    assert_eq!(p.reopen_within, Duration::from_secs(1800));
+    assert_eq!(
+        p.lifecycle.reopen_window,
+        jiff::SignedDuration::from_mins(30)
+    );
     assert_eq!(p.link_lifetime, Duration::from_secs(7200));
     assert_eq!(
-        IncidentPolicy::default().link_lifetime,
+        IncidentSettings::default().link_lifetime,
         Duration::from_secs(86_400)
     );
     assert_eq!(p.maintenance.len(), 2);
@@ -449,8 +455,11 @@ fn maintenance_windows_and_inhibit_rules_read_into_their_models() {
         "equal: [service]"
     );
     // Defaults: reopen within an hour, nothing quieted.
-    let d = IncidentPolicy::default();
-    assert_eq!(d.reopen_within, Duration::from_secs(3600));
+    let d = IncidentSettings::default();
+    assert_eq!(
+        d.lifecycle.reopen_window,
+        jiff::SignedDuration::from_hours(1)
+    );
     assert!(d.maintenance.is_empty() && d.inhibit.is_empty());
 }
 

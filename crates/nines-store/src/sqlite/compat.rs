@@ -59,6 +59,7 @@ impl SqliteStore {
         fn apply_incident_ops(&mut self, ops: &[IncidentOp]) -> Result<Option<i64>, StoreError>;
         fn incident(&self, id: i64) -> Result<Option<IncidentRow>, StoreError>;
         fn open_incident_in_group(&self, group_key: &str) -> Result<Option<IncidentRow>, StoreError>;
+        fn latest_incident_in_group(&self, group_key: &str) -> Result<Option<IncidentRow>, StoreError>;
         fn incident_of_alert(&self, source: &str, key: &str) -> Result<Option<(IncidentRow, String)>, StoreError>;
         fn incidents(&self, status: Option<&str>, service: Option<&str>, limit: u32) -> Result<Vec<IncidentRow>, StoreError>;
         fn incident_alerts(&self, id: i64) -> Result<Vec<AlertLink>, StoreError>;

@@ -241,6 +241,17 @@ fn open_in_group(
     .optional()
 }
 
+fn latest_in_group(
+    conn: &rusqlite::Connection,
+    group_key: &str,
+) -> rusqlite::Result<Option<IncidentRow>> {
+    conn.prepare_cached(&format!(
+        "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE group_key = ?1 ORDER BY status != 'resolved' DESC, id DESC LIMIT 1"
+    ))?
+    .query_row([group_key], incident_row)
+    .optional()
+}
+
 /// The newest incident an alert is linked to, with the link's status.
 fn of_alert(
     conn: &rusqlite::Connection,
@@ -449,6 +460,10 @@ impl IncidentStore for SqliteStore {
 
     fn open_incident_in_group(&self, group_key: &str) -> Result<Option<IncidentRow>, StoreError> {
         self.read(|c| open_in_group(c, group_key))
+    }
+
+    fn latest_incident_in_group(&self, group_key: &str) -> Result<Option<IncidentRow>, StoreError> {
+        self.read(|c| latest_in_group(c, group_key))
     }
 
     fn incident_of_alert(

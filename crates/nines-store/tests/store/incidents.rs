@@ -91,11 +91,18 @@ fn a_group_has_at_most_one_open_incident<D: TestDb>() {
     store
         .apply_incident_ops(&[status(second, "resolved", 6)])
         .unwrap();
+    // No open incident: the group's newest is the one alerts are judged by.
+    let latest = store.latest_incident_in_group("g").unwrap().unwrap();
+    assert_eq!(latest.id, second);
     store
         .apply_incident_ops(&[status(first, "triggered", 7)])
         .unwrap();
     let open_now = store.open_incident_in_group("g").unwrap().unwrap();
     assert_eq!(open_now.id, first);
+    // An open incident comes first, however old.
+    let latest = store.latest_incident_in_group("g").unwrap().unwrap();
+    assert_eq!(latest.id, first);
+    assert!(store.latest_incident_in_group("none").unwrap().is_none());
     assert_eq!(open_now.resolved_at, None, "a reopen clears resolved_at");
 }
 

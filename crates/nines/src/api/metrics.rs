@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::app::App;
 use crate::telemetry::exposition::Exposition;
 
+/// The whole `/metrics` page.
 pub fn render(app: &App) -> String {
     let mut x = Exposition {
         out: String::with_capacity(64 * 1024),
@@ -398,7 +399,7 @@ fn render_self(app: &App, x: &mut Exposition) {
         &[],
         get(&t.checkpoint_micros_last) / 1e6,
     );
-    if let Ok(pending) = crate::slo::service::pending_batches(&app) {
+    if let Ok(pending) = crate::slo::service::pending_batches(app) {
         x.family(
             "nines_ingest_log_batches",
             "gauge",

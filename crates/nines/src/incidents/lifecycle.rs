@@ -2,7 +2,9 @@
 //! PagerDuty Events v2), grouping into incidents, status changes, and the
 //! notifications each change owes, written with it in one transaction.
 
-use nines_incident::{Alert, AlertStatus};
+use nines_incident::{
+    Alert, AlertStatus, Incident, IncidentSeverity, Intake, LinkedAlert, Routed, Status, intake,
+};
 use nines_store::{AlertLink, IncidentOp, IncidentRef, IncidentRow, NewIncident, StoreError};
 
 use crate::app::App;
@@ -16,10 +18,12 @@ fn changing_incidents<R>(app: &App, f: impl FnOnce(&mut nines_store::Store) -> R
     r
 }
 
-/// Takes one alert: links it to the open incident of its group or opens
-/// one; a resolved alert resolves its incident when it was the last
-/// firing one (auto-resolve). Everything, notifications included, is
-/// stored before this returns.
+/// Takes one alert through the incident engine (`nines_incident`):
+/// judged against its group's open incident (else the newest), it opens
+/// an incident, joins one (raising its severity when worse), reopens one
+/// it fires again for within `reopen_within`, or resolves one whose last
+/// firing alert it was (auto-resolve). Everything, notifications
+/// included, is stored before this returns.
 pub fn ingest_alert(
     app: &App,
     alert: &Alert,
@@ -27,6 +31,8 @@ pub fn ingest_alert(
 ) -> Result<AlertOutcome, StoreError> {
     let config = app.config();
     let routed = crate::incidents::routing::route(&config, &app.routes, alert, default_service);
+    let service = routed.service_name().to_string();
+    let policy = config.incident_policy.lifecycle;
     let firing = alert.status == AlertStatus::Firing;
     let now = app.clock.now();
     let at = now.as_second();
@@ -35,27 +41,22 @@ pub fn ingest_alert(
     let link = AlertLink {
         source: source.to_string(),
         key: alert.key.clone(),
-        status: if firing { "firing" } else { "resolved" }.into(),
+        status: alert.status.as_str().into(),
         summary: alert.summary.clone(),
         labels: serde_json::to_string(&alert.labels).unwrap_or_default(),
         first_at: alert.starts_at.as_second(),
         last_at: at,
     };
-    crate::incidents::lifecycle::changing_incidents(&app, |store| {
-        let existing = store.incident_of_alert(source, &alert.key)?;
+    crate::incidents::lifecycle::changing_incidents(app, |store| {
         // A quieted alert (silence, maintenance window, inhibition) is
         // recorded like any other; it only notifies nobody, and the
         // timeline says what held it.
         let mut labels = alert.labels.clone();
         labels
             .entry("service".into())
-            .or_insert_with(|| routed.service.clone());
-        let held = crate::incidents::quiet::Holds::load(store, &config, now)?.of(
-            &config,
-            &labels,
-            &routed.service,
-            now,
-        );
+            .or_insert_with(|| service.clone());
+        let held = crate::incidents::quiet::Holds::load(store, &config, now)?
+            .of(&config, &labels, &service, now);
         let channels: Vec<String> = match &held {
             Some(_) => Vec::new(),
             None => routed.channels.clone(),
@@ -65,93 +66,116 @@ pub fn ingest_alert(
                 .filter(|_| !routed.channels.is_empty())
                 .map(|why| timeline(r, at, "silenced", format!("notifications held by {why}")))
         };
-        let link = AlertLink {
+        let mut link = AlertLink {
             labels: serde_json::to_string(&labels).unwrap_or_default(),
             ..link
         };
-        let mut ops = Vec::new();
         let mut outcome = AlertOutcome {
             incident: None,
             opened: false,
             resolved: false,
         };
-        if !firing {
-            let Some((incident, status)) = existing else {
-                return Ok(outcome);
-            };
-            outcome.incident = Some(incident.id);
-            if status == "resolved" {
+        let latest = match store.latest_incident_in_group(&routed.group_key)? {
+            Some(row) => {
+                let links = store.incident_alerts(row.id)?;
+                Some((engine_incident(&row, &links), row, links))
+            }
+            None => None,
+        };
+        let decision = intake(latest.as_ref().map(|(i, ..)| i), alert, now, &policy);
+        let (mut incident, row, links) = match (decision, latest) {
+            (Intake::New, _) => {
+                return open(
+                    store,
+                    &config,
+                    alert,
+                    &routed,
+                    link,
+                    &channels,
+                    &silenced_note,
+                    now,
+                );
+            }
+            (Intake::Attach | Intake::Reopen, Some(latest)) => latest,
+            (Intake::Ignore, _) | (_, None) => {
+                outcome.incident = store
+                    .incident_of_alert(source, &alert.key)?
+                    .map(|(i, _)| i.id);
                 return Ok(outcome);
             }
-            let r = IncidentRef::Id(incident.id);
-            ops.push(IncidentOp::LinkAlert {
-                incident: r,
-                alert: link,
-            });
+        };
+        let r = IncidentRef::Id(row.id);
+        outcome.incident = Some(row.id);
+        let known = links
+            .iter()
+            .find(|a| a.source == source && a.key == alert.key);
+        if !firing && known.is_some_and(|k| k.status == "resolved") {
+            // Told again that it resolved (Alertmanager repeats itself).
+            return Ok(outcome);
+        }
+        if let Some(k) = known {
+            link.first_at = k.first_at;
+        }
+        let mut ops = vec![IncidentOp::LinkAlert {
+            incident: r,
+            alert: link,
+        }];
+        let mut after = row.clone();
+        if decision == Intake::Reopen {
+            let _ = incident.reopen(now, None);
+            after.status = "triggered".into();
+            after.resolved_at = None;
+            ops.push(status_update(r, "triggered", at));
+            ops.push(timeline(
+                r,
+                at,
+                "reopened",
+                format!("reopened: alert fired again: {}", alert.summary),
+            ));
+        } else if firing {
+            match known {
+                Some(k) if k.status == "firing" => {}
+                Some(_) => ops.push(timeline(
+                    r,
+                    at,
+                    "alert_fired",
+                    format!("alert fired again: {}", alert.summary),
+                )),
+                None => ops.push(timeline(
+                    r,
+                    at,
+                    "alert_fired",
+                    format!("alert joined: {}", alert.summary),
+                )),
+            }
+        } else {
             ops.push(timeline(
                 r,
                 at,
                 "alert_resolved",
                 format!("alert resolved: {}", alert.summary),
             ));
-            let still_firing = store
-                .incident_alerts(incident.id)?
-                .iter()
-                .any(|a| a.status == "firing" && !(a.source == source && a.key == alert.key));
-            if !still_firing && incident.status != "resolved" && config.incident_policy.auto_resolve
-            {
-                outcome.resolved = true;
-                ops.push(status_update(r, "resolved", at));
-                ops.push(IncidentOp::EscalationStop { incident: r, at });
-                ops.push(timeline(
-                    r,
-                    at,
-                    "resolved",
-                    "resolved: every linked alert resolved".into(),
-                ));
-                let mut after = incident.clone();
-                after.status = "resolved".into();
-                after.resolved_at = Some(at);
-                ops.extend(silenced_note(r));
-                enqueue(
-                    &mut ops,
-                    r,
-                    &config,
-                    &channels,
-                    "incident.resolved",
-                    &after,
-                    "resolved: every linked alert resolved",
-                    now_ms,
-                );
-            }
-            store.apply_incident_ops(&ops)?;
-            return Ok(outcome);
         }
-        // Firing again soon after its incident resolved: the same
-        // problem is back, so that incident reopens rather than a new
-        // one starting without its history.
-        if let Some((i, _)) = &existing
-            && i.status == "resolved"
-            && i.resolved_at
-                .is_some_and(|r| at - r < config.incident_policy.reopen_within.as_secs() as i64)
-        {
-            let r = IncidentRef::Id(i.id);
-            outcome.incident = Some(i.id);
-            let mut ops = vec![
-                IncidentOp::LinkAlert {
-                    incident: r,
-                    alert: link,
-                },
-                status_update(r, "triggered", at),
-                timeline(
-                    r,
-                    at,
-                    "reopened",
-                    format!("reopened: alert fired again: {}", alert.summary),
-                ),
-            ];
-            let mut after = i.clone();
-            after.status = "triggered".into();
+        if firing && incident.raise_severity(routed.severity) {
+            let severity = incident.severity.as_str();
+            after.severity = severity.into();
+            ops.push(IncidentOp::Update {
+                incident: r,
+                status: None,
+                severity: Some(severity.into()),
+                assignee: None,
+                commander: None,
+                at,
+            });
+            ops.push(timeline(
+                r,
+                at,
+                "severity",
+                format!("severity raised to {severity} by alert: {}", alert.summary),
+            ));
+        }
+        let resolved = incident.observe(alert, now, &policy).is_some();
+        if decision == Intake::Reopen {
             ops.extend(silenced_note(r));
             enqueue(
                 &mut ops,
@@ -163,92 +187,125 @@ pub fn ingest_alert(
                 &format!("reopened: {}", alert.summary),
                 now_ms,
             );
-            store.apply_incident_ops(&ops)?;
-            return Ok(outcome);
+        } else if resolved {
+            outcome.resolved = true;
+            ops.push(status_update(r, "resolved", at));
+            ops.push(IncidentOp::EscalationStop { incident: r, at });
+            ops.push(timeline(
+                r,
+                at,
+                "resolved",
+                "resolved: every linked alert resolved".into(),
+            ));
+            after.status = "resolved".into();
+            after.resolved_at = Some(at);
+            ops.extend(silenced_note(r));
+            enqueue(
+                &mut ops,
+                r,
+                &config,
+                &channels,
+                "incident.resolved",
+                &after,
+                "resolved: every linked alert resolved",
+                now_ms,
+            );
         }
-        // Firing: the incident it belongs to already, or its group's
-        // open incident, or a new one.
-        let target = match existing {
-            Some((i, _)) if i.status != "resolved" => Some(i),
-            _ => store.open_incident_in_group(&routed.group_key)?,
-        };
-        match target {
-            Some(incident) => {
-                let r = IncidentRef::Id(incident.id);
-                outcome.incident = Some(incident.id);
-                let known = store
-                    .incident_alerts(incident.id)?
-                    .into_iter()
-                    .find(|a| a.source == source && a.key == alert.key);
-                let mut link = link;
-                if let Some(k) = &known {
-                    link.first_at = k.first_at;
-                }
-                ops.push(IncidentOp::LinkAlert {
-                    incident: r,
-                    alert: link,
-                });
-                match known {
-                    Some(k) if k.status == "firing" => {}
-                    Some(_) => ops.push(timeline(
-                        r,
-                        at,
-                        "alert_fired",
-                        format!("alert fired again: {}", alert.summary),
-                    )),
-                    None => ops.push(timeline(
-                        r,
-                        at,
-                        "alert_fired",
-                        format!("alert joined: {}", alert.summary),
-                    )),
-                }
-                store.apply_incident_ops(&ops)?;
-            }
-            None => {
-                let r = IncidentRef::Opened;
-                ops.push(IncidentOp::Open(NewIncident {
-                    title: alert.summary.clone(),
-                    service: routed.service.clone(),
-                    severity: routed.severity.clone(),
-                    group_key: routed.group_key.clone(),
-                    started_at: alert.starts_at.as_second().min(at),
-                }));
-                ops.push(IncidentOp::LinkAlert {
-                    incident: r,
-                    alert: link,
-                });
-                ops.push(timeline(
-                    r,
-                    at,
-                    "triggered",
-                    format!("opened by {source} alert: {}", alert.summary),
-                ));
-                // The id is known only inside the transaction: open
-                // first, then queue the messages that name it.
-                let id = store.apply_incident_ops(&ops)?.unwrap_or_default();
-                outcome.incident = Some(id);
-                outcome.opened = true;
-                if let Some(incident) = store.incident(id)? {
-                    let mut more: Vec<IncidentOp> =
-                        silenced_note(IncidentRef::Id(id)).into_iter().collect();
-                    more.extend(recent_changes(store, &incident)?);
-                    enqueue(
-                        &mut more,
-                        IncidentRef::Id(id),
-                        &config,
-                        &channels,
-                        "incident.triggered",
-                        &incident,
-                        &format!("triggered: {}", incident.title),
-                        now_ms,
-                    );
-                    store.apply_incident_ops(&more)?;
-                }
-            }
-        }
+        store.apply_incident_ops(&ops)?;
         Ok(outcome)
     })
+}
+
+/// Opens an incident for `alert` and queues its notifications.
+#[allow(clippy::too_many_arguments)]
+fn open(
+    store: &mut nines_store::Store,
+    config: &nines_config::Config,
+    alert: &Alert,
+    routed: &Routed,
+    link: AlertLink,
+    channels: &[String],
+    silenced_note: &dyn Fn(IncidentRef) -> Option<IncidentOp>,
+    now: jiff::Timestamp,
+) -> Result<AlertOutcome, StoreError> {
+    let at = now.as_second();
+    let r = IncidentRef::Opened;
+    let ops = [
+        IncidentOp::Open(NewIncident {
+            title: alert.summary.clone(),
+            service: routed.service_name().to_string(),
+            severity: routed.severity.as_str().to_string(),
+            group_key: routed.group_key.clone(),
+            started_at: alert.starts_at.as_second().min(at),
+        }),
+        IncidentOp::LinkAlert {
+            incident: r,
+            alert: link,
+        },
+        timeline(
+            r,
+            at,
+            "triggered",
+            format!(
+                "opened by {} alert: {}",
+                alert.source.as_str(),
+                alert.summary
+            ),
+        ),
+    ];
+    // The id is known only inside the transaction: open first, then queue
+    // the messages that name it.
+    let id = store.apply_incident_ops(&ops)?.unwrap_or_default();
+    if let Some(incident) = store.incident(id)? {
+        let mut more: Vec<IncidentOp> = silenced_note(IncidentRef::Id(id)).into_iter().collect();
+        more.extend(recent_changes(store, &incident)?);
+        enqueue(
+            &mut more,
+            IncidentRef::Id(id),
+            config,
+            channels,
+            "incident.triggered",
+            &incident,
+            &format!("triggered: {}", incident.title),
+            now.as_millisecond(),
+        );
+        store.apply_incident_ops(&more)?;
+    }
+    Ok(AlertOutcome {
+        incident: Some(id),
+        opened: true,
+        resolved: false,
+    })
+}
+
+/// The engine's view of a stored incident and the alerts linked to it.
+fn engine_incident(row: &IncidentRow, links: &[AlertLink]) -> Incident {
+    let ts = |s: i64| jiff::Timestamp::from_second(s).unwrap_or_default();
+    Incident {
+        id: incident_name(row.id),
+        title: row.title.clone(),
+        service: Some(row.service.clone()),
+        severity: row.severity.parse().unwrap_or(IncidentSeverity::Sev4),
+        group_key: row.group_key.clone(),
+        status: row.status.parse().unwrap_or(Status::Triggered),
+        created_at: ts(row.started_at),
+        acknowledged_at: row.acknowledged_at.map(ts),
+        acknowledged_by: None,
+        resolved_at: row.resolved_at.map(ts),
+        resolved_by: None,
+        reopened: 0,
+        alerts: links
+            .iter()
+            .filter_map(|l| {
+                Some(LinkedAlert {
+                    source: l.source.parse().ok()?,
+                    key: l.key.clone(),
+                    status: l.status.parse().ok()?,
+                    since: ts(l.last_at),
+                })
+            })
+            .collect(),
+    }
 }
 
 /// Acknowledge, resolve or reopen by hand, as `actor`.
@@ -261,7 +318,7 @@ pub fn incident_status(
     let config = app.config();
     let at = app.clock.now().as_second();
     let now_ms = app.clock.now().as_millisecond();
-    crate::incidents::lifecycle::changing_incidents(&app, |store| {
+    crate::incidents::lifecycle::changing_incidents(app, |store| {
         let incident = store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
         let parse = |s: &str| {
             s.parse::<nines_incident::Status>()
@@ -307,7 +364,16 @@ pub fn incident_status(
             &format!("{verb} by {actor}"),
             now_ms,
         );
-        store.apply_incident_ops(&ops)?;
+        store.apply_incident_ops(&ops).map_err(|e| match e {
+            // Reopening (or acknowledging) a resolved incident whose group
+            // has opened another since: one open incident per group.
+            StoreError::OpenIncidentExists { open, .. } => IncidentError::Invalid(format!(
+                "{} cannot be {verb}: {} of the same alerts is open; act on that one",
+                incident_name(id),
+                incident_name(open)
+            )),
+            e => e.into(),
+        })?;
         store.incident(id)?.ok_or(IncidentError::NotFound(id))
     })
 }
@@ -323,15 +389,21 @@ pub fn open_incident(
     let config = app.config();
     let now = app.clock.now();
     let at = now.as_second();
-    crate::incidents::lifecycle::changing_incidents(&app, |store| {
+    crate::incidents::lifecycle::changing_incidents(app, |store| {
         let r = IncidentRef::Opened;
         let ops = [
             IncidentOp::Open(NewIncident {
                 title: title.into(),
                 service: service.into(),
                 severity: severity.into(),
-                // Its own group: alerts never join an incident opened by hand.
-                group_key: format!("manual|{service}|{}", now.as_millisecond()),
+                // Its own group: alerts never join an incident opened by
+                // hand. The random part keeps two opened in the same
+                // millisecond (by two replicas, say) apart.
+                group_key: format!(
+                    "manual|{service}|{}|{:016x}",
+                    now.as_millisecond(),
+                    getrandom::u64().unwrap_or_default()
+                ),
                 started_at: at,
             }),
             IncidentOp::Timeline {
@@ -378,7 +450,7 @@ pub fn acknowledge_alert(app: &App, source: &str, key: &str) -> Result<(), Incid
 /// A note on the timeline.
 pub fn incident_note(app: &App, id: i64, text: &str, actor: &str) -> Result<(), IncidentError> {
     let at = app.clock.now().as_second();
-    crate::incidents::lifecycle::changing_incidents(&app, |store| {
+    crate::incidents::lifecycle::changing_incidents(app, |store| {
         store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
         store.apply_incident_ops(&[IncidentOp::Timeline {
             incident: IncidentRef::Id(id),
@@ -412,7 +484,7 @@ pub fn incident_edit(
             return Err(IncidentError::Invalid(format!("the {what} is empty")));
         }
     }
-    crate::incidents::lifecycle::changing_incidents(&app, |store| {
+    crate::incidents::lifecycle::changing_incidents(app, |store| {
         let incident = store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
         if edit.mitigated && incident.mitigated_at.is_some() {
             return Err(IncidentError::Invalid(format!(
@@ -535,9 +607,6 @@ fn recent_changes(
         .collect())
 }
 
-/// A stored silence as nines-incident's; matchers were checked when it
-/// was created.
-
 fn timeline(r: IncidentRef, at: i64, kind: &str, text: String) -> IncidentOp {
     IncidentOp::Timeline {
         incident: r,
@@ -596,3 +665,6 @@ fn enqueue(
         });
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 
 use nines_config::{Config, Route as RouteConfig};
 use nines_incident::{
-    Alert, AlertSeverity, IncidentSeverity, Matcher, Route, SeverityMap, route_alert,
+    Alert, AlertSeverity, IncidentSeverity, Matcher, Route, Routed, SeverityMap, route_incident,
 };
 
-use crate::incidents::state::{RouteCache, Routed};
+use crate::incidents::state::RouteCache;
 
 /// The config's routes as nines-incident's tree. Matchers and severities
 /// were validated at load; one that does not parse is left out.
@@ -59,41 +59,7 @@ pub fn route(
             .entry("service".into())
             .or_insert_with(|| s.to_string());
     }
-    let routed = route_alert(&cache.get(&config.routes, tree), &alert);
-    // The first route that names a service decides; routes passed with
-    // `continue` (an audit channel, say) add channels only.
-    let first = routed
-        .iter()
-        .find(|r| r.service.is_some())
-        .or(routed.first());
-    let service = first
-        .and_then(|r| r.service.clone())
-        .or_else(|| alert.labels.get("service").cloned())
-        .unwrap_or_else(|| "default".to_string());
-    let severity = first
-        .map(|r| r.severity)
-        .unwrap_or_else(|| IncidentSeverity::default_for(alert.severity));
-    // nines-incident keys groups by the route's service; the label fallback
-    // applies when no route names one.
-    let group_key = match first {
-        Some(r) if r.service.is_some() => r.group_key.clone(),
-        Some(r) => format!("{service}{}", r.group_key),
-        None => service.clone(),
-    };
-    let mut channels: Vec<String> = Vec::new();
-    for r in &routed {
-        for c in &r.channels {
-            if !channels.contains(c) {
-                channels.push(c.clone());
-            }
-        }
-    }
-    Routed {
-        service,
-        severity: severity.as_str().to_string(),
-        group_key,
-        channels,
-    }
+    route_incident(&cache.get(&config.routes, tree), &alert)
 }
 
 /// The channels an incident of `service` reaches when changed by hand:
@@ -165,14 +131,19 @@ mod tests {
 
         let got = route_of(root.clone(), &[("team", "payments")]);
         assert_eq!(
-            got.service, "shop",
+            got.service_name(),
+            "shop",
             "the child inherits its parent's service"
         );
         assert_eq!(got.channels, ["audit", "slack-payments"]);
-        assert_eq!(got.severity, "SEV1");
+        assert_eq!(got.severity.as_str(), "SEV1");
 
         let got = route_of(root, &[("service", "search")]);
-        assert_eq!(got.service, "search", "no route names one: the label does");
+        assert_eq!(
+            got.service_name(),
+            "search",
+            "no route names one: the label does"
+        );
         assert_eq!(got.channels, ["default"]);
     }
 
@@ -180,6 +151,6 @@ mod tests {
     fn severity_maps_override_the_default() {
         let mut root = r(&[], Some("shop"), &[]);
         root.severity = BTreeMap::from([("critical".into(), "SEV2".into())]);
-        assert_eq!(route_of(root, &[]).severity, "SEV2");
+        assert_eq!(route_of(root, &[]).severity.as_str(), "SEV2");
     }
 }

@@ -8,15 +8,6 @@ use nines_incident::{Alert, AlertStatus, Route};
 use nines_store::{IncidentRow, StoreError};
 use serde_json::{Value, json};
 
-/// Where an alert goes: its service, incident severity, group and channels.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Routed {
-    pub service: String,
-    pub severity: String,
-    pub group_key: String,
-    pub channels: Vec<String>,
-}
-
 /// What an alert did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct AlertOutcome {
@@ -109,6 +100,8 @@ pub fn incident_json(i: &IncidentRow) -> Value {
     })
 }
 
+/// A stored silence as nines-incident's; matchers were checked when it
+/// was created.
 pub fn to_silence(row: &nines_store::SilenceRow) -> nines_incident::Silence {
     let texts: Vec<String> = serde_json::from_str(&row.matchers).unwrap_or_default();
     nines_incident::Silence {

@@ -6,7 +6,7 @@
 //! routing key, SMTP credentials) are added at send time.
 
 use jiff::{SignedDuration, Timestamp};
-use nines_config::{Channel, Destination, IncidentPolicy};
+use nines_config::{Channel, Destination, IncidentSettings};
 use nines_incident::IncidentSeverity;
 use nines_incident::signature::{Action, sign_action};
 use nines_store::IncidentRow;
@@ -44,7 +44,7 @@ pub struct Links {
 }
 
 impl Links {
-    pub fn new(policy: &IncidentPolicy, id: i64, now: Timestamp) -> Links {
+    pub fn new(policy: &IncidentSettings, id: i64, now: Timestamp) -> Links {
         let Some(base) = &policy.external_url else {
             return Links::default();
         };
@@ -439,10 +439,10 @@ mod tests {
 
     #[test]
     fn links_are_signed_for_their_incident_and_action() {
-        let policy = IncidentPolicy {
+        let policy = IncidentSettings {
             link_secret: Some("0123456789abcdef0123".into()),
             external_url: Some("https://nines.example.com".into()),
-            ..IncidentPolicy::default()
+            ..IncidentSettings::default()
         };
         let now: Timestamp = "2026-11-24T12:00:00Z".parse().unwrap();
         let links = Links::new(&policy, 7, now);
@@ -468,13 +468,13 @@ mod tests {
             .is_err()
         );
         // No secret: the page link only; no base: nothing.
-        let open = IncidentPolicy {
+        let open = IncidentSettings {
             link_secret: None,
             ..policy
         };
         assert_eq!(Links::new(&open, 7, now).ack, None);
         assert_eq!(
-            Links::new(&IncidentPolicy::default(), 7, now),
+            Links::new(&IncidentSettings::default(), 7, now),
             Links::default()
         );
     }
