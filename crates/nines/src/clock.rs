@@ -21,6 +21,7 @@ impl Clock {
 
     pub fn now(&self) -> Timestamp {
         match self {
+            #[allow(clippy::disallowed_methods)]
             Clock::System => Timestamp::now(),
             Clock::Manual(us) => {
                 Timestamp::from_microsecond(us.load(Ordering::Relaxed)).unwrap_or(Timestamp::MAX)
@@ -33,6 +34,22 @@ impl Clock {
         if let Clock::Manual(us) = self {
             us.store(at.as_microsecond(), Ordering::Relaxed);
         }
+    }
+}
+
+/// Measures elapsed time (monotonic): how long an evaluation, a checkpoint
+/// or a scrape took. The one place the binary reads `Instant`.
+#[derive(Debug, Clone, Copy)]
+pub struct Stopwatch(std::time::Instant);
+
+impl Stopwatch {
+    #[allow(clippy::disallowed_methods)]
+    pub fn start() -> Stopwatch {
+        Stopwatch(std::time::Instant::now())
+    }
+
+    pub fn elapsed(&self) -> std::time::Duration {
+        self.0.elapsed()
     }
 }
 

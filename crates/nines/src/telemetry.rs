@@ -37,7 +37,7 @@ impl Telemetry {
     pub fn new() -> Self {
         let z = || AtomicU64::new(0);
         Telemetry {
-            started: jiff::Timestamp::now(),
+            started: crate::clock::Clock::System.now(),
             events_accepted: z(),
             batches_accepted: z(),
             batches_refused: z(),

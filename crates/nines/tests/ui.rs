@@ -24,7 +24,7 @@ fn config() -> String {
 /// The scenario: budgets at 50% (shop/availability), 80% (shop/latency)
 /// and 100% (search), and INC-1, SEV1 on shop, triggered.
 async fn scenario(d: &Daemon) {
-    let now = jiff::Timestamp::now().as_second() - 60;
+    let now = nines::clock::Clock::System.now().as_second() - 60;
     let body = batch(&[
         event("shop", "availability", now, 9_995, 10_000),
         event("shop", "latency", now, 998, 1_000),

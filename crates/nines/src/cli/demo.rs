@@ -100,7 +100,7 @@ impl Shop {
 }
 
 async fn checkout(State(shop): State<Arc<Shop>>) -> (StatusCode, &'static str) {
-    let started = std::time::Instant::now();
+    let started = crate::clock::Stopwatch::start();
     let base = shop.latency_ms.load(Ordering::Relaxed);
     // ±50% jitter around the base latency.
     let jitter = getrandom::u64().unwrap_or(0) % (base.max(1) + 1);

@@ -18,7 +18,7 @@ pub fn check(path: &Path) -> ExitCode {
             for w in &config.warnings {
                 eprintln!("warning: {w}");
             }
-            let now = jiff::Timestamp::now();
+            let now = crate::clock::Clock::System.now();
             let horizon = now
                 .checked_add(jiff::SignedDuration::from_hours(30 * 24))
                 .unwrap_or(now);
@@ -155,7 +155,7 @@ pub fn oncall_override(
 ) -> anyhow::Result<ExitCode> {
     let from = match from {
         Some(f) => f.to_string(),
-        None => jiff::Timestamp::now().to_string(),
+        None => crate::clock::Clock::System.now().to_string(),
     };
     let body = serde_json::json!({"user": user, "from": from, "to": to, "reason": reason});
     let row: serde_json::Value = client::post_json(

@@ -15,6 +15,7 @@ use nines_store::{Delivery, OutboxRow};
 use tokio::sync::watch;
 
 use crate::app::App;
+use crate::clock::Clock;
 
 /// Messages sent at once per round.
 const BATCH: u32 = 64;
@@ -63,14 +64,15 @@ pub fn judge(channel: &Channel, attempt: &Attempt, now: jiff::Timestamp) -> Verd
 }
 
 /// One delivery attempt of `row` on `channel`, judged.
-async fn deliver(channel: &Channel, row: &OutboxRow) -> Verdict {
+/// `clock` stamps signatures and reads `Retry-After` dates.
+async fn deliver(channel: &Channel, row: &OutboxRow, clock: &Clock) -> Verdict {
     match &channel.to {
         Destination::Email(email) => crate::notify::smtp::send(email, row).await,
-        _ => judge(channel, &post(channel, row).await, jiff::Timestamp::now()),
+        _ => judge(channel, &post(channel, row, clock.now()).await, clock.now()),
     }
 }
 
-async fn post(channel: &Channel, row: &OutboxRow) -> Attempt {
+async fn post(channel: &Channel, row: &OutboxRow, now: jiff::Timestamp) -> Attempt {
     let mut body = row.body.clone();
     let (url, mut headers) = match &channel.to {
         Destination::Webhook { url, headers, .. } | Destination::Alertmanager { url, headers } => {
@@ -94,11 +96,7 @@ async fn post(channel: &Channel, row: &OutboxRow) -> Attempt {
         ..
     } = &channel.to
     {
-        let signature = nines_incident::signature::sign(
-            secret.as_bytes(),
-            jiff::Timestamp::now(),
-            body.as_bytes(),
-        );
+        let signature = nines_incident::signature::sign(secret.as_bytes(), now, body.as_bytes());
         headers.push(("X-Nines-Signature".into(), signature));
     }
     let runner = Runner::http(
@@ -199,9 +197,10 @@ pub async fn run(app: Arc<App>, backoff: Backoff, mut stop: watch::Receiver<bool
                 done.push((row, Delivery::Deferred { next_at_ms }));
                 continue;
             }
+            let clock = app.clock.clone();
             attempts.push(tokio::spawn(async move {
                 let verdict = match &channel {
-                    Some(c) => deliver(c, &row).await,
+                    Some(c) => deliver(c, &row, &clock).await,
                     None => Verdict::Permanent {
                         reason: format!("channel `{}` is no longer in the config", row.channel),
                     },

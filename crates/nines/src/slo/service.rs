@@ -2,7 +2,6 @@
 //! transitions become incidents), checkpoints, events from collectors.
 
 use std::collections::HashMap;
-use std::time::Instant;
 
 use nines_store::StoreError;
 
@@ -126,7 +125,7 @@ pub fn ingest(app: &App, body: &[u8], key: Option<&str>) -> Result<Accepted, Ing
 /// Evaluates SLOs (all, or only those with new data) and records alert
 /// changes.
 pub fn evaluate(app: &App, only_touched: bool) {
-    let started = Instant::now();
+    let started = crate::clock::Stopwatch::start();
     let now = app.clock.now();
     let transitions = app.write_engine().evaluate(now, only_touched);
     app.telemetry.evaluated(started.elapsed(), only_touched);
@@ -172,7 +171,7 @@ pub fn evaluate(app: &App, only_touched: bool) {
 
 /// Writes snapshots of changed series and trims the ingest log.
 pub fn checkpoint(app: &App) -> Result<usize, StoreError> {
-    let started = Instant::now();
+    let started = crate::clock::Stopwatch::start();
     let (through, snapshots) = app.write_engine().take_dirty_snapshots();
     if snapshots.is_empty() {
         return Ok(0);

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use nines_config::{Config, Counters, Ratio, ScrapeTarget, Sli};
 use nines_expo::{Format, Sample, Selector, SelectorIncrease};
@@ -169,7 +169,7 @@ async fn scrape_loop(app: Arc<App>, target: ScrapeTarget, mut slis: Vec<ScrapedS
     loop {
         tick.tick().await;
         let at = app.clock.now();
-        let started = Instant::now();
+        let started = crate::clock::Stopwatch::start();
         let (outcome, body) = runner.run_with_body().await;
         let mut state = ScrapeState {
             url: target.url.clone(),
