@@ -55,6 +55,12 @@ pub trait OutboxStore {
     /// events in order even while an earlier one is being retried.
     fn due_notifications(&self, now_ms: i64, limit: u32) -> Result<Vec<OutboxRow>, StoreError>;
 
+    /// When the next notification comes due (Unix ms): the earliest
+    /// `next_at_ms` of the rows [`OutboxStore::due_notifications`] would
+    /// hand out, so the worker sleeps until then; `None` when none is
+    /// pending.
+    fn next_notification_at(&self) -> Result<Option<i64>, StoreError>;
+
     /// Records delivery attempts, in one transaction.
     fn record_deliveries(&mut self, done: &[(OutboxRow, Delivery)]) -> Result<(), StoreError>;
 

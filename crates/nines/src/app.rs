@@ -37,6 +37,9 @@ pub struct App {
     /// Woken when notifications are queued, so they leave at once rather
     /// than at the outbox worker's next poll.
     pub outbox_wake: tokio::sync::Notify,
+    /// Woken when incidents, silences or the config change, so the
+    /// escalation loop looks again before its next due step.
+    pub escalation_wake: tokio::sync::Notify,
     /// The routing tree built from the config's routes.
     pub(crate) routes: crate::incidents::state::RouteCache,
     /// Notices (handoffs, reminders) this process has queued.
@@ -79,6 +82,7 @@ impl App {
             reloads: watch::channel(0).0,
             collectors: RwLock::default(),
             outbox_wake: tokio::sync::Notify::new(),
+            escalation_wake: tokio::sync::Notify::new(),
             routes: Default::default(),
             notices: Default::default(),
             reminders: Default::default(),

@@ -10,29 +10,64 @@ use jiff::Timestamp;
 pub enum Clock {
     #[default]
     System,
-    /// Microseconds since the epoch, moved by hand.
-    Manual(Arc<AtomicI64>),
+    /// Moved by hand.
+    Manual(Arc<ManualClock>),
+}
+
+/// A clock tests move: microseconds since the epoch, and a signal to the
+/// tasks sleeping on it that it moved.
+#[derive(Debug)]
+pub struct ManualClock {
+    us: AtomicI64,
+    moved: tokio::sync::watch::Sender<()>,
 }
 
 impl Clock {
     pub fn manual(at: Timestamp) -> Clock {
-        Clock::Manual(Arc::new(AtomicI64::new(at.as_microsecond())))
+        Clock::Manual(Arc::new(ManualClock {
+            us: AtomicI64::new(at.as_microsecond()),
+            moved: tokio::sync::watch::channel(()).0,
+        }))
     }
 
     pub fn now(&self) -> Timestamp {
         match self {
             #[allow(clippy::disallowed_methods)]
             Clock::System => Timestamp::now(),
-            Clock::Manual(us) => {
-                Timestamp::from_microsecond(us.load(Ordering::Relaxed)).unwrap_or(Timestamp::MAX)
+            Clock::Manual(m) => {
+                Timestamp::from_microsecond(m.us.load(Ordering::Relaxed)).unwrap_or(Timestamp::MAX)
             }
         }
     }
 
-    /// Moves a manual clock; a no-op on the system clock.
+    /// Moves a manual clock (waking what sleeps on it); a no-op on the
+    /// system clock.
     pub fn set(&self, at: Timestamp) {
-        if let Clock::Manual(us) = self {
-            us.store(at.as_microsecond(), Ordering::Relaxed);
+        if let Clock::Manual(m) = self {
+            m.us.store(at.as_microsecond(), Ordering::Relaxed);
+            m.moved.send_replace(());
+        }
+    }
+
+    /// Completes once this clock reads `at` or later: the system clock
+    /// sleeps (tokio time, which paused tests advance); a manual clock
+    /// waits until a test moves it there.
+    pub async fn sleep_until(&self, at: Timestamp) {
+        match self {
+            Clock::System => {
+                let left = at.duration_since(self.now());
+                if left.is_positive() {
+                    tokio::time::sleep(left.unsigned_abs()).await;
+                }
+            }
+            Clock::Manual(m) => {
+                let mut moved = m.moved.subscribe();
+                while self.now() < at {
+                    if moved.changed().await.is_err() {
+                        return std::future::pending().await;
+                    }
+                }
+            }
         }
     }
 }

@@ -154,30 +154,53 @@ async fn checkpoint_loop(app: Arc<App>, every: Duration, mut stop: watch::Receiv
     }
 }
 
-/// Pages due escalation steps, and sends the notices due (handoffs,
-/// action-item reminders), every second until `stop`. Steps are minutes
-/// apart; a second of delay is nothing, and a round is a few indexed reads.
+/// Pages due escalation steps and sends the notices due (handoffs,
+/// action-item reminders) until `stop`. It sleeps until the next step or
+/// shift change comes due, or until incidents, silences or the config
+/// change; at most a minute (reminders are looked for once a minute), and
+/// a few seconds while an incident is held (a maintenance window may end
+/// with nothing to wake it).
 async fn escalation_loop(app: Arc<App>, mut stop: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut wake_at: Option<jiff::Timestamp> = None;
     loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stop.wait_for(|s| *s) => return,
+        if let Some(at) = wake_at {
+            tokio::select! {
+                _ = app.clock.sleep_until(at) => {}
+                _ = app.escalation_wake.notified() => {}
+                _ = stop.wait_for(|s| *s) => return,
+            }
+        }
+        if *stop.borrow() {
+            return;
         }
         let a = app.clone();
         let done = tokio::task::spawn_blocking(move || {
-            Ok::<_, nines_store::StoreError>(
-                crate::incidents::escalation::escalate(&a)? + notices(&a)?,
-            )
+            let round = crate::incidents::escalation::escalate(&a)?;
+            Ok::<_, nines_store::StoreError>((round, notices(&a)?))
         })
         .await;
+        let now = app.clock.now();
+        let mut next = now + jiff::SignedDuration::from_mins(1);
         match done {
-            Ok(Ok(0)) => {}
-            Ok(Ok(_)) => app.outbox_wake.notify_one(),
-            Ok(Err(e)) => tracing::error!(error = %e, "escalation round failed; it is retried"),
+            Ok(Ok((round, sent))) => {
+                if round.paged + sent > 0 {
+                    app.outbox_wake.notify_one();
+                }
+                if round.held {
+                    next = next.min(now + jiff::SignedDuration::from_secs(5));
+                }
+                let change = crate::oncall::handoffs::next_change(&app.config(), now);
+                for at in round.next.into_iter().chain(change) {
+                    next = next.min(at);
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "escalation round failed; it is retried");
+                next = now + jiff::SignedDuration::from_secs(1);
+            }
             Err(e) => tracing::error!(error = %e, "escalation round panicked"),
         }
+        wake_at = Some(next);
     }
 }
 

@@ -63,6 +63,7 @@ fn try_reload(app: &App) -> Result<usize, ReloadError> {
     *app.base_config.write().unwrap_or_else(|p| p.into_inner()) = base;
     *app.config.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);
     app.reloads.send_modify(|v| *v += 1);
+    app.escalation_wake.notify_one();
     crate::slo::service::evaluate(app, true);
     Ok(count)
 }

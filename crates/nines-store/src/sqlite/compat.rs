@@ -77,6 +77,7 @@ impl SqliteStore {
 
     forward!(OutboxStore;
         fn due_notifications(&self, now_ms: i64, limit: u32) -> Result<Vec<OutboxRow>, StoreError>;
+        fn next_notification_at(&self) -> Result<Option<i64>, StoreError>;
         fn record_deliveries(&mut self, done: &[(OutboxRow, Delivery)]) -> Result<(), StoreError>;
         fn incident_outbox(&self, id: i64) -> Result<Vec<OutboxRow>, StoreError>;
     );

@@ -39,6 +39,17 @@ fn due(conn: &rusqlite::Connection, now_ms: i64, limit: u32) -> rusqlite::Result
     .collect()
 }
 
+fn next_due(conn: &rusqlite::Connection) -> rusqlite::Result<Option<i64>> {
+    // Only the head of each (channel, incident) queue: a later row waits
+    // for it whatever its own time says.
+    conn.prepare_cached(
+        "SELECT MIN(next_at_ms) FROM outbox AS o WHERE state = 'pending'
+           AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.state = 'pending' AND e.channel = o.channel
+                           AND e.incident_id IS o.incident_id AND e.id < o.id)",
+    )?
+    .query_row([], |r| r.get(0))
+}
+
 fn outbox_of(conn: &rusqlite::Connection, incident_id: i64) -> rusqlite::Result<Vec<OutboxRow>> {
     conn.prepare_cached(&format!(
         "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE incident_id = ?1 ORDER BY id"
@@ -98,6 +109,10 @@ pub(super) fn outbox_by_state(conn: &rusqlite::Connection) -> rusqlite::Result<V
 impl OutboxStore for SqliteStore {
     fn due_notifications(&self, now_ms: i64, limit: u32) -> Result<Vec<OutboxRow>, StoreError> {
         self.read(|c| due(c, now_ms, limit))
+    }
+
+    fn next_notification_at(&self) -> Result<Option<i64>, StoreError> {
+        self.read(next_due)
     }
 
     fn record_deliveries(&mut self, done: &[(OutboxRow, Delivery)]) -> Result<(), StoreError> {

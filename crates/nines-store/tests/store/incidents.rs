@@ -186,6 +186,7 @@ fn the_outbox_delivers_in_order_and_escalation_stops_pages<D: TestDb>() {
         ])
         .unwrap();
     assert_eq!(store.incident_outbox(id).unwrap().len(), 3);
+    assert_eq!(store.next_notification_at().unwrap(), Some(1_000));
     // The second chat message waits for the first, even when both are due.
     let due = store.due_notifications(5_000, 10).unwrap();
     assert_eq!(
@@ -197,12 +198,16 @@ fn the_outbox_delivers_in_order_and_escalation_stops_pages<D: TestDb>() {
         error: "503".into(),
     };
     store.record_deliveries(&[(due[0].clone(), retry)]).unwrap();
+    // "resolved" (2,000) waits behind the retried head: the worker sleeps
+    // until 3,000, not until a time at which nothing could go out.
+    assert_eq!(store.next_notification_at().unwrap(), Some(3_000));
     assert!(store.due_notifications(2_999, 10).unwrap().is_empty());
     let due = store.due_notifications(3_000, 10).unwrap();
     assert_eq!((due[0].key.as_str(), due[0].attempts), ("triggered", 1));
     store
         .record_deliveries(&[(due[0].clone(), Delivery::Sent { at: 3 })])
         .unwrap();
+    assert_eq!(store.next_notification_at().unwrap(), Some(2_000));
     let due = store.due_notifications(5_000, 10).unwrap();
     assert_eq!(
         due.iter().map(|o| o.key.as_str()).collect::<Vec<_>>(),

@@ -32,13 +32,12 @@ use crate::incidents::state::incident_name;
 use crate::notify::channels::user_channel;
 use crate::notify::messages::{Event, Links, render};
 
-/// One round: starts, advances and stops escalations. Returns how many
-/// steps were paged.
-pub fn escalate(app: &App) -> Result<usize, StoreError> {
+/// One round: starts, advances and stops escalations.
+pub fn escalate(app: &App) -> Result<Round, StoreError> {
     let config = app.config();
     let now = app.clock.now();
     app.with_store(|store| {
-        let mut paged = 0;
+        let mut round = Round::default();
         // Read when the first incident needs it, once per round.
         let mut holds = None;
         for incident in store.incidents(Some("triggered"), None, 10_000)? {
@@ -50,12 +49,30 @@ pub fn escalate(app: &App) -> Result<usize, StoreError> {
                 None => holds.insert(crate::incidents::quiet::Holds::load(store, &config, now)?),
             };
             if held(store, &config, holds, &incident, now)? {
+                round.held = true;
                 continue;
             }
-            paged += advance(store, &config, policy, &incident, now)?;
+            let (paged, next) = advance(store, &config, policy, &incident, now)?;
+            round.paged += paged;
+            round.next = match (round.next, next) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
         }
-        Ok(paged)
+        Ok(round)
     })
+}
+
+/// What a round did, and when the next one is needed.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Round {
+    /// Steps paged.
+    pub paged: usize,
+    /// When the next step of any escalation comes due.
+    pub next: Option<Timestamp>,
+    /// Some incident was held (silence, maintenance, inhibition): it may
+    /// be released without anything waking the loop, so look again soon.
+    pub held: bool,
 }
 
 /// "Escalate now": the next step is paged at once (by the next round),
@@ -112,6 +129,7 @@ pub fn escalate_now(
                 text: format!("escalated by {actor}: {} now", step_label(policy, next)),
             },
         ])?;
+        app.escalation_wake.notify_one();
         Ok(())
     })
 }
@@ -160,14 +178,15 @@ fn held(
 }
 
 /// Starts the incident's escalation if it has none (or it stopped and the
-/// incident was reopened), and pages the steps due at `now`.
+/// incident was reopened), and pages the steps due at `now`. How many it
+/// paged, and when its next step is due.
 fn advance(
     store: &mut Store,
     config: &Config,
     policy: &EscalationPolicy,
     incident: &IncidentRow,
     now: Timestamp,
-) -> Result<usize, StoreError> {
+) -> Result<(usize, Option<Timestamp>), StoreError> {
     let r = IncidentRef::Id(incident.id);
     let mut ops = Vec::new();
     let (started, fired) = match store.escalation(incident.id)? {
@@ -191,7 +210,7 @@ fn advance(
         if !ops.is_empty() {
             store.apply_incident_ops(&ops)?;
         }
-        return Ok(0);
+        return Ok((0, policy.next_due(started, fired)));
     };
     let last = last.position;
     for d in &due {
@@ -203,7 +222,7 @@ fn advance(
         step: last.step as u32,
     });
     store.apply_incident_ops(&ops)?;
-    Ok(due.len())
+    Ok((due.len(), policy.next_due(started, Some(last))))
 }
 
 /// The timeline entries and outbox rows of one step.

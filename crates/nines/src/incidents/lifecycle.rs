@@ -15,6 +15,7 @@ use crate::incidents::state::{AlertOutcome, IncidentError, incident_name};
 fn changing_incidents<R>(app: &App, f: impl FnOnce(&mut nines_store::Store) -> R) -> R {
     let r = app.with_store(f);
     app.outbox_wake.notify_one();
+    app.escalation_wake.notify_one();
     r
 }
 

@@ -100,11 +100,15 @@ pub fn list(app: &App, now: jiff::Timestamp) -> Result<Vec<SilenceRow>, StoreErr
 pub fn add(app: &App, n: NewSilence, actor: String) -> Result<SilenceRow, SilenceError> {
     let row = silence_row(n, app.clock.now(), actor)?;
     let id = app.with_store(|s| s.add_silence(&row))?;
+    app.escalation_wake.notify_one();
     Ok(SilenceRow { id, ..row })
 }
 
 /// Ends silence `id` now (blocking); false when there is none.
 pub fn expire(app: &App, id: i64) -> Result<bool, StoreError> {
     let now = app.clock.now().as_second();
-    app.with_store(|s| s.expire_silence(id, now))
+    let found = app.with_store(|s| s.expire_silence(id, now))?;
+    // Held incidents may escalate now.
+    app.escalation_wake.notify_one();
+    Ok(found)
 }

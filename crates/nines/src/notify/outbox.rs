@@ -155,14 +155,23 @@ impl Limits {
 /// Delivers due notifications until `stop`, retrying on `backoff`'s
 /// schedule (its horizon comes from `incidents.give_up_after`).
 pub async fn run(app: Arc<App>, backoff: Backoff, mut stop: watch::Receiver<bool>) {
-    // Retries come due on their own schedule: poll for them; new messages
-    // wake the worker at once.
+    // The worker sleeps until the next row comes due (a retry, a
+    // rate-limited message, a page queued for later) or new rows wake it;
+    // it never polls. A minute at most, in case a row was queued without a
+    // wake-up.
     let mut limits = Limits::default();
-    let mut tick = tokio::time::interval(Duration::from_millis(250));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut next: Option<i64> = None;
     loop {
+        let due_at = next.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok());
+        let until_due = async {
+            match due_at {
+                Some(at) => app.clock.sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
-            _ = tick.tick() => {}
+            _ = until_due => {}
+            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
             _ = app.outbox_wake.notified() => {}
             changed = stop.changed() => {
                 if changed.is_err() || *stop.borrow() {
@@ -170,21 +179,40 @@ pub async fn run(app: Arc<App>, backoff: Backoff, mut stop: watch::Receiver<bool
                 }
             }
         }
+        next = deliver_due(&app, &backoff, &mut limits).await;
+    }
+}
+
+/// Delivers what is due now; when the next row comes due after that.
+async fn deliver_due(app: &Arc<App>, backoff: &Backoff, limits: &mut Limits) -> Option<i64> {
+    let next_due = |app: &Arc<App>| {
+        let a = app.clone();
+        async move {
+            tokio::task::spawn_blocking(move || a.with_store(|s| s.next_notification_at()))
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .flatten()
+        }
+    };
+    {
         let a = app.clone();
         let due = tokio::task::spawn_blocking(move || {
             let now = a.clock.now().as_millisecond();
             a.with_store(|s| s.due_notifications(now, BATCH))
         })
         .await;
-        let Ok(Ok(due)) = due else { continue };
+        let Ok(Ok(due)) = due else {
+            return next_due(app).await;
+        };
         if due.is_empty() {
-            continue;
+            return next_due(app).await;
         }
         let config = app.config();
         let backoff = Backoff {
             horizon: jiff::SignedDuration::try_from(config.incident_policy.give_up_after)
                 .unwrap_or(backoff.horizon),
-            ..backoff
+            ..*backoff
         };
         let now_ms = app.clock.now().as_millisecond();
         let mut done = Vec::new();
@@ -250,6 +278,9 @@ pub async fn run(app: Arc<App>, backoff: Backoff, mut stop: watch::Receiver<bool
             tokio::task::spawn_blocking(move || a.with_store(|s| s.record_deliveries(&done))).await;
         if let Ok(Err(e)) = stored {
             tracing::error!(error = %e, "delivery results could not be stored; they will be sent again");
+            // The rows are still due: a second's pause, not a busy loop.
+            tokio::time::sleep(Duration::from_secs(1)).await;
         }
     }
+    next_due(app).await
 }

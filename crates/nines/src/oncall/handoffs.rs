@@ -15,6 +15,15 @@ use crate::notify::state::QueuedNotices;
 /// news is stale by then).
 const HANDOFF_WINDOW: jiff::SignedDuration = jiff::SignedDuration::from_mins(15);
 
+/// When the next shift change of any schedule is, after `now`.
+pub fn next_change(config: &Config, now: Timestamp) -> Option<Timestamp> {
+    config
+        .schedules
+        .values()
+        .filter_map(|s| s.next_after(now).map(|shift| shift.start))
+        .min()
+}
+
 /// Handoff notices for shift changes in the last [`HANDOFF_WINDOW`]: the
 /// incoming and the outgoing people each get one, with the open incidents
 /// of the services the schedule is on call for (or all open incidents when
