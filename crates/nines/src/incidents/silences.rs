@@ -56,8 +56,8 @@ pub fn silence_row(
     }
     let mut canonical = Vec::new();
     for (i, m) in n.matchers.iter().enumerate() {
-        let parsed = nines_incident::Matcher::parse(m)
-            .map_err(|e| bad(format!("matchers[{i}]: {e}")))?;
+        let parsed =
+            nines_incident::Matcher::parse(m).map_err(|e| bad(format!("matchers[{i}]: {e}")))?;
         canonical.push(parsed.to_string());
     }
     if n.comment.trim().is_empty() {
