@@ -11,6 +11,7 @@
 //! contact methods and notification rules say how each person is reached.
 #![forbid(unsafe_code)]
 
+mod change;
 mod contact;
 mod escalation;
 mod health;
@@ -19,11 +20,12 @@ mod local;
 mod rotation;
 mod schedule;
 
+pub use change::{ShiftChange, shift_changes};
 pub use contact::{ContactKind, ContactMethod, Notification, NotificationRule, notifications};
 pub use escalation::{Due, EscalationPolicy, Position, Recipients, Step, Target};
 pub use health::{
-    MIN_PAGES_TO_WARN, PersonFacts, PersonLoad, TeamLoad, UNEVEN_FACTOR, median, person_load,
-    team_loads,
+    MIN_PAGES_TO_WARN, PageMessage, PersonFacts, PersonLoad, TeamLoad, UNEVEN_FACTOR, median,
+    pages_by_user, person_load, team_loads,
 };
 pub use ics::calendar;
 pub use local::to_instant;
