@@ -22,7 +22,7 @@ pub enum ReloadError {
 /// Reloads the config from its path. A config with errors is refused and
 /// the running one stays.
 pub fn reload(app: &App) -> Result<usize, ReloadError> {
-    let result = crate::reload::try_reload(&app);
+    let result = crate::reload::try_reload(app);
     app.telemetry.reloaded(result.is_ok());
     result
 }
@@ -63,6 +63,6 @@ fn try_reload(app: &App) -> Result<usize, ReloadError> {
     *app.base_config.write().unwrap_or_else(|p| p.into_inner()) = base;
     *app.config.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);
     app.reloads.send_modify(|v| *v += 1);
-    crate::slo::service::evaluate(&app, true);
+    crate::slo::service::evaluate(app, true);
     Ok(count)
 }

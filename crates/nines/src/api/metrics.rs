@@ -398,7 +398,7 @@ fn render_self(app: &App, x: &mut Exposition) {
         &[],
         get(&t.checkpoint_micros_last) / 1e6,
     );
-    if let Ok(pending) = crate::slo::service::pending_batches(&app) {
+    if let Ok(pending) = crate::slo::service::pending_batches(app) {
         x.family(
             "nines_ingest_log_batches",
             "gauge",

@@ -70,16 +70,16 @@ pub fn perform(
     let missing = |what| ActionError::Missing(action.to_string(), what);
     Ok(match action {
         "ack" | "acknowledge" => Some(crate::incidents::lifecycle::incident_status(
-            &app,
+            app,
             id,
             "acknowledged",
             actor,
         )?),
         "resolve" => Some(crate::incidents::lifecycle::incident_status(
-            &app, id, "resolved", actor,
+            app, id, "resolved", actor,
         )?),
         "reopen" => Some(crate::incidents::lifecycle::incident_status(
-            &app,
+            app,
             id,
             "triggered",
             actor,
@@ -89,7 +89,7 @@ pub fn perform(
                 .text
                 .filter(|t| !t.trim().is_empty())
                 .ok_or_else(|| missing("text"))?;
-            crate::incidents::lifecycle::incident_note(&app, id, &text, actor)?;
+            crate::incidents::lifecycle::incident_note(app, id, &text, actor)?;
             None
         }
         "severity" => {
@@ -99,7 +99,7 @@ pub fn perform(
                 ..IncidentEdit::default()
             };
             Some(crate::incidents::lifecycle::incident_edit(
-                &app, id, &edit, actor,
+                app, id, &edit, actor,
             )?)
         }
         "assign" => {
@@ -112,7 +112,7 @@ pub fn perform(
                 ..IncidentEdit::default()
             };
             Some(crate::incidents::lifecycle::incident_edit(
-                &app, id, &edit, actor,
+                app, id, &edit, actor,
             )?)
         }
         "mitigate" => {
@@ -121,11 +121,11 @@ pub fn perform(
                 ..IncidentEdit::default()
             };
             Some(crate::incidents::lifecycle::incident_edit(
-                &app, id, &edit, actor,
+                app, id, &edit, actor,
             )?)
         }
         "escalate" => {
-            crate::incidents::escalation::escalate_now(&app, id, actor)?;
+            crate::incidents::escalation::escalate_now(app, id, actor)?;
             app.with_store(|s| s.incident(id))
                 .map_err(IncidentError::from)?
         }

@@ -41,7 +41,7 @@ pub fn ingest_alert(
         first_at: alert.starts_at.as_second(),
         last_at: at,
     };
-    crate::incidents::lifecycle::changing_incidents(&app, |store| {
+    crate::incidents::lifecycle::changing_incidents(app, |store| {
         let existing = store.incident_of_alert(source, &alert.key)?;
         // A quieted alert (silence, maintenance window, inhibition) is
         // recorded like any other; it only notifies nobody, and the
@@ -261,7 +261,7 @@ pub fn incident_status(
     let config = app.config();
     let at = app.clock.now().as_second();
     let now_ms = app.clock.now().as_millisecond();
-    crate::incidents::lifecycle::changing_incidents(&app, |store| {
+    crate::incidents::lifecycle::changing_incidents(app, |store| {
         let incident = store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
         let parse = |s: &str| {
             s.parse::<nines_incident::Status>()
@@ -323,7 +323,7 @@ pub fn open_incident(
     let config = app.config();
     let now = app.clock.now();
     let at = now.as_second();
-    crate::incidents::lifecycle::changing_incidents(&app, |store| {
+    crate::incidents::lifecycle::changing_incidents(app, |store| {
         let r = IncidentRef::Opened;
         let ops = [
             IncidentOp::Open(NewIncident {
@@ -378,7 +378,7 @@ pub fn acknowledge_alert(app: &App, source: &str, key: &str) -> Result<(), Incid
 /// A note on the timeline.
 pub fn incident_note(app: &App, id: i64, text: &str, actor: &str) -> Result<(), IncidentError> {
     let at = app.clock.now().as_second();
-    crate::incidents::lifecycle::changing_incidents(&app, |store| {
+    crate::incidents::lifecycle::changing_incidents(app, |store| {
         store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
         store.apply_incident_ops(&[IncidentOp::Timeline {
             incident: IncidentRef::Id(id),
@@ -412,7 +412,7 @@ pub fn incident_edit(
             return Err(IncidentError::Invalid(format!("the {what} is empty")));
         }
     }
-    crate::incidents::lifecycle::changing_incidents(&app, |store| {
+    crate::incidents::lifecycle::changing_incidents(app, |store| {
         let incident = store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
         if edit.mitigated && incident.mitigated_at.is_some() {
             return Err(IncidentError::Invalid(format!(
@@ -534,9 +534,6 @@ fn recent_changes(
         })
         .collect())
 }
-
-/// A stored silence as nines-incident's; matchers were checked when it
-/// was created.
 
 fn timeline(r: IncidentRef, at: i64, kind: &str, text: String) -> IncidentOp {
     IncidentOp::Timeline {

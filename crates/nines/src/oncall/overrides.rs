@@ -99,7 +99,7 @@ pub fn add_override(
     };
     app.with_store(|store| {
         row.id = store.add_override(&row)?;
-        crate::oncall::overrides::refresh_overrides(&app, store)
+        crate::oncall::overrides::refresh_overrides(app, store)
     })?;
     tracing::info!(schedule, user = %row.user, from = %start, to = %end, by = actor, "on-call override added");
     Ok(row)
@@ -117,7 +117,7 @@ pub fn delete_override(
         if !store.delete_override(schedule, id, at)? {
             return Err(OverrideError::NotFound(schedule.to_string(), id));
         }
-        crate::oncall::overrides::refresh_overrides(&app, store)?;
+        crate::oncall::overrides::refresh_overrides(app, store)?;
         Ok(())
     })?;
     tracing::info!(schedule, id, by = actor, "on-call override deleted");

@@ -82,12 +82,12 @@ pub fn record_probe_results(
         }
     }
     for alert in &alerts {
-        if let Err(e) = crate::incidents::lifecycle::ingest_alert(&app, alert, None) {
+        if let Err(e) = crate::incidents::lifecycle::ingest_alert(app, alert, None) {
             tracing::error!(error = %e, key = %alert.key, "probe alert could not become an incident");
         }
     }
     if batch.is_some() {
-        crate::slo::service::evaluate(&app, true);
+        crate::slo::service::evaluate(app, true);
     }
     Ok(())
 }
@@ -126,7 +126,7 @@ pub fn heartbeat(app: &App, service: &str, name: &str) -> Result<(), HeartbeatEr
     };
     let at_ms = at.as_millisecond();
     crate::probes::service::record_probe_results(
-        &app,
+        app,
         vec![result],
         &[(key.0.clone(), key.1.clone(), at_ms)],
     )?;
@@ -178,7 +178,7 @@ pub fn judge_heartbeats(app: &App) {
         }
     }
     if !missed.is_empty()
-        && let Err(e) = crate::probes::service::record_probe_results(&app, missed, &[])
+        && let Err(e) = crate::probes::service::record_probe_results(app, missed, &[])
     {
         tracing::error!(error = %e, "missed heartbeats could not be stored");
     }

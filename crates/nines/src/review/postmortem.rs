@@ -226,11 +226,11 @@ pub fn draft_postmortem(
     id: i64,
     actor: &str,
 ) -> Result<(PostmortemRow, Postmortem, bool), PostmortemError> {
-    if let Some((row, pm)) = crate::review::postmortem::current_postmortem(&app, id)? {
+    if let Some((row, pm)) = crate::review::postmortem::current_postmortem(app, id)? {
         return Ok((row, pm, false));
     }
-    let pm = draft(&crate::review::postmortem::incident_facts(&app, id, actor)?);
-    let (row, pm) = crate::review::postmortem::save_postmortem(&app, id, pm, actor)?;
+    let pm = draft(&crate::review::postmortem::incident_facts(app, id, actor)?);
+    let (row, pm) = crate::review::postmortem::save_postmortem(app, id, pm, actor)?;
     Ok((row, pm, true))
 }
 
@@ -245,7 +245,7 @@ pub fn save_postmortem_markdown(
 ) -> Result<(PostmortemRow, Postmortem), PostmortemError> {
     let pm =
         nines_review::postmortem::from_markdown(markdown).map_err(PostmortemError::Markdown)?;
-    crate::review::postmortem::save_postmortem(&app, id, pm, actor)
+    crate::review::postmortem::save_postmortem(app, id, pm, actor)
 }
 
 /// Saves `pm` as the next revision of incident `id`'s postmortem, if

@@ -359,7 +359,7 @@ pub fn build(
         from: from.to_string(),
         to: to.to_string(),
         services,
-        oncall: crate::oncall::health::oncall_health(&app, from, to)?,
+        oncall: crate::oncall::health::oncall_health(app, from, to)?,
     })
 }
 

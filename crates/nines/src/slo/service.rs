@@ -115,7 +115,7 @@ pub fn ingest(app: &App, body: &[u8], key: Option<&str>) -> Result<Accepted, Ing
     app.telemetry.batch_accepted(records.len());
     // The SLOs this batch touched, before answering: a client that reads
     // right after its write sees the figures and alerts it caused.
-    crate::slo::service::evaluate(&app, true);
+    crate::slo::service::evaluate(app, true);
     Ok(Accepted {
         accepted: records.len(),
         batch,
@@ -164,7 +164,7 @@ pub fn evaluate(app: &App, only_touched: bool) {
             .collect()
     });
     for alert in &alerts {
-        if let Err(e) = crate::incidents::lifecycle::ingest_alert(&app, alert, None) {
+        if let Err(e) = crate::incidents::lifecycle::ingest_alert(app, alert, None) {
             tracing::error!(error = %e, key = %alert.key, "SLO alert could not become an incident");
         }
     }
@@ -212,7 +212,7 @@ pub fn record_collected(
     drop(engine);
     drop(store);
     if batch.is_some() {
-        crate::slo::service::evaluate(&app, true);
+        crate::slo::service::evaluate(app, true);
     }
     Ok(())
 }

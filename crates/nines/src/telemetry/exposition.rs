@@ -55,8 +55,6 @@ fn write_float(out: &mut String, v: f64) {
     }
 }
 
-/// The whole `/metrics` page.
-
 #[cfg(test)]
 mod tests {
     use super::*;

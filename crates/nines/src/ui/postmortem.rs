@@ -522,7 +522,7 @@ pub async fn markdown(
         return bad_id(&viewer);
     };
     match super::blocking(&ui.app, move |app| {
-        crate::review::postmortem::current_postmortem(&app, n)
+        crate::review::postmortem::current_postmortem(app, n)
     })
     .await
     {

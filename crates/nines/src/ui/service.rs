@@ -532,7 +532,7 @@ pub async fn slo_page(
     let (from, to) = charts.as_ref().map_or((0, 0), |c| (c.from, c.to));
     let svc = service.clone();
     let stored = super::blocking(&ui.app, move |app| -> Result<_, nines_store::StoreError> {
-        let history = crate::slo::service::alert_history(&app, id, 50)?;
+        let history = crate::slo::service::alert_history(app, id, 50)?;
         let changes = crate::review::changes::list(app, Some(&svc), from, to + 1, 100)?;
         let incidents = crate::incidents::queries::list(app, None, Some(&svc), 200)?;
         Ok((history, changes, incidents))

@@ -406,7 +406,7 @@ pub fn gather(app: &App, days: &DayCache) -> Result<StatusData, nines_store::Sto
                     .unwrap_or("unknown"),
             );
             let (_, rollups) = crate::probes::service::probe_history(
-                &app,
+                app,
                 name,
                 &p.name,
                 0,
