@@ -1,6 +1,8 @@
-//! On-call schedules for nines: who is on call at an instant, and the
-//! shifts of a range, computed in the schedule's IANA time zone and correct
-//! across DST changes. Pure: time comes in as arguments.
+//! On-call schedules for nines: who is on call at an instant, the shifts
+//! of a range and the shift changes in it (who comes, who goes), computed
+//! in the schedule's IANA time zone and correct across DST changes; the
+//! load on each person (pages, hours on call). Pure: time and what
+//! happened come in as arguments.
 //!
 //! A schedule is a stack of layers (later layers win where they have
 //! someone) under overrides (which win over every layer). Each layer is a
