@@ -212,7 +212,9 @@ fn app_composes_and_has_no_feature_methods() {
             Path::new("app.rs"),
             "{f:?} adds methods to App: give the feature a function or service of its own"
         );
-        let body = &text[at..];
+        // The impl block only: it ends at the first top-level `}` (free
+        // functions after it are not App's).
+        let body = text[at..].split("\n}").next().unwrap_or_default();
         for line in body.lines() {
             let t = line.trim_start();
             let Some(rest) = t
@@ -251,7 +253,13 @@ fn adapters_never_touch_the_store() {
             "nines_store::Store",
             "&mut Store",
         ] {
-            if text.contains(needle) {
+            // `nines_store::Store` the handle, not `StoreError` and kin.
+            let whole = text.match_indices(needle).any(|(i, _)| {
+                !needle.ends_with(|c: char| c.is_alphanumeric())
+                    || !text[i + needle.len()..]
+                        .starts_with(|c: char| c.is_alphanumeric() || c == '_')
+            });
+            if whole {
                 wrong.push(format!("{f:?} uses {needle}"));
             }
         }
