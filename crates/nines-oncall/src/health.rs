@@ -4,7 +4,7 @@
 //! than their team's median, because uneven load is how on-call burns
 //! people out. Pure: the daemon passes in what happened.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
@@ -62,6 +62,52 @@ pub const UNEVEN_FACTOR: f64 = 2.0;
 /// Fewer pages than this never warn: one page against a median of zero is
 /// noise, not a pattern.
 pub const MIN_PAGES_TO_WARN: usize = 3;
+
+/// One message of a page, as the outbox holds it: what pages per person
+/// are counted from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageMessage<'a> {
+    /// `user:<name>:<method>` for a message to a person; other channels
+    /// (a Slack channel, a webhook) are not a person's page.
+    pub channel: &'a str,
+    /// `INC-n:page:<pass>.<step>:<user>:<rule>`: one page per key without
+    /// its last part (the notification rule).
+    pub key: &'a str,
+    /// When it was queued, milliseconds since the epoch.
+    pub at_ms: i64,
+    /// Cancelled before it left (the incident was acknowledged first).
+    pub cancelled: bool,
+}
+
+/// The pages each person got: one per step that paged them, however many
+/// notification rules it used, at the time of its first message; a page
+/// whose every message was cancelled reached nobody and does not count.
+/// Each person's pages are in the order of their keys.
+pub fn pages_by_user<'a>(
+    messages: impl IntoIterator<Item = PageMessage<'a>>,
+) -> HashMap<String, Vec<Timestamp>> {
+    let mut first: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for m in messages.into_iter().filter(|m| !m.cancelled) {
+        let Some(user) = m
+            .channel
+            .strip_prefix("user:")
+            .and_then(|rest| rest.rsplit_once(':'))
+            .map(|(u, _)| u.to_string())
+        else {
+            continue;
+        };
+        let page = m.key.rsplit_once(':').map_or(m.key, |(p, _)| p);
+        let at = first.entry((user, page.to_string())).or_insert(m.at_ms);
+        *at = (*at).min(m.at_ms);
+    }
+    let mut out: HashMap<String, Vec<Timestamp>> = HashMap::new();
+    for ((user, _), at) in first {
+        if let Ok(t) = Timestamp::from_millisecond(at) {
+            out.entry(user).or_default().push(t);
+        }
+    }
+    out
+}
 
 /// The load of one person.
 pub fn person_load(user: &str, f: &PersonFacts) -> PersonLoad {
@@ -199,6 +245,84 @@ mod tests {
             (none.pages_off_hours, none.pages_at_night, none.mtta_seconds),
             (None, None, None)
         );
+    }
+
+    fn msg<'a>(channel: &'a str, key: &'a str, at_ms: i64, cancelled: bool) -> PageMessage<'a> {
+        PageMessage {
+            channel,
+            key,
+            at_ms,
+            cancelled,
+        }
+    }
+
+    #[test]
+    fn a_page_counts_once_however_many_rules_and_not_when_all_were_cancelled() {
+        let rows = [
+            msg("user:ana:slack", "INC-1:page:0.0:ana:0", 1_000, false),
+            msg("user:ana:email", "INC-1:page:0.0:ana:1", 301_000, false),
+            msg("user:ana:slack", "INC-1:page:1.0:ana:0", 900_000, false),
+            msg("user:bo:email", "INC-2:page:0.1:bo:0", 5_000, true),
+            msg("user:lead:webhook", "INC-2:page:0.1:lead:0", 6_000, false),
+            msg("slack:#ops", "INC-2:notify:0", 6_000, false),
+        ];
+        let p = pages_by_user(rows);
+        assert_eq!(
+            p["ana"],
+            [
+                Timestamp::from_millisecond(1_000).unwrap(),
+                Timestamp::from_millisecond(900_000).unwrap()
+            ]
+        );
+        assert!(!p.contains_key("bo"));
+        assert_eq!(p["lead"].len(), 1);
+        assert_eq!(p.len(), 2);
+    }
+
+    proptest::proptest! {
+        /// Against a recount: a person's pages are the distinct pages (key
+        /// without its rule) of their messages not cancelled, each at its
+        /// earliest message.
+        #[test]
+        fn pages_per_person_match_a_recount(
+            rows in proptest::collection::vec(
+                (0usize..3, 0usize..3, 0u8..3, 0u8..3, 0u8..2, 0i64..10_000, proptest::bool::weighted(0.3)),
+                0..40,
+            )
+        ) {
+            const USERS: [&str; 3] = ["ana", "bo", "chen"];
+            const METHODS: [&str; 3] = ["slack", "email", "sms"];
+            let owned: Vec<(String, String, i64, bool)> = rows
+                .iter()
+                .map(|&(u, m, pass, step, rule, at, cancelled)| {
+                    let channel = if m == 2 && u == 2 {
+                        "webhook:ops".to_string() // not a person
+                    } else {
+                        format!("user:{}:{}", USERS[u], METHODS[m])
+                    };
+                    (channel, format!("INC-1:page:{pass}.{step}:{}:{rule}", USERS[u]), at, cancelled)
+                })
+                .collect();
+            let got = pages_by_user(owned.iter().map(|(c, k, at, x)| msg(c, k, *at, *x)));
+            for user in USERS {
+                let mine: Vec<&(String, String, i64, bool)> = owned
+                    .iter()
+                    .filter(|(c, _, _, x)| !x && c.starts_with(&format!("user:{user}:")))
+                    .collect();
+                let page = |k: &str| k[..k.len() - 2].to_string();
+                let mut pages: Vec<String> = mine.iter().map(|(_, k, _, _)| page(k)).collect();
+                pages.sort();
+                pages.dedup();
+                let want: Vec<Timestamp> = pages
+                    .iter()
+                    .map(|p| {
+                        let at = mine.iter().filter(|(_, k, _, _)| page(k) == *p).map(|r| r.2).min().unwrap();
+                        Timestamp::from_millisecond(at).unwrap()
+                    })
+                    .collect();
+                proptest::prop_assert_eq!(got.get(user).cloned().unwrap_or_default(), want, "{}", user);
+            }
+        }
     }
 
     #[test]

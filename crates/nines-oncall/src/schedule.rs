@@ -54,6 +54,20 @@ pub struct Schedule {
 const HORIZON: SignedDuration = SignedDuration::from_hours(400 * 24);
 
 impl Schedule {
+    /// Lays `overrides` (user, start, end) over the schedule, after the ones
+    /// it has: in the order given, so a later one wins where they overlap.
+    pub fn apply_overrides<U: Into<String>>(
+        &mut self,
+        overrides: impl IntoIterator<Item = (U, Timestamp, Timestamp)>,
+    ) {
+        self.overrides
+            .extend(overrides.into_iter().map(|(user, start, end)| Override {
+                user: user.into(),
+                start,
+                end,
+            }));
+    }
+
     /// Who is on call at `t`.
     pub fn on_call(&self, t: Timestamp) -> OnCall {
         if let Some(o) = self

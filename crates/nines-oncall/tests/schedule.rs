@@ -1,11 +1,12 @@
 //! Schedules over many random rotations, instants and time zones: every
 //! instant has exactly the rotation's person, handoffs happen at the local
-//! wall-clock time, overrides win, and shifts tile a range.
+//! wall-clock time, overrides win, and shifts tile a range; shift changes
+//! are exactly where the people on call change, DST or not.
 
 use jiff::civil::{DateTime, Time, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
-use nines_oncall::{Layer, Origin, Override, Restriction, Schedule, Turn};
+use nines_oncall::{Layer, Origin, Override, Restriction, Schedule, Turn, shift_changes};
 use proptest::prelude::*;
 
 const ZONES: [&str; 5] = [
@@ -142,6 +143,100 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn shift_changes_are_where_the_people_change(
+        low in layer_strategy(),
+        high in layer_strategy(),
+        tz in tz_strategy(),
+        from in instant_strategy(),
+        len_m in 1i64..(20 * 24 * 60),
+        o_start in 0i64..(20 * 24 * 60),
+        o_len in 1i64..600,
+        o_user in 0usize..6,
+        probes in prop::collection::vec(0f64..=1.0, 20),
+    ) {
+        let mut high = high;
+        high.name = "business-hours".into();
+        high.restrictions = vec![Restriction {
+            days: vec![Weekday::Monday, Weekday::Wednesday, Weekday::Friday],
+            start: Time::constant(9, 0, 0, 0),
+            end: Time::constant(17, 30, 0, 0),
+        }];
+        let mut s = Schedule { name: "s".into(), tz, layers: vec![low, high], overrides: vec![] };
+        let ov_start = from.checked_add(SignedDuration::from_mins(o_start)).unwrap();
+        let user = ["ana", "bo", "chen", "dee", "eli", "zoe"][o_user];
+        s.apply_overrides([(user, ov_start, ov_start.checked_add(SignedDuration::from_mins(o_len)).unwrap())]);
+        let to = from.checked_add(SignedDuration::from_mins(len_m)).unwrap();
+        let changes = shift_changes(&s, from, to);
+        let ns = SignedDuration::from_nanos(1);
+        for (i, c) in changes.iter().enumerate() {
+            prop_assert!(from < c.at && c.at <= to);
+            prop_assert!(i == 0 || changes[i - 1].at < c.at);
+            prop_assert_eq!(&s.on_call(c.at - ns).users, &c.before);
+            prop_assert_eq!(&s.on_call(c.at).users, &c.after);
+            prop_assert!(c.before != c.after);
+            let incoming: Vec<String> = c.after.iter().filter(|u| !c.before.contains(u)).cloned().collect();
+            let outgoing: Vec<String> = c.before.iter().filter(|u| !c.after.contains(u)).cloned().collect();
+            prop_assert_eq!(&c.incoming, &incoming);
+            prop_assert_eq!(&c.outgoing, &outgoing);
+            if i > 0 {
+                prop_assert_eq!(&changes[i - 1].after, &c.before);
+            }
+        }
+        // Nothing changes in between: at any instant of (from, to], the
+        // people are those of the last change at or before it.
+        let span = to.duration_since(from).as_secs_f64();
+        for p in probes {
+            let t = from.checked_add(SignedDuration::from_secs_f64(span * p)).unwrap().max(from + ns);
+            let want = changes
+                .iter()
+                .rev()
+                .find(|c| c.at <= t)
+                .map_or_else(|| s.on_call(from).users, |c| c.after.clone());
+            prop_assert_eq!(s.on_call(t).users, want, "at {}", t);
+        }
+        // The edges: `to` itself is in, `from` itself is not.
+        if let Some(last) = changes.last() {
+            let up_to_last = shift_changes(&s, from, last.at);
+            prop_assert_eq!(up_to_last.last(), Some(last));
+            prop_assert!(shift_changes(&s, last.at, to).is_empty());
+        }
+    }
+
+    #[test]
+    fn overrides_applied_in_order_win_like_pushed_ones(
+        layer in layer_strategy(),
+        tz in tz_strategy(),
+        from in instant_strategy(),
+        ovs in prop::collection::vec((0usize..3, 0i64..100, 1i64..50), 0..6),
+        probes in prop::collection::vec(0i64..150 * 3600, 20),
+    ) {
+        let users = ["zoe", "yan", "xi"];
+        let at = |h: i64| from.checked_add(SignedDuration::from_hours(h)).unwrap();
+        let triples: Vec<(String, Timestamp, Timestamp)> = ovs
+            .iter()
+            .map(|&(u, start, len)| (users[u].to_string(), at(start), at(start + len)))
+            .collect();
+        let mut s = Schedule { name: "s".into(), tz, layers: vec![layer], overrides: vec![] };
+        s.apply_overrides(triples.clone());
+        for p in probes {
+            let t = from.checked_add(SignedDuration::from_secs(p)).unwrap();
+            let last = triples.iter().rev().find(|(_, start, end)| *start <= t && t < *end);
+            let now = s.on_call(t);
+            match last {
+                Some((user, _, _)) => {
+                    prop_assert_eq!(now.users, vec![user.clone()]);
+                    prop_assert_eq!(now.origin, Origin::Override);
+                }
+                None => prop_assert!(now.origin != Origin::Override),
+            }
+        }
+    }
+}
+
 fn ts(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
@@ -239,4 +334,80 @@ fn restrictions_gaps_overrides_and_lookups() {
         (after.users.clone(), after.start),
         (vec!["zoe".to_string()], ts("2026-01-11T00:00:00Z"))
     );
+}
+
+#[test]
+fn daily_shift_changes_stay_at_nine_across_both_dst_changes_in_new_york() {
+    let mut s = weekly("America/New_York");
+    s.layers[0].turn = Turn::Days(1);
+    let tz = TimeZone::get("America/New_York").unwrap();
+    // Clocks go forward on 2026-03-08 and back on 2026-11-01.
+    for (from, to, utc) in [
+        (
+            "2026-03-06T00:00:00Z",
+            "2026-03-10T00:00:00Z",
+            [
+                "2026-03-06T14:00:00Z",
+                "2026-03-07T14:00:00Z",
+                "2026-03-08T13:00:00Z",
+                "2026-03-09T13:00:00Z",
+            ],
+        ),
+        (
+            "2026-10-30T00:00:00Z",
+            "2026-11-03T00:00:00Z",
+            [
+                "2026-10-30T13:00:00Z",
+                "2026-10-31T13:00:00Z",
+                "2026-11-01T14:00:00Z",
+                "2026-11-02T14:00:00Z",
+            ],
+        ),
+    ] {
+        let changes = shift_changes(&s, ts(from), ts(to));
+        let at: Vec<String> = changes.iter().map(|c| c.at.to_string()).collect();
+        assert_eq!(at, utc, "{from}");
+        for c in &changes {
+            let local = c.at.to_zoned(tz.clone());
+            assert_eq!((local.hour(), local.minute()), (9, 0), "{local}");
+            assert_eq!((c.incoming.len(), c.outgoing.len()), (1, 1));
+            assert_eq!((&c.before, &c.after), (&c.outgoing, &c.incoming));
+        }
+        for pair in changes.windows(2) {
+            assert_eq!(pair[0].incoming, pair[1].outgoing);
+        }
+    }
+    // A handoff window around the spring change, as the daemon asks it:
+    // the change at 09:00 EDT (13:00Z) is in, one second early it is not.
+    let now = ts("2026-03-08T13:05:00Z");
+    let window = SignedDuration::from_mins(15);
+    let c = shift_changes(&s, now - window, now);
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0].at, ts("2026-03-08T13:00:00Z"));
+    assert!(shift_changes(&s, now - window, ts("2026-03-08T12:59:59Z")).is_empty());
+}
+
+#[test]
+fn a_shift_change_in_the_skipped_hour_is_at_the_change_and_an_override_of_the_same_person_is_none()
+{
+    let mut s = weekly("Europe/Berlin");
+    s.layers[0].turn = Turn::Days(1);
+    s.layers[0].anchor = "2026-03-01T02:30".parse().unwrap();
+    let changes = shift_changes(&s, ts("2026-03-28T12:00:00Z"), ts("2026-03-30T12:00:00Z"));
+    let at: Vec<String> = changes.iter().map(|c| c.at.to_string()).collect();
+    // 02:30 does not exist on 2026-03-29: the change is at 03:00 CEST (01:00Z).
+    assert_eq!(at, ["2026-03-29T01:00:00Z", "2026-03-30T00:30:00Z"]);
+    // The person on call from 01:00Z takes an override over their own
+    // shift and past its end: the reason changes at 01:00Z and at
+    // 00:30Z the next day nobody new comes; they go at the override's end.
+    let on = changes[0].after[0].clone();
+    s.apply_overrides([(
+        on.clone(),
+        ts("2026-03-29T01:00:00Z"),
+        ts("2026-03-30T02:00:00Z"),
+    )]);
+    let changes = shift_changes(&s, ts("2026-03-28T12:00:00Z"), ts("2026-03-30T12:00:00Z"));
+    let at: Vec<String> = changes.iter().map(|c| c.at.to_string()).collect();
+    assert_eq!(at, ["2026-03-29T01:00:00Z", "2026-03-30T02:00:00Z"]);
+    assert_eq!(changes[1].outgoing, [on]);
 }

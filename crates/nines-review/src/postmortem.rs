@@ -7,7 +7,6 @@
 mod draft;
 mod markdown;
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -90,9 +89,10 @@ pub struct ActionItem {
 }
 
 impl ActionItem {
-    /// Open and past its due date on `today` (due today is not overdue).
+    /// Open and past its due date on `today` (due today is not overdue):
+    /// [`crate::overdue::ItemDue::is_overdue`].
     pub fn is_overdue(&self, today: Date) -> bool {
-        !self.done && self.due.is_some_and(|due| due < today)
+        crate::overdue::ItemDue::from(self).is_overdue(today)
     }
 }
 
@@ -250,19 +250,6 @@ impl Postmortem {
         self.status = self.status.transition(to)?;
         Ok(())
     }
-}
-
-/// Open action items past their due date on `today`, grouped by owner (in
-/// name order, items in input order): the list a weekly reminder sends.
-pub fn overdue_by_owner<'a>(
-    items: impl IntoIterator<Item = &'a ActionItem>,
-    today: Date,
-) -> BTreeMap<&'a str, Vec<&'a ActionItem>> {
-    let mut by_owner: BTreeMap<&str, Vec<&ActionItem>> = BTreeMap::new();
-    for item in items.into_iter().filter(|i| i.is_overdue(today)) {
-        by_owner.entry(item.owner.as_str()).or_default().push(item);
-    }
-    by_owner
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! SLO math for nines: per-minute good/total buckets, rolling and calendar
-//! windows, error budgets, burn rates and multiwindow multi-burn-rate alerts.
+//! windows, error budgets, burn rates and multiwindow multi-burn-rate alerts,
+//! and an SLO over an incident's span (impact start, budget burned).
 //!
 //! Everything here is pure: time and data come in as arguments, nothing reads a
 //! clock, a file or the network. The daemon owns the I/O and passes `now` in.
@@ -11,6 +12,7 @@ mod duration;
 pub mod rules;
 mod series;
 mod slo_series;
+mod span;
 mod timeslice;
 mod window;
 
@@ -19,6 +21,9 @@ pub use budget::{Budget, Report, SloSpec, WindowStats, evaluate, tier_window_lab
 pub use duration::{DurationError, format_minutes, parse_duration};
 pub use series::{Counts, Series, SeriesError, Snapshot};
 pub use slo_series::{SloSeries, SloSnapshot, WindowSums};
+pub use span::{
+    BudgetBurn, IMPACT_LOOKBACK_MINUTES, budget_burned, first_bad_minute, impact_start,
+};
 pub use timeslice::{TimesliceSeries, TimesliceSnapshot, Timeslices};
 pub use window::{CalendarUnit, Minute, WindowSpec, minute_of, timestamp_of};
 

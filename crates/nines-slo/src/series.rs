@@ -251,9 +251,18 @@ impl Series {
     }
 
     /// Sum of the buckets attributed to minutes in `[a, b)`, by the window
-    /// rule of this module (exact within the minute tier).
+    /// rule of this module (exact within the minute tier). An hour bucket
+    /// counts at its first minute, so an `a` inside an hour older than the
+    /// minute tier leaves that hour out.
     pub fn range_sum(&self, a: Minute, b: Minute) -> Counts {
-        self.sum_range(a, b.max(a))
+        // The same sum as from `a` itself: no hour bucket starts between
+        // `a` and the next hour, and minutes start at the horizon.
+        let from = if a < self.horizon() && a != floor_hour(a) {
+            (floor_hour(a) + 60).min(self.horizon())
+        } else {
+            a
+        };
+        self.sum_range(from, b.max(from))
     }
 
     /// Takes back a sample added earlier (same minute, same counts).

@@ -1,10 +1,14 @@
 //! Every figure the series and the evaluator report, checked against a
-//! brute-force computation over the raw samples that were added.
+//! brute-force computation over the raw samples that were added; so are an
+//! incident's impact start and the budget it burned.
+
+use std::collections::BTreeMap;
 
 use jiff::{Timestamp, tz::TimeZone};
 use nines_slo::{
-    AlertState, CalendarUnit, Counts, Minute, Series, SloSpec, WindowSpec, default_tiers, evaluate,
-    minute_of, timestamp_of,
+    AlertState, CalendarUnit, Counts, IMPACT_LOOKBACK_MINUTES, Minute, Series, SloSeries, SloSpec,
+    WindowSpec, budget_burned, default_tiers, evaluate, first_bad_minute, impact_start, minute_of,
+    timestamp_of,
 };
 use proptest::prelude::*;
 
@@ -194,6 +198,182 @@ proptest! {
             prop_assert!(exact_start - series.window_from(i) < 60);
         }
     }
+}
+
+/// Runs of minutes going back from the head: without data, clean, or a
+/// little bad; long enough that an hour of clean minutes happens.
+fn runs() -> impl Strategy<Value = Vec<(i64, u8)>> {
+    prop::collection::vec((1i64..90, 0u8..3), 1..16)
+}
+
+/// A series holding `runs` laid back from `start`, then advanced by
+/// `advance` minutes; with the samples added.
+fn laid(
+    spec: &SloSpec,
+    start: Minute,
+    runs: &[(i64, u8)],
+    advance: i64,
+) -> (Series, Vec<(Minute, Counts)>) {
+    let mut series = spec.new_series(start);
+    let mut raw = Vec::new();
+    let mut m = start;
+    for &(len, kind) in runs {
+        for _ in 0..len {
+            let c = match kind {
+                0 => None,
+                1 => Some(Counts::new(10, 10)),
+                _ => Some(Counts::new(9, 10)),
+            };
+            if let Some(c) = c {
+                series.add(m, c).unwrap();
+                raw.push((m, c));
+            }
+            m -= 1;
+        }
+    }
+    series.advance(start + advance);
+    (series, raw)
+}
+
+/// The minute a sample counts at now: itself within the last day, its
+/// hour's first minute before (the series' rule, written out).
+fn attributed(m: Minute, head: Minute) -> Minute {
+    if m > head - 1440 {
+        m
+    } else {
+        m.div_euclid(60) * 60
+    }
+}
+
+/// Bad and all events counted at minutes `[a, b)`.
+fn brute_range(raw: &[(Minute, Counts)], head: Minute, a: Minute, b: Minute) -> Counts {
+    raw.iter()
+        .filter(|(m, _)| (a..b).contains(&attributed(*m, head)))
+        .fold(Counts::default(), |mut acc, (_, c)| {
+            acc.good += c.good;
+            acc.total += c.total;
+            acc
+        })
+}
+
+/// Impact start by its definition, over the raw samples: going back from
+/// `detected` through minutes with data (in the last day, at most the
+/// lookback), skip at most an hour of clean ones, then the run of bad
+/// ones; its oldest minute.
+fn brute_first_bad(raw: &[(Minute, Counts)], head: Minute, detected: Minute) -> Option<Minute> {
+    let horizon = head - 1439;
+    if detected < horizon {
+        return None;
+    }
+    let lo = (detected - IMPACT_LOOKBACK_MINUTES).max(horizon);
+    let mut per_minute: BTreeMap<Minute, Counts> = BTreeMap::new();
+    for (m, c) in raw.iter().filter(|(m, _)| (lo..=detected).contains(m)) {
+        let e = per_minute.entry(*m).or_default();
+        e.good += c.good;
+        e.total += c.total;
+    }
+    let newest_first: Vec<(Minute, bool)> = per_minute
+        .iter()
+        .rev()
+        .filter(|(_, c)| c.total > 0)
+        .map(|(m, c)| (*m, c.total > c.good))
+        .collect();
+    let clean = newest_first.iter().take_while(|(_, bad)| !bad).count();
+    if clean > 60 {
+        return None;
+    }
+    newest_first[clean..]
+        .iter()
+        .take_while(|(_, bad)| *bad)
+        .last()
+        .map(|(m, _)| *m)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn impact_starts_at_the_first_bad_minute_of_the_run_ending_at_detection(
+        start in start_minute(),
+        runs in runs(),
+        advance in prop_oneof![Just(0i64), 0i64..1500],
+        detected_back in 0i64..1600,
+        alert_back in 0i64..600,
+        other_back in 0i64..1400,
+    ) {
+        let spec = SloSpec::new(0.999, WindowSpec::rolling(30 * 1440), default_tiers(), 10);
+        let (series, raw) = laid(&spec, start, &runs, advance);
+        let head = series.head();
+        let detected = head - detected_back;
+        let want = brute_first_bad(&raw, head, detected);
+        prop_assert_eq!(first_bad_minute(&series, detected), want);
+
+        // Seconds into the minute do not move it; the alert's start wins
+        // when earlier; a second SLO's earlier run wins too.
+        let detected_at = timestamp_of(detected) + jiff::SignedDuration::from_secs(59);
+        let alert_start = timestamp_of(detected - alert_back);
+        let expected = want.map(timestamp_of).map_or(alert_start, |t| t.min(alert_start));
+        let slos = [SloSeries::Events(series.clone())];
+        prop_assert_eq!(impact_start(&slos, detected_at, alert_start), expected);
+        let none: [SloSeries; 0] = [];
+        prop_assert_eq!(impact_start(&none, detected_at, alert_start), alert_start);
+        let mut other = spec.new_series(head);
+        let bad_at = head - other_back;
+        other.add(bad_at, Counts::new(0, 1)).unwrap();
+        let earliest = [want, brute_first_bad(&[(bad_at, Counts::new(0, 1))], head, detected)]
+            .into_iter()
+            .flatten()
+            .min();
+        let expected = earliest.map(timestamp_of).map_or(alert_start, |t| t.min(alert_start));
+        let both = [SloSeries::Events(series), SloSeries::Events(other)];
+        prop_assert_eq!(impact_start(&both, detected_at, alert_start), expected);
+    }
+
+    #[test]
+    fn budget_burned_is_bad_events_over_the_windows_budget(
+        start in start_minute(),
+        ops in prop::collection::vec(op(), 1..80),
+        from_back in 0i64..30 * 1440,
+        len in 0i64..3 * 1440,
+        seconds in 0i64..60,
+    ) {
+        let spec = SloSpec::new(0.999, WindowSpec::rolling(30 * 1440), default_tiers(), 10);
+        let (series, raw) = run(&spec, start, &ops);
+        let head = series.head();
+        let from = head - from_back;
+        let to = (from + len).min(head);
+        let report = evaluate(&spec, &series, timestamp_of(head), &[]);
+        let slo = SloSeries::Events(series);
+        let at = |m: Minute| timestamp_of(m) + jiff::SignedDuration::from_secs(seconds);
+        let got = budget_burned(&spec, &slo, &report, at(from), at(to));
+        let window = brute_sum(&raw, brute_from(&spec.window, head), head);
+        let c = brute_range(&raw, head, from, to + 1);
+        match got {
+            None => prop_assert_eq!(window.total, 0),
+            Some(b) => {
+                prop_assert!(b.events);
+                prop_assert_eq!((b.bad, b.total), (c.total - c.good, c.total));
+                let budget = (1.0 - spec.objective) * window.total as f64;
+                prop_assert!(close(Some(b.ratio), Some(b.bad as f64 / budget)), "{} vs {}", b.ratio, b.bad as f64 / budget);
+            }
+        }
+    }
+}
+
+#[test]
+fn no_budget_means_no_burn() {
+    let spec = SloSpec::new(1.0, WindowSpec::rolling(1440), default_tiers(), 1);
+    let now: Timestamp = "2026-11-24T12:00:00Z".parse().unwrap();
+    let mut series = spec.new_series(minute_of(now));
+    series.add(minute_of(now), Counts::new(1, 2)).unwrap();
+    let report = evaluate(&spec, &series, now, &[]);
+    let slo = SloSeries::Events(series);
+    assert_eq!(budget_burned(&spec, &slo, &report, now, now), None);
+    let spec = SloSpec::new(0.99, WindowSpec::rolling(1440), default_tiers(), 1);
+    let series = spec.new_series(minute_of(now));
+    let report = evaluate(&spec, &series, now, &[]);
+    let slo = SloSeries::Events(series);
+    assert_eq!(budget_burned(&spec, &slo, &report, now, now), None);
 }
 
 #[test]

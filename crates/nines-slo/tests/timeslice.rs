@@ -1,7 +1,10 @@
 //! Timeslices budgeting against brute force: every window's good and total
 //! slices equal a recount over the raw events accepted.
 
-use nines_slo::{Counts, Minute, SloSpec, TimesliceSeries, Timeslices, WindowSpec, default_tiers};
+use nines_slo::{
+    Counts, Minute, SloSeries, SloSpec, TimesliceSeries, Timeslices, WindowSpec, budget_burned,
+    default_tiers, evaluate, timestamp_of,
+};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -82,6 +85,59 @@ proptest! {
         let restored = TimesliceSeries::restore(spec.windows().to_vec(), &series.snapshot(), rule);
         for i in 0..spec.windows().len() {
             prop_assert_eq!(restored.window_sum(i), series.window_sum(i));
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn budget_burned_counts_bad_slices_over_the_windows_slices(
+        start in 27_000_000i64..28_000_000,
+        k in prop_oneof![Just(1u32), Just(5u32), Just(60u32)],
+        ops in prop::collection::vec(op(), 1..80),
+        from_back in 0i64..1400,
+        len in 0i64..1400,
+    ) {
+        let rule = Timeslices { slice_minutes: k, target: 0.95 };
+        let spec = SloSpec::new(0.99, WindowSpec::rolling(7 * 1440), default_tiers(), 1)
+            .with_timeslices(rule);
+        let mut series = TimesliceSeries::new(spec.windows().to_vec(), start, rule);
+        let mut raw: Vec<(Minute, Counts)> = Vec::new();
+        for op in &ops {
+            match *op {
+                Op::Add { back, good, bad } => {
+                    let m = series.head() - back;
+                    let c = Counts::new(good, good + bad);
+                    if series.add(m, c).is_ok() {
+                        raw.push((m, c));
+                    }
+                }
+                Op::Advance(n) => series.advance(series.head() + n),
+            }
+        }
+        let head = series.head();
+        let (from, to) = (head - from_back, (head - from_back + len).min(head));
+        let slo = SloSeries::Timeslices(series);
+        let report = evaluate(&spec, &slo, timestamp_of(head), &[]);
+        let got = budget_burned(&spec, &slo, &report, timestamp_of(from), timestamp_of(to));
+        // Slices that start in the span; the window's from the hour
+        // holding its far edge.
+        let span = {
+            let after_to = recount(&raw, rule, head, to + 1);
+            let all = recount(&raw, rule, head, from);
+            Counts::new(all.good - after_to.good, all.total - after_to.total)
+        };
+        let window = recount(&raw, rule, head, (head - 7 * 1440 + 1).div_euclid(60) * 60);
+        match got {
+            None => prop_assert_eq!(window.total, 0),
+            Some(b) => {
+                prop_assert!(!b.events);
+                prop_assert_eq!((b.bad, b.total), (span.total - span.good, span.total));
+                let want = b.bad as f64 / (0.01 * window.total as f64);
+                prop_assert!((b.ratio - want).abs() <= 1e-9 * want.max(1.0), "{} vs {}", b.ratio, want);
+            }
         }
     }
 }

@@ -162,10 +162,19 @@ async fn checkpoint_loop(app: Arc<App>, every: Duration, mut stop: watch::Receiv
 /// with nothing to wake it).
 async fn escalation_loop(app: Arc<App>, mut stop: watch::Receiver<bool>) {
     let mut wake_at: Option<jiff::Timestamp> = None;
+    // After a failed round: try again this soon, whatever the clock says.
+    let mut retry: Option<Duration> = None;
     loop {
         if let Some(at) = wake_at {
+            let retry_after = async {
+                match retry {
+                    Some(d) => tokio::time::sleep(d).await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 _ = app.clock.sleep_until(at) => {}
+                _ = retry_after => {}
                 _ = app.escalation_wake.notified() => {}
                 _ = stop.wait_for(|s| *s) => return,
             }
@@ -181,6 +190,7 @@ async fn escalation_loop(app: Arc<App>, mut stop: watch::Receiver<bool>) {
         .await;
         let now = app.clock.now();
         let mut next = now + jiff::SignedDuration::from_mins(1);
+        retry = None;
         match done {
             Ok(Ok((round, sent))) => {
                 if round.paged + sent > 0 {
@@ -196,9 +206,12 @@ async fn escalation_loop(app: Arc<App>, mut stop: watch::Receiver<bool>) {
             }
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "escalation round failed; it is retried");
-                next = now + jiff::SignedDuration::from_secs(1);
+                retry = Some(Duration::from_secs(1));
             }
-            Err(e) => tracing::error!(error = %e, "escalation round panicked"),
+            Err(e) => {
+                tracing::error!(error = %e, "escalation round panicked; it is retried");
+                retry = Some(Duration::from_secs(1));
+            }
         }
         wake_at = Some(next);
     }

@@ -212,9 +212,9 @@ fn app_composes_and_has_no_feature_methods() {
             Path::new("app.rs"),
             "{f:?} adds methods to App: give the feature a function or service of its own"
         );
-        // The block ends at the first closing brace in column 0.
-        let body = &text[at..];
-        let body = &body[..body.find("\n}").unwrap_or(body.len())];
+        // The impl block only: it ends at the first top-level `}` (free
+        // functions after it are not App's).
+        let body = text[at..].split("\n}").next().unwrap_or_default();
         for line in body.lines() {
             let t = line.trim_start();
             let Some(rest) = t
@@ -253,11 +253,13 @@ fn adapters_never_touch_the_store() {
             "nines_store::Store",
             "&mut Store",
         ] {
-            // A whole name: `nines_store::StoreError` is fine.
-            let found = text.match_indices(needle).any(|(i, _)| {
-                !text[i + needle.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+            // `nines_store::Store` the handle, not `StoreError` and kin.
+            let whole = text.match_indices(needle).any(|(i, _)| {
+                !needle.ends_with(|c: char| c.is_alphanumeric())
+                    || !text[i + needle.len()..]
+                        .starts_with(|c: char| c.is_alphanumeric() || c == '_')
             });
-            if found {
+            if whole {
                 wrong.push(format!("{f:?} uses {needle}"));
             }
         }

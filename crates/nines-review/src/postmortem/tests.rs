@@ -7,6 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;
 
 use super::*;
+use crate::overdue::{ItemDue, overdue_by_owner};
 use crate::{IncidentTimes, Severity};
 
 fn at(s: &str) -> Timestamp {
@@ -674,7 +675,7 @@ fn overdue_items_by_owner() {
         item("chen", None, false),                   // no due date
         item("ana", Some(date(2025, 2, 1)), false),
     ];
-    let overdue = overdue_by_owner(&items, today);
+    let overdue = overdue_by_owner(&items, today, ItemDue::from);
     let summary: Vec<(&str, Vec<Option<Date>>)> = overdue
         .iter()
         .map(|(owner, items)| (*owner, items.iter().map(|i| i.due).collect()))

@@ -351,7 +351,7 @@ pub async fn action_items(
         rows.iter()
             .filter(|r| status != "done" || r.done)
             .filter_map(|r| {
-                let overdue = crate::review::reminders::is_overdue(r, today);
+                let overdue = crate::review::reminders::item_due(r).is_overdue(today);
                 (!overdue_only || overdue).then(|| {
                     json!({
                         "incident": crate::incidents::state::incident_name(r.incident_id),

@@ -1,6 +1,7 @@
 //! Handoff notices: at a shift change the incoming and outgoing people get
 //! a message (by their first notification rule's method) listing the open
-//! incidents they are on call for.
+//! incidents they are on call for. Who comes and goes is
+//! [`nines_oncall::shift_changes`]; this file words and queues the notices.
 
 use jiff::Timestamp;
 use nines_config::Config;
@@ -38,27 +39,11 @@ pub fn due(
     let mut ops = Vec::new();
     let mut open: Option<Vec<IncidentRow>> = None;
     for schedule in config.schedules.values() {
-        let shifts = schedule.shifts(
-            now - HANDOFF_WINDOW,
-            now + jiff::SignedDuration::from_secs(1),
-        );
-        for pair in shifts.windows(2) {
-            let (before, after) = (&pair[0], &pair[1]);
-            if after.start > now || before.users == after.users {
-                continue;
-            }
-            let changed = after
-                .users
-                .iter()
-                .chain(&before.users)
-                .filter(|u| !(after.users.contains(u) && before.users.contains(u)));
-            let key_of = |user: &str| {
-                format!(
-                    "handoff:{}:{}:{user}",
-                    schedule.name,
-                    after.start.as_second()
-                )
-            };
+        for change in nines_oncall::shift_changes(schedule, now - HANDOFF_WINDOW, now) {
+            let (before, after) = (&change.before, &change.after);
+            let key_of =
+                |user: &str| format!("handoff:{}:{}:{user}", schedule.name, change.at.as_second());
+            let changed = change.incoming.iter().chain(&change.outgoing);
             if changed.clone().all(|u| queued.contains(&key_of(u))) {
                 continue;
             }
@@ -108,33 +93,25 @@ pub fn due(
                 .map_or_else(|| "further notice".to_string(), |n| n.start.to_string());
             let details = serde_json::json!({
                 "schedule": schedule.name,
-                "at": after.start.to_string(),
-                "outgoing": before.users,
-                "incoming": after.users,
+                "at": change.at.to_string(),
+                "outgoing": before,
+                "incoming": after,
                 "incidents": incidents.iter().map(|i| incident_name(i.id)).collect::<Vec<_>>(),
             });
-            let incoming = after
-                .users
-                .iter()
-                .filter(|u| !before.users.contains(u))
-                .map(|u| {
-                    (
-                        u,
-                        format!("You are on call in {} until {until}", schedule.name),
-                        format!("You take over from {}.", names(&before.users)),
-                    )
-                });
-            let outgoing = before
-                .users
-                .iter()
-                .filter(|u| !after.users.contains(u))
-                .map(|u| {
-                    (
-                        u,
-                        format!("Your shift in {} ended", schedule.name),
-                        format!("{} is on call now.", names(&after.users)),
-                    )
-                });
+            let incoming = change.incoming.iter().map(|u| {
+                (
+                    u,
+                    format!("You are on call in {} until {until}", schedule.name),
+                    format!("You take over from {}.", names(before)),
+                )
+            });
+            let outgoing = change.outgoing.iter().map(|u| {
+                (
+                    u,
+                    format!("Your shift in {} ended", schedule.name),
+                    format!("{} is on call now.", names(after)),
+                )
+            });
             for (user, title, text) in incoming.chain(outgoing) {
                 let key = key_of(user);
                 if queued.contains(&key) {

@@ -11,22 +11,17 @@ use jiff::SignedDuration;
 /// query looks back (shift history, calendar feeds).
 pub const KEPT: SignedDuration = SignedDuration::from_hours(400 * 24);
 
-/// `config` with the stored overrides laid over its schedules; overrides of
+/// `config` with the stored overrides laid over its schedules
+/// ([`nines_oncall::Schedule::apply_overrides`], in row order); overrides of
 /// schedules no longer in the config are left out.
 pub fn apply(mut config: Config, rows: &[OverrideRow]) -> Config {
-    for row in rows {
-        let (Some(s), Ok(start), Ok(end)) = (
-            config.schedules.get_mut(&row.schedule),
-            Timestamp::from_second(row.start_at),
-            Timestamp::from_second(row.end_at),
-        ) else {
-            continue;
-        };
-        s.overrides.push(nines_oncall::Override {
-            user: row.user.clone(),
-            start,
-            end,
-        });
+    for (name, s) in config.schedules.iter_mut() {
+        let mine = rows.iter().filter(|row| row.schedule == *name);
+        s.apply_overrides(mine.filter_map(|row| {
+            let start = Timestamp::from_second(row.start_at).ok()?;
+            let end = Timestamp::from_second(row.end_at).ok()?;
+            Some((row.user.as_str(), start, end))
+        }));
     }
     config
 }

@@ -2,7 +2,8 @@
 //! [`nines_review::postmortem::draft`], revisions saved with their action
 //! items, and imports checked against the status workflow.
 //!
-//! What the draft's figures rest on, and where they are approximate:
+//! What the draft's figures rest on (computed by nines-slo's `span`), and
+//! where they are approximate:
 //!
 //! - Impact start is the first bad minute of the service's SLOs in the run
 //!   of bad minutes that ends at detection (the incident's start), looked
@@ -22,15 +23,12 @@ use nines_review::postmortem::{
     ActionItem, ChangeFact, IncidentFacts, Postmortem, SloBurn, Status, TimelineEntry, draft,
 };
 use nines_review::{IncidentTimes, Severity};
-use nines_slo::{Minute, SloSeries, minute_of, timestamp_of};
+use nines_slo::BudgetBurn;
 use nines_store::{ActionItemRow, PostmortemRow, StoreError};
 
 use crate::app::App;
 use crate::incidents::state::incident_name;
 use crate::slo::state::engine::SloState;
-
-/// How far before detection the draft looks for the first bad minute.
-const IMPACT_LOOKBACK_MINUTES: i64 = 360;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PostmortemError {
@@ -75,91 +73,28 @@ pub fn decode(row: &PostmortemRow) -> Result<Postmortem, PostmortemError> {
     })
 }
 
-/// The bad minutes of one SLO just before `detected`: the first of the run
-/// of bad minutes ending at detection, if the series still has minutes.
-fn first_bad_minute(series: &nines_slo::Series, detected: Minute) -> Option<Minute> {
-    if detected < series.horizon() {
-        return None;
-    }
-    let mut first = None;
-    let mut clean = 0;
-    for m in (detected - IMPACT_LOOKBACK_MINUTES..=detected).rev() {
-        if m < series.horizon() {
-            break;
-        }
-        let c = series.range_sum(m, m + 1);
-        if c.total > c.good {
-            first = Some(m);
-            clean = 0;
-        } else if c.total > 0 {
-            clean += 1;
-            // One clean minute ends a run; before any bad minute, an hour of
-            // clean ones says the impact was not in this SLO.
-            if first.is_some() || clean > 60 {
-                break;
-            }
-        }
-    }
-    first
-}
-
-/// What an SLO burned from `from` to `to`: bad events (bad slices, for a
-/// timeslice SLO) over the error budget of the SLO window as it is now
-/// (the window's events or slices × (1 − objective)).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct BudgetBurn {
-    /// Bad over the window's budget.
-    pub ratio: f64,
-    /// Bad events, or bad slices for a timeslice SLO.
-    pub bad: u64,
-    /// All events, or all slices for a timeslice SLO.
-    pub total: u64,
-    /// Whether `bad` and `total` count events (not slices).
-    pub events: bool,
-}
-
 /// The budget `s` burned from `from` to `to` (inclusive minutes), or `None`
 /// when the SLO window has no budget yet (no report, no events, or an
-/// objective of 100%).
+/// objective of 100%): [`nines_slo::budget_burned`] at the latest report.
 pub(crate) fn budget_burned(s: &SloState, from: Timestamp, to: Timestamp) -> Option<BudgetBurn> {
-    let (c, events) = match &s.series {
-        SloSeries::Events(series) => (series.range_sum(minute_of(from), minute_of(to) + 1), true),
-        SloSeries::Timeslices(series) => (
-            series.slice_range_sum(minute_of(from), minute_of(to) + 1),
-            false,
-        ),
-    };
-    let bad = c.total.saturating_sub(c.good);
-    let window_total = s.report.as_ref()?.slo_window(&s.config.spec).total;
-    let budget = s.config.spec.budget() * window_total as f64;
-    (budget > 0.0).then(|| BudgetBurn {
-        ratio: bad as f64 / budget,
-        bad,
-        total: c.total,
-        events,
-    })
+    let report = s.report.as_ref()?;
+    nines_slo::budget_burned(&s.config.spec, &s.series, report, from, to)
 }
 
-/// When an incident's impact began: the first bad minute of the service's
-/// SLOs before `detected` (see the module docs), or `alert_start`.
+/// When an incident's impact began: [`nines_slo::impact_start`] over the
+/// service's SLOs (see the module docs), or `alert_start`.
 pub fn impact_start(
     engine: &crate::slo::state::engine::Engine,
     service: &str,
     detected: Timestamp,
     alert_start: Timestamp,
 ) -> Timestamp {
-    let first_bad = engine
+    let series = engine
         .slos()
         .iter()
         .filter(|s| s.service == service)
-        .filter_map(|s| match &s.series {
-            SloSeries::Events(series) => first_bad_minute(series, minute_of(detected)),
-            SloSeries::Timeslices(_) => None,
-        })
-        .min();
-    first_bad
-        .map(timestamp_of)
-        .map_or(alert_start, |t| t.min(alert_start))
+        .map(|s| &s.series);
+    nines_slo::impact_start(series, detected, alert_start)
 }
 
 /// What nines knows about incident `id`, for its draft.

@@ -4,61 +4,31 @@
 //! open items whose due date has passed: on Monday morning, or when an item
 //! first becomes overdue later in the week. Owners that are not users (a team name, an
 //! email in free text) are not reminded: the list is at
-//! `GET /api/v1/action-items?overdue=true`.
+//! `GET /api/v1/action-items?overdue=true`. Which items are overdue, and
+//! the week, are nines-review's `overdue` rules; this file reads the rows
+//! and words the message.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 
-use jiff::civil::Weekday;
-use jiff::{Timestamp, ToSpan};
+use jiff::Timestamp;
+use jiff::civil::Date;
 use nines_config::Config;
+use nines_review::overdue::{ItemDue, overdue_by_owner, reminder_week};
 use nines_store::{ActionItemRow, IncidentOp, Store, StoreError};
 
 use crate::incidents::state::incident_name;
 
 use crate::review::state::LastLook;
 
-/// Monday 09:00 UTC of `now`'s week.
-pub fn week_start(now: Timestamp) -> Timestamp {
-    let date = now.to_zoned(jiff::tz::TimeZone::UTC).date();
-    let back = i64::from(date.weekday().to_monday_zero_offset());
-    let monday = date
-        .checked_sub(back.days())
-        .unwrap_or(date)
-        .to_datetime(jiff::civil::time(9, 0, 0, 0));
-    let start = monday
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .map(|z| z.timestamp())
-        .unwrap_or(now);
-    debug_assert_eq!(
-        start.to_zoned(jiff::tz::TimeZone::UTC).weekday(),
-        Weekday::Monday
-    );
-    start
-}
-
-/// Open, with a due date (`YYYY-MM-DD`) before `today`.
-pub fn is_overdue(item: &ActionItemRow, today: jiff::civil::Date) -> bool {
-    !item.done
-        && item
-            .due
-            .as_deref()
-            .and_then(|d| d.parse::<jiff::civil::Date>().ok())
-            .is_some_and(|d| d < today)
-}
-
-/// The overdue open items of each owner at `today`.
-pub fn overdue_by_owner(
-    items: &[ActionItemRow],
-    today: jiff::civil::Date,
-) -> BTreeMap<&str, Vec<&ActionItemRow>> {
-    let mut out: BTreeMap<&str, Vec<&ActionItemRow>> = BTreeMap::new();
-    for i in items {
-        if is_overdue(i, today) {
-            out.entry(i.owner.as_str()).or_default().push(i);
-        }
+/// What [`nines_review::overdue`]'s rule reads of a stored item (the one
+/// rule the reminders, the action-items API and reports apply): a due date
+/// that does not read as `YYYY-MM-DD` counts as none.
+pub fn item_due(item: &ActionItemRow) -> ItemDue<'_> {
+    ItemDue {
+        owner: &item.owner,
+        due: item.due.as_deref().and_then(|d| d.parse::<Date>().ok()),
+        done: item.done,
     }
-    out
 }
 
 /// The reminders due at `now`: queued once per owner and week.
@@ -73,12 +43,11 @@ pub fn due(
     if looked.0.swap(minute, Ordering::Relaxed) == minute {
         return Ok(Vec::new());
     }
-    let start = week_start(now);
-    let week = if now < start { start - 7.days() } else { start };
+    let week = reminder_week(now);
     let items = store.action_items(None, true)?;
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
     let mut ops = Vec::new();
-    for (owner, mine) in overdue_by_owner(&items, today) {
+    for (owner, mine) in overdue_by_owner(&items, today, item_due) {
         let key = format!("reminder:{}:{owner}", week.as_second());
         if queued.contains(&key) {
             continue;
@@ -138,39 +107,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn weeks_start_on_monday_at_nine_utc() {
-        let ts = |s: &str| s.parse::<Timestamp>().unwrap();
-        for (now, start) in [
-            ("2026-11-24T12:00:00Z", "2026-11-23T09:00:00Z"),
-            ("2026-11-23T09:00:00Z", "2026-11-23T09:00:00Z"),
-            ("2026-11-29T23:59:59Z", "2026-11-23T09:00:00Z"),
-            ("2026-11-23T08:59:59Z", "2026-11-23T09:00:00Z"),
-        ] {
-            assert_eq!(week_start(ts(now)), ts(start), "{now}");
-        }
-    }
-
-    #[test]
-    fn only_open_items_past_their_due_date_are_overdue() {
-        let item = |owner: &str, due: Option<&str>, done: bool| ActionItemRow {
+    fn stored_due_dates_are_read_and_ones_that_do_not_parse_are_never_overdue() {
+        let item = |due: Option<&str>, done: bool| ActionItemRow {
             incident_id: 3,
             position: 0,
             kind: "prevent".into(),
             description: "add a canary".into(),
-            owner: owner.into(),
+            owner: "ana".into(),
             due: due.map(str::to_string),
             tracking: None,
             done,
         };
-        let items = [
-            item("ana", Some("2026-11-20"), false),
-            item("ana", Some("2026-11-24"), false),
-            item("ana", None, false),
-            item("bo", Some("2026-11-01"), true),
-            item("bo", Some("2026-11-02"), false),
-        ];
-        let o = overdue_by_owner(&items, jiff::civil::date(2026, 11, 24));
-        assert_eq!(o["ana"].len(), 1);
-        assert_eq!(o["bo"][0].due.as_deref(), Some("2026-11-02"));
+        let today = jiff::civil::date(2026, 11, 24);
+        assert!(item_due(&item(Some("2026-11-20"), false)).is_overdue(today));
+        assert!(!item_due(&item(Some("2026-11-20"), true)).is_overdue(today));
+        assert!(!item_due(&item(Some("2026-11-24"), false)).is_overdue(today));
+        assert!(!item_due(&item(Some("next week"), false)).is_overdue(today));
+        assert!(!item_due(&item(None, false)).is_overdue(today));
+        assert_eq!(item_due(&item(Some("2026-11-20"), false)).owner, "ana");
     }
 }

@@ -315,7 +315,7 @@ pub fn build(
             .collect();
         let overdue = items
             .iter()
-            .filter(|a| crate::review::reminders::is_overdue(a, today))
+            .filter(|a| crate::review::reminders::item_due(a).is_overdue(today))
             .count();
 
         let mut slas = Vec::new();
