@@ -5,14 +5,19 @@
 # the same window. Prints CPU-seconds per minute and the ratio.
 #
 #   bench/idle.sh [minutes]        # default 5; bounded, stops by itself
+#   NINES_BIN=/other/nines bench/idle.sh 5
 set -euo pipefail
 minutes=${1:-5}
 root=$(cd "$(dirname "$0")/.." && pwd)
 for tool in prometheus prometheus-alertmanager curl python3; do
   command -v "$tool" >/dev/null || { echo "$tool is needed (apt-get install prometheus prometheus-alertmanager curl)" >&2; exit 2; }
 done
-cargo build --release -q -p nines --manifest-path "$root/Cargo.toml"
-bin="$root/target/release/nines"
+# NINES_BIN=/path/to/other/nines compares another build.
+bin=${NINES_BIN:-}
+if [ -z "$bin" ]; then
+  cargo build --release -q -p nines --manifest-path "$root/Cargo.toml"
+  bin="$root/target/release/nines"
+fi
 
 work=$(mktemp -d)
 pids=()

@@ -11,7 +11,8 @@ use crate::probes::state::{ProbeResult, millis};
 
 /// Runs every configured probe until `stop`, restarting them all when the
 /// config is reloaded. Results are recorded in batches about once a second;
-/// heartbeats are judged on the same tick.
+/// heartbeats are judged on the same tick. With no probes and no
+/// heartbeats configured it only waits for a reload.
 pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
     let mut reloads = app.subscribe_reloads();
     loop {
@@ -38,6 +39,12 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
             }
         }
         drop(tx);
+        let heartbeats = config
+            .services
+            .values()
+            .flat_map(|s| &s.probes)
+            .any(|p| matches!(p.check, Check::Heartbeat(_)));
+        let idle = tasks.is_empty() && !heartbeats;
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut pending = Vec::new();
@@ -49,7 +56,7 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
                         flush(&app, &mut pending).await;
                     }
                 }
-                _ = tick.tick() => {
+                _ = tick.tick(), if !idle => {
                     flush(&app, &mut pending).await;
                     let a = app.clone();
                     let _ = tokio::task::spawn_blocking(move || crate::probes::service::judge_heartbeats(&a)).await;
