@@ -219,6 +219,24 @@ pub fn reader(ui: &Ui, headers: &HeaderMap, path: &str) -> Result<Viewer, Respon
     }
 }
 
+/// The viewer of an incident's page (`/incidents/{id}{rest}`) and the
+/// incident's number; a sign-in redirect or the no-such-incident page
+/// otherwise.
+#[allow(clippy::result_large_err)]
+pub fn incident_reader(
+    ui: &Ui,
+    headers: &HeaderMap,
+    id: &str,
+    rest: &str,
+) -> Result<(Viewer, i64), Response> {
+    let path = format!("/incidents/{}{rest}", crate::text::url::encode(id));
+    let viewer = reader(ui, headers, &path)?;
+    match crate::incidents::state::parse_incident_id(id) {
+        Some(n) => Ok((viewer, n)),
+        None => Err(bad_id(&viewer)),
+    }
+}
+
 /// A form post's viewer, refused unless the form carries the session's
 /// CSRF token and the viewer has `role`.
 // The error is the page to answer with; handlers return it as it is.

@@ -455,16 +455,9 @@ pub async fn detail_page(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let viewer = match reader(
-        &ui,
-        &headers,
-        &format!("/incidents/{}", crate::text::url::encode(&id)),
-    ) {
+    let (viewer, n) = match super::incident_reader(&ui, &headers, &id, "") {
         Ok(v) => v,
         Err(r) => return r,
-    };
-    let Some(n) = parse_incident_id(&id) else {
-        return bad_id(&viewer);
     };
     let found = super::blocking(&ui.app, move |app| {
         let now = app.clock.now().as_second();

@@ -22,9 +22,7 @@ use nines_store::PostmortemRow;
 use serde::Deserialize;
 
 use super::html::{Chrome, E, Nav, csrf_field, layout, pct, time, time_s};
-use super::{
-    UiState, Viewer, actor, bad_id, error_page, html_response, no_incident, reader, redirect,
-};
+use super::{UiState, Viewer, actor, bad_id, error_page, html_response, no_incident, redirect};
 use crate::incidents::state::{incident_name, parse_incident_id};
 use crate::review::postmortem::PostmortemError;
 
@@ -488,16 +486,9 @@ pub async fn page(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let viewer = match reader(
-        &ui,
-        &headers,
-        &format!("/incidents/{}/postmortem", crate::text::url::encode(&id)),
-    ) {
+    let (viewer, n) = match super::incident_reader(&ui, &headers, &id, "/postmortem") {
         Ok(v) => v,
         Err(r) => return r,
-    };
-    let Some(n) = parse_incident_id(&id) else {
-        return bad_id(&viewer);
     };
     respond(&ui, &viewer, n, StatusCode::OK, None).await
 }
@@ -510,16 +501,9 @@ pub async fn markdown(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let viewer = match reader(
-        &ui,
-        &headers,
-        &format!("/incidents/{}/postmortem.md", crate::text::url::encode(&id)),
-    ) {
+    let (viewer, n) = match super::incident_reader(&ui, &headers, &id, "/postmortem.md") {
         Ok(v) => v,
         Err(r) => return r,
-    };
-    let Some(n) = parse_incident_id(&id) else {
-        return bad_id(&viewer);
     };
     match super::blocking(&ui.app, move |app| {
         crate::review::postmortem::current_postmortem(app, n)
