@@ -3,15 +3,13 @@
 //! at every checked minute the alerts Prometheus fires are the tiers nines'
 //! own evaluator fires on the same per-minute data.
 
-mod util;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
+use crate::util::*;
 use nines_config::Config;
 use nines_slo::{AlertState, Counts, WindowSpec, evaluate, timestamp_of};
-use util::*;
 
 const ERRORS_SLI: &str = "prometheus:\n            errors: 'http_requests_total{job=\"shop\",code=\"500\"}'\n            total: 'http_requests_total{job=\"shop\"}'";
 const LATENCY_SLI: &str = "promql:\n            good: 'http_request_duration_seconds_bucket{job=\"shop\",le=\"0.3\"}'\n            total: 'http_request_duration_seconds_count{job=\"shop\"}'";

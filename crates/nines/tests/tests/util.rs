@@ -1,16 +1,22 @@
-//! The one test harness for the nines binary crate: config builders, a
-//! daemon in-process on port 0, and the real binary as a child process.
+//! The nines binary's harness on top of `nines-testkit`: config builders,
+//! a daemon in-process on port 0, and the real binary as a child process
+//! that binds port 0 and says where.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use nines::app::App;
 use nines::clock::Clock;
 use nines::daemon::{Intervals, serve};
 use serde_json::{Value, json};
+
+pub use nines_testkit::ports::{http_ok, start_on_a_free_port};
+pub use nines_testkit::{
+    Receiver, Reply, ReservedPort, Spawned, Workspace, eventually, eventually_blocking, require,
+};
 
 pub const READER: &str = "nines_test_reader_token";
 pub const WRITER: &str = "nines_test_writer_token";
@@ -33,28 +39,6 @@ pub fn shop_yaml() -> String {
         "services:\n  shop:\n    owner: payments\n    slos:\n      - name: availability\n        objective: 99.9\n        window: 30d\n        sli: events\n      - name: latency\n        objective: 99\n        window: 7d\n        sli: events\n{}",
         auth_yaml()
     )
-}
-
-/// A directory with `nines.yaml` and a data directory.
-pub struct Workspace {
-    pub dir: tempfile::TempDir,
-}
-
-impl Workspace {
-    pub fn new(config: &str) -> Workspace {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("nines.yaml"), config).unwrap();
-        Workspace { dir }
-    }
-    pub fn config(&self) -> PathBuf {
-        self.dir.path().join("nines.yaml")
-    }
-    pub fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-    pub fn write_config(&self, config: &str) {
-        std::fs::write(self.config(), config).unwrap();
-    }
 }
 
 /// A daemon running in this process, on a free loopback port.
@@ -141,48 +125,60 @@ pub fn nines() -> Command {
     Command::new(env!("CARGO_BIN_EXE_nines"))
 }
 
-/// `nines serve` as a child process on a free port; waits for /readyz.
+/// `nines serve` as a child process. It listens on 127.0.0.1:0 and its
+/// log line "nines is serving" says the port it got: no port is picked
+/// for it, so none can be taken meanwhile.
 pub struct Process {
     pub child: Child,
     pub url: String,
 }
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 impl Process {
     pub fn start(config: &Path, data: &Path, extra: &[&str]) -> Process {
-        let port = free_port();
         #[allow(clippy::zombie_processes)] // Process's Drop kills and waits.
-        let child = nines()
+        let mut child = nines()
             .args(["serve", "--config"])
             .arg(config)
             .arg("--data")
             .arg(data)
-            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
             .args(extra)
-            .env("NINES_LOG", "warn")
+            // Warnings, and the cli's own lines (the listen address).
+            .env("NINES_LOG", "warn,nines::cli=info")
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if blocking("GET", &format!("{url}/readyz"), None, None)
-                .is_some_and(|r| r.status == 200)
-            {
-                return Process { child, url };
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("nines serve did not become ready on {url}");
+        let addr = listen_address(child.stderr.take().unwrap());
+        let url = format!("http://{addr}");
+        // Serving means the listener is bound; ready means restored too.
+        eventually_blocking(Duration::from_secs(20), "nines serve ready", || {
+            blocking("GET", &format!("{url}/readyz"), None, None).filter(|r| r.status == 200)
+        });
+        Process { child, url }
     }
+}
+
+/// Reads the JSON log on `stderr` until "nines is serving" and answers its
+/// `listen` field; keeps echoing the log (to this test's stderr) after.
+fn listen_address(stderr: std::process::ChildStderr) -> String {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let v: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
+            if v["message"] == "nines is serving" {
+                let _ = tx.send(v["listen"].as_str().unwrap_or_default().to_string());
+            } else {
+                eprintln!("{line}");
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(20))
+        .expect("nines serve logs \"nines is serving\" with its address")
 }
 
 impl Drop for Process {
@@ -230,43 +226,6 @@ pub fn run_ok(cmd: &mut Command) -> std::process::Output {
         String::from_utf8_lossy(&out.stderr)
     );
     out
-}
-
-/// Whether an external program is on PATH. In CI it must be: a missing
-/// tool fails the test instead of skipping it silently.
-pub fn require(program: &str, package: &str) -> bool {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {program}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{program} is required in CI (apt-get install {package})"
-        );
-        eprintln!("SKIPPED: {program} not on PATH (apt-get install {package})");
-    }
-    found
-}
-
-/// Polls `f` every 200 ms until it returns `Some`, for at most `limit`.
-pub async fn eventually<T, F, Fut>(limit: Duration, what: &str, mut f: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(
-            start.elapsed() < limit,
-            "timed out after {limit:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 /// Whether the real `promtool` is here. In CI it must be: a missing tool

@@ -3,63 +3,31 @@
 //! v2 on the wire, the incident API, and a webhook receiver that fails
 //! before it recovers.
 
-mod util;
-
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Router;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use crate::util::*;
+use axum::http::HeaderMap;
 use nines::clock::Clock;
 use nines::daemon::Intervals;
 use serde_json::{Value, json};
-use util::*;
 
 const AM_KEY: &str = "nines_test_alertmanager_key";
 const PD_KEY: &str = "0123456789abcdef0123456789abcdef";
 const RESPONDER: &str = "nines_test_responder_token";
 
-/// A webhook receiver that records every delivery (headers and body) and
-/// answers 503 to the first `fail_first` of them.
-#[derive(Default)]
-struct Receiver {
-    got: Mutex<Vec<(HeaderMap, Value)>>,
-    fail_first: AtomicU32,
-    seen: AtomicU32,
+/// A webhook receiver at `/hook` (from the kit) answering 503 to the
+/// first `fail_first` deliveries.
+async fn receiver(fail_first: usize) -> (String, Receiver) {
+    let rx = Receiver::builder().fail_first(fail_first).start().await;
+    (rx.url("/hook"), rx)
 }
 
-async fn receiver(fail_first: u32) -> (String, Arc<Receiver>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    receiver_on(listener, fail_first)
-}
-
-fn receiver_on(listener: tokio::net::TcpListener, fail_first: u32) -> (String, Arc<Receiver>) {
-    let r = Arc::new(Receiver::default());
-    r.fail_first.store(fail_first, Ordering::Relaxed);
-    let state = r.clone();
-    let router = Router::new().route(
-        "/hook",
-        post(move |headers: HeaderMap, body: String| {
-            let r = state.clone();
-            async move {
-                let n = r.seen.fetch_add(1, Ordering::Relaxed);
-                let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-                r.got.lock().unwrap().push((headers, v));
-                if n < r.fail_first.load(Ordering::Relaxed) {
-                    StatusCode::SERVICE_UNAVAILABLE
-                } else {
-                    StatusCode::OK
-                }
-            }
-        }),
-    );
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    (format!("http://{addr}/hook"), r)
+/// Every delivery so far: headers and JSON body.
+fn deliveries(rx: &Receiver) -> Vec<(HeaderMap, Value)> {
+    rx.requests()
+        .iter()
+        .map(|r| (r.headers.clone(), r.json()))
+        .collect()
 }
 
 fn config(hook: &str) -> String {
@@ -196,7 +164,7 @@ async fn pagerduty_events_open_ack_and_resolve_incidents() {
     // Notifications: triggered, acknowledged, resolved, each signed and
     // with an idempotency key.
     let got = eventually(Duration::from_secs(10), "three notifications", || async {
-        let got = rx.got.lock().unwrap().clone();
+        let got = deliveries(&rx);
         (got.len() >= 3).then_some(got)
     })
     .await;
@@ -361,8 +329,8 @@ async fn a_failing_receiver_gets_every_notification_once_it_recovers() {
         Duration::from_secs(30),
         "delivery after failures",
         || async {
-            let got = rx.got.lock().unwrap().clone();
-            let delivered = got.len() as u32 >= 4 + 2;
+            let got = deliveries(&rx);
+            let delivered = got.len() >= 4 + 2;
             delivered.then_some(got)
         },
     )
@@ -385,18 +353,12 @@ async fn a_failing_receiver_gets_every_notification_once_it_recovers() {
     d.stop().await;
 }
 
-/// A real Alertmanager on loopback sending to nines.
+/// A real Alertmanager on loopback sending to nines. It must bind its own
+/// port: started by the kit, which retries on a bind conflict.
 struct Alertmanager {
-    child: std::process::Child,
+    _child: Spawned,
     url: String,
     _dir: tempfile::TempDir,
-}
-
-impl Drop for Alertmanager {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn alertmanager(receiver_yaml: &str) -> Alertmanager {
@@ -405,24 +367,26 @@ fn alertmanager(receiver_yaml: &str) -> Alertmanager {
         "route:\n  receiver: nines\n  group_by: [alertname]\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n  - name: nines\n{receiver_yaml}"
     );
     std::fs::write(dir.path().join("am.yml"), config).unwrap();
-    let port = free_port();
-    let child = std::process::Command::new("prometheus-alertmanager")
-        .arg(format!(
-            "--config.file={}",
-            dir.path().join("am.yml").display()
-        ))
-        .arg(format!(
-            "--storage.path={}",
-            dir.path().join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .arg("--cluster.listen-address=")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("alertmanager starts");
+    let (child, port) = start_on_a_free_port(
+        Duration::from_secs(30),
+        |port| {
+            let mut cmd = std::process::Command::new("prometheus-alertmanager");
+            cmd.arg(format!(
+                "--config.file={}",
+                dir.path().join("am.yml").display()
+            ))
+            .arg(format!(
+                "--storage.path={}",
+                dir.path().join("data").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg("--cluster.listen-address=");
+            cmd
+        },
+        |port| http_ok(port, "/-/ready"),
+    );
     Alertmanager {
-        child,
+        _child: child,
         url: format!("http://127.0.0.1:{port}"),
         _dir: dir,
     }
@@ -483,7 +447,7 @@ async fn alertmanager_round_trip(receiver_yaml: impl Fn(&str) -> String, source:
     .await;
     assert_eq!(show.body["alerts"][0]["source"], source, "{}", show.text);
     eventually(Duration::from_secs(10), "notification", || async {
-        let got = rx.got.lock().unwrap().clone();
+        let got = deliveries(&rx);
         got.iter()
             .any(|(_, v)| v["event"] == "incident.triggered")
             .then_some(())
@@ -508,7 +472,7 @@ async fn alertmanager_round_trip(receiver_yaml: impl Fn(&str) -> String, source:
     })
     .await;
     eventually(Duration::from_secs(10), "resolved notification", || async {
-        let got = rx.got.lock().unwrap().clone();
+        let got = deliveries(&rx);
         got.iter()
             .any(|(_, v)| v["event"] == "incident.resolved")
             .then_some(())
@@ -543,8 +507,9 @@ async fn a_real_alertmanager_pagerduty_config_works_unchanged_but_the_url() {
 
 #[test]
 fn nothing_owed_is_lost_to_a_dead_receiver_or_a_sigkill() {
-    // The receiver's port is chosen but nobody listens: connection refused.
-    let port = free_port();
+    // The receiver's port is held but nobody listens: connection refused.
+    let reserved = ReservedPort::new();
+    let port = reserved.port();
     let ws = Workspace::new(&config(&format!("http://127.0.0.1:{port}/hook")));
     let mut nines = Process::start(&ws.config(), &ws.data(), &["--notify-retry-base", "200ms"]);
     let open = |url: &str, i: usize| {
@@ -561,8 +526,18 @@ fn nothing_owed_is_lost_to_a_dead_receiver_or_a_sigkill() {
     for i in 0..250 {
         open(&nines.url, i);
     }
-    // Killed while it retries deliveries that cannot connect.
-    std::thread::sleep(Duration::from_millis(500));
+    // Killed while it retries deliveries that cannot connect: once the
+    // first has been tried and refused.
+    eventually_blocking(Duration::from_secs(10), "a refused delivery", || {
+        let s = blocking(
+            "GET",
+            &format!("{}/api/v1/incidents/INC-1", nines.url),
+            Some(READER),
+            None,
+        )?;
+        let n = &s.body["notifications"][0];
+        (n["state"] == "pending" && n["attempts"].as_i64() >= Some(1)).then_some(())
+    });
     signal(&nines, "KILL");
     let _ = nines.child.wait();
     nines = Process::start(&ws.config(), &ws.data(), &["--notify-retry-base", "200ms"]);
@@ -571,12 +546,7 @@ fn nothing_owed_is_lost_to_a_dead_receiver_or_a_sigkill() {
     }
     // The receiver comes up, answering 503 to its first 100 requests.
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let rx = rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-            .await
-            .unwrap();
-        receiver_on(listener, 100).1
-    });
+    let rx = rt.block_on(async { Receiver::builder().fail_first(100).serve(reserved.listen()) });
     // Done when nines has every message as sent: each of the 100 refused
     // with 503 was delivered again under its key.
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
@@ -599,7 +569,7 @@ fn nothing_owed_is_lost_to_a_dead_receiver_or_a_sigkill() {
         "{}",
         metrics.text
     );
-    let got = rx.got.lock().unwrap();
+    let got = deliveries(&rx);
     let mut keys: Vec<String> = got
         .iter()
         .map(|(h, _)| h["idempotency-key"].to_str().unwrap().to_string())
@@ -617,31 +587,18 @@ fn nothing_owed_is_lost_to_a_dead_receiver_or_a_sigkill() {
 }
 
 /// A Slack incoming webhook: `ok` with 200, or (revoked) 404 `no_service`.
-async fn slack(revoked: bool) -> (String, Arc<Mutex<Vec<Value>>>) {
-    let got = Arc::new(Mutex::new(Vec::new()));
-    let state = got.clone();
-    let router = Router::new().route(
-        "/services/T000/B000/XXXX",
-        post(move |body: String| {
-            let got = state.clone();
-            async move {
-                got.lock()
-                    .unwrap()
-                    .push(serde_json::from_str::<Value>(&body).unwrap_or(Value::Null));
-                if revoked {
-                    (StatusCode::NOT_FOUND, "no_service")
-                } else {
-                    (StatusCode::OK, "ok")
-                }
+async fn slack(revoked: bool) -> (String, Receiver) {
+    let rx = Receiver::builder()
+        .respond(move |_, _| {
+            if revoked {
+                Reply::new(404, "no_service")
+            } else {
+                Reply::ok()
             }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    (format!("http://{addr}/services/T000/B000/XXXX"), got)
+        })
+        .start()
+        .await;
+    (rx.url("/services/T000/B000/XXXX"), rx)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -676,7 +633,7 @@ async fn slack_messages_and_a_revoked_webhook() {
             (s.body["notifications"][0]["state"] != "pending").then_some(s)
         })
         .await;
-        let msg = got.lock().unwrap()[0].clone();
+        let msg = got.bodies()[0].clone();
         assert_eq!(msg["text"], "triggered: checkout slow");
         assert_eq!(msg["blocks"][0]["type"], "section");
         let n = &show.body["notifications"][0];
@@ -691,11 +648,7 @@ async fn slack_messages_and_a_revoked_webhook() {
             assert_eq!(n["state"], "failed", "{}", show.text);
             assert_eq!(n["attempts"], 1);
             assert!(kinds.contains(&"notification_failed"), "{kinds:?}");
-            assert_eq!(
-                got.lock().unwrap().len(),
-                1,
-                "no retries after a permanent failure"
-            );
+            assert_eq!(got.len(), 1, "no retries after a permanent failure");
         } else {
             assert_eq!(n["state"], "sent", "{}", show.text);
             assert!(kinds.contains(&"notification_sent"), "{kinds:?}");
@@ -829,10 +782,7 @@ async fn silences_hold_notifications_but_incidents_are_recorded() {
     .await;
     assert_eq!(r.status, 202);
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(
-        rx.got.lock().unwrap().is_empty(),
-        "a silenced alert notifies nobody"
-    );
+    assert!(rx.is_empty(), "a silenced alert notifies nobody");
     let show = call(
         "GET",
         &format!("{}/api/v1/incidents/INC-1", d.url),
@@ -871,7 +821,7 @@ async fn silences_hold_notifications_but_incidents_are_recorded() {
     eventually(
         Duration::from_secs(5),
         "notification after expiry",
-        || async { (!rx.got.lock().unwrap().is_empty()).then_some(()) },
+        || async { (!rx.is_empty()).then_some(()) },
     )
     .await;
     d.stop().await;
@@ -969,36 +919,21 @@ async fn changes_are_recorded_and_shown_on_the_incidents_they_precede() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_with_retry_after_is_retried_no_sooner() {
     // Slack rate-limits the first message: 429 with `Retry-After: 2`.
-    let times = Arc::new(Mutex::new(Vec::new()));
-    let state = times.clone();
-    let router = Router::new().route(
-        "/hook",
-        post(move || {
-            let times = state.clone();
-            async move {
-                let mut t = times.lock().unwrap();
-                t.push(std::time::Instant::now());
-                if t.len() == 1 {
-                    (
-                        StatusCode::TOO_MANY_REQUESTS,
-                        [("retry-after", "2")],
-                        "rate_limited",
-                    )
-                } else {
-                    (StatusCode::OK, [("retry-after", "0")], "ok")
-                }
+    let rx = Receiver::builder()
+        .respond(|_, before| {
+            if before == 0 {
+                Reply::new(429, "rate_limited").header("retry-after", "2")
+            } else {
+                Reply::ok().header("retry-after", "0")
             }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
+        })
+        .start()
+        .await;
+    let hook = rx.url("/hook");
     let yaml = config("http://127.0.0.1:9/unused")
         .replace(
             "channels:\n",
-            &format!("channels:\n  chat: {{ slack: \"http://{addr}/hook\" }}\n"),
+            &format!("channels:\n  chat: {{ slack: \"{hook}\" }}\n"),
         )
         .replace("routes:\n  channels: [hook]", "routes:\n  channels: [chat]");
     let ws = Workspace::new(&yaml);
@@ -1015,12 +950,8 @@ async fn a_429_with_retry_after_is_retried_no_sooner() {
         .status,
         201
     );
-    let t = eventually(Duration::from_secs(10), "the retry", || async {
-        let t = times.lock().unwrap().clone();
-        (t.len() >= 2).then_some(t)
-    })
-    .await;
-    let waited = t[1] - t[0];
+    let t = rx.wait_for(2, Duration::from_secs(10)).await;
+    let waited = t[1].at - t[0].at;
     assert!(
         waited >= Duration::from_millis(1900),
         "retried after {waited:?}, before Retry-After's 2 s"

@@ -2,20 +2,18 @@
 //! server, heartbeats, scraping an exposition, PromQL against a real
 //! Prometheus, and `nines demo`.
 
-mod util;
-
 use std::io::{BufRead, BufReader};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::util::*;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use nines::clock::Clock;
 use nines::daemon::Intervals;
 use serde_json::Value;
-use util::*;
 
 /// A local service: `/healthz` (503 while `down`), and `/metrics` with
 /// `app_requests_total` counters the test sets, or garbage while `garbage`.
@@ -333,18 +331,13 @@ services:
     d.stop().await;
 }
 
-/// A real Prometheus scraping the target every second on loopback.
+/// A real Prometheus scraping the target every second on loopback. It
+/// must bind its own port: started by the kit, which retries on a bind
+/// conflict.
 struct Prometheus {
-    child: std::process::Child,
+    _child: Spawned,
     url: String,
     _dir: tempfile::TempDir,
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn prometheus(target: &str) -> Prometheus {
@@ -357,23 +350,25 @@ fn prometheus(target: &str) -> Prometheus {
         ),
     )
     .unwrap();
-    let port = free_port();
-    let child = std::process::Command::new("prometheus")
-        .arg(format!(
-            "--config.file={}",
-            dir.path().join("prometheus.yml").display()
-        ))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.path().join("tsdb").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("prometheus starts");
+    let (child, port) = start_on_a_free_port(
+        Duration::from_secs(30),
+        |port| {
+            let mut cmd = std::process::Command::new("prometheus");
+            cmd.arg(format!(
+                "--config.file={}",
+                dir.path().join("prometheus.yml").display()
+            ))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.path().join("tsdb").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"));
+            cmd
+        },
+        |port| http_ok(port, "/-/ready"),
+    );
     Prometheus {
-        child,
+        _child: child,
         url: format!("http://127.0.0.1:{port}"),
         _dir: dir,
     }

@@ -1,11 +1,9 @@
 //! Acknowledged means durable: kill -9 right after acknowledged batches,
 //! restart, and every acknowledged event is counted and nothing else.
 
-mod util;
-
+use crate::util::*;
 use jiff::Timestamp;
 use serde_json::json;
-use util::*;
 
 fn total_30d(url: &str) -> u64 {
     let r = blocking(

@@ -1,12 +1,10 @@
 //! The HTTP API against an in-process daemon: what it accepts, what it
 //! refuses (and that a refusal stores nothing), and what it reports.
 
-mod util;
-
+use crate::util::*;
 use jiff::Timestamp;
 use nines::clock::Clock;
 use serde_json::json;
-use util::*;
 
 const NOW: &str = "2026-11-24T12:00:00Z";
 

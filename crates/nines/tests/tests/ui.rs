@@ -3,15 +3,13 @@
 //! the browser checks in real headless Chromium
 //! (`tests/browser/ui.mjs`, with playwright-core and axe-core).
 
-mod util;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use crate::util::*;
 use nines::clock::Clock;
 use serde_json::Value;
-use util::*;
 
 /// `shop` (availability 99.9% over 30d, latency 99% over 7d) and `search`.
 fn config() -> String {

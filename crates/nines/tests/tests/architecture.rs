@@ -116,10 +116,7 @@ fn graph() -> BTreeMap<Node, BTreeMap<Node, BTreeSet<PathBuf>>> {
 
 #[test]
 fn every_top_level_part_has_a_floor() {
-    let unplaced: Vec<_> = graph()
-        .into_keys()
-        .filter(|n| floor(n).is_none())
-        .collect();
+    let unplaced: Vec<_> = graph().into_keys().filter(|n| floor(n).is_none()).collect();
     assert!(
         unplaced.is_empty(),
         "{unplaced:?} have no floor: add them to floor() here and to docs/architecture.md"
@@ -137,11 +134,17 @@ fn floors_import_only_floors_below_them() {
             // states may use other states; adapters never use each other.
             let same_floor_ok = f == t && (f == 4 || f == 2);
             if t > f || (t == f && !same_floor_ok) {
-                wrong.push(format!("{from} (floor {f}) imports {to} (floor {t}) in {files:?}"));
+                wrong.push(format!(
+                    "{from} (floor {f}) imports {to} (floor {t}) in {files:?}"
+                ));
             }
         }
     }
-    assert!(wrong.is_empty(), "imports against the floor rule:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "imports against the floor rule:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]
@@ -242,7 +245,12 @@ fn adapters_never_touch_the_store() {
             continue;
         }
         let text = code(&f);
-        for needle in ["with_store(", "lock_store(", "nines_store::Store", "&mut Store"] {
+        for needle in [
+            "with_store(",
+            "lock_store(",
+            "nines_store::Store",
+            "&mut Store",
+        ] {
             if text.contains(needle) {
                 wrong.push(format!("{f:?} uses {needle}"));
             }

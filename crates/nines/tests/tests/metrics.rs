@@ -1,10 +1,8 @@
 //! `/metrics`: the names DESIGN.md promises, values that match the API, and
 //! an exposition that the real `promtool check metrics` accepts.
 
-mod util;
-
+use crate::util::*;
 use nines::clock::Clock;
-use util::*;
 
 const NOW: &str = "2026-11-24T12:00:00Z";
 

@@ -2,11 +2,9 @@
 //! per-minute events with an error spike, and read `nines status`.
 //! These run the real binary against a real daemon process.
 
-mod util;
-
+use crate::util::*;
 use jiff::Timestamp;
 use serde_json::Value;
-use util::*;
 
 /// Three days of per-minute events, 1,000 a minute, with `bad_per_minute`
 /// errors in the last `bad_minutes` minutes, sent oldest first in batches

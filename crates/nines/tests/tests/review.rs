@@ -5,12 +5,10 @@
 //! transitions checked, tracks its action items, and the day's report
 //! counts one change failure (snapshot).
 
-mod util;
-
+use crate::util::*;
 use jiff::Timestamp;
 use nines::clock::Clock;
 use serde_json::{Value, json};
-use util::*;
 
 fn at(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -301,26 +299,8 @@ async fn deploy_burn_incident_postmortem_and_report() {
 /// items, by their first notification method.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overdue_action_items_are_sent_to_their_owners_once_a_week() {
-    use std::sync::{Arc, Mutex};
-    let got: Arc<Mutex<Vec<Value>>> = Arc::default();
-    let state = got.clone();
-    let router = axum::Router::new().route(
-        "/ana",
-        axum::routing::post(move |body: String| {
-            let got = state.clone();
-            async move {
-                got.lock()
-                    .unwrap()
-                    .push(serde_json::from_str(&body).unwrap_or(Value::Null));
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hook = format!("http://{}/ana", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
+    let got = Receiver::start().await;
+    let hook = got.url("/ana");
     let yaml = config().replace(
         "auth:",
         &format!("users:\n  ana: {{ webhook: \"{hook}\" }}\nauth:"),
@@ -359,7 +339,7 @@ async fn overdue_action_items_are_sent_to_their_owners_once_a_week() {
     let reminder = eventually(
         std::time::Duration::from_secs(10),
         "the reminder",
-        || async { got.lock().unwrap().first().cloned() },
+        || async { got.bodies().first().cloned() },
     )
     .await;
     assert_eq!(reminder["event"], "action_items.overdue");
@@ -371,13 +351,13 @@ async fn overdue_action_items_are_sent_to_their_owners_once_a_week() {
     // Not again that week.
     clock.set(at("2026-03-12T10:00:00Z"));
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
-    assert_eq!(got.lock().unwrap().len(), 1);
+    assert_eq!(got.len(), 1);
     // Next Monday: again.
     clock.set(at("2026-03-16T09:00:00Z"));
     eventually(
         std::time::Duration::from_secs(10),
         "next week's reminder",
-        || async { (got.lock().unwrap().len() == 2).then_some(()) },
+        || async { (got.len() == 2).then_some(()) },
     )
     .await;
     d.stop().await;

@@ -1,12 +1,10 @@
 //! OpenSLO v1: read beside nines config, imported, exported, and round
 //! tripped without changing any SLO; what does not map is reported.
 
-mod util;
-
 use std::path::PathBuf;
 
+use crate::util::*;
 use nines_config::{Config, Sli, Slo};
-use util::*;
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

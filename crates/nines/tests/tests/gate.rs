@@ -3,12 +3,10 @@
 //! the HTTP API answers them; `nines gate` exits and prints in agreement
 //! with that answer for every row; every decision is counted on /metrics.
 
-mod util;
-
+use crate::util::*;
 use jiff::Timestamp;
 use nines::clock::Clock;
 use serde_json::{Value, json};
-use util::*;
 
 const NOW: &str = "2026-03-10T12:00:00Z";
 const PD_KEY: &str = "0123456789abcdef0123456789abcdef";

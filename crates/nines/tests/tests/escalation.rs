@@ -3,45 +3,30 @@
 //! step, acknowledgement stops it and cancels delayed pages, and
 //! "escalate now" pages the next step at once.
 
-mod util;
-
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::Path;
-use axum::routing::post;
+use crate::util::*;
 use jiff::{SignedDuration, Timestamp};
 use nines::clock::Clock;
 use nines::daemon::Intervals;
 use serde_json::{Value, json};
-use util::*;
 
 const RESPONDER: &str = "nines_test_responder_token";
 
-type Got = Arc<Mutex<Vec<(String, Value)>>>;
+type Got = Receiver;
 
 /// One receiver for everybody: `/ana`, `/bo`, `/lead`, `/team`.
 async fn receiver() -> (String, Got) {
-    let got: Got = Arc::default();
-    let state = got.clone();
-    let router = Router::new().route(
-        "/{who}",
-        post(move |Path(who): Path<String>, body: String| {
-            let got = state.clone();
-            async move {
-                let v = serde_json::from_str(&body).unwrap_or(Value::Null);
-                got.lock().unwrap().push((who, v));
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    (base, got)
+    let got = Receiver::start().await;
+    (got.base().to_string(), got)
+}
+
+/// Who got what so far: the path's name and the JSON body, in order.
+fn log(got: &Got) -> Vec<(String, Value)> {
+    got.requests()
+        .iter()
+        .map(|r| (r.path.trim_start_matches('/').to_string(), r.json()))
+        .collect()
 }
 
 fn config(base: &str) -> String {
@@ -115,8 +100,7 @@ async fn act(d: &Daemon, id: &str, action: &str) -> Resp {
 
 /// Who got a page (or channel message) about `id`, in order.
 fn pages(got: &Got, id: &str) -> Vec<String> {
-    got.lock()
-        .unwrap()
+    log(got)
         .iter()
         .filter(|(_, v)| v["incident"]["id"] == id)
         .map(|(who, _)| who.clone())
@@ -168,7 +152,7 @@ async fn steps_page_on_time_and_a_restart_neither_repeats_nor_skips() {
     let d = Daemon::start_with(&ws, clock.clone(), fast()).await;
     let id = open(&d, "checkout down").await;
     assert_eq!(wait_pages(&got, &id, 1).await, ["bo"]);
-    let page = got.lock().unwrap()[0].1.clone();
+    let page = log(&got)[0].1.clone();
     assert_eq!(page["event"], "incident.paged");
     assert_eq!(
         page["text"],
@@ -281,7 +265,7 @@ async fn escalate_now_pages_the_next_step_at_once() {
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(wait_pages(&got, &id, 3).await, ["bo", "team", "ana"]);
-    let last = got.lock().unwrap().last().unwrap().1.clone();
+    let last = log(&got).last().unwrap().1.clone();
     assert_eq!(
         last["text"],
         "ana, you are paged (assigned by ana): latency"
@@ -370,8 +354,7 @@ async fn a_shift_change_sends_handoff_notices_with_the_open_incidents_once() {
     wait_pages(&got, &id, 1).await;
     assert_eq!(act(&d, &id, "ack").await.status, 200);
     let handoffs = || {
-        got.lock()
-            .unwrap()
+        log(&got)
             .iter()
             .filter(|(_, v)| v["event"] == "oncall.handoff")
             .cloned()

@@ -1,13 +1,11 @@
 //! `nines export grafana`: valid dashboard JSON whose every query is valid
 //! PromQL (checked by promtool) over metrics a real nines exposes.
 
-mod util;
-
 use std::collections::BTreeSet;
 
+use crate::util::*;
 use nines::clock::Clock;
 use serde_json::Value;
-use util::*;
 
 #[test]
 fn the_dashboard_is_complete_json() {
@@ -102,16 +100,7 @@ fn every_query_is_valid_promql() {
 /// every one returns data.
 #[test]
 fn every_query_returns_data_from_a_real_prometheus() {
-    if std::process::Command::new("prometheus")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "prometheus is required in CI (apt-get install prometheus)"
-        );
-        eprintln!("SKIPPED: prometheus not on PATH");
+    if !require("prometheus", "prometheus") {
         return;
     }
     let ws = Workspace::new(&shop_yaml());
@@ -127,18 +116,21 @@ fn every_query_returns_data_from_a_real_prometheus() {
         ),
     )
     .unwrap();
-    let port = free_port();
-    let mut prom = std::process::Command::new("prometheus")
-        .arg(format!("--config.file={}", prom_config.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            ws.dir.path().join("tsdb").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    // Prometheus must bind its own port: the kit retries a bind conflict.
+    let (prom, port) = start_on_a_free_port(
+        std::time::Duration::from_secs(30),
+        |port| {
+            let mut cmd = std::process::Command::new("prometheus");
+            cmd.arg(format!("--config.file={}", prom_config.display()))
+                .arg(format!(
+                    "--storage.tsdb.path={}",
+                    ws.dir.path().join("tsdb").display()
+                ))
+                .arg(format!("--web.listen-address=127.0.0.1:{port}"));
+            cmd
+        },
+        |port| http_ok(port, "/-/ready"),
+    );
     let query = |expr: &str| -> Option<Value> {
         let url = format!(
             "http://127.0.0.1:{port}/api/v1/query?query={}",
@@ -172,8 +164,7 @@ fn every_query_returns_data_from_a_real_prometheus() {
             }
         }
     }
-    let _ = prom.kill();
-    let _ = prom.wait();
+    drop(prom);
     assert!(ready, "prometheus did not scrape nines within 30 s");
     assert!(empty.is_empty(), "queries without data: {empty:#?}");
 }

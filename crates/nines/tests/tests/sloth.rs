@@ -2,11 +2,9 @@
 //! by name, and the alerts fire at the same minutes as alerts written the
 //! way Sloth documents them (checked minute by minute in promtool).
 
-mod util;
-
 use std::path::PathBuf;
 
-use util::*;
+use crate::util::*;
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
