@@ -3,11 +3,9 @@
 //! back to themselves, and summed increases count every event across
 //! counter resets.
 
-mod util;
-
+use crate::util::{Owned, samples};
 use nines_expo::{Format, Parser, Selector, SelectorIncrease, render, write_sample};
 use proptest::prelude::*;
-use util::{Owned, samples};
 
 /// Pieces of expositions and selectors, so random strings reach deep into
 /// the grammars instead of failing on the first byte.

@@ -1,8 +1,6 @@
 //! Series selectors: the forms PromQL allows, their canonical printing,
 //! what they match, and the errors a config author sees.
 
-mod util;
-
 use nines_expo::{Format, MatchOp, Sample, Selector, parse};
 
 fn sel(s: &str) -> Selector {

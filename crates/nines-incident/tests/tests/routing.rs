@@ -9,8 +9,7 @@ use nines_incident::{
     AlertSeverity, IncidentSeverity, Route, Routed, parse_matchers, route, route_alert,
 };
 
-mod util;
-use util::{alert, labels};
+use crate::util::{alert, labels};
 
 fn node(matchers: &str) -> Route {
     Route {

@@ -3,12 +3,10 @@
 //! (`fixtures/gen_client_python.py`): they parse completely, known series
 //! have their known values, and they survive a render round trip.
 
-mod util;
-
 use std::collections::HashMap;
 
+use crate::util::{Owned, fixture, samples};
 use nines_expo::{Entry, Format, MetricType, Parser, Sample, Selector, SeriesKey, parse, render};
-use util::{Owned, fixture, samples};
 
 /// Lines that are samples: not blank, not comments.
 fn sample_lines(text: &str) -> usize {

@@ -5,8 +5,7 @@ use jiff::SignedDuration;
 use nines_incident::retry::parse_retry_after;
 use nines_incident::{Backoff, ChannelKind, Outcome, Verdict, classify};
 
-mod util;
-use util::ts;
+use crate::util::ts;
 
 #[derive(Debug, PartialEq)]
 enum V {

@@ -7,8 +7,7 @@ use nines_incident::{
     TransitionError, incident::intake, route_alert,
 };
 
-mod util;
-use util::{alert, resolved, ts};
+use crate::util::{alert, resolved, ts};
 
 fn opened(id: &str) -> Incident {
     let a = alert("fp-1", &[("alertname", "Down"), ("severity", "critical")]);

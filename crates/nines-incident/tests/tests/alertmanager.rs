@@ -5,12 +5,11 @@
 use nines_incident::alertmanager::{WebhookError, parse_webhook};
 use nines_incident::{AlertSeverity, AlertSource, AlertStatus, Link};
 
-mod util;
-use util::ts;
+use crate::util::ts;
 
 #[test]
 fn a_firing_group_with_unknown_fields() {
-    let webhook = parse_webhook(include_bytes!("fixtures/alertmanager-firing.json")).unwrap();
+    let webhook = parse_webhook(include_bytes!("../fixtures/alertmanager-firing.json")).unwrap();
     assert_eq!(webhook.version, "4");
     assert_eq!(webhook.status, AlertStatus::Firing);
     assert_eq!(webhook.receiver, "nines");
@@ -47,7 +46,7 @@ fn a_firing_group_with_unknown_fields() {
 
 #[test]
 fn a_resolved_group() {
-    let webhook = parse_webhook(include_bytes!("fixtures/alertmanager-resolved.json")).unwrap();
+    let webhook = parse_webhook(include_bytes!("../fixtures/alertmanager-resolved.json")).unwrap();
     assert_eq!(webhook.status, AlertStatus::Resolved);
     assert_eq!(webhook.truncated_alerts, 2);
     let alerts = webhook.to_alerts();
@@ -67,7 +66,7 @@ fn a_resolved_group() {
 
 #[test]
 fn grafanas_webhook_has_the_same_shape() {
-    let webhook = parse_webhook(include_bytes!("fixtures/grafana.json")).unwrap();
+    let webhook = parse_webhook(include_bytes!("../fixtures/grafana.json")).unwrap();
     assert_eq!(webhook.version, "1");
     let alerts = webhook.to_alerts();
     assert_eq!(alerts[0].key, "c6eadffa33fcdf37");

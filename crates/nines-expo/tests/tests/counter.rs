@@ -1,8 +1,6 @@
 //! Counter increases scrape over scrape: resets, first sightings, series
 //! that come and go, NaN, and the summed increase of a selector.
 
-mod util;
-
 use nines_expo::{
     Counters, Format, Sample, Selector, SelectorIncrease, SeriesKey, increase, parse,
 };

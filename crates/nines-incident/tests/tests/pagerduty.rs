@@ -7,8 +7,7 @@ use nines_incident::pagerduty::{
 use nines_incident::{Alert, AlertSeverity, AlertStatus, Link};
 use serde_json::{Value, json};
 
-mod util;
-use util::ts;
+use crate::util::ts;
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
 

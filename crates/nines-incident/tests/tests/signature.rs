@@ -8,8 +8,7 @@ use nines_incident::signature::{
     verify_action,
 };
 
-mod util;
-use util::ts;
+use crate::util::ts;
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -6,8 +6,7 @@ use jiff::civil::{Time, Weekday};
 use jiff::tz::TimeZone;
 use nines_incident::{Inhibit, MaintenanceWindow, Scope, Silence, parse_matchers};
 
-mod util;
-use util::{labels, ts};
+use crate::util::{labels, ts};
 
 // === silences ===
 

@@ -1,12 +1,10 @@
 //! The exposition parser, one syntax feature at a time, and the errors a
 //! person sees for bad input.
 
-mod util;
-
 use std::borrow::Cow;
 
+use crate::util::{Owned, error, s, samples};
 use nines_expo::{Entry, Format, MetricType, ParseError, Parser, parse};
-use util::{Owned, error, s, samples};
 
 const TEXT: Format = Format::Text;
 const OM: Format = Format::OpenMetrics;

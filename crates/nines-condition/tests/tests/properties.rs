@@ -2,8 +2,6 @@
 //! points inside the input, printed conditions parse back to themselves,
 //! and evaluation never panics and finds every path a JSON body has.
 
-mod util;
-
 use std::net::IpAddr;
 use std::time::Duration;
 

@@ -1,12 +1,10 @@
 //! The conditions users paste from Gatus: each parses, holds on facts that
 //! satisfy it, fails on facts that do not, and describes the values it saw.
 
-mod util;
-
+use crate::util::*;
 use nines_condition::{
     Condition, Facts, Function, Operand, Operator, Placeholder, Right, Segment, evaluate_all,
 };
-use util::*;
 
 /// (condition, facts, holds, description)
 fn examples() -> Vec<(&'static str, Facts, bool, &'static str)> {
