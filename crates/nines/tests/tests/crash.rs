@@ -74,7 +74,10 @@ fn sigkill_after_acknowledged_batches_loses_nothing_and_adds_nothing() {
                 422
             );
             if i % 10 == 0 {
-                std::thread::sleep(std::time::Duration::from_millis(250));
+                // A checkpoint (every 200 ms) of what came so far: wait for
+                // the counter, not a fixed time.
+                let done = metric(&p.url, "nines_checkpoints_total").unwrap();
+                metric_above(&p.url, "nines_checkpoints_total", done);
             }
         }
         let mut p = p;
@@ -121,9 +124,17 @@ fn sigterm_stops_cleanly_and_alert_state_survives_restart() {
 fn sighup_reloads_the_config_and_refuses_a_bad_one() {
     let ws = Workspace::new(&shop_yaml());
     let p = Process::start(&ws.config(), &ws.data(), &[]);
+    // Each SIGHUP is done when a reload counter (success or failure) moves.
+    let reloads = |p: &Process| {
+        metric(&p.url, "nines_config_reloads_total{result=\"success\"}").unwrap()
+            + metric(&p.url, "nines_config_reloads_total{result=\"failure\"}").unwrap()
+    };
     let hup = |p: &Process| {
+        let before = reloads(p);
         signal(p, "HUP");
-        std::thread::sleep(std::time::Duration::from_millis(500));
+        eventually_blocking(std::time::Duration::from_secs(20), "the reload", || {
+            (reloads(p) > before).then_some(())
+        });
     };
     let count = |p: &Process| {
         blocking("GET", &format!("{}/api/v1/slos", p.url), Some(READER), None)

@@ -119,9 +119,36 @@ async fn wait_pages(got: &Got, id: &str, n: usize) -> Vec<String> {
     .await
 }
 
-/// Lets the engine (1 s rounds) and the outbox run, then says what was sent.
-async fn settle(got: &Got, id: &str) -> Vec<String> {
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+/// Who was paged about `id` once the engine has looked at the clock's
+/// time: one escalation round run here (the function the daemon's loop
+/// runs every second; rounds take the store in turn), then until the outbox
+/// holds nothing of `id` due by now. No fixed wait: what the round owes is
+/// in the outbox, so once none of it is due, nothing more can arrive until
+/// the clock moves.
+async fn settle(d: &Daemon, got: &Got, id: &str) -> Vec<String> {
+    let app = d.app.clone();
+    tokio::task::spawn_blocking(move || nines::incidents::escalation::escalate(&app))
+        .await
+        .unwrap()
+        .unwrap();
+    d.app.outbox_wake.notify_one();
+    let n: i64 = id.trim_start_matches("INC-").parse().unwrap();
+    eventually(
+        Duration::from_secs(10),
+        &format!("the outbox done with {id}"),
+        || async {
+            let app = d.app.clone();
+            let due = tokio::task::spawn_blocking(move || {
+                let now = app.clock.now().as_millisecond();
+                app.with_store(|s| nines_store::OutboxStore::due_notifications(s, now, 10_000))
+            })
+            .await
+            .unwrap()
+            .unwrap();
+            due.iter().all(|r| r.incident_id != Some(n)).then_some(())
+        },
+    )
+    .await;
     pages(got, id)
 }
 
@@ -160,7 +187,7 @@ async fn steps_page_on_time_and_a_restart_neither_repeats_nor_skips() {
     );
     // 14 minutes on: nothing more.
     clock.set(t0 + SignedDuration::from_mins(14));
-    assert_eq!(settle(&got, &id).await, ["bo"]);
+    assert_eq!(settle(&d, &got, &id).await, ["bo"]);
 
     // Down across step 2's due time (15 min) and back at 20 min: step 2
     // is paged once, step 1 not again.
@@ -169,12 +196,12 @@ async fn steps_page_on_time_and_a_restart_neither_repeats_nor_skips() {
     let d = Daemon::start_with(&ws, clock.clone(), fast()).await;
     // The team channel at once; lead's rule waits 2 minutes.
     assert_eq!(wait_pages(&got, &id, 2).await, ["bo", "team"]);
-    assert_eq!(settle(&got, &id).await, ["bo", "team"]);
+    assert_eq!(settle(&d, &got, &id).await, ["bo", "team"]);
     clock.set(t0 + SignedDuration::from_mins(22));
     assert_eq!(wait_pages(&got, &id, 3).await, ["bo", "team", "lead"]);
     // Every step paged: nothing more, however long.
     clock.set(t0 + SignedDuration::from_hours(5));
-    assert_eq!(settle(&got, &id).await, ["bo", "team", "lead"]);
+    assert_eq!(settle(&d, &got, &id).await, ["bo", "team", "lead"]);
     let t = timeline(&d, &id).await;
     assert!(
         t.contains(&"escalation step 1 of shop-oncall: paging bo".to_string()),
@@ -206,7 +233,7 @@ async fn acknowledging_stops_the_escalation_and_cancels_waiting_pages() {
     clock.set(t0 + SignedDuration::from_mins(30));
     // The ack notifies the team (routes have no channels here: none), and
     // lead is never paged.
-    let after = settle(&got, &id).await;
+    let after = settle(&d, &got, &id).await;
     assert!(!after.contains(&"lead".to_string()), "{after:?}");
     let r = call(
         "GET",
@@ -469,7 +496,7 @@ async fn held_alerts_are_not_escalated_until_released() {
     .await;
     assert_eq!(r.status, 202, "{}", r.text);
     assert!(
-        settle(&got, "INC-1").await.is_empty(),
+        settle(&d, &got, "INC-1").await.is_empty(),
         "in the window: nobody paged"
     );
     // The window ends at 11:00: bo (this week's person) is paged.

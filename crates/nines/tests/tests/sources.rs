@@ -389,8 +389,18 @@ async fn promql_source_reads_a_real_prometheus() {
         (v["data"]["result"].as_array()?.len() == 2).then_some(())
     })
     .await;
-    // Let it collect a while, so the first start has history to backfill.
-    tokio::time::sleep(Duration::from_secs(12)).await;
+    // Let it collect a while, so the first start has history to backfill:
+    // until it holds 12 samples (12 s at 1 s scrapes) of both series.
+    let history = format!(
+        "{}/api/v1/query?query=min(count_over_time(app_requests_total%5B1m%5D))",
+        prom.url
+    );
+    eventually(Duration::from_secs(60), "12 s of history", || async {
+        let v: Value = reqwest::get(&history).await.ok()?.json().await.ok()?;
+        let n: f64 = v["data"]["result"][0]["value"][1].as_str()?.parse().ok()?;
+        (n >= 12.0).then_some(())
+    })
+    .await;
     let ws = Workspace::new(&format!(
         r#"services:
   shop:
@@ -454,10 +464,6 @@ async fn promql_source_reads_a_real_prometheus() {
     // would add the whole history again.
     d.stop().await;
     let d = Daemon::start_with(&ws, Clock::System, fast()).await;
-    tokio::time::sleep(Duration::from_secs(8)).await;
-    let v = get_json(&format!("{}/api/v1/slos/shop/success", d.url)).await;
-    let total_after = v["windows"]["1h"]["total"].as_u64().unwrap();
-    let sources = get_json(&format!("{}/api/v1/sources", d.url)).await;
     let seconds = |v: &Value| {
         v.as_str()
             .unwrap()
@@ -465,6 +471,21 @@ async fn promql_source_reads_a_real_prometheus() {
             .unwrap()
             .as_second()
     };
+    // Until it has read 5 s past the cursor (one 5 s query step), with the
+    // total and the cursor from one moment.
+    let slo_url = format!("{}/api/v1/slos/shop/success", d.url);
+    let (total_after, sources) =
+        eventually(Duration::from_secs(30), "5 s read after the restart", || async {
+            let a = get_json(&format!("{}/api/v1/sources", d.url)).await;
+            let v = get_json(&slo_url).await;
+            let b = get_json(&format!("{}/api/v1/sources", d.url)).await;
+            let through = &a["queries"][0]["read_through"];
+            (through.is_string()
+                && *through == b["queries"][0]["read_through"]
+                && seconds(through) - seconds(&through_before) >= 5)
+                .then(|| (v["windows"]["1h"]["total"].as_u64().unwrap(), b))
+        })
+        .await;
     let read = seconds(&sources["queries"][0]["read_through"]) - seconds(&through_before);
     assert!(read >= 5, "nothing read after the restart: {sources}");
     let added = total_after as i64 - total_before as i64;

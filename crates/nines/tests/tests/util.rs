@@ -310,3 +310,22 @@ pub fn signal(p: &Process, signal: &str) {
             .success()
     );
 }
+
+/// The value of `series` (`name{labels}` exactly as exposed) on a running
+/// nines' /metrics; blocking. For waiting on a counter the daemon's loop
+/// bumps instead of sleeping.
+pub fn metric(url: &str, series: &str) -> Option<f64> {
+    let m = blocking("GET", &format!("{url}/metrics"), Some(READER), None)?;
+    m.text.lines().find_map(|l| {
+        let value = l.strip_prefix(series)?.strip_prefix(' ')?;
+        value.split_whitespace().next()?.parse().ok()
+    })
+}
+
+/// Waits (blocking, at most 20 s) until `series` on a running nines
+/// exceeds `than`; its value.
+pub fn metric_above(url: &str, series: &str, than: f64) -> f64 {
+    eventually_blocking(Duration::from_secs(20), &format!("{series} > {than}"), || {
+        metric(url, series).filter(|v| *v > than)
+    })
+}
