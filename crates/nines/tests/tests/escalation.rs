@@ -152,6 +152,37 @@ async fn settle(d: &Daemon, got: &Got, id: &str) -> Vec<String> {
     pages(got, id)
 }
 
+/// Returns once a whole round of the daemon's loop (escalation steps, then
+/// the notices: handoffs, reminders) has run at the clock's time and the
+/// outbox has nothing due: the proof the daemon looked, instead of a fixed
+/// wait. Two canary incidents opened one after the other: the first is
+/// paged by some round, the second by a round that started after the
+/// first's page was queued, so the round before it ran whole. The canaries
+/// are resolved, so later notices do not list them.
+async fn looked(d: &Daemon, got: &Got) {
+    for _ in 0..2 {
+        // A manual incident's group key holds the time: a manual clock
+        // moved by a millisecond keeps the canary out of open groups.
+        let c = &d.app.clock;
+        c.set(c.now() + SignedDuration::from_millis(1));
+        let id = open(d, "canary").await;
+        wait_pages(got, &id, 1).await;
+        assert_eq!(act(d, &id, "resolve").await.status, 200);
+    }
+    eventually(Duration::from_secs(10), "the outbox done", || async {
+        let app = d.app.clone();
+        let due = tokio::task::spawn_blocking(move || {
+            let now = app.clock.now().as_millisecond();
+            app.with_store(|s| nines_store::OutboxStore::due_notifications(s, now, 10_000))
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        due.is_empty().then_some(())
+    })
+    .await;
+}
+
 async fn timeline(d: &Daemon, id: &str) -> Vec<String> {
     let r = call(
         "GET",
@@ -387,7 +418,7 @@ async fn a_shift_change_sends_handoff_notices_with_the_open_incidents_once() {
             .cloned()
             .collect::<Vec<_>>()
     };
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    looked(&d, &got).await;
     assert!(handoffs().is_empty(), "no change yet");
     clock.set("2026-11-30T08:01:00Z".parse().unwrap());
     let notices = eventually(Duration::from_secs(10), "two handoff notices", || async {
@@ -413,7 +444,7 @@ async fn a_shift_change_sends_handoff_notices_with_the_open_incidents_once() {
     d.stop().await;
     clock.set("2026-11-30T08:05:00Z".parse().unwrap());
     let d = Daemon::start_with(&ws, clock.clone(), fast()).await;
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    looked(&d, &got).await;
     assert_eq!(handoffs().len(), 2);
     d.stop().await;
 }
@@ -439,28 +470,53 @@ fn a_sigkill_between_steps_neither_repeats_nor_skips_one() {
     )
     .unwrap();
     assert_eq!(r.status, 201, "{}", r.text);
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while pages(&got, "INC-1").is_empty() {
-        assert!(std::time::Instant::now() < deadline, "step 1 paged");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    eventually_blocking(Duration::from_secs(10), "step 1 paged", || {
+        (!pages(&got, "INC-1").is_empty()).then_some(())
+    });
     let first = pages(&got, "INC-1");
     assert_eq!(first.len(), 1, "{first:?}");
+    let paged_at = got.requests()[0].at;
     signal(&nines, "KILL");
     let _ = nines.child.wait();
-    // Dead across step 2's due time.
-    std::thread::sleep(Duration::from_secs(5));
+    // Dead across step 2's due time (4 s after step 1): the scenario, not
+    // a wait for the daemon.
+    let due = paged_at + Duration::from_secs(4) + Duration::from_millis(500);
+    std::thread::sleep(due.saturating_duration_since(std::time::Instant::now()));
     nines = Process::start(&ws.config(), &ws.data(), &[]);
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while pages(&got, "INC-1").len() < 3 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "step 2 paged: {:?}",
-            pages(&got, "INC-1")
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::thread::sleep(Duration::from_secs(2));
+    eventually_blocking(Duration::from_secs(10), "step 2 paged", || {
+        (pages(&got, "INC-1").len() >= 3).then_some(())
+    });
+    // Not repeated, without a fixed wait: a canary incident opened now is
+    // paged by a round that starts after step 2 was paged, and that round
+    // looks at INC-1 too. Once the canary's page is in and INC-1 owes
+    // nothing more (the API reads the store after the round let go of
+    // it), INC-1's pages are complete.
+    let body = json!({"service": "shop", "title": "canary"}).to_string();
+    let r = blocking(
+        "POST",
+        &format!("{}/api/v1/incidents", nines.url),
+        Some(RESPONDER),
+        Some(body),
+    )
+    .unwrap();
+    assert_eq!(r.status, 201, "{}", r.text);
+    let canary = r.body["id"].as_str().unwrap().to_string();
+    eventually_blocking(Duration::from_secs(10), "the canary paged", || {
+        (!pages(&got, &canary).is_empty()).then_some(())
+    });
+    eventually_blocking(Duration::from_secs(10), "INC-1 owes nothing", || {
+        let s = blocking(
+            "GET",
+            &format!("{}/api/v1/incidents/INC-1", nines.url),
+            Some(READER),
+            None,
+        )?;
+        let pending = s.body["notifications"]
+            .as_array()?
+            .iter()
+            .any(|n| n["state"] == "pending");
+        (!pending).then_some(())
+    });
     let mut all = pages(&got, "INC-1");
     all[1..].sort();
     assert_eq!(all, [first[0].as_str(), "lead", "team"]);

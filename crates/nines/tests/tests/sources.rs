@@ -474,8 +474,10 @@ async fn promql_source_reads_a_real_prometheus() {
     // Until it has read 5 s past the cursor (one 5 s query step), with the
     // total and the cursor from one moment.
     let slo_url = format!("{}/api/v1/slos/shop/success", d.url);
-    let (total_after, sources) =
-        eventually(Duration::from_secs(30), "5 s read after the restart", || async {
+    let (total_after, sources) = eventually(
+        Duration::from_secs(30),
+        "5 s read after the restart",
+        || async {
             let a = get_json(&format!("{}/api/v1/sources", d.url)).await;
             let v = get_json(&slo_url).await;
             let b = get_json(&format!("{}/api/v1/sources", d.url)).await;
@@ -484,8 +486,9 @@ async fn promql_source_reads_a_real_prometheus() {
                 && *through == b["queries"][0]["read_through"]
                 && seconds(through) - seconds(&through_before) >= 5)
                 .then(|| (v["windows"]["1h"]["total"].as_u64().unwrap(), b))
-        })
-        .await;
+        },
+    )
+    .await;
     let read = seconds(&sources["queries"][0]["read_through"]) - seconds(&through_before);
     assert!(read >= 5, "nothing read after the restart: {sources}");
     let added = total_after as i64 - total_before as i64;

@@ -325,7 +325,9 @@ pub fn metric(url: &str, series: &str) -> Option<f64> {
 /// Waits (blocking, at most 20 s) until `series` on a running nines
 /// exceeds `than`; its value.
 pub fn metric_above(url: &str, series: &str, than: f64) -> f64 {
-    eventually_blocking(Duration::from_secs(20), &format!("{series} > {than}"), || {
-        metric(url, series).filter(|v| *v > than)
-    })
+    eventually_blocking(
+        Duration::from_secs(20),
+        &format!("{series} > {than}"),
+        || metric(url, series).filter(|v| *v > than),
+    )
 }
