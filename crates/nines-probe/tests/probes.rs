@@ -100,12 +100,9 @@ async fn http_failures_say_why() {
     check.valid_status = vec![StatusRange { from: 500, to: 503 }];
     assert!(probe(Check::Http(check), &[]).run().await.success);
 
-    // Refused: nothing listens on a port we just freed.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // Refused: the port is held (bound) but nobody listens on it.
+    let reserved = nines_testkit::ReservedPort::new();
+    let port = reserved.port();
     let out = probe(
         Check::Http(http(format!("http://127.0.0.1:{port}/"))),
         &["[CONNECTED] == true"],
@@ -319,7 +316,7 @@ async fn tcp_conversation_with_starttls() {
 
 #[tokio::test]
 async fn dns_against_dnsmasq() {
-    if !have("dnsmasq") {
+    if !nines_testkit::require("dnsmasq", "dnsmasq") {
         return;
     }
     let server = dnsmasq();

@@ -11,6 +11,7 @@ import asyncio
 import email
 import email.policy
 import json
+import socket
 import ssl
 import sys
 
@@ -81,17 +82,30 @@ def main():
         kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=a.tls != "none")
     if a.tls == "starttls":
         kwargs.update(tls_context=context, require_starttls=True)
-    controller = Controller(
+    # Port 0: bind here and hand the socket to the server, then say which
+    # port it got (READY <port>), so the test never picks a port that
+    # someone else can take meanwhile.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", a.port))
+    port = sock.getsockname()[1]
+
+    class BoundController(Controller):
+        def _create_server(self):
+            return self.loop.create_server(
+                self._factory_invoker, sock=sock, ssl=self.ssl_context
+            )
+
+    controller = BoundController(
         Sink(a.fail_first),
         hostname="127.0.0.1",
-        port=a.port,
+        port=port,
         ssl_context=context if a.tls == "implicit" else None,
         server_hostname="localhost",
         ready_timeout=10,
         **kwargs,
     )
     controller.start()
-    print(f"READY {a.port}", flush=True)
+    print(f"READY {port}", flush=True)
     try:
         # Bounded: the test kills it long before.
         asyncio.run(asyncio.sleep(600))

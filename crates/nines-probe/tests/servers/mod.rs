@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -232,89 +232,50 @@ pub async fn smtp_server(acceptor: tokio_rustls::TlsAcceptor) -> SocketAddr {
     addr
 }
 
-/// Whether an external program is on PATH; under CI its absence fails the
-/// test instead of skipping it.
-pub fn have(program: &str) -> bool {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {program}")])
-        .stdout(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{program} is required in CI (test.sh installs it)"
-        );
-        eprintln!("skipping: {program} is not installed (./test.sh installs it)");
-    }
-    found
-}
-
 /// dnsmasq on loopback, answering for `shop.test` and NXDOMAIN for other
 /// names under `test`.
 pub struct Dnsmasq {
-    child: Child,
+    _child: nines_testkit::Spawned,
     pub addr: SocketAddr,
 }
 
-impl Drop for Dnsmasq {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
+/// dnsmasq must bind its own port (TCP and UDP): started by the kit on a
+/// free port, again on another when the one picked was taken meanwhile;
+/// ready when it answers a query.
 pub fn dnsmasq() -> Dnsmasq {
-    // dnsmasq listens on TCP and UDP: the port must be free for both.
-    let port = loop {
-        let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-        let port = udp.local_addr().unwrap().port();
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            break port;
-        }
-    };
-    let mut child = Command::new("dnsmasq")
-        .args([
-            "--keep-in-foreground",
-            "--conf-file=/dev/null",
-            "--no-resolv",
-            "--no-hosts",
-            "--bind-interfaces",
-            "--listen-address=127.0.0.1",
-            "--pid-file=",
-            "--local=/test/",
-            "--address=/shop.test/127.0.0.7",
-            "--txt-record=shop.test,v=spf1 -all",
-            "--mx-host=shop.test,mail.shop.test,10",
-            &format!("--port={port}"),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("dnsmasq starts");
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    // Ready when it answers.
+    let query = nines_probe::dns_wire::query(7, "shop.test", nines_probe::RecordType::A).unwrap();
     let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     socket
         .set_read_timeout(Some(Duration::from_millis(100)))
         .unwrap();
-    let query = nines_probe::dns_wire::query(7, "shop.test", nines_probe::RecordType::A).unwrap();
-    for _ in 0..150 {
-        if let Ok(Some(status)) = child.try_wait() {
-            let mut err = String::new();
-            if let Some(mut e) = child.stderr.take() {
-                let _ = std::io::Read::read_to_string(&mut e, &mut err);
-            }
-            panic!("dnsmasq exited ({status}): {err}");
-        }
-        let _ = socket.send_to(&query, addr);
-        let mut buf = [0u8; 512];
-        if socket.recv_from(&mut buf).is_ok() {
-            return Dnsmasq { child, addr };
-        }
+    let (child, port) = nines_testkit::ports::start_on_a_free_port(
+        Duration::from_secs(15),
+        |port| {
+            let mut cmd = Command::new("dnsmasq");
+            cmd.args([
+                "--keep-in-foreground",
+                "--conf-file=/dev/null",
+                "--no-resolv",
+                "--no-hosts",
+                "--bind-interfaces",
+                "--listen-address=127.0.0.1",
+                "--pid-file=",
+                "--local=/test/",
+                "--address=/shop.test/127.0.0.7",
+                "--txt-record=shop.test,v=spf1 -all",
+                "--mx-host=shop.test,mail.shop.test,10",
+                &format!("--port={port}"),
+            ]);
+            cmd
+        },
+        |port| {
+            let _ = socket.send_to(&query, ("127.0.0.1", port));
+            let mut buf = [0u8; 512];
+            socket.recv_from(&mut buf).is_ok()
+        },
+    );
+    Dnsmasq {
+        _child: child,
+        addr: format!("127.0.0.1:{port}").parse().unwrap(),
     }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("dnsmasq did not answer on {addr}");
 }
