@@ -183,6 +183,7 @@ async fn escalation_loop(app: Arc<App>, mut stop: watch::Receiver<bool>) {
             return;
         }
         let a = app.clone();
+        let began = app.clock.now();
         let done = tokio::task::spawn_blocking(move || {
             let round = crate::incidents::escalation::escalate(&a)?;
             Ok::<_, nines_store::StoreError>((round, notices(&a)?))
@@ -193,6 +194,7 @@ async fn escalation_loop(app: Arc<App>, mut stop: watch::Receiver<bool>) {
         retry = None;
         match done {
             Ok(Ok((round, sent))) => {
+                app.telemetry.escalation_round(began);
                 if round.paged + sent > 0 {
                     app.outbox_wake.notify_one();
                 }

@@ -20,6 +20,12 @@ pub struct Telemetry {
     pub(crate) evaluation_micros_total: AtomicU64,
     pub(crate) evaluation_micros_last_all: AtomicU64,
     pub(crate) checkpoints: AtomicU64,
+    /// Rounds of the escalation loop (escalation, handoffs, reminders)
+    /// done, and the clock time (Unix seconds) the last one began at: a
+    /// test that moves the clock waits for a round at or after the new time
+    /// to know the daemon looked.
+    pub(crate) escalation_rounds: AtomicU64,
+    pub(crate) escalation_round_at: std::sync::atomic::AtomicI64,
     pub(crate) checkpoint_micros_last: AtomicU64,
     pub(crate) reloads_ok: AtomicU64,
     pub(crate) reloads_failed: AtomicU64,
@@ -46,6 +52,8 @@ impl Telemetry {
             evaluation_micros_total: z(),
             evaluation_micros_last_all: z(),
             checkpoints: z(),
+            escalation_rounds: z(),
+            escalation_round_at: std::sync::atomic::AtomicI64::new(0),
             checkpoint_micros_last: z(),
             reloads_ok: z(),
             reloads_failed: z(),
@@ -80,6 +88,13 @@ impl Telemetry {
         self.checkpoints.fetch_add(1, Ordering::Relaxed);
         self.checkpoint_micros_last
             .store(took.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    /// A round that began at `began` is done.
+    pub fn escalation_round(&self, began: jiff::Timestamp) {
+        self.escalation_rounds.fetch_add(1, Ordering::Relaxed);
+        self.escalation_round_at
+            .store(began.as_second(), Ordering::Relaxed);
     }
 
     pub fn reloaded(&self, ok: bool) {

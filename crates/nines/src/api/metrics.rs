@@ -390,6 +390,26 @@ fn render_self(app: &App, x: &mut Exposition) {
     );
     x.sample("nines_checkpoints_total", &[], get(&t.checkpoints));
     x.family(
+        "nines_escalation_rounds_total",
+        "counter",
+        "Rounds of the escalation loop done (due steps paged, handoff notices and reminders queued).",
+    );
+    x.sample(
+        "nines_escalation_rounds_total",
+        &[],
+        get(&t.escalation_rounds),
+    );
+    x.family(
+        "nines_escalation_last_round_timestamp_seconds",
+        "gauge",
+        "When the last escalation round began, by nines' clock (Unix seconds).",
+    );
+    x.sample(
+        "nines_escalation_last_round_timestamp_seconds",
+        &[],
+        t.escalation_round_at.load(Ordering::Relaxed) as f64,
+    );
+    x.family(
         "nines_checkpoint_last_duration_seconds",
         "gauge",
         "Duration of the last checkpoint.",

@@ -348,9 +348,19 @@ async fn overdue_action_items_are_sent_to_their_owners_once_a_week() {
         reminder["text"],
         "INC-1 (prevent): Canary deploys for shop — due 2026-03-01, https://tracker.example.com/7"
     );
-    // Not again that week.
-    clock.set(at("2026-03-12T10:00:00Z"));
-    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    // Not again that week: once a round at the new time has looked.
+    let later = at("2026-03-12T10:00:00Z");
+    clock.set(later);
+    let u = url.clone();
+    tokio::task::spawn_blocking(move || {
+        metric_above(
+            &u,
+            "nines_escalation_last_round_timestamp_seconds",
+            (later.as_second() - 1) as f64,
+        )
+    })
+    .await
+    .unwrap();
     assert_eq!(got.len(), 1);
     // Next Monday: again.
     clock.set(at("2026-03-16T09:00:00Z"));

@@ -440,10 +440,15 @@ async fn promql_source_reads_a_real_prometheus() {
     let w = &v["windows"]["1h"];
     let sli = w["good"].as_f64().unwrap() / w["total"].as_f64().unwrap();
     assert!((sli - 0.9).abs() < 0.05, "SLI {sli}: {v}");
-    let sources = get_json(&format!("{}/api/v1/sources", d.url)).await;
-    assert_eq!(sources["queries"][0]["ok"], true, "{sources}");
     // nines also scrapes the real Prometheus' own exposition and parses
-    // all of it.
+    // all of it: once its first scrape is done.
+    let sources_url = format!("{}/api/v1/sources", d.url);
+    let sources = eventually(Duration::from_secs(30), "the first scrape", || async {
+        let v = get_json(&sources_url).await;
+        v["scrapes"][0]["last_scrape_at"].is_string().then_some(v)
+    })
+    .await;
+    assert_eq!(sources["queries"][0]["ok"], true, "{sources}");
     let scrape = &sources["scrapes"][0];
     assert_eq!(scrape["up"], true, "{sources}");
     assert!(scrape["samples"].as_u64().unwrap() > 200, "{sources}");
