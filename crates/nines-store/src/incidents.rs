@@ -8,6 +8,7 @@
 //! with [`StoreError::OpenIncidentExists`].
 
 use crate::error::StoreError;
+use nines_incident::{AlertStatus, IncidentSeverity, Status};
 
 /// How long alert history is kept, seconds (400 days).
 pub const ALERT_HISTORY_SECONDS: i64 = 400 * 86_400;
@@ -21,9 +22,9 @@ pub struct IncidentRow {
     pub id: i64,
     pub title: String,
     pub service: String,
-    pub severity: String,
-    /// `triggered`, `acknowledged` or `resolved`; open means not resolved.
-    pub status: String,
+    pub severity: IncidentSeverity,
+    /// Open means not resolved.
+    pub status: Status,
     pub group_key: String,
     pub commander: Option<String>,
     pub assignee: Option<String>,
@@ -38,8 +39,7 @@ pub struct IncidentRow {
 pub struct AlertLink {
     pub source: String,
     pub key: String,
-    /// `firing` or `resolved`.
-    pub status: String,
+    pub status: AlertStatus,
     pub summary: String,
     /// Labels as a JSON object.
     pub labels: String,
@@ -83,7 +83,7 @@ pub struct EscalationRow {
 pub struct NewIncident {
     pub title: String,
     pub service: String,
-    pub severity: String,
+    pub severity: IncidentSeverity,
     pub group_key: String,
     pub started_at: i64,
 }
@@ -105,8 +105,8 @@ pub enum IncidentOp {
     /// another open incident).
     Update {
         incident: IncidentRef,
-        status: Option<String>,
-        severity: Option<String>,
+        status: Option<Status>,
+        severity: Option<IncidentSeverity>,
         assignee: Option<String>,
         commander: Option<String>,
         at: i64,
@@ -224,12 +224,12 @@ pub trait IncidentStore {
         &self,
         source: &str,
         key: &str,
-    ) -> Result<Option<(IncidentRow, String)>, StoreError>;
+    ) -> Result<Option<(IncidentRow, AlertStatus)>, StoreError>;
 
     /// Incidents newest first, optionally of one status and service.
     fn incidents(
         &self,
-        status: Option<&str>,
+        status: Option<Status>,
         service: Option<&str>,
         limit: u32,
     ) -> Result<Vec<IncidentRow>, StoreError>;

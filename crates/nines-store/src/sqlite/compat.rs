@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 
+use nines_incident::{AlertStatus, Status};
+
 use super::SqliteStore;
 use crate::codec::EventRecord;
 use crate::error::StoreError;
@@ -60,8 +62,8 @@ impl SqliteStore {
         fn incident(&self, id: i64) -> Result<Option<IncidentRow>, StoreError>;
         fn open_incident_in_group(&self, group_key: &str) -> Result<Option<IncidentRow>, StoreError>;
         fn latest_incident_in_group(&self, group_key: &str) -> Result<Option<IncidentRow>, StoreError>;
-        fn incident_of_alert(&self, source: &str, key: &str) -> Result<Option<(IncidentRow, String)>, StoreError>;
-        fn incidents(&self, status: Option<&str>, service: Option<&str>, limit: u32) -> Result<Vec<IncidentRow>, StoreError>;
+        fn incident_of_alert(&self, source: &str, key: &str) -> Result<Option<(IncidentRow, AlertStatus)>, StoreError>;
+        fn incidents(&self, status: Option<Status>, service: Option<&str>, limit: u32) -> Result<Vec<IncidentRow>, StoreError>;
         fn incident_alerts(&self, id: i64) -> Result<Vec<AlertLink>, StoreError>;
         fn escalation(&self, incident: i64) -> Result<Option<EscalationRow>, StoreError>;
         fn firing_alert_labels(&self) -> Result<Vec<String>, StoreError>;

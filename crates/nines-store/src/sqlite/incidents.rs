@@ -6,6 +6,7 @@
 //! `incidents_one_open_per_group` (migration 10); the writes here turn its
 //! refusal into [`StoreError::OpenIncidentExists`].
 
+use nines_incident::{AlertStatus, Status};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Failure, SqliteStore, violates_unique};
@@ -51,7 +52,7 @@ fn apply(tx: &Transaction<'_>, ops: &[IncidentOp]) -> Result<Option<i64>, Failur
                     "INSERT INTO incidents (title, service, severity, status, group_key, started_at)
                      VALUES (?1, ?2, ?3, 'triggered', ?4, ?5)",
                 )?
-                .execute(params![n.title, n.service, n.severity, n.group_key, n.started_at])
+                .execute(params![n.title, n.service, n.severity.as_str(), n.group_key, n.started_at])
                 .map_err(|e| refuse_second_open(tx, e, &n.group_key))?;
                 opened = Some(tx.last_insert_rowid());
             }
@@ -64,7 +65,7 @@ fn apply(tx: &Transaction<'_>, ops: &[IncidentOp]) -> Result<Option<i64>, Failur
                        status = excluded.status, summary = excluded.summary,
                        labels = excluded.labels, last_at = excluded.last_at",
                 )?
-                .execute(params![id, a.source, a.key, a.status, a.summary, a.labels, a.first_at, a.last_at])?;
+                .execute(params![id, a.source, a.key, a.status.as_str(), a.summary, a.labels, a.first_at, a.last_at])?;
             }
             IncidentOp::Update {
                 incident,
@@ -76,18 +77,18 @@ fn apply(tx: &Transaction<'_>, ops: &[IncidentOp]) -> Result<Option<i64>, Failur
             } => {
                 let id = resolve(*incident, opened)?;
                 if let Some(s) = status {
-                    let sql = match s.as_str() {
-                        "acknowledged" => {
+                    let sql = match s {
+                        Status::Acknowledged => {
                             "UPDATE incidents SET status = ?1, acknowledged_at = coalesce(acknowledged_at, ?2) WHERE id = ?3"
                         }
-                        "resolved" => {
+                        Status::Resolved => {
                             "UPDATE incidents SET status = ?1, resolved_at = ?2 WHERE id = ?3"
                         }
-                        _ => {
+                        Status::Triggered => {
                             "UPDATE incidents SET status = ?1, resolved_at = NULL WHERE id = ?3 AND ?2 = ?2"
                         }
                     };
-                    if let Err(e) = tx.prepare_cached(sql)?.execute(params![s, at, id]) {
+                    if let Err(e) = tx.prepare_cached(sql)?.execute(params![s.as_str(), at, id]) {
                         let group: String = tx
                             .prepare_cached("SELECT group_key FROM incidents WHERE id = ?1")?
                             .query_row([id], |r| r.get(0))?;
@@ -96,7 +97,7 @@ fn apply(tx: &Transaction<'_>, ops: &[IncidentOp]) -> Result<Option<i64>, Failur
                 }
                 if let Some(s) = severity {
                     tx.prepare_cached("UPDATE incidents SET severity = ?1 WHERE id = ?2")?
-                        .execute(params![s, id])?;
+                        .execute(params![s.as_str(), id])?;
                 }
                 if let Some(a) = assignee {
                     tx.prepare_cached("UPDATE incidents SET assignee = ?1 WHERE id = ?2")?
@@ -209,8 +210,8 @@ pub(super) fn incident_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<IncidentRo
         id: r.get(0)?,
         title: r.get(1)?,
         service: r.get(2)?,
-        severity: r.get(3)?,
-        status: r.get(4)?,
+        severity: parsed(r, 3)?,
+        status: parsed(r, 4)?,
         group_key: r.get(5)?,
         commander: r.get(6)?,
         assignee: r.get(7)?,
@@ -218,6 +219,18 @@ pub(super) fn incident_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<IncidentRo
         acknowledged_at: r.get(9)?,
         mitigated_at: r.get(10)?,
         resolved_at: r.get(11)?,
+    })
+}
+
+/// Column `i` read as text and parsed (a status, a severity): a value the
+/// types do not know is a corrupt row, not a panic.
+pub(super) fn parsed<T: std::str::FromStr<Err = String>>(
+    r: &rusqlite::Row<'_>,
+    i: usize,
+) -> rusqlite::Result<T> {
+    let text: String = r.get(i)?;
+    text.parse().map_err(|e: String| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
     })
 }
 
@@ -257,12 +270,12 @@ fn of_alert(
     conn: &rusqlite::Connection,
     source: &str,
     key: &str,
-) -> rusqlite::Result<Option<(IncidentRow, String)>> {
-    let found: Option<(i64, String)> = conn
+) -> rusqlite::Result<Option<(IncidentRow, AlertStatus)>> {
+    let found: Option<(i64, AlertStatus)> = conn
         .prepare_cached(
             "SELECT incident_id, status FROM incident_alerts WHERE source = ?1 AND key = ?2 ORDER BY incident_id DESC LIMIT 1",
         )?
-        .query_row([source, key], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row([source, key], |r| Ok((r.get(0)?, parsed(r, 1)?)))
         .optional()?;
     match found {
         Some((id, status)) => Ok(get(conn, id)?.map(|i| (i, status))),
@@ -273,7 +286,7 @@ fn of_alert(
 /// Incidents newest first, optionally of one status and service.
 fn list(
     conn: &rusqlite::Connection,
-    status: Option<&str>,
+    status: Option<Status>,
     service: Option<&str>,
     limit: u32,
 ) -> rusqlite::Result<Vec<IncidentRow>> {
@@ -282,7 +295,10 @@ fn list(
          WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR service = ?2)
          ORDER BY id DESC LIMIT ?3"
     ))?
-    .query_map(params![status, service, limit], incident_row)?
+    .query_map(
+        params![status.map(Status::as_str), service, limit],
+        incident_row,
+    )?
     .collect()
 }
 
@@ -294,7 +310,7 @@ pub(super) fn alerts(conn: &rusqlite::Connection, id: i64) -> rusqlite::Result<V
         Ok(AlertLink {
             source: r.get(0)?,
             key: r.get(1)?,
-            status: r.get(2)?,
+            status: parsed(r, 2)?,
             summary: r.get(3)?,
             labels: r.get(4)?,
             first_at: r.get(5)?,
@@ -470,13 +486,13 @@ impl IncidentStore for SqliteStore {
         &self,
         source: &str,
         key: &str,
-    ) -> Result<Option<(IncidentRow, String)>, StoreError> {
+    ) -> Result<Option<(IncidentRow, AlertStatus)>, StoreError> {
         self.read(|c| of_alert(c, source, key))
     }
 
     fn incidents(
         &self,
-        status: Option<&str>,
+        status: Option<Status>,
         service: Option<&str>,
         limit: u32,
     ) -> Result<Vec<IncidentRow>, StoreError> {

@@ -137,7 +137,7 @@ fn two_writers_open_one_incident_per_group<D: TestDb>() {
     let incidents = store.incidents(None, None, 10_000).unwrap();
     let mut per_group: HashMap<&str, Vec<i64>> = HashMap::new();
     for i in &incidents {
-        assert_ne!(i.status, "resolved");
+        assert_ne!(i.status, nines_incident::Status::Resolved);
         per_group.entry(&i.group_key).or_default().push(i.id);
     }
     assert_eq!(per_group.len() as i64, ROUNDS);

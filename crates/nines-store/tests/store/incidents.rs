@@ -19,7 +19,7 @@ pub fn open(group: &str, at: i64) -> IncidentOp {
     IncidentOp::Open(NewIncident {
         title: format!("{group} is down"),
         service: "shop".into(),
-        severity: "SEV2".into(),
+        severity: nines_incident::IncidentSeverity::Sev2,
         group_key: group.into(),
         started_at: at,
     })
@@ -31,7 +31,7 @@ pub fn link(incident: IncidentRef, key: &str, at: i64) -> IncidentOp {
         alert: AlertLink {
             source: "alertmanager".into(),
             key: key.into(),
-            status: "firing".into(),
+            status: nines_incident::AlertStatus::Firing,
             summary: format!("{key} fires"),
             labels: "{}".into(),
             first_at: at,
@@ -43,7 +43,7 @@ pub fn link(incident: IncidentRef, key: &str, at: i64) -> IncidentOp {
 fn status(id: i64, status: &str, at: i64) -> IncidentOp {
     IncidentOp::Update {
         incident: IncidentRef::Id(id),
-        status: Some(status.into()),
+        status: Some(status.parse().unwrap()),
         severity: None,
         assignee: None,
         commander: None,
@@ -87,7 +87,10 @@ fn a_group_has_at_most_one_open_incident<D: TestDb>() {
             "{s}: {refused:?}"
         );
     }
-    assert_eq!(store.incident(first).unwrap().unwrap().status, "resolved");
+    assert_eq!(
+        store.incident(first).unwrap().unwrap().status,
+        nines_incident::Status::Resolved
+    );
     store
         .apply_incident_ops(&[status(second, "resolved", 6)])
         .unwrap();
@@ -147,7 +150,10 @@ fn an_incident_batch_is_written_whole<D: TestDb>() {
     assert_eq!((linked.id, link_status.as_str()), (id, "firing"));
     assert_eq!(store.firing_alert_labels().unwrap(), ["{}"]);
     assert_eq!(
-        store.incidents(Some("triggered"), None, 10).unwrap().len(),
+        store
+            .incidents(Some(nines_incident::Status::Triggered), None, 10)
+            .unwrap()
+            .len(),
         1
     );
     let (open_by_severity, _) = store.incident_counts().unwrap();

@@ -21,7 +21,7 @@ fn open_incident(store: &mut impl IncidentStore, service: &str, at: i64) -> i64 
             IncidentOp::Open(NewIncident {
                 title: "down".into(),
                 service: service.into(),
-                severity: "SEV2".into(),
+                severity: nines_incident::IncidentSeverity::Sev2,
                 group_key: format!("g|{service}|{at}"),
                 started_at: at,
             }),
@@ -141,7 +141,7 @@ fn open_incidents_and_incidents_of_a_period<D: TestDb>() {
     store
         .apply_incident_ops(&[IncidentOp::Update {
             incident: IncidentRef::Id(a),
-            status: Some("resolved".into()),
+            status: Some(nines_incident::Status::Resolved),
             severity: None,
             assignee: None,
             commander: None,

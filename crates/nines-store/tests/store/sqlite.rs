@@ -102,7 +102,7 @@ fn the_upgrade_resolves_duplicate_open_incidents_then_refuses_them() {
         .unwrap();
     assert_eq!(version, 10);
     let resolved = store.incident(older).unwrap().unwrap();
-    assert_eq!(resolved.status, "resolved");
+    assert_eq!(resolved.status, nines_incident::Status::Resolved);
     assert!(resolved.resolved_at.is_some());
     let last = store.incident_timeline(older).unwrap().pop().unwrap();
     assert_eq!(
@@ -126,7 +126,10 @@ fn the_upgrade_resolves_duplicate_open_incidents_then_refuses_them() {
         newer
     );
     assert_eq!(
-        store.incidents(Some("triggered"), None, 10).unwrap().len(),
+        store
+            .incidents(Some(nines_incident::Status::Triggered), None, 10)
+            .unwrap()
+            .len(),
         2
     );
     assert!(matches!(

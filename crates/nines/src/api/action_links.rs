@@ -100,10 +100,10 @@ fn check(app: &App, id: &str, action: &str, token: &str) -> Result<(i64, Action)
     Ok((id, action))
 }
 
-fn verb(action: Action) -> (&'static str, &'static str) {
+fn verb(action: Action) -> (&'static str, nines_incident::Status) {
     match action {
-        Action::Acknowledge => ("Acknowledge", "acknowledged"),
-        Action::Resolve => ("Resolve", "resolved"),
+        Action::Acknowledge => ("Acknowledge", nines_incident::Status::Acknowledged),
+        Action::Resolve => ("Resolve", nines_incident::Status::Resolved),
     }
 }
 
@@ -135,8 +135,8 @@ pub async fn confirm(
         name = incident_name(id),
         title = escape(&incident.title),
         service = escape(&incident.service),
-        severity = escape(&incident.severity),
-        status = escape(&incident.status),
+        severity = escape(incident.severity.as_str()),
+        status = escape(incident.status.as_str()),
         token = escape(&q.token),
     );
     page(

@@ -55,17 +55,26 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<axum::Json<Vec<Value>>, ApiError> {
     authorize(&app, &headers, Role::Reader)?;
-    if let Some(s) = &q.status
-        && !matches!(s.as_str(), "triggered" | "acknowledged" | "resolved")
+    let status = match q
+        .status
+        .as_deref()
+        .map(str::parse::<nines_incident::Status>)
     {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            format!("status `{s}` is not one of triggered, acknowledged, resolved"),
-        ));
-    }
+        None => None,
+        Some(Ok(s)) => Some(s),
+        Some(Err(_)) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "status `{}` is not one of triggered, acknowledged, resolved",
+                    q.status.unwrap_or_default()
+                ),
+            ));
+        }
+    };
     let limit = q.limit.unwrap_or(100).min(1000);
     let rows = tokio::task::spawn_blocking(move || {
-        crate::incidents::queries::list(&app, q.status.as_deref(), q.service.as_deref(), limit)
+        crate::incidents::queries::list(&app, status, q.service.as_deref(), limit)
     })
     .await
     .map_err(ApiError::internal)?

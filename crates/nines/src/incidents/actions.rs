@@ -72,16 +72,19 @@ pub fn perform(
         "ack" | "acknowledge" => Some(crate::incidents::lifecycle::incident_status(
             app,
             id,
-            "acknowledged",
+            nines_incident::Status::Acknowledged,
             actor,
         )?),
         "resolve" => Some(crate::incidents::lifecycle::incident_status(
-            app, id, "resolved", actor,
+            app,
+            id,
+            nines_incident::Status::Resolved,
+            actor,
         )?),
         "reopen" => Some(crate::incidents::lifecycle::incident_status(
             app,
             id,
-            "triggered",
+            nines_incident::Status::Triggered,
             actor,
         )?),
         "notes" | "note" => {

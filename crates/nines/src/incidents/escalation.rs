@@ -40,7 +40,7 @@ pub fn escalate(app: &App) -> Result<Round, StoreError> {
         let mut round = Round::default();
         // Read when the first incident needs it, once per round.
         let mut holds = None;
-        for incident in store.incidents(Some("triggered"), None, 10_000)? {
+        for incident in store.incidents(Some(nines_incident::Status::Triggered), None, 10_000)? {
             let Some(policy) = config.escalation_for(&incident.service) else {
                 continue;
             };
@@ -87,7 +87,7 @@ pub fn escalate_now(
     let now = app.clock.now();
     app.with_store(|store| {
         let incident = store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
-        if incident.status != "triggered" {
+        if incident.status != nines_incident::Status::Triggered {
             return Err(IncidentError::Invalid(format!(
                 "{} is {}; only a triggered incident escalates",
                 incident_name(id),
@@ -164,7 +164,10 @@ fn held(
     now: Timestamp,
 ) -> Result<bool, StoreError> {
     let alerts = store.incident_alerts(incident.id)?;
-    let mut firing = alerts.iter().filter(|a| a.status == "firing").peekable();
+    let mut firing = alerts
+        .iter()
+        .filter(|a| a.status == nines_incident::AlertStatus::Firing)
+        .peekable();
     if firing.peek().is_none() {
         return Ok(false);
     }

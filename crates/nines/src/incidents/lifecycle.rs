@@ -2,9 +2,7 @@
 //! PagerDuty Events v2), grouping into incidents, status changes, and the
 //! notifications each change owes, written with it in one transaction.
 
-use nines_incident::{
-    Alert, AlertStatus, Incident, IncidentSeverity, Intake, LinkedAlert, Routed, Status, intake,
-};
+use nines_incident::{Alert, AlertStatus, Incident, Intake, LinkedAlert, Routed, Status, intake};
 use nines_store::{AlertLink, IncidentOp, IncidentRef, IncidentRow, NewIncident, StoreError};
 
 use crate::app::App;
@@ -42,7 +40,7 @@ pub fn ingest_alert(
     let link = AlertLink {
         source: source.to_string(),
         key: alert.key.clone(),
-        status: alert.status.as_str().into(),
+        status: alert.status,
         summary: alert.summary.clone(),
         labels: serde_json::to_string(&alert.labels).unwrap_or_default(),
         first_at: alert.starts_at.as_second(),
@@ -110,7 +108,7 @@ pub fn ingest_alert(
         let known = links
             .iter()
             .find(|a| a.source == source && a.key == alert.key);
-        if !firing && known.is_some_and(|k| k.status == "resolved") {
+        if !firing && known.is_some_and(|k| k.status == nines_incident::AlertStatus::Resolved) {
             // Told again that it resolved (Alertmanager repeats itself).
             return Ok(outcome);
         }
@@ -124,9 +122,9 @@ pub fn ingest_alert(
         let mut after = row.clone();
         if decision == Intake::Reopen {
             let _ = incident.reopen(now, None);
-            after.status = "triggered".into();
+            after.status = Status::Triggered;
             after.resolved_at = None;
-            ops.push(status_update(r, "triggered", at));
+            ops.push(status_update(r, Status::Triggered, at));
             ops.push(timeline(
                 r,
                 at,
@@ -135,7 +133,7 @@ pub fn ingest_alert(
             ));
         } else if firing {
             match known {
-                Some(k) if k.status == "firing" => {}
+                Some(k) if k.status == nines_incident::AlertStatus::Firing => {}
                 Some(_) => ops.push(timeline(
                     r,
                     at,
@@ -158,12 +156,12 @@ pub fn ingest_alert(
             ));
         }
         if firing && incident.raise_severity(routed.severity) {
-            let severity = incident.severity.as_str();
-            after.severity = severity.into();
+            let severity = incident.severity;
+            after.severity = severity;
             ops.push(IncidentOp::Update {
                 incident: r,
                 status: None,
-                severity: Some(severity.into()),
+                severity: Some(severity),
                 assignee: None,
                 commander: None,
                 at,
@@ -190,7 +188,7 @@ pub fn ingest_alert(
             );
         } else if resolved {
             outcome.resolved = true;
-            ops.push(status_update(r, "resolved", at));
+            ops.push(status_update(r, Status::Resolved, at));
             ops.push(IncidentOp::EscalationStop { incident: r, at });
             ops.push(timeline(
                 r,
@@ -198,7 +196,7 @@ pub fn ingest_alert(
                 "resolved",
                 "resolved: every linked alert resolved".into(),
             ));
-            after.status = "resolved".into();
+            after.status = Status::Resolved;
             after.resolved_at = Some(at);
             ops.extend(silenced_note(r));
             enqueue(
@@ -235,7 +233,7 @@ fn open(
         IncidentOp::Open(NewIncident {
             title: alert.summary.clone(),
             service: routed.service_name().to_string(),
-            severity: routed.severity.as_str().to_string(),
+            severity: routed.severity,
             group_key: routed.group_key.clone(),
             started_at: alert.starts_at.as_second().min(at),
         }),
@@ -286,9 +284,9 @@ fn engine_incident(row: &IncidentRow, links: &[AlertLink]) -> Incident {
         id: incident_name(row.id),
         title: row.title.clone(),
         service: Some(row.service.clone()),
-        severity: row.severity.parse().unwrap_or(IncidentSeverity::Sev4),
+        severity: row.severity,
         group_key: row.group_key.clone(),
-        status: row.status.parse().unwrap_or(Status::Triggered),
+        status: row.status,
         created_at: ts(row.started_at),
         acknowledged_at: row.acknowledged_at.map(ts),
         acknowledged_by: None,
@@ -301,7 +299,7 @@ fn engine_incident(row: &IncidentRow, links: &[AlertLink]) -> Incident {
                 Some(LinkedAlert {
                     source: l.source.parse().ok()?,
                     key: l.key.clone(),
-                    status: l.status.parse().ok()?,
+                    status: l.status,
                     since: ts(l.last_at),
                 })
             })
@@ -313,7 +311,7 @@ fn engine_incident(row: &IncidentRow, links: &[AlertLink]) -> Incident {
 pub fn incident_status(
     app: &App,
     id: i64,
-    status: &str,
+    status: Status,
     actor: &str,
 ) -> Result<IncidentRow, IncidentError> {
     let config = app.config();
@@ -321,21 +319,13 @@ pub fn incident_status(
     let now_ms = app.clock.now().as_millisecond();
     crate::incidents::lifecycle::changing_incidents(app, |store| {
         let incident = store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
-        let parse = |s: &str| {
-            s.parse::<nines_incident::Status>()
-                .map_err(IncidentError::Invalid)
-        };
-        nines_incident::check_transition(
-            &incident_name(id),
-            parse(&incident.status)?,
-            parse(status)?,
-        )
-        .map_err(|e| IncidentError::Invalid(e.to_string()))?;
+        nines_incident::check_transition(&incident_name(id), incident.status, status)
+            .map_err(|e| IncidentError::Invalid(e.to_string()))?;
         let r = IncidentRef::Id(id);
         let verb = match status {
-            "acknowledged" => "acknowledged",
-            "resolved" => "resolved",
-            _ => "reopened",
+            Status::Acknowledged => "acknowledged",
+            Status::Resolved => "resolved",
+            Status::Triggered => "reopened",
         };
         let mut ops = vec![
             status_update(r, status, at),
@@ -347,12 +337,12 @@ pub fn incident_status(
                 text: format!("{verb} by {actor}"),
             },
         ];
-        if status != "triggered" {
+        if status != Status::Triggered {
             // Acknowledged or resolved: nobody else is paged.
             ops.push(IncidentOp::EscalationStop { incident: r, at });
         }
         let mut after = incident.clone();
-        after.status = status.into();
+        after.status = status;
         let channels =
             crate::incidents::routing::channels_of_service(&config, &app.routes, &incident.service);
         enqueue(
@@ -396,7 +386,7 @@ pub fn open_incident(
             IncidentOp::Open(NewIncident {
                 title: title.into(),
                 service: service.into(),
-                severity: severity.into(),
+                severity: severity.parse().map_err(IncidentError::Invalid)?,
                 // Its own group: alerts never join an incident opened by
                 // hand. The random part keeps two opened in the same
                 // millisecond (by two replicas, say) apart.
@@ -441,8 +431,14 @@ pub fn open_incident(
 pub fn acknowledge_alert(app: &App, source: &str, key: &str) -> Result<(), IncidentError> {
     let found = app.with_store(|s| s.incident_of_alert(source, key))?;
     match found {
-        Some((incident, _)) if incident.status == "triggered" => {
-            incident_status(app, incident.id, "acknowledged", source).map(|_| ())
+        Some((incident, _)) if incident.status == nines_incident::Status::Triggered => {
+            incident_status(
+                app,
+                incident.id,
+                nines_incident::Status::Acknowledged,
+                source,
+            )
+            .map(|_| ())
         }
         _ => Ok(()),
     }
@@ -497,7 +493,10 @@ pub fn incident_edit(
         let mut ops = vec![IncidentOp::Update {
             incident: r,
             status: None,
-            severity: edit.severity.map(str::to_string),
+            severity: edit
+                .severity
+                .map(|s| s.parse().map_err(IncidentError::Invalid))
+                .transpose()?,
             assignee: edit.assignee.map(str::to_string),
             commander: edit.commander.map(str::to_string),
             at,
@@ -534,10 +533,9 @@ pub fn incident_edit(
             ops.push(IncidentOp::Mitigated { incident: r, at });
         }
         // Handing an open incident to a person pages them.
-        if let Some(user) = edit
-            .assignee
-            .filter(|a| incident.status != "resolved" && config.users.contains_key(*a))
-        {
+        if let Some(user) = edit.assignee.filter(|a| {
+            incident.status != nines_incident::Status::Resolved && config.users.contains_key(*a)
+        }) {
             let now = app.clock.now();
             let links = crate::notify::messages::Links::new(&config.incident_policy, id, now);
             crate::incidents::escalation::page_person(
@@ -618,10 +616,10 @@ fn timeline(r: IncidentRef, at: i64, kind: &str, text: String) -> IncidentOp {
     }
 }
 
-fn status_update(r: IncidentRef, status: &str, at: i64) -> IncidentOp {
+fn status_update(r: IncidentRef, status: Status, at: i64) -> IncidentOp {
     IncidentOp::Update {
         incident: r,
-        status: Some(status.into()),
+        status: Some(status),
         severity: None,
         assignee: None,
         commander: None,

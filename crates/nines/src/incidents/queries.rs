@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use nines_incident::Status;
 use nines_store::{IncidentRow, IncidentStats, StoreError, TimelineEntry};
 
 use crate::app::App;
@@ -11,7 +12,7 @@ use crate::app::App;
 /// Incidents newest first, by status and service when given.
 pub fn list(
     app: &App,
-    status: Option<&str>,
+    status: Option<Status>,
     service: Option<&str>,
     limit: u32,
 ) -> Result<Vec<IncidentRow>, StoreError> {
@@ -21,7 +22,7 @@ pub fn list(
 /// Incidents in any of `statuses` (`None`: any status).
 pub fn list_in(
     app: &App,
-    statuses: &[Option<&str>],
+    statuses: &[Option<Status>],
     service: Option<&str>,
     limit: u32,
 ) -> Result<Vec<IncidentRow>, StoreError> {
@@ -62,7 +63,10 @@ pub fn open_by_service(app: &App) -> Result<HashMap<String, usize>, StoreError> 
     let mut open = HashMap::new();
     for i in list_in(
         app,
-        &[Some("triggered"), Some("acknowledged")],
+        &[
+            Some(nines_incident::Status::Triggered),
+            Some(nines_incident::Status::Acknowledged),
+        ],
         None,
         10_000,
     )? {

@@ -7,7 +7,6 @@
 
 use jiff::{SignedDuration, Timestamp};
 use nines_config::{Channel, Destination, IncidentSettings};
-use nines_incident::IncidentSeverity;
 use nines_incident::signature::{Action, sign_action};
 use nines_store::IncidentRow;
 use serde_json::{Value, json};
@@ -100,8 +99,8 @@ fn field(name: &str, e: &Event<'_>, links: &Links) -> String {
         "id" => incident_name(i.id),
         "title" => i.title.clone(),
         "service" => i.service.clone(),
-        "severity" => i.severity.clone(),
-        "status" => i.status.clone(),
+        "severity" => i.severity.to_string(),
+        "status" => i.status.to_string(),
         "event" => e.verb().to_string(),
         "text" => e.text.to_string(),
         "started_at" => time(i.started_at),
@@ -178,7 +177,7 @@ fn slack(e: &Event<'_>, title: &str, body: Option<&str>, links: &Links) -> Value
         ("Open", &links.url),
     ]
     .into_iter()
-    .filter(|_| i.status != "resolved")
+    .filter(|_| i.status != nines_incident::Status::Resolved)
     .filter_map(|(label, url)| {
         url.as_ref().map(
             |u| json!({"type": "button", "text": {"type": "plain_text", "text": label}, "url": u}),
@@ -233,8 +232,8 @@ fn email(e: &Event<'_>, title: &str, body: Option<&str>, links: &Links) -> Value
     html.push_str(&format!(
         "<table><tr><th align=\"left\">service</th><td>{}</td></tr><tr><th align=\"left\">severity</th><td>{}</td></tr><tr><th align=\"left\">status</th><td>{}</td></tr><tr><th align=\"left\">started</th><td>{}</td></tr></table>",
         escape(&i.service),
-        escape(&i.severity),
-        escape(&i.status),
+        escape(i.severity.as_str()),
+        escape(i.status.as_str()),
         time(i.started_at)
     ));
     if !actions.is_empty() {
@@ -286,10 +285,7 @@ pub fn render_notice(
 pub use crate::text::html::escape;
 
 fn alert_severity(incident: &IncidentRow) -> &'static str {
-    incident
-        .severity
-        .parse::<IncidentSeverity>()
-        .map_or("warning", |s| s.alert_severity().as_str())
+    incident.severity.alert_severity().as_str()
 }
 
 /// PagerDuty's `summary` limit.
@@ -348,7 +344,7 @@ fn alertmanager(
     links: &Links,
 ) -> Value {
     let i = e.incident;
-    let resolved = i.status == "resolved";
+    let resolved = i.status == nines_incident::Status::Resolved;
     let status = if resolved { "resolved" } else { "firing" };
     let labels = json!({
         "alertname": "NinesIncident",
@@ -397,8 +393,8 @@ mod tests {
             id: 7,
             title: "checkout is down".into(),
             service: "checkout".into(),
-            severity: "SEV2".into(),
-            status: "triggered".into(),
+            severity: nines_incident::IncidentSeverity::Sev2,
+            status: nines_incident::Status::Triggered,
             group_key: "checkout".into(),
             commander: None,
             assignee: None,
@@ -499,7 +495,7 @@ mod tests {
             "INC-7 triggered: checkout is down"
         );
         assert!(pd.get("routing_key").is_none(), "added at send time");
-        i.status = "resolved".into();
+        i.status = nines_incident::Status::Resolved;
         i.resolved_at = Some(1_764_000_600);
         let am_channel = Channel {
             to: Destination::Alertmanager {

@@ -53,7 +53,7 @@ pub fn due(
                     store
                         .incidents(None, None, 1_000)?
                         .into_iter()
-                        .filter(|i| i.status != "resolved")
+                        .filter(|i| i.status != nines_incident::Status::Resolved)
                         .collect(),
                 ),
             };

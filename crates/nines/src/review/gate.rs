@@ -4,7 +4,6 @@
 //! [`nines_review::gate::decide`], and logs and counts every decision.
 
 use jiff::Timestamp;
-use nines_review::Severity;
 use nines_review::gate::{Decision, GateInput, OpenIncident, Override, Policy, SloBudget, decide};
 use nines_store::{GateOverrideRow, StoreError};
 use serde_json::{Value, json};
@@ -120,14 +119,12 @@ pub fn evaluate(app: &App, service: &str, kind: &str) -> Result<Value, StoreErro
     })?;
     let mut open = Vec::new();
     for (incident, alerts) in &incidents {
-        if let Ok(severity) = incident.severity.parse::<Severity>() {
-            open.push(OpenIncident {
-                id: crate::incidents::state::incident_name(incident.id),
-                severity,
-            });
-        }
+        open.push(OpenIncident {
+            id: crate::incidents::state::incident_name(incident.id),
+            severity: incident.severity,
+        });
         for a in alerts {
-            if a.status == "firing"
+            if a.status == nines_incident::AlertStatus::Firing
                 && a.source != nines_incident::AlertSource::Slo.as_str()
                 && is_page_level(&a.labels)
             {

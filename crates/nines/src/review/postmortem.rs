@@ -19,10 +19,10 @@
 //!   (1 − objective).
 
 use jiff::Timestamp;
+use nines_review::IncidentTimes;
 use nines_review::postmortem::{
     ActionItem, ChangeFact, IncidentFacts, Postmortem, SloBurn, Status, TimelineEntry, draft,
 };
-use nines_review::{IncidentTimes, Severity};
 use nines_slo::BudgetBurn;
 use nines_store::{ActionItemRow, PostmortemRow, StoreError};
 
@@ -169,7 +169,7 @@ pub fn incident_facts(app: &App, id: i64, author: &str) -> Result<IncidentFacts,
         id: incident_name(id),
         title: incident.title.clone(),
         service: incident.service.clone(),
-        severity: incident.severity.parse().unwrap_or(Severity::Sev3),
+        severity: incident.severity,
         times: IncidentTimes {
             started,
             detected: Some(detected),

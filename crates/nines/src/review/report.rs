@@ -250,7 +250,7 @@ pub fn build(
             if i.started_at >= to.as_second() {
                 continue;
             }
-            *by_severity.entry(i.severity.clone()).or_insert(0) += 1;
+            *by_severity.entry(i.severity.to_string()).or_insert(0) += 1;
             times.push(IncidentTimes {
                 started,
                 detected: Some(detected),
@@ -261,7 +261,7 @@ pub fn build(
             incidents.push(IncidentLine {
                 id: incident_name(i.id),
                 title: i.title.clone(),
-                severity: i.severity.clone(),
+                severity: i.severity.to_string(),
                 started_at: detected.to_string(),
                 resolved_at: i.resolved_at.map(|t| ts(t).to_string()),
             });

@@ -124,8 +124,8 @@ pub fn render_list(l: &List, viewer: &Viewer) -> String {
                 E(&i.title),
                 crate::text::url::encode(&i.service),
                 E(&i.service),
-                severity_chip(&i.severity),
-                status_chip(&i.status),
+                severity_chip(i.severity.as_str()),
+                status_chip(i.status.as_str()),
                 time_s(i.started_at),
                 duration(end - i.started_at),
             );
@@ -150,12 +150,10 @@ pub async fn list_page(
         Err(r) => return r,
     };
     let status = q.status.clone().unwrap_or_else(|| "open".into());
-    let statuses: Vec<Option<&'static str>> = match status.as_str() {
-        "open" => vec![Some("triggered"), Some("acknowledged")],
-        "triggered" => vec![Some("triggered")],
-        "acknowledged" => vec![Some("acknowledged")],
-        "resolved" => vec![Some("resolved")],
-        _ => vec![None],
+    use nines_incident::Status;
+    let statuses: Vec<Option<Status>> = match status.as_str() {
+        "open" => vec![Some(Status::Triggered), Some(Status::Acknowledged)],
+        s => vec![s.parse().ok()],
     };
     let service = q.service.clone().filter(|s| !s.is_empty());
     let sev = q.severity.clone().filter(|s| !s.is_empty());
@@ -175,7 +173,7 @@ pub async fn list_page(
             );
         }
     };
-    incidents.retain(|i| sev.as_ref().is_none_or(|s| *s == i.severity));
+    incidents.retain(|i| sev.as_ref().is_none_or(|s| s == i.severity.as_str()));
     incidents.sort_by_key(|i| std::cmp::Reverse(i.id));
     let list = List {
         incidents,
@@ -228,8 +226,8 @@ pub fn render_detail(x: &Detail, viewer: &Viewer) -> String {
          <p class=\"facts\">{} {} · service <a href=\"/services/{}\">{}</a></p><dl class=\"facts\">\
          <dt>Started</dt><dd>{}</dd>",
         E(&i.title),
-        status_chip(&i.status),
-        severity_chip(&i.severity),
+        status_chip(i.status.as_str()),
+        severity_chip(i.severity.as_str()),
         crate::text::url::encode(&i.service),
         E(&i.service),
         time_s(i.started_at),
@@ -273,7 +271,7 @@ pub fn render_detail(x: &Detail, viewer: &Viewer) -> String {
             "resolved" => form(&mut b, "reopen", "Reopen", Some(&format!("Reopen {name}?"))),
             _ => {}
         }
-        if i.status != "resolved" {
+        if i.status != nines_incident::Status::Resolved {
             if i.mitigated_at.is_none() {
                 form(&mut b, "mitigate", "Mark mitigated", None);
             }
@@ -294,7 +292,11 @@ pub fn render_detail(x: &Detail, viewer: &Viewer) -> String {
             let _ = write!(
                 b,
                 "<option{}>{s}</option>",
-                if s == i.severity { " selected" } else { "" }
+                if s == i.severity.as_str() {
+                    " selected"
+                } else {
+                    ""
+                }
             );
         }
         let _ = write!(
@@ -385,7 +387,7 @@ pub fn render_detail(x: &Detail, viewer: &Viewer) -> String {
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 E(&a.source),
                 E(&a.summary),
-                E(&a.status),
+                E(a.status.as_str()),
                 time_s(a.first_at),
                 time_s(a.last_at)
             );

@@ -159,8 +159,8 @@ fn incident_list(b: &mut String, incidents: &[IncidentRow]) {
             b,
             "<li><a href=\"/incidents/{name}\">{name}</a> {} · {} · {} · {}</li>",
             E(&i.title),
-            E(&i.severity),
-            E(&i.status),
+            E(i.severity.as_str()),
+            E(i.status.as_str()),
             time_s(i.started_at)
         );
     }

@@ -348,7 +348,7 @@ pub fn gather(app: &App, days: &DayCache) -> Result<StatusData, nines_store::Sto
         let Some(sig) = signals.get_mut(i.service.as_str()) else {
             continue;
         };
-        if i.status != "resolved" {
+        if i.status != nines_incident::Status::Resolved {
             sig.open.push(i.severity.as_str());
         }
         let end = i.resolved_at.unwrap_or(now);
@@ -484,7 +484,9 @@ pub fn gather(app: &App, days: &DayCache) -> Result<StatusData, nines_store::Sto
     }
     let listed: Vec<_> = rows
         .iter()
-        .filter(|i| i.status != "resolved" || i.started_at >= now - PAST_DAYS * 86400)
+        .filter(|i| {
+            i.status != nines_incident::Status::Resolved || i.started_at >= now - PAST_DAYS * 86400
+        })
         .filter(|i| component_of.contains_key(i.service.as_str()))
         .take(50)
         .collect();
@@ -495,8 +497,8 @@ pub fn gather(app: &App, days: &DayCache) -> Result<StatusData, nines_store::Sto
         incidents.push(PublicIncident {
             id: i.id,
             components: component_of[i.service.as_str()].clone(),
-            impact: impact(&i.severity),
-            resolved: i.status == "resolved",
+            impact: impact(i.severity.as_str()),
+            resolved: i.status == nines_incident::Status::Resolved,
             started_at: i.started_at,
             resolved_at: i.resolved_at,
             updates: public_updates(&timeline),

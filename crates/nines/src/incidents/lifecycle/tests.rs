@@ -200,7 +200,7 @@ proptest! {
                 }
                 Step::ResolveByHand { service } => {
                     if let Some(index) = model.resolve_by_hand(SERVICES[*service], at) {
-                        incident_status(&app, ids[index], "resolved", "ana").unwrap();
+                        incident_status(&app, ids[index], nines_incident::Status::Resolved, "ana").unwrap();
                     }
                 }
             }
@@ -215,7 +215,7 @@ proptest! {
             prop_assert_eq!(row.severity.as_str(), m.severity.as_str(), "{}", m.id);
             let links = app.with_store(|s| s.incident_alerts(row.id)).unwrap();
             let mut got: Vec<(String, String)> =
-                links.iter().map(|l| (l.key.clone(), l.status.clone())).collect();
+                links.iter().map(|l| (l.key.clone(), l.status.as_str().to_string())).collect();
             let mut want: Vec<(String, String)> = m
                 .alerts
                 .iter()
@@ -239,14 +239,15 @@ fn a_group_never_has_two_open_incidents() {
     let app = daemon(dir.path(), at);
     let first = ingest_alert(&app, &alert_of(0, true, true, at), None).unwrap();
     let first = first.incident.unwrap();
-    incident_status(&app, first, "resolved", "ana").unwrap();
+    incident_status(&app, first, nines_incident::Status::Resolved, "ana").unwrap();
     at += SignedDuration::from_secs(30);
     app.clock.set(at);
     let second = ingest_alert(&app, &alert_of(1, true, false, at), None).unwrap();
     assert!(second.opened);
     let second = second.incident.unwrap();
 
-    let refused = incident_status(&app, first, "triggered", "ana").unwrap_err();
+    let refused =
+        incident_status(&app, first, nines_incident::Status::Triggered, "ana").unwrap_err();
     assert_eq!(
         refused.to_string(),
         format!(
