@@ -11,7 +11,7 @@ use crate::probes::state::{ProbeResult, millis};
 
 /// Runs every configured probe until `stop`, restarting them all when the
 /// config is reloaded. Results are recorded in batches about once a second;
-/// heartbeats are judged on the same tick. With no probes and no
+/// heartbeats are judged when the next one is due. With no probes and no
 /// heartbeats configured it only waits for a reload.
 pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
     let mut reloads = app.subscribe_reloads();
@@ -44,22 +44,49 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
             .values()
             .flat_map(|s| &s.probes)
             .any(|p| matches!(p.check, Check::Heartbeat(_)));
-        let idle = tasks.is_empty() && !heartbeats;
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Results wait at most a second to be stored together; heartbeats
+        // are judged when the next one is due. Nothing ticks in between.
+        let mut flush_at: Option<tokio::time::Instant> = None;
+        let mut judge_at: Option<jiff::Timestamp> = heartbeats.then(|| app.clock.now());
         let mut pending = Vec::new();
         let stopping = loop {
+            let flush_due = async {
+                match flush_at {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            let judge_due = async {
+                match judge_at {
+                    Some(at) => app.clock.sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 Some(r) = rx.recv() => {
                     pending.push(r);
                     if pending.len() >= 4096 {
                         flush(&app, &mut pending).await;
+                        flush_at = None;
+                    } else if flush_at.is_none() {
+                        flush_at = Some(tokio::time::Instant::now() + Duration::from_secs(1));
                     }
                 }
-                _ = tick.tick(), if !idle => {
+                _ = flush_due => {
                     flush(&app, &mut pending).await;
+                    flush_at = None;
+                }
+                _ = judge_due => {
                     let a = app.clone();
-                    let _ = tokio::task::spawn_blocking(move || crate::probes::service::judge_heartbeats(&a)).await;
+                    let next = tokio::task::spawn_blocking(move || crate::probes::service::judge_heartbeats(&a))
+                        .await
+                        .ok()
+                        .flatten();
+                    // A beat only moves a deadline later: waking at the
+                    // earlier one re-judges, and finds nothing missed.
+                    judge_at = next
+                        .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+                        .or_else(|| Some(app.clock.now() + jiff::SignedDuration::from_mins(1)));
                 }
                 _ = reloads.changed() => break false,
                 changed = stop.changed() => {

@@ -139,9 +139,11 @@ pub fn heartbeat(app: &App, service: &str, name: &str) -> Result<(), HeartbeatEr
 
 /// Records a failure for every heartbeat whose beat is overdue: one per
 /// missed period, so a job that stops beating keeps burning its SLO.
-pub fn judge_heartbeats(app: &App) {
+/// When the next heartbeat is due (Unix ms), if any.
+pub fn judge_heartbeats(app: &App) -> Option<i64> {
     let now_ms = app.clock.now().as_millisecond();
     let mut missed = Vec::new();
+    let mut next: Option<i64> = None;
     {
         let mut probes = app.write_probes();
         for s in probes.by_key.values_mut() {
@@ -175,6 +177,7 @@ pub fn judge_heartbeats(app: &App) {
                 deadline = now_ms + every;
             }
             s.deadline_ms = Some(deadline);
+            next = Some(next.map_or(deadline, |n| n.min(deadline)));
         }
     }
     if !missed.is_empty()
@@ -182,6 +185,7 @@ pub fn judge_heartbeats(app: &App) {
     {
         tracing::error!(error = %e, "missed heartbeats could not be stored");
     }
+    next
 }
 
 /// Raw results and rollups of a probe from the store.
