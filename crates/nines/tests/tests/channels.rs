@@ -10,21 +10,10 @@ use std::time::{Duration, Instant};
 
 use crate::util::*;
 use nines::clock::Clock;
-use nines::daemon::Intervals;
 use serde_json::{Value, json};
 
-const RESPONDER: &str = "nines_test_responder_token";
 const PD_KEY: &str = "0123456789abcdef0123456789abcdef";
 const AM_KEY: &str = "nines_test_alertmanager_key";
-
-fn fast() -> Intervals {
-    Intervals {
-        evaluate: Duration::from_secs(1),
-        checkpoint: Duration::from_secs(3600),
-        notify_retry_base: Duration::from_millis(200),
-        ..Intervals::default()
-    }
-}
 
 /// Services, tokens and integrations; `channels` and `rest` (routes,
 /// incidents) are the test's own.
@@ -49,19 +38,6 @@ auth:
         r = nines_config::hash_token(READER),
         resp = nines_config::hash_token(RESPONDER),
     )
-}
-
-async fn open(d: &Daemon, service: &str, title: &str) -> Value {
-    let body = json!({"service": service, "title": title, "severity": "SEV2"}).to_string();
-    let r = call(
-        "POST",
-        &format!("{}/api/v1/incidents", d.url),
-        Some(RESPONDER),
-        Some(body),
-    )
-    .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.body
 }
 
 async fn act(d: &Daemon, id: &str, action: &str) {
@@ -224,7 +200,11 @@ async fn email_over_starttls_with_auth_and_one_click_links() {
         "routes:\n  channels: [mail]\nincidents:\n  secret: a-link-secret-of-some-length\n  external_url: http://127.0.0.1:1\n",
     ));
     let d = Daemon::start_with(&ws, Clock::System, fast()).await;
-    open(&d, "shop", "checkout is down").await;
+    open_incident(
+        &d,
+        json!({"service": "shop", "title": "checkout is down", "severity": "SEV2"}),
+    )
+    .await;
 
     // The first attempt gets 451 (transient) and is retried.
     let mail = smtp.next();
@@ -333,7 +313,11 @@ async fn email_over_implicit_tls_without_auth() {
     );
     let ws = Workspace::new(&config(&channels, "routes:\n  channels: [mail]\n"));
     let d = Daemon::start_with(&ws, Clock::System, fast()).await;
-    open(&d, "shop", "disk full").await;
+    open_incident(
+        &d,
+        json!({"service": "shop", "title": "disk full", "severity": "SEV2"}),
+    )
+    .await;
     let mail = smtp.next();
     assert_eq!(mail["subject"], "[SEV2] INC-1 triggered: disk full");
     assert_eq!(
@@ -370,7 +354,11 @@ async fn pagerduty_and_alertmanager_format_out_reach_a_second_nines() {
         "routes:\n  routes:\n    - { matchers: ['service=\"cart\"'], channels: [pd, am-out] }\n";
     let a_ws = Workspace::new(&config(&channels, routes));
     let a = Daemon::start_with(&a_ws, Clock::System, fast()).await;
-    open(&a, "cart", "payments failing").await;
+    open_incident(
+        &a,
+        json!({"service": "cart", "title": "payments failing", "severity": "SEV2"}),
+    )
+    .await;
     // B opens one incident per format: PagerDuty's event has no service
     // label (B's integration says shop); Alertmanager's alert carries
     // `service="cart"`.
@@ -443,7 +431,11 @@ async fn a_rate_limit_spaces_messages_and_loses_none() {
     let d = Daemon::start_with(&ws, Clock::System, fast()).await;
     let start = Instant::now();
     for i in 0..5 {
-        open(&d, "shop", &format!("problem {i}")).await;
+        open_incident(
+            &d,
+            json!({"service": "shop", "title": format!("problem {i}"), "severity": "SEV2"}),
+        )
+        .await;
     }
     eventually(Duration::from_secs(20), "five messages", || async {
         (rx.len() == 5).then_some(())

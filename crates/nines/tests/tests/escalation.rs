@@ -8,10 +8,7 @@ use std::time::Duration;
 use crate::util::*;
 use jiff::{SignedDuration, Timestamp};
 use nines::clock::Clock;
-use nines::daemon::Intervals;
 use serde_json::{Value, json};
-
-const RESPONDER: &str = "nines_test_responder_token";
 
 type Got = Receiver;
 
@@ -66,26 +63,11 @@ auth:
     )
 }
 
-fn fast() -> Intervals {
-    Intervals {
-        evaluate: Duration::from_secs(1),
-        checkpoint: Duration::from_secs(3600),
-        notify_retry_base: Duration::from_millis(200),
-        ..Intervals::default()
-    }
-}
-
 async fn open(d: &Daemon, title: &str) -> String {
-    let body = json!({"service": "shop", "title": title}).to_string();
-    let r = call(
-        "POST",
-        &format!("{}/api/v1/incidents", d.url),
-        Some(RESPONDER),
-        Some(body),
-    )
-    .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.body["id"].as_str().unwrap().to_string()
+    open_incident(d, json!({"service": "shop", "title": title})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 async fn act(d: &Daemon, id: &str, action: &str) -> Resp {

@@ -8,12 +8,10 @@ use std::time::Duration;
 use crate::util::*;
 use axum::http::HeaderMap;
 use nines::clock::Clock;
-use nines::daemon::Intervals;
 use serde_json::{Value, json};
 
 const AM_KEY: &str = "nines_test_alertmanager_key";
 const PD_KEY: &str = "0123456789abcdef0123456789abcdef";
-const RESPONDER: &str = "nines_test_responder_token";
 
 /// A webhook receiver at `/hook` (from the kit) answering 503 to the
 /// first `fail_first` deliveries.
@@ -55,15 +53,6 @@ auth:
         w = nines_config::hash_token(WRITER),
         resp = nines_config::hash_token(RESPONDER),
     )
-}
-
-fn fast() -> Intervals {
-    Intervals {
-        evaluate: Duration::from_secs(1),
-        checkpoint: Duration::from_secs(3600),
-        notify_retry_base: Duration::from_millis(200),
-        ..Intervals::default()
-    }
 }
 
 async fn incidents(d: &Daemon) -> Vec<Value> {
@@ -613,15 +602,7 @@ async fn slack_messages_and_a_revoked_webhook() {
             .replace("routes:\n  channels: [hook]", "routes:\n  channels: [chat]");
         let ws = Workspace::new(&yaml);
         let d = Daemon::start_with(&ws, Clock::System, fast()).await;
-        let body = json!({"service": "shop", "title": "checkout slow"}).to_string();
-        let r = call(
-            "POST",
-            &format!("{}/api/v1/incidents", d.url),
-            Some(RESPONDER),
-            Some(body),
-        )
-        .await;
-        assert_eq!(r.status, 201, "{}", r.text);
+        open_incident(&d, json!({"service": "shop", "title": "checkout slow"})).await;
         let show = eventually(Duration::from_secs(10), "delivery settled", || async {
             let s = call(
                 "GET",

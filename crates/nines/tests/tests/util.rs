@@ -331,3 +331,31 @@ pub fn metric_above(url: &str, series: &str, than: f64) -> f64 {
         || metric(url, series).filter(|v| *v > than),
     )
 }
+
+/// Daemon loops fast enough for tests: evaluation every second, retries
+/// from 200 ms, no checkpoints.
+pub fn fast() -> Intervals {
+    Intervals {
+        evaluate: Duration::from_secs(1),
+        checkpoint: Duration::from_secs(3600),
+        notify_retry_base: Duration::from_millis(200),
+        ..Intervals::default()
+    }
+}
+
+/// The token of the responder every test config trusts.
+pub const RESPONDER: &str = "nines_test_responder_token";
+
+/// Opens an incident by hand (as the responder): `{"service", "title",
+/// ...}`; the incident as the API answered.
+pub async fn open_incident(d: &Daemon, body: Value) -> Value {
+    let r = call(
+        "POST",
+        &format!("{}/api/v1/incidents", d.url),
+        Some(RESPONDER),
+        Some(body.to_string()),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    r.body
+}
