@@ -193,7 +193,3 @@ pub(crate) fn log_config_notes(config: &Config) {
         );
     }
 }
-
-pub(crate) fn fmt_ms(ms: i64) -> String {
-    crate::slo::state::engine::fmt_time(ms.div_euclid(1000))
-}

@@ -88,6 +88,11 @@ impl Stopwatch {
     }
 }
 
+/// Unix milliseconds as RFC 3339, to the second.
+pub fn rfc3339_ms(ms: i64) -> String {
+    rfc3339(ms.div_euclid(1000))
+}
+
 /// Unix seconds as RFC 3339 (`2026-11-24T12:00:00Z`), as every API answer
 /// and message writes times; empty for a time out of range.
 pub fn rfc3339(seconds: i64) -> String {

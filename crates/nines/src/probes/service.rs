@@ -2,7 +2,8 @@
 
 use nines_store::{ProbeRow, StoreError};
 
-use crate::app::{App, fmt_ms};
+use crate::app::App;
+use crate::clock::rfc3339_ms as fmt_ms;
 use crate::probes::state::ProbeResult;
 use crate::slo::service::collected_records;
 use crate::slo::state::Collected;

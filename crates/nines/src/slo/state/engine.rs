@@ -343,8 +343,8 @@ impl Engine {
             Some(t) if t > now_s + MAX_FUTURE_SECONDS => {
                 return Err(format!(
                     "time {} is more than {MAX_FUTURE_SECONDS} s in the future (server time {})",
-                    fmt_time(t),
-                    fmt_time(now_s)
+                    crate::clock::rfc3339(t),
+                    crate::clock::rfc3339(now_s)
                 ));
             }
             // Clock skew: a few minutes ahead count in the current minute.
@@ -354,10 +354,10 @@ impl Engine {
         if minute < oldest {
             return Err(format!(
                 "time {} is older than the retention of `{}/{}`, which starts at {}",
-                fmt_time(minute * 60),
+                crate::clock::rfc3339(minute * 60),
                 e.service,
                 e.slo,
-                fmt_time(oldest * 60)
+                crate::clock::rfc3339(oldest * 60)
             ));
         }
         Ok(EventRecord {
@@ -481,11 +481,4 @@ fn evaluate_one(
         }
     }
     s.report = Some(report);
-}
-
-/// RFC 3339 for messages.
-pub fn fmt_time(unix_seconds: i64) -> String {
-    Timestamp::from_second(unix_seconds)
-        .map(|t| t.to_string())
-        .unwrap_or_else(|_| unix_seconds.to_string())
 }

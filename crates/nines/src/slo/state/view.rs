@@ -246,7 +246,7 @@ impl AlertChange {
             tier: t.tier.clone(),
             severity: t.severity.clone(),
             state: if t.firing { "firing" } else { "resolved" }.to_string(),
-            at: crate::slo::state::engine::fmt_time(t.at),
+            at: crate::clock::rfc3339(t.at),
             threshold: t.threshold,
             long_burn_rate: t.long_burn,
             short_burn_rate: t.short_burn,
