@@ -268,13 +268,15 @@ fn write_out(
 
 /// `promtool check rules` on a written file, or on `text` via a temp file.
 pub fn check_rules(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
-    let temp;
-    let path = match path {
-        Some(p) => p.to_path_buf(),
+    // Only the file made here is removed: an `-o` path stays, wherever it
+    // is (one in the temp directory was deleted before, issue 14).
+    let (path, made) = match path {
+        Some(p) => (p.to_path_buf(), false),
         None => {
-            temp = std::env::temp_dir().join(format!("nines-rules-{}.yaml", std::process::id()));
+            let temp =
+                std::env::temp_dir().join(format!("nines-rules-{}.yaml", std::process::id()));
             std::fs::write(&temp, text)?;
-            temp.clone()
+            (temp, true)
         }
     };
     let out = Command::new("promtool")
@@ -282,7 +284,7 @@ pub fn check_rules(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
         .arg("rules")
         .arg(&path)
         .output();
-    if path.starts_with(std::env::temp_dir()) {
+    if made {
         let _ = std::fs::remove_file(&path);
     }
     let out = out.map_err(|e| {

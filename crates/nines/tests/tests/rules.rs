@@ -63,6 +63,11 @@ fn the_rule_file_passes_promtool_and_says_what_it_skipped() {
         promtool(&["check", "rules"], &path);
         // --check does the same from nines.
         rules(&ws, &["--check"]);
+        // An `-o` file in the temp directory is checked and kept (it was
+        // deleted after the check, issue 14).
+        let out = ws.dir.path().join("checked.yaml");
+        rules(&ws, &["--check", "-o", out.to_str().unwrap()]);
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), rules(&ws, &[]).0);
     }
     // Stable output: the same config gives the same bytes.
     assert_eq!(rules(&ws, &["-l", "env=prod"]).0, text);
