@@ -231,7 +231,13 @@ fn open(
     let r = IncidentRef::Opened;
     let ops = [
         IncidentOp::Open(NewIncident {
-            title: alert.summary.clone(),
+            // An alert's `title` annotation (nines' SLO alerts set one)
+            // names the incident; else its summary does.
+            title: alert
+                .annotations
+                .get("title")
+                .unwrap_or(&alert.summary)
+                .clone(),
             service: routed.service_name().to_string(),
             severity: routed.severity,
             group_key: routed.group_key.clone(),

@@ -48,7 +48,12 @@ pub fn slo_alert(service: &str, slo: &str, t: &nines_store::AlertTransition) -> 
         source: AlertSource::Slo,
         key: Alert::slo_key(service, slo, &t.tier),
         labels,
-        annotations: Default::default(),
+        // The incident's title names the SLO; the tier and burn figure of
+        // the moment stay in the alert's summary (and the timeline).
+        annotations: std::collections::BTreeMap::from([(
+            "title".to_string(),
+            format!("{service}/{slo}: error budget burning"),
+        )]),
         summary: format!("{service}/{slo}: error budget burning, {}{burn}", t.tier),
         severity: if t.severity == "page" {
             AlertSeverity::Critical

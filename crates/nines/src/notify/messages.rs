@@ -32,7 +32,7 @@ impl Event<'_> {
     }
 }
 
-/// Where people act on an incident: its page and the signed links that
+/// Where people act on an incident: its web page and the signed links that
 /// acknowledge or resolve it without logging in. Empty without
 /// `incidents.external_url` (and `secret` for the action links).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -57,7 +57,9 @@ impl Links {
             })
         };
         Links {
-            url: Some(format!("{base}/api/v1/incidents/{name}")),
+            // The web UI's page: people click it (the API answers 401 JSON
+            // in a browser).
+            url: Some(format!("{base}/incidents/{name}")),
             ack: action(Action::Acknowledge),
             resolve: action(Action::Resolve),
         }
