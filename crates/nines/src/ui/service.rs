@@ -241,7 +241,8 @@ pub async fn service_page(
                     .last
                     .as_ref()
                     .map(|(_, o)| o.duration.as_secs_f64() * 1000.0),
-                error: s.last.as_ref().and_then(|(_, o)| o.error.clone()),
+                // A failed condition is a reason too, not only an error.
+                error: s.last.as_ref().and_then(|(_, o)| o.reason()),
             })
             .collect()
     });

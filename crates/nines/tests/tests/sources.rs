@@ -116,7 +116,8 @@ async fn probes_feed_slos_history_and_metrics() {
       - {{ name: up, objective: 99, window: 1h, sli: {{ probe: health }} }}
       - {{ name: fast, objective: 99, window: 1h, sli: {{ probe: health, latency_below: 1ms }} }}
 {}"#,
-        auth_yaml()
+        // Public reads: the service page is fetched without signing in.
+        auth_yaml().replace("auth:\n", "auth:\n  public_read: true\n")
     ));
     let d = Daemon::start_with(&ws, Clock::System, fast()).await;
     let probes_url = format!("{}/api/v1/probes", d.url);
@@ -136,6 +137,15 @@ async fn probes_feed_slos_history_and_metrics() {
     let checks = down[0]["last"]["checks"].as_array().unwrap();
     assert_eq!(checks[0]["description"], "status 503 is not in 2xx");
     assert_eq!(checks[1]["description"], "[STATUS] (503) == 200");
+    // The service page says why (a failed check, not only a run error,
+    // was left out before: issue 14).
+    let page = call("GET", &format!("{}/services/shop", d.url), None, None).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.text.contains("<td>status 503 is not in 2xx</td>"),
+        "{}",
+        page.text
+    );
 
     // Each run is an event of the SLO: good while up, bad while down.
     let slo = get_json(&format!("{}/api/v1/slos/shop/up", d.url)).await;
