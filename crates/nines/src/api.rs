@@ -134,13 +134,17 @@ pub fn router(app: Arc<App>) -> Router {
                 "method not allowed here; see GET /api/v1/openapi.json",
             )
         })
-        .fallback(|| async {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "no such endpoint; see GET /api/v1/openapi.json",
-            )
-        })
+        .fallback(|| async { not_found() })
         .with_state(app)
+}
+
+/// The answer to a path nothing routes. The daemon gives browsers the
+/// UI's page instead, outside `/api/` and `/integrations/`.
+pub fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "no such endpoint; see GET /api/v1/openapi.json",
+    )
 }
 
 /// An API error: a status and `{"error": message, "detail": ...}`.

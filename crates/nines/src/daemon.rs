@@ -111,8 +111,18 @@ pub async fn serve(
 /// markup compresses well at it, and a status page under load should not
 /// wait on CPU.
 fn router(app: Arc<App>) -> axum::Router {
+    use axum::response::IntoResponse;
     crate::api::router(app.clone())
         .merge(crate::ui::router(app))
+        // JSON for machines, a page for people.
+        .fallback(|uri: axum::http::Uri| async move {
+            let path = uri.path();
+            if path.starts_with("/api/") || path.starts_with("/integrations/") {
+                crate::api::not_found().into_response()
+            } else {
+                crate::ui::not_found_page()
+            }
+        })
         .layer(
             tower_http::compression::CompressionLayer::new()
                 .quality(tower_http::compression::CompressionLevel::Fastest),

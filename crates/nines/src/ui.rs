@@ -171,6 +171,16 @@ pub fn error_page(viewer: &Viewer, status: StatusCode, title: &str, text: &str) 
     )
 }
 
+/// The page for a path nothing routes.
+pub fn not_found_page() -> Response {
+    error_page(
+        &Viewer::default(),
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        "There is no page here. Start from the overview at /.",
+    )
+}
+
 /// Whether the request came over HTTPS, as a proxy in front says with
 /// `X-Forwarded-Proto`.
 fn is_https(headers: &HeaderMap) -> bool {
