@@ -269,7 +269,8 @@ fn page(
             format!("escalation {label}: nobody is on call in schedule `{s}`"),
         ));
     }
-    let links = Links::new(&config.incident_policy, incident.id, now);
+    let links = Links::new(&config.incident_policy, incident.id, now)
+        .with_runbooks(config, &incident.service);
     let tag = format!("{}.{}", p.pass, p.step);
     for channel_name in &who.channels {
         let Some(channel) = config.channels.get(channel_name) else {

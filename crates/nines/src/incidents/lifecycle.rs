@@ -543,7 +543,8 @@ pub fn incident_edit(
             incident.status != nines_incident::Status::Resolved && config.users.contains_key(*a)
         }) {
             let now = app.clock.now();
-            let links = crate::notify::messages::Links::new(&config.incident_policy, id, now);
+            let links = crate::notify::messages::Links::new(&config.incident_policy, id, now)
+                .with_runbooks(&config, &incident.service);
             crate::incidents::escalation::page_person(
                 &mut ops,
                 &config,
@@ -648,7 +649,8 @@ fn enqueue(
     now_ms: i64,
 ) {
     let now = jiff::Timestamp::from_millisecond(now_ms).unwrap_or_default();
-    let links = crate::notify::messages::Links::new(&config.incident_policy, incident.id, now);
+    let links = crate::notify::messages::Links::new(&config.incident_policy, incident.id, now)
+        .with_runbooks(config, &incident.service);
     for name in channels {
         let Some(channel) = config.channels.get(name) else {
             continue;

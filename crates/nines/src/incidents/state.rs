@@ -147,3 +147,30 @@ impl RouteCache {
         }
     }
 }
+
+/// The `runbook_url` and `dashboard_url` of a service's SLOs, labelled
+/// with the SLO, once each, http(s) only.
+pub fn runbook_links(service: &nines_config::Service) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for slo in &service.slos {
+        for (key, what) in [("runbook_url", "runbook"), ("dashboard_url", "dashboard")] {
+            if let Some(url) = slo.alert_rules.annotations.get(key)
+                && (url.starts_with("https://") || url.starts_with("http://"))
+                && !out.iter().any(|(_, u)| u == url)
+            {
+                out.push((format!("{} {what}", slo.name), url.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// [`runbook_links`] of the service named `service`; none when it is not
+/// configured (an Alertmanager alert's own service, say).
+pub fn runbook_links_of(config: &nines_config::Config, service: &str) -> Vec<(String, String)> {
+    config
+        .services
+        .get(service)
+        .map(runbook_links)
+        .unwrap_or_default()
+}

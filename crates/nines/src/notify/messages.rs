@@ -40,6 +40,8 @@ pub struct Links {
     pub url: Option<String>,
     pub ack: Option<String>,
     pub resolve: Option<String>,
+    /// The service's runbook and dashboard links: (label, URL).
+    pub runbooks: Vec<(String, String)>,
 }
 
 impl Links {
@@ -62,7 +64,15 @@ impl Links {
             url: Some(format!("{base}/incidents/{name}")),
             ack: action(Action::Acknowledge),
             resolve: action(Action::Resolve),
+            runbooks: Vec::new(),
         }
+    }
+
+    /// With the runbook and dashboard links of `service`, so they travel
+    /// with every message about its incidents.
+    pub fn with_runbooks(mut self, config: &nines_config::Config, service: &str) -> Links {
+        self.runbooks = crate::incidents::state::runbook_links_of(config, service);
+        self
     }
 }
 
@@ -142,7 +152,17 @@ pub fn render(channel_name: &str, channel: &Channel, e: &Event<'_>, links: &Link
 }
 
 fn links_json(links: &Links) -> Value {
-    json!({"incident": links.url, "ack": links.ack, "resolve": links.resolve})
+    let runbooks: Vec<Value> = links
+        .runbooks
+        .iter()
+        .map(|(text, url)| json!({"text": text, "url": url}))
+        .collect();
+    json!({
+        "incident": links.url,
+        "ack": links.ack,
+        "resolve": links.resolve,
+        "runbooks": runbooks,
+    })
 }
 
 /// The generic webhook's JSON (documented in docs/api.md).
@@ -186,6 +206,16 @@ fn slack(e: &Event<'_>, title: &str, body: Option<&str>, links: &Links) -> Value
         )
     })
     .collect();
+    if !links.runbooks.is_empty() {
+        let text: Vec<String> = links
+            .runbooks
+            .iter()
+            .map(|(label, url)| format!("<{url}|{label}>"))
+            .collect();
+        blocks.push(
+            json!({"type": "context", "elements": [{"type": "mrkdwn", "text": text.join(" · ")}]}),
+        );
+    }
     if !buttons.is_empty() {
         blocks.push(json!({"type": "actions", "elements": buttons}));
     }
@@ -217,6 +247,12 @@ fn email(e: &Event<'_>, title: &str, body: Option<&str>, links: &Links) -> Value
     ]
     .into_iter()
     .filter_map(|(label, url)| url.as_ref().map(|u| (label, u)))
+    .chain(
+        links
+            .runbooks
+            .iter()
+            .map(|(label, url)| (label.as_str(), url)),
+    )
     .collect();
     if !actions.is_empty() {
         text.push('\n');
@@ -310,6 +346,9 @@ fn pagerduty(e: &Event<'_>, title: &str, body: Option<&str>, links: &Links) -> V
     let mut pd_links = Vec::new();
     if let Some(u) = &links.url {
         pd_links.push(json!({"href": u, "text": format!("{} in nines", incident_name(i.id))}));
+    }
+    for (text, url) in &links.runbooks {
+        pd_links.push(json!({"href": url, "text": text}));
     }
     json!({
         "event_action": action,
@@ -423,6 +462,7 @@ mod tests {
             url: Some("https://n/api/v1/incidents/INC-7".into()),
             ack: None,
             resolve: None,
+            runbooks: vec![],
         };
         let out = fill(
             "[{severity}] {id} {event} on {service}: {title} {{x}} <{url}> ack:{ack_url}",
@@ -519,6 +559,69 @@ mod tests {
         // The body parses as nines' own Alertmanager intake reads it.
         let parsed = nines_incident::alertmanager::parse_webhook(am.to_string().as_bytes());
         assert!(parsed.is_ok(), "{parsed:?}");
+    }
+
+    /// The service's runbook and dashboard links travel with the page, in
+    /// every format (issue 14).
+    #[test]
+    fn runbooks_travel_with_every_message() {
+        let i = incident();
+        let links = Links {
+            url: Some("https://n/incidents/INC-7".into()),
+            runbooks: vec![(
+                "availability runbook".into(),
+                "https://runbooks.example.com/checkout".into(),
+            )],
+            ..Links::default()
+        };
+        let to = |to| Channel {
+            to,
+            rate_limit: None,
+            template: Default::default(),
+        };
+        let hook = render(
+            "hook",
+            &to(Destination::Webhook {
+                url: "http://x".into(),
+                secret: None,
+                headers: vec![],
+            }),
+            &event(&i),
+            &links,
+        );
+        assert_eq!(
+            hook["links"]["runbooks"][0]["url"],
+            "https://runbooks.example.com/checkout"
+        );
+        assert_eq!(hook["links"]["incident"], "https://n/incidents/INC-7");
+        let slack = render(
+            "chat",
+            &to(Destination::Slack {
+                url: "http://x".into(),
+            }),
+            &event(&i),
+            &links,
+        );
+        assert!(
+            slack
+                .to_string()
+                .contains("<https://runbooks.example.com/checkout|availability runbook>"),
+            "{slack}"
+        );
+        let pd = render(
+            "pd",
+            &to(Destination::Pagerduty {
+                routing_key: "k".into(),
+                url: "http://x".into(),
+            }),
+            &event(&i),
+            &links,
+        );
+        assert_eq!(
+            pd["links"][1]["href"],
+            "https://runbooks.example.com/checkout"
+        );
+        assert_eq!(pd["links"][1]["text"], "availability runbook");
     }
 
     #[test]

@@ -211,6 +211,8 @@ pub struct Detail {
     pub affected: Vec<Affected>,
     /// The postmortem's current revision, if it has one.
     pub postmortem: Option<super::postmortem::Revision>,
+    /// The service's runbook and dashboard links: (label, URL).
+    pub runbooks: Vec<(String, String)>,
     pub now: i64,
 }
 
@@ -251,6 +253,7 @@ pub fn render_detail(x: &Detail, viewer: &Viewer) -> String {
             let _ = write!(b, "<dt>{label}</dt><dd>{}</dd>", E(w));
         }
     }
+    super::service::runbook_facts(&mut b, &x.runbooks);
     b.push_str("</dl></section>");
     // Actions.
     b.push_str("<section aria-labelledby=\"act\"><h2 id=\"act\">Act</h2>");
@@ -466,6 +469,10 @@ pub async fn detail_page(
         load_detail(app, n).map(|d| {
             d.map(|d| Detail {
                 affected: affected(app, &d, now),
+                runbooks: crate::incidents::state::runbook_links_of(
+                    &app.config(),
+                    &d.incident.service,
+                ),
                 postmortem: crate::review::postmortem::stored(app, n)
                     .ok()
                     .flatten()

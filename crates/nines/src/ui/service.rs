@@ -45,21 +45,17 @@ pub struct ServicePage {
     pub links: Vec<(String, String)>,
 }
 
-/// The `runbook_url` and `dashboard_url` of a service's SLOs, labelled
-/// with the SLO, once each, http(s) only.
-pub fn runbook_links(service: &nines_config::Service) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    for slo in &service.slos {
-        for (key, what) in [("runbook_url", "runbook"), ("dashboard_url", "dashboard")] {
-            if let Some(url) = slo.alert_rules.annotations.get(key)
-                && (url.starts_with("https://") || url.starts_with("http://"))
-                && !out.iter().any(|(_, u)| u == url)
-            {
-                out.push((format!("{} {what}", slo.name), url.clone()));
-            }
-        }
+/// `<dt>Runbooks</dt>` and its links, for a `<dl class="facts">`; nothing
+/// without links.
+pub fn runbook_facts(b: &mut String, links: &[(String, String)]) {
+    if links.is_empty() {
+        return;
     }
-    out
+    let links: Vec<String> = links
+        .iter()
+        .map(|(label, url)| format!("<a href=\"{}\">{}</a>", E(url), E(label)))
+        .collect();
+    let _ = write!(b, "<dt>Runbooks</dt><dd>{}</dd>", links.join(", "));
 }
 
 /// The service page: pure, for snapshots.
@@ -86,14 +82,7 @@ pub fn render_service(p: &ServicePage, viewer: &Viewer) -> String {
             E(v.as_deref().unwrap_or("–"))
         );
     }
-    if !p.links.is_empty() {
-        let links: Vec<String> = p
-            .links
-            .iter()
-            .map(|(label, url)| format!("<a href=\"{}\">{}</a>", E(url), E(label)))
-            .collect();
-        let _ = write!(b, "<dt>Runbooks</dt><dd>{}</dd>", links.join(", "));
-    }
+    runbook_facts(&mut b, &p.links);
     b.push_str("</dl><section id=\"slos\" data-live aria-labelledby=\"h-slos\"><h2 id=\"h-slos\">SLOs</h2>");
     if p.slos.is_empty() {
         b.push_str("<p>No SLOs.</p>");
@@ -273,7 +262,7 @@ pub async fn service_page(
             .escalation_for(&service.name)
             .map(|p| p.name.clone())
             .or_else(|| service.escalation.clone()),
-        links: runbook_links(&service),
+        links: crate::incidents::state::runbook_links(&service),
         slos,
         probes,
         incidents,

@@ -261,6 +261,10 @@ fn detail(status: &str) -> incidents::Detail {
             burned: Some(0.125),
         }],
         postmortem: None,
+        runbooks: vec![(
+            "availability runbook".into(),
+            "https://runbooks.example.com/checkout".into(),
+        )],
         now: T0 + 900,
     }
 }

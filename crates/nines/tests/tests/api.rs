@@ -342,7 +342,13 @@ async fn unknown_things_are_404_with_the_error_shape() {
     let r = call("GET", &format!("{}/no/such/page", d.url), None, None).await;
     assert_eq!(r.status, 404);
     assert!(r.text.contains("<h1>Page not found</h1>"), "{}", r.text);
-    let r = call("GET", &format!("{}/integrations/nothing", d.url), None, None).await;
+    let r = call(
+        "GET",
+        &format!("{}/integrations/nothing", d.url),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(r.status, 404);
     assert!(r.body["error"].is_string());
     let r = call("GET", &format!("{}/api/v1/openapi.json", d.url), None, None).await;
