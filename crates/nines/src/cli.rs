@@ -652,6 +652,7 @@ fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
             Some(d) => (d, false),
             None => (demo::temp_data_dir()?, true),
         };
+        let _cleanup = demo::TempDir(temporary.then(|| data.clone()));
         std::fs::create_dir_all(&data)?;
         let config = data.join("demo.yaml");
         std::fs::write(&config, demo::config_yaml(shop, &script))?;
@@ -692,9 +693,6 @@ fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
             ..Intervals::default()
         };
         serve(listener, app.clone(), intervals, signals(app)).await?;
-        if temporary {
-            let _ = std::fs::remove_dir_all(&data);
-        }
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -297,6 +297,18 @@ pub async fn start_shop(script: Script) -> anyhow::Result<(SocketAddr, Arc<Shop>
 }
 
 /// A fresh directory under the system's temp dir for a demo's data.
+/// Removes the demo's temporary data directory however the demo ends:
+/// stopped, or failed to start (it was left behind then).
+pub struct TempDir(pub Option<PathBuf>);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.0 {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
 pub fn temp_data_dir() -> anyhow::Result<PathBuf> {
     let dir = std::env::temp_dir().join(format!(
         "nines-demo-{}-{}",

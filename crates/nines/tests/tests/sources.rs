@@ -514,6 +514,26 @@ async fn promql_source_reads_a_real_prometheus() {
     d.stop().await;
 }
 
+/// A demo that cannot start (its port is taken) says why and leaves no
+/// temporary data directory behind (issue 14).
+#[test]
+fn a_demo_that_cannot_start_cleans_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let out = nines()
+        .args(["demo", "--fast", "--listen"])
+        .arg(taken.local_addr().unwrap().to_string())
+        .env("TMPDIR", tmp.path())
+        .env("NINES_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot listen on"), "{stderr}");
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
 #[test]
 fn demo_fires_a_page_alert() {
     let mut child = nines()
