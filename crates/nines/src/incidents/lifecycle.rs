@@ -172,6 +172,21 @@ pub fn ingest_alert(
                 "severity",
                 format!("severity raised to {severity} by alert: {}", alert.summary),
             ));
+            // A rise is news: the channels the worse alert routes to hear
+            // of it (a page route after a ticket opened the incident).
+            if decision != Intake::Reopen {
+                ops.extend(silenced_note(r));
+                enqueue(
+                    &mut ops,
+                    r,
+                    &config,
+                    &channels,
+                    "incident.escalated",
+                    &after,
+                    &format!("severity raised to {severity}: {}", alert.summary),
+                    now_ms,
+                );
+            }
         }
         let resolved = incident.observe(alert, now, &policy).is_some();
         if decision == Intake::Reopen {

@@ -257,3 +257,72 @@ fn a_group_never_has_two_open_incidents() {
     let again = ingest_alert(&app, &alert_of(0, true, true, at), None).unwrap();
     assert_eq!((again.incident, again.opened), (Some(second), false));
 }
+
+/// A ticket-level alert opens an incident and notifies the ticket route; a
+/// page-level alert of the same group then raises it to SEV1, says so on
+/// the timeline, and the page route hears of it (it heard nothing before:
+/// issue 14).
+#[test]
+fn a_worse_alert_raises_the_incident_and_reaches_its_own_route() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("nines.yaml");
+    std::fs::write(
+        &config,
+        r#"services:
+  shop: {}
+channels:
+  tickets: { webhook: { url: "http://127.0.0.1:9/tickets" } }
+  pages: { webhook: { url: "http://127.0.0.1:9/pages" } }
+routes:
+  routes:
+    - { matchers: ['severity="critical"'], channels: [pages] }
+    - { matchers: ['severity="warning"'], channels: [tickets] }
+"#,
+    )
+    .unwrap();
+    let at: Timestamp = "2026-03-01T12:00:00Z".parse().unwrap();
+    let app = App::open(
+        &config,
+        &dir.path().join("data"),
+        nines_store::Durability::Process,
+        Clock::manual(at),
+    )
+    .unwrap()
+    .0;
+    let labelled = |key: usize, critical: bool| {
+        let mut a = alert_of(key, true, critical, at);
+        let sev = if critical { "critical" } else { "warning" };
+        a.labels.insert("severity".into(), sev.into());
+        a
+    };
+    let opened = ingest_alert(&app, &labelled(0, false), None).unwrap();
+    let id = opened.incident.unwrap();
+    let outbox = |app: &App| app.with_store(|s| s.incident_outbox(id)).unwrap();
+    let channels: Vec<String> = outbox(&app).iter().map(|o| o.channel.clone()).collect();
+    assert_eq!(channels, ["tickets"]);
+    let row = crate::incidents::queries::get(&app, id).unwrap().unwrap();
+    assert_eq!(row.severity, IncidentSeverity::Sev3);
+
+    let joined = ingest_alert(&app, &labelled(1, true), None).unwrap();
+    assert_eq!((joined.incident, joined.opened), (Some(id), false));
+    let row = crate::incidents::queries::get(&app, id).unwrap().unwrap();
+    assert_eq!(row.severity, IncidentSeverity::Sev1);
+    let page: Vec<_> = outbox(&app)
+        .into_iter()
+        .filter(|o| o.channel == "pages")
+        .collect();
+    assert_eq!(page.len(), 1, "the page route hears of the rise");
+    let body: serde_json::Value = serde_json::from_str(&page[0].body).unwrap();
+    assert_eq!(body["event"], "incident.escalated");
+    assert_eq!(body["incident"]["severity"], "SEV1");
+    let timeline = app.with_store(|s| s.incident_timeline(id)).unwrap();
+    assert!(
+        timeline
+            .iter()
+            .any(|t| t.text == "severity raised to SEV1 by alert: alert 1"),
+        "{timeline:?}"
+    );
+    // The same alert again changes nothing and owes nothing more.
+    ingest_alert(&app, &labelled(1, true), None).unwrap();
+    assert_eq!(outbox(&app).len(), 2);
+}
