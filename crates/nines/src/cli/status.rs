@@ -8,6 +8,7 @@ use comfy_table::{CellAlignment, Table, presets};
 use nines_config::Config;
 
 use crate::cli::client;
+use crate::cli::time::listing;
 use crate::cli::{ClientArgs, Output};
 use crate::slo::state::view::{AlertView, SloView};
 use crate::text::url::query;
@@ -93,25 +94,31 @@ pub fn oncall_now(
     )?;
     match args.output {
         Output::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
-        Output::Text => {
-            let mut t = table(&["SCHEDULE", "ON CALL", "ORIGIN", "UNTIL"]);
-            for r in &rows {
-                let who = if r.users.is_empty() {
-                    "nobody".to_string()
-                } else {
-                    r.users.join(", ")
-                };
-                t.add_row(vec![
-                    r.schedule.clone(),
-                    who,
-                    r.origin.clone(),
-                    r.until.clone().unwrap_or_else(|| "-".into()),
-                ]);
-            }
-            println!("{}", t.trim_fmt());
-        }
+        Output::Text => print!("{}", oncall_table(&rows)),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The table `nines oncall now` prints, or that there are no schedules.
+pub fn oncall_table(rows: &[crate::slo::state::view::OnCallView]) -> String {
+    if rows.is_empty() {
+        return "no schedules configured (add them under `schedules:` in the config)\n".into();
+    }
+    let mut t = table(&["SCHEDULE", "ON CALL", "ORIGIN", "UNTIL"]);
+    for r in rows {
+        let who = if r.users.is_empty() {
+            "nobody".to_string()
+        } else {
+            r.users.join(", ")
+        };
+        t.add_row(vec![
+            r.schedule.clone(),
+            who,
+            r.origin.clone(),
+            r.until.as_deref().map_or_else(|| "-".into(), listing),
+        ]);
+    }
+    format!("{}\n", t.trim_fmt())
 }
 
 pub fn oncall_shifts(
@@ -129,6 +136,7 @@ pub fn oncall_shifts(
     )?;
     match args.output {
         Output::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+        Output::Text if rows.is_empty() => println!("no shifts in that period"),
         Output::Text => {
             let mut t = table(&["FROM", "TO", "ON CALL", "ORIGIN"]);
             for r in &rows {
@@ -137,7 +145,7 @@ pub fn oncall_shifts(
                 } else {
                     r.users.join(", ")
                 };
-                t.add_row(vec![r.start.clone(), r.end.clone(), who, r.origin.clone()]);
+                t.add_row(vec![listing(&r.start), listing(&r.end), who, r.origin.clone()]);
             }
             println!("{}", t.trim_fmt());
         }
@@ -155,7 +163,7 @@ pub fn oncall_override(
 ) -> anyhow::Result<ExitCode> {
     let from = match from {
         Some(f) => f.to_string(),
-        None => crate::clock::Clock::System.now().to_string(),
+        None => crate::clock::rfc3339(crate::clock::Clock::System.now().as_second()),
     };
     let body = serde_json::json!({"user": user, "from": from, "to": to, "reason": reason});
     let row: serde_json::Value = client::post_json(
@@ -169,8 +177,8 @@ pub fn oncall_override(
             "override {}: {} is on call in {schedule} from {} to {}",
             row["id"],
             row["user"].as_str().unwrap_or(user),
-            row["from"].as_str().unwrap_or_default(),
-            row["to"].as_str().unwrap_or_default(),
+            listing(row["from"].as_str().unwrap_or_default()),
+            listing(row["to"].as_str().unwrap_or_default()),
         ),
     }
     Ok(ExitCode::SUCCESS)
@@ -194,8 +202,8 @@ pub fn oncall_report(
     }
     println!(
         "on-call health from {} to {}",
-        report["from"].as_str().unwrap_or_default(),
-        report["to"].as_str().unwrap_or_default()
+        listing(report["from"].as_str().unwrap_or_default()),
+        listing(report["to"].as_str().unwrap_or_default())
     );
     let count = |v: &serde_json::Value| v.as_u64().map_or("-".to_string(), |n| n.to_string());
     let mut t = table(&[
@@ -349,7 +357,7 @@ pub fn alerts_table(alerts: &[AlertView]) -> String {
             format!("{:.2}", a.threshold),
             format!("{} {}", a.long_window, burn(a.long_burn_rate)),
             format!("{} {}", a.short_window, burn(a.short_burn_rate)),
-            a.since.clone().unwrap_or_default(),
+            a.since.as_deref().map(listing).unwrap_or_default(),
         ]);
     }
     format!("{}\n", t.trim_fmt())
@@ -444,5 +452,6 @@ mod tests {
         insta::assert_snapshot!(status_table(&rows));
         insta::assert_snapshot!(alerts_table(&rows[0].alerts));
         assert_eq!(status_table(&[]), "no SLOs configured\n");
+        assert!(oncall_table(&[]).starts_with("no schedules configured"));
     }
 }
