@@ -180,7 +180,7 @@ pub enum GateCommand {
         /// How long from now: 2h, 30m, 1d (at most 30d).
         #[arg(long, conflicts_with = "until", required_unless_present = "until")]
         duration: Option<String>,
-        #[arg(long, value_parser = crate::cli::time::arg, help = format!("When it expires: {}", crate::cli::time::HELP))]
+        #[arg(long, value_parser = crate::cli::time::arg, allow_hyphen_values = true, help = format!("When it expires: {}", crate::cli::time::HELP))]
         until: Option<String>,
         #[command(flatten)]
         client: ClientArgs,
@@ -385,7 +385,7 @@ pub enum OncallCommand {
     Now {
         #[arg(long, short)]
         schedule: Option<String>,
-        #[arg(long, value_parser = crate::cli::time::arg, help = format!("This instant instead of now: {}", crate::cli::time::HELP))]
+        #[arg(long, value_parser = crate::cli::time::arg, allow_hyphen_values = true, help = format!("This instant instead of now: {}", crate::cli::time::HELP))]
         at: Option<String>,
         #[command(flatten)]
         client: ClientArgs,
@@ -395,9 +395,9 @@ pub enum OncallCommand {
     /// Example: nines oncall shifts payments-primary --from 2026-12-01 --to 2027-01-01
     Shifts {
         schedule: String,
-        #[arg(long, value_parser = crate::cli::time::arg, help = format!("Start (default now): {}", crate::cli::time::HELP))]
+        #[arg(long, value_parser = crate::cli::time::arg, allow_hyphen_values = true, help = format!("Start (default now): {}", crate::cli::time::HELP))]
         from: Option<String>,
-        #[arg(long, value_parser = crate::cli::time::arg, help = format!("End (default 14 days after the start): {}", crate::cli::time::HELP))]
+        #[arg(long, value_parser = crate::cli::time::arg, allow_hyphen_values = true, help = format!("End (default 14 days after the start): {}", crate::cli::time::HELP))]
         to: Option<String>,
         #[command(flatten)]
         client: ClientArgs,
@@ -415,9 +415,9 @@ pub enum OncallCommand {
         /// Who goes on call: a name under `users:`.
         #[arg(long)]
         user: String,
-        #[arg(long, value_parser = crate::cli::time::arg, help = format!("Start (default now): {}", crate::cli::time::HELP))]
+        #[arg(long, value_parser = crate::cli::time::arg, allow_hyphen_values = true, help = format!("Start (default now): {}", crate::cli::time::HELP))]
         from: Option<String>,
-        #[arg(long, value_parser = crate::cli::time::arg, help = format!("End: {}", crate::cli::time::HELP))]
+        #[arg(long, value_parser = crate::cli::time::arg, allow_hyphen_values = true, help = format!("End: {}", crate::cli::time::HELP))]
         to: String,
         /// Why, for the people who read the schedule later.
         #[arg(long, default_value = "")]
@@ -432,9 +432,9 @@ pub enum OncallCommand {
     /// Examples: nines oncall report --from 2026-11-01 --to 2026-12-01;
     /// nines oncall report --from -7d
     Report {
-        #[arg(long, value_parser = crate::cli::time::arg, help = format!("Start (default 28 days before --to): {}", crate::cli::time::HELP))]
+        #[arg(long, value_parser = crate::cli::time::arg, allow_hyphen_values = true, help = format!("Start (default 28 days before --to): {}", crate::cli::time::HELP))]
         from: Option<String>,
-        #[arg(long, value_parser = crate::cli::time::arg, help = format!("End (default now): {}", crate::cli::time::HELP))]
+        #[arg(long, value_parser = crate::cli::time::arg, allow_hyphen_values = true, help = format!("End (default now): {}", crate::cli::time::HELP))]
         to: Option<String>,
         #[command(flatten)]
         client: ClientArgs,

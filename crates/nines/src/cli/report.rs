@@ -20,9 +20,9 @@ pub enum Format {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    #[arg(long, value_parser = crate::cli::time::arg, help = format!("Start of the period: {}", crate::cli::time::HELP))]
+    #[arg(long, value_parser = crate::cli::time::arg, allow_hyphen_values = true, help = format!("Start of the period: {}", crate::cli::time::HELP))]
     pub from: String,
-    #[arg(long, value_parser = crate::cli::time::arg, help = format!("End of the period, exclusive: {}", crate::cli::time::HELP))]
+    #[arg(long, value_parser = crate::cli::time::arg, allow_hyphen_values = true, help = format!("End of the period, exclusive: {}", crate::cli::time::HELP))]
     pub to: String,
     /// Only this service.
     #[arg(long)]

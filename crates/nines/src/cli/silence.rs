@@ -58,10 +58,10 @@ pub struct AddArgs {
     #[arg(long, short, conflicts_with = "end", required_unless_present = "end")]
     pub duration: Option<String>,
     /// When it ends.
-    #[arg(long, value_parser = crate::cli::time::arg, help = format!("When it ends: {}", crate::cli::time::HELP))]
+    #[arg(long, value_parser = crate::cli::time::arg, allow_hyphen_values = true, help = format!("When it ends: {}", crate::cli::time::HELP))]
     pub end: Option<String>,
     /// When it starts; default now.
-    #[arg(long, value_parser = crate::cli::time::arg, help = format!("When it starts (default now): {}", crate::cli::time::HELP))]
+    #[arg(long, value_parser = crate::cli::time::arg, allow_hyphen_values = true, help = format!("When it starts (default now): {}", crate::cli::time::HELP))]
     pub start: Option<String>,
     #[command(flatten)]
     pub client: ClientArgs,
