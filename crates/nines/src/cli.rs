@@ -242,7 +242,7 @@ pub enum IncidentCommand {
         #[command(flatten)]
         client: ClientArgs,
     },
-    /// Reopen a resolved or acknowledged incident: triggered again (role responder).
+    /// Reopen a resolved incident: triggered again (role responder).
     #[command(after_help = "Example: nines incident reopen INC-12")]
     Reopen {
         id: String,
