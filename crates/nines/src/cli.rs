@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub mod client;
+pub mod completions;
 pub mod demo;
 pub mod gate;
 pub mod grafana;
@@ -94,6 +95,8 @@ pub enum Command {
     ///
     /// Changes in the 2 hours before an incident show on its timeline. From
     /// CI: nines change shop --version 1.4.2 --link "$CI_JOB_URL" (role writer).
+    // `--version` is the change's version here, not nines'.
+    #[command(disable_version_flag = true)]
     Change {
         service: String,
         #[arg(long)]
@@ -164,6 +167,23 @@ pub enum Command {
     /// Turn other tools' SLO specs into nines config.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Shell completions for bash, zsh, fish (and elvish, powershell).
+    #[command(after_help = "Examples:
+  nines completions bash > ~/.local/share/bash-completion/completions/nines
+  nines completions zsh > ~/.zfunc/_nines    # with fpath+=~/.zfunc before compinit
+  nines completions fish > ~/.config/fish/completions/nines.fish")]
+    Completions {
+        shell: clap_complete::Shell,
+    },
+    /// The man page: nines(1) on stdout, or one page per command with --out.
+    #[command(after_help = "Examples:
+  nines man | man -l -
+  nines man --out /usr/local/share/man/man1")]
+    Man {
+        /// Write nines.1 and a page per command (nines-silence-add.1, …) here.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -652,6 +672,8 @@ pub fn run(cli: Cli) -> ExitCode {
             client,
         } => return crate::cli::gate::run(&client, service.as_deref().unwrap_or_default(), &kind),
         Command::Silence(cmd) => crate::cli::silence::run(&cmd),
+        Command::Completions { shell } => crate::cli::completions::completions(shell),
+        Command::Man { out } => crate::cli::completions::man(out.as_deref()),
         Command::Postmortem(args) => crate::cli::postmortem::run(args),
         Command::Report(args) => report::run(&args),
         Command::Incident(cmd) => match cmd {
