@@ -61,6 +61,9 @@ pub enum Command {
         /// Config file, or a directory of *.yaml files.
         #[arg(long, short, env = "NINES_CONFIG")]
         config: PathBuf,
+        /// text, or json: `{"valid", counts, "warnings", "errors"}` on stdout.
+        #[arg(long, short, value_enum, default_value_t = Output::Text)]
+        output: Output,
     },
     /// Show every SLO: SLI, budget left, burn rates and firing alerts.
     ///
@@ -593,7 +596,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => run_serve(args),
         Command::Demo(args) => run_demo(args),
-        Command::Check { config } => return crate::cli::status::check(&config),
+        Command::Check { config, output } => return crate::cli::status::check(&config, output),
         Command::Status { service, client } => {
             crate::cli::status::status(&client, service.as_deref())
         }

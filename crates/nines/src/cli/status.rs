@@ -13,40 +13,66 @@ use crate::cli::{ClientArgs, Output};
 use crate::slo::state::view::{AlertView, SloView};
 use crate::text::url::query;
 
-pub fn check(path: &Path) -> ExitCode {
+pub fn check(path: &Path, output: Output) -> ExitCode {
     match Config::load(path) {
         Ok(config) => {
-            for w in &config.warnings {
-                eprintln!("warning: {w}");
-            }
+            let mut warnings: Vec<String> = config.warnings.iter().map(ToString::to_string).collect();
             let now = crate::clock::Clock::System.now();
             let horizon = now
                 .checked_add(jiff::SignedDuration::from_hours(30 * 24))
                 .unwrap_or(now);
             for (name, schedule) in &config.schedules {
                 for gap in schedule.gaps(now, horizon) {
-                    eprintln!(
-                        "warning: schedule `{name}`: nobody is on call from {} to {}",
+                    warnings.push(format!(
+                        "schedule `{name}`: nobody is on call from {} to {}",
                         gap.start, gap.end
-                    );
+                    ));
                 }
             }
             let slos: usize = config.services.values().map(|s| s.slos.len()).sum();
             let probes: usize = config.services.values().map(|s| s.probes.len()).sum();
-            println!(
-                "{}: ok: {} service(s), {slos} SLO(s), {probes} probe(s), {} scrape target(s), {} schedule(s), {} user(s), {} token(s)",
-                path.display(),
-                config.services.len(),
-                config.scrape.len(),
-                config.schedules.len(),
-                config.users.len(),
-                config.auth.tokens.len()
-            );
+            match output {
+                Output::Json => println!(
+                    "{:#}",
+                    serde_json::json!({
+                        "valid": true, "path": path.display().to_string(),
+                        "services": config.services.len(), "slos": slos, "probes": probes,
+                        "scrape_targets": config.scrape.len(), "schedules": config.schedules.len(),
+                        "users": config.users.len(), "tokens": config.auth.tokens.len(),
+                        "warnings": warnings, "errors": [],
+                    })
+                ),
+                Output::Text => {
+                    for w in &warnings {
+                        eprintln!("warning: {w}");
+                    }
+                    println!(
+                        "{}: ok: {} service(s), {slos} SLO(s), {probes} probe(s), {} scrape target(s), {} schedule(s), {} user(s), {} token(s)",
+                        path.display(),
+                        config.services.len(),
+                        config.scrape.len(),
+                        config.schedules.len(),
+                        config.users.len(),
+                        config.auth.tokens.len()
+                    );
+                }
+            }
             ExitCode::SUCCESS
         }
         Err(errors) => {
-            eprintln!("{errors}");
-            eprintln!("{}: {} error(s)", path.display(), errors.len());
+            match output {
+                Output::Json => println!(
+                    "{:#}",
+                    serde_json::json!({
+                        "valid": false, "path": path.display().to_string(),
+                        "errors": errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                    })
+                ),
+                Output::Text => {
+                    eprintln!("{errors}");
+                    eprintln!("{}: {} error(s)", path.display(), errors.len());
+                }
+            }
             ExitCode::FAILURE
         }
     }

@@ -236,7 +236,7 @@ async fn incident_actions_and_gate_overrides_from_the_cli() {
 /// JSON; `--server` without a scheme is http.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_list_and_show_command_prints_json() {
-    let (_ws, d) = start().await;
+    let (ws, d) = start().await;
     let u = d.url.as_str();
     open_incident(&d, json!({"service": "shop", "title": "checkout fails"})).await;
     let commands: &[&[&str]] = &[
@@ -272,6 +272,11 @@ async fn every_list_and_show_command_prints_json() {
     )
     .await;
     assert!(report.is_object(), "{report}");
+
+    let config = ws.config().display().to_string();
+    let check = json_of(u, READER, &["check", "--config", &config, "-o", "json"]).await;
+    assert_eq!(check["valid"], true, "{check}");
+    assert_eq!(check["schedules"], 1, "{check}");
 
     let bare = u.trim_start_matches("http://");
     let out = ok(bare, READER, &["incident", "list"]).await;
