@@ -175,9 +175,7 @@ pub enum Command {
   nines completions bash > ~/.local/share/bash-completion/completions/nines
   nines completions zsh > ~/.zfunc/_nines    # with fpath+=~/.zfunc before compinit
   nines completions fish > ~/.config/fish/completions/nines.fish")]
-    Completions {
-        shell: clap_complete::Shell,
-    },
+    Completions { shell: clap_complete::Shell },
     /// The man page: nines(1) on stdout, or one page per command with --out.
     #[command(after_help = "Examples:
   nines man | man -l -
@@ -653,13 +651,14 @@ pub fn run(cli: Cli) -> ExitCode {
             }),
         ),
         Command::Gate {
-            command: Some(GateCommand::Override {
-                service,
-                reason,
-                duration,
-                until,
-                client,
-            }),
+            command:
+                Some(GateCommand::Override {
+                    service,
+                    reason,
+                    duration,
+                    until,
+                    client,
+                }),
             ..
         } => crate::cli::gate::add_override(
             &client,

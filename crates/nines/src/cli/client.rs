@@ -129,8 +129,14 @@ mod tests {
 
     #[test]
     fn a_missing_scheme_is_http() {
-        assert_eq!(server_url("127.0.0.1:9900").unwrap(), "http://127.0.0.1:9900");
-        assert_eq!(server_url("https://n.example").unwrap(), "https://n.example");
+        assert_eq!(
+            server_url("127.0.0.1:9900").unwrap(),
+            "http://127.0.0.1:9900"
+        );
+        assert_eq!(
+            server_url("https://n.example").unwrap(),
+            "https://n.example"
+        );
         assert!(server_url("ftp://x").unwrap_err().contains("http://"));
     }
 }

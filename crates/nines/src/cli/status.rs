@@ -16,7 +16,8 @@ use crate::text::url::query;
 pub fn check(path: &Path, output: Output) -> ExitCode {
     match Config::load(path) {
         Ok(config) => {
-            let mut warnings: Vec<String> = config.warnings.iter().map(ToString::to_string).collect();
+            let mut warnings: Vec<String> =
+                config.warnings.iter().map(ToString::to_string).collect();
             let now = crate::clock::Clock::System.now();
             let horizon = now
                 .checked_add(jiff::SignedDuration::from_hours(30 * 24))
@@ -171,7 +172,12 @@ pub fn oncall_shifts(
                 } else {
                     r.users.join(", ")
                 };
-                t.add_row(vec![listing(&r.start), listing(&r.end), who, r.origin.clone()]);
+                t.add_row(vec![
+                    listing(&r.start),
+                    listing(&r.end),
+                    who,
+                    r.origin.clone(),
+                ]);
             }
             println!("{}", t.trim_fmt());
         }

@@ -95,7 +95,11 @@ mod tests {
         assert_eq!(p("2h ago"), "2026-12-04T18:00:00Z");
         assert_eq!(p("+1h30m"), "2026-12-04T21:30:00Z");
         assert_eq!(p("in 2h"), "2026-12-04T22:00:00Z");
-        assert!(p("yesterday").contains("is not a time"), "{}", p("yesterday"));
+        assert!(
+            p("yesterday").contains("is not a time"),
+            "{}",
+            p("yesterday")
+        );
         assert!(p("").contains("is not a time"));
     }
 

@@ -219,7 +219,15 @@ async fn incident_actions_and_gate_overrides_from_the_cli() {
     let r = cli(
         u,
         RESPONDER,
-        &["gate", "override", "shop", "--duration", "2h", "--reason", "x"],
+        &[
+            "gate",
+            "override",
+            "shop",
+            "--duration",
+            "2h",
+            "--reason",
+            "x",
+        ],
     )
     .await;
     assert_eq!(r.code, Some(1));
@@ -249,7 +257,13 @@ async fn every_list_and_show_command_prints_json() {
         &["oncall", "now"],
         &["oncall", "now", "--at", "2026-11-24"],
         &[
-            "oncall", "shifts", "primary", "--from", "2026-11-24", "--to", "2026-12-01",
+            "oncall",
+            "shifts",
+            "primary",
+            "--from",
+            "2026-11-24",
+            "--to",
+            "2026-12-01",
         ],
         &["oncall", "report", "--from", "2026-11-01", "--to", "now"],
         &["probe", "list"],
