@@ -30,10 +30,11 @@ use crate::daemon::{Intervals, serve, signals};
 
 /// nines: SLOs, error budgets and burn-rate alerts in one binary.
 ///
-/// Declare services and SLOs in YAML, push good/total events (or let later
-/// versions probe and scrape), and nines keeps every error budget, fires
-/// multiwindow multi-burn-rate alerts and shows it all on the CLI, the HTTP
-/// API and /metrics.
+/// Declare services and SLOs in YAML; nines measures the SLIs (HTTP, TCP,
+/// DNS and TLS probes, Prometheus scrapes and PromQL queries, or good/total
+/// events you push), keeps every error budget, fires multiwindow
+/// multi-burn-rate alerts, opens incidents and pages the on-call, and shows
+/// it all on the CLI, the web UI, the HTTP API and /metrics.
 #[derive(Debug, Parser)]
 #[command(name = "nines", version, propagate_version = true)]
 pub struct Cli {

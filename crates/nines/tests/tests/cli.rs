@@ -292,6 +292,16 @@ async fn every_list_and_show_command_prints_json() {
     assert_eq!(check["valid"], true, "{check}");
     assert_eq!(check["schedules"], 1, "{check}");
 
+    // Empty states say so instead of printing a bare header.
+    assert_eq!(
+        ok(u, READER, &["probe", "list"]).await,
+        "no probes configured (add them under a service's `probes:` in the config)\n"
+    );
+    assert_eq!(
+        ok(u, READER, &["silence", "list", "--expired"]).await,
+        "no silences\n"
+    );
+
     let bare = u.trim_start_matches("http://");
     let out = ok(bare, READER, &["incident", "list"]).await;
     assert!(out.contains("INC-1"), "{out}");
