@@ -11,18 +11,34 @@ use crate::cli::Cli;
 
 /// Prints the completion script for `shell` on stdout.
 pub fn completions(shell: clap_complete::Shell) -> anyhow::Result<ExitCode> {
-    let mut cmd = Cli::command();
-    clap_complete::generate(shell, &mut cmd, "nines", &mut std::io::stdout());
-    Ok(ExitCode::SUCCESS)
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "nines", &mut buf);
+    print_all(&buf)
+}
+
+/// Writes `bytes` to stdout; a reader that stops early (`| head`) is fine.
+fn print_all(bytes: &[u8]) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::anyhow!("cannot write to stdout: {e}"))
+        }
+        _ => Ok(ExitCode::SUCCESS),
+    }
 }
 
 /// Prints nines(1) on stdout, or with `out` writes one page per command
 /// (`nines.1`, `nines-silence-add.1`, …) into that directory.
 pub fn man(out: Option<&Path>) -> anyhow::Result<ExitCode> {
     match out {
-        None => clap_mangen::Man::new(Cli::command())
-            .render(&mut std::io::stdout())
-            .context("cannot write the man page")?,
+        None => {
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut buf)
+                .context("cannot render the man page")?;
+            return print_all(&buf);
+        }
         Some(dir) => {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
