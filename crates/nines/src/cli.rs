@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub mod client;
+pub mod completions;
 pub mod demo;
 pub mod gate;
 pub mod grafana;
@@ -18,7 +19,9 @@ pub mod postmortem;
 pub mod probe;
 pub mod report;
 pub mod rules;
+pub mod silence;
 pub mod status;
+pub mod time;
 pub mod token;
 
 use crate::app::App;
@@ -27,10 +30,11 @@ use crate::daemon::{Intervals, serve, signals};
 
 /// nines: SLOs, error budgets and burn-rate alerts in one binary.
 ///
-/// Declare services and SLOs in YAML, push good/total events (or let later
-/// versions probe and scrape), and nines keeps every error budget, fires
-/// multiwindow multi-burn-rate alerts and shows it all on the CLI, the HTTP
-/// API and /metrics.
+/// Declare services and SLOs in YAML; nines measures the SLIs (HTTP, TCP,
+/// DNS and TLS probes, Prometheus scrapes and PromQL queries, or good/total
+/// events you push), keeps every error budget, fires multiwindow
+/// multi-burn-rate alerts, opens incidents and pages the on-call, and shows
+/// it all on the CLI, the web UI, the HTTP API and /metrics.
 #[derive(Debug, Parser)]
 #[command(name = "nines", version, propagate_version = true)]
 pub struct Cli {
@@ -58,6 +62,9 @@ pub enum Command {
         /// Config file, or a directory of *.yaml files.
         #[arg(long, short, env = "NINES_CONFIG")]
         config: PathBuf,
+        /// text, or json: `{"valid", counts, "warnings", "errors"}` on stdout.
+        #[arg(long, short, value_enum, default_value_t = Output::Text)]
+        output: Output,
     },
     /// Show every SLO: SLI, budget left, burn rates and firing alerts.
     ///
@@ -92,6 +99,8 @@ pub enum Command {
     ///
     /// Changes in the 2 hours before an incident show on its timeline. From
     /// CI: nines change shop --version 1.4.2 --link "$CI_JOB_URL" (role writer).
+    // `--version` is the change's version here, not nines'.
+    #[command(disable_version_flag = true)]
     Change {
         service: String,
         #[arg(long)]
@@ -109,21 +118,34 @@ pub enum Command {
         #[command(flatten)]
         client: ClientArgs,
     },
-    /// Incidents: list, show, open, acknowledge, resolve, note.
+    /// Incidents: list, show, open, ack, resolve, note, mitigate, reopen, severity, assign, escalate.
     #[command(subcommand)]
     Incident(IncidentCommand),
     /// May a change ship? The error budget policy's answer for a service.
     ///
     /// Exits 0 (go), 1 (frozen; one line per reason) or 2 (the gate could
-    /// not answer). From CI: nines gate shop --kind deploy || exit 1
+    /// not answer). `nines gate override SERVICE` lifts a freeze for a while.
+    #[command(
+        args_conflicts_with_subcommands = true,
+        subcommand_negates_reqs = true,
+        after_help = "Examples:
+  nines gate shop --kind deploy || exit 1
+  nines gate override shop --duration 2h --reason \"security fix, approved by ana\""
+    )]
     Gate {
-        service: String,
+        #[command(subcommand)]
+        command: Option<GateCommand>,
+        #[arg(required = true)]
+        service: Option<String>,
         /// The change kind: deploy, config, flag, rollback, security, …
         #[arg(long, default_value = "deploy")]
         kind: String,
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Silences: hold the notifications of matching alerts for a while.
+    #[command(subcommand)]
+    Silence(crate::cli::silence::SilenceCommand),
     /// Postmortems: draft one from an incident, export and import Markdown.
     ///
     /// nines postmortem INC-7 drafts it (or shows the current one);
@@ -134,7 +156,8 @@ pub enum Command {
     ///
     /// SLO attainment, budget consumed, incidents, MTTD/MTTA/MTTR, change
     /// failure rate, noisy alerts, open action items, SLAs. Example:
-    /// nines report --from 2025-03-01T00:00:00Z --to 2025-04-01T00:00:00Z --format md
+    /// nines report --from 2025-03-01 --to 2025-04-01 --format md, or
+    /// nines report --from -7d --to now -o json
     Report(report::ReportArgs),
     /// Run a probe once, or list a daemon's probes.
     #[command(subcommand)]
@@ -148,14 +171,50 @@ pub enum Command {
     /// Turn other tools' SLO specs into nines config.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Shell completions for bash, zsh, fish (and elvish, powershell).
+    #[command(after_help = "Examples:
+  nines completions bash > ~/.local/share/bash-completion/completions/nines
+  nines completions zsh > ~/.zfunc/_nines    # with fpath+=~/.zfunc before compinit
+  nines completions fish > ~/.config/fish/completions/nines.fish")]
+    Completions { shell: clap_complete::Shell },
+    /// The man page: nines(1) on stdout, or one page per command with --out.
+    #[command(after_help = "Examples:
+  nines man | man -l -
+  nines man --out /usr/local/share/man/man1")]
+    Man {
+        /// Write nines.1 and a page per command (nines-silence-add.1, …) here.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GateCommand {
+    /// Let changes through a freeze until it expires (role admin); recorded with the reason.
+    #[command(after_help = "Examples:
+  nines gate override shop --duration 2h --reason \"security fix, approved by ana\"
+  nines gate override shop --until 2026-12-05 --reason \"launch\"")]
+    Override {
+        service: String,
+        /// Why the freeze is lifted, for the people who read the record later.
+        #[arg(long)]
+        reason: String,
+        /// How long from now: 2h, 30m, 1d (at most 30d).
+        #[arg(long, conflicts_with = "until", required_unless_present = "until")]
+        duration: Option<String>,
+        #[arg(long, value_parser = crate::cli::time::arg, allow_hyphen_values = true, help = format!("When it expires: {}", crate::cli::time::HELP))]
+        until: Option<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum IncidentCommand {
     /// Incidents, newest first. Example: nines incident list --status triggered
     List {
-        /// triggered, acknowledged or resolved.
-        #[arg(long)]
+        /// triggered, acknowledged, resolved, open (not resolved) or all (the default).
+        #[arg(long, value_parser = ["triggered", "acknowledged", "resolved", "open", "all"])]
         status: Option<String>,
         #[arg(long)]
         service: Option<String>,
@@ -195,6 +254,51 @@ pub enum IncidentCommand {
     Note {
         id: String,
         text: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Mark it mitigated: the impact is over, the cause may not be (role responder).
+    #[command(after_help = "Example: nines incident mitigate INC-12")]
+    Mitigate {
+        id: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Reopen a resolved incident: triggered again (role responder).
+    #[command(after_help = "Example: nines incident reopen INC-12")]
+    Reopen {
+        id: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Change the severity, up or down (role responder).
+    #[command(after_help = "Example: nines incident severity INC-12 SEV1")]
+    Severity {
+        id: String,
+        /// SEV1 (worst) to SEV5.
+        severity: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Assign it to someone, or name its commander (role responder).
+    #[command(after_help = "Examples:
+  nines incident assign INC-12 ana
+  nines incident assign INC-12 --commander bo")]
+    Assign {
+        id: String,
+        /// Who works on it: a name under `users:`.
+        #[arg(required_unless_present = "commander")]
+        assignee: Option<String>,
+        /// Who coordinates the response.
+        #[arg(long)]
+        commander: Option<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Page the next escalation step now instead of waiting (role responder).
+    #[command(after_help = "Example: nines incident escalate INC-12")]
+    Escalate {
+        id: String,
         #[command(flatten)]
         client: ClientArgs,
     },
@@ -303,20 +407,19 @@ pub enum OncallCommand {
     Now {
         #[arg(long, short)]
         schedule: Option<String>,
-        /// RFC 3339 instant instead of now.
-        #[arg(long)]
+        #[arg(long, value_parser = crate::cli::time::arg, allow_hyphen_values = true, help = format!("This instant instead of now: {}", crate::cli::time::HELP))]
         at: Option<String>,
         #[command(flatten)]
         client: ClientArgs,
     },
     /// The shifts of a schedule, gaps included (default: the next 14 days).
     ///
-    /// Example: nines oncall shifts payments-primary --from 2026-12-01T00:00:00Z --to 2027-01-01T00:00:00Z
+    /// Example: nines oncall shifts payments-primary --from 2026-12-01 --to 2027-01-01
     Shifts {
         schedule: String,
-        #[arg(long)]
+        #[arg(long, value_parser = crate::cli::time::arg, allow_hyphen_values = true, help = format!("Start (default now): {}", crate::cli::time::HELP))]
         from: Option<String>,
-        #[arg(long)]
+        #[arg(long, value_parser = crate::cli::time::arg, allow_hyphen_values = true, help = format!("End (default 14 days after the start): {}", crate::cli::time::HELP))]
         to: Option<String>,
         #[command(flatten)]
         client: ClientArgs,
@@ -334,11 +437,9 @@ pub enum OncallCommand {
         /// Who goes on call: a name under `users:`.
         #[arg(long)]
         user: String,
-        /// RFC 3339 instant; default now.
-        #[arg(long)]
+        #[arg(long, value_parser = crate::cli::time::arg, allow_hyphen_values = true, help = format!("Start (default now): {}", crate::cli::time::HELP))]
         from: Option<String>,
-        /// RFC 3339 instant.
-        #[arg(long)]
+        #[arg(long, value_parser = crate::cli::time::arg, allow_hyphen_values = true, help = format!("End: {}", crate::cli::time::HELP))]
         to: String,
         /// Why, for the people who read the schedule later.
         #[arg(long, default_value = "")]
@@ -350,13 +451,12 @@ pub enum OncallCommand {
     /// hours on call, acknowledgements and MTTA, per team with a warning for
     /// anyone carrying more than twice the team's median.
     ///
-    /// Example: nines oncall report --from 2026-11-01T00:00:00Z --to 2026-12-01T00:00:00Z
+    /// Examples: nines oncall report --from 2026-11-01 --to 2026-12-01;
+    /// nines oncall report --from -7d
     Report {
-        /// RFC 3339 instant; default 28 days before --to.
-        #[arg(long)]
+        #[arg(long, value_parser = crate::cli::time::arg, allow_hyphen_values = true, help = format!("Start (default 28 days before --to): {}", crate::cli::time::HELP))]
         from: Option<String>,
-        /// RFC 3339 instant; default now.
-        #[arg(long)]
+        #[arg(long, value_parser = crate::cli::time::arg, allow_hyphen_values = true, help = format!("End (default now): {}", crate::cli::time::HELP))]
         to: Option<String>,
         #[command(flatten)]
         client: ClientArgs,
@@ -403,7 +503,7 @@ pub enum TokenCommand {
         /// A name for the token, shown in logs and errors.
         #[arg(long, default_value = "default")]
         name: String,
-        #[arg(long, value_enum, default_value_t = Output::Text)]
+        #[arg(long, short, value_enum, default_value_t = Output::Text)]
         output: Output,
     },
 }
@@ -472,8 +572,8 @@ pub struct ServeArgs {
 
 #[derive(Debug, Args)]
 pub struct ClientArgs {
-    /// The daemon to ask.
-    #[arg(long, env = "NINES_SERVER", default_value = "http://127.0.0.1:9900")]
+    /// The daemon to ask: a URL, or HOST:PORT for http://HOST:PORT.
+    #[arg(long, env = "NINES_SERVER", default_value = "http://127.0.0.1:9900", value_parser = crate::cli::client::server_url)]
     pub server: String,
     /// API token (prefer the environment variable to keep it out of shell history).
     #[arg(long, env = "NINES_TOKEN", hide_env_values = true)]
@@ -495,7 +595,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => run_serve(args),
         Command::Demo(args) => run_demo(args),
-        Command::Check { config } => return crate::cli::status::check(&config),
+        Command::Check { config, output } => return crate::cli::status::check(&config, output),
         Command::Status { service, client } => {
             crate::cli::status::status(&client, service.as_deref())
         }
@@ -552,10 +652,31 @@ pub fn run(cli: Cli) -> ExitCode {
             }),
         ),
         Command::Gate {
+            command:
+                Some(GateCommand::Override {
+                    service,
+                    reason,
+                    duration,
+                    until,
+                    client,
+                }),
+            ..
+        } => crate::cli::gate::add_override(
+            &client,
+            &service,
+            &reason,
+            duration.as_deref(),
+            until.as_deref(),
+        ),
+        Command::Gate {
+            command: None,
             service,
             kind,
             client,
-        } => return crate::cli::gate::run(&client, &service, &kind),
+        } => return crate::cli::gate::run(&client, service.as_deref().unwrap_or_default(), &kind),
+        Command::Silence(cmd) => crate::cli::silence::run(&cmd),
+        Command::Completions { shell } => crate::cli::completions::completions(shell),
+        Command::Man { out } => crate::cli::completions::man(out.as_deref()),
         Command::Postmortem(args) => crate::cli::postmortem::run(args),
         Command::Report(args) => report::run(&args),
         Command::Incident(cmd) => match cmd {
@@ -583,6 +704,40 @@ pub fn run(cli: Cli) -> ExitCode {
                 "notes",
                 serde_json::json!({ "text": text }),
             ),
+            IncidentCommand::Mitigate { id, client } => {
+                crate::cli::incident::act(&client, &id, "mitigate", serde_json::json!({}))
+            }
+            IncidentCommand::Reopen { id, client } => {
+                crate::cli::incident::act(&client, &id, "reopen", serde_json::json!({}))
+            }
+            IncidentCommand::Escalate { id, client } => {
+                crate::cli::incident::act(&client, &id, "escalate", serde_json::json!({}))
+            }
+            IncidentCommand::Severity {
+                id,
+                severity,
+                client,
+            } => crate::cli::incident::act(
+                &client,
+                &id,
+                "severity",
+                serde_json::json!({ "severity": severity }),
+            ),
+            IncidentCommand::Assign {
+                id,
+                assignee,
+                commander,
+                client,
+            } => {
+                let mut body = serde_json::Map::new();
+                if let Some(a) = assignee {
+                    body.insert("assignee".into(), a.into());
+                }
+                if let Some(c) = commander {
+                    body.insert("commander".into(), c.into());
+                }
+                crate::cli::incident::act(&client, &id, "assign", body.into())
+            }
         },
         Command::Probe(ProbeCommand::Run {
             config,
@@ -630,8 +785,11 @@ fn export_grafana(out: Option<&std::path::Path>, title: &str) -> anyhow::Result<
 fn init_logs(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("NINES_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colour only for a person at a terminal: log files and journald get
+    // plain text, not ANSI escape codes.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Human => builder.try_init(),

@@ -5,6 +5,23 @@ use serde::de::DeserializeOwned;
 
 use crate::cli::ClientArgs;
 
+/// `--server` as a URL: `HOST:PORT` (no scheme) is `http://HOST:PORT`.
+pub fn server_url(text: &str) -> Result<String, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("give the daemon's URL, such as http://127.0.0.1:9900".into());
+    }
+    if t.contains("://") {
+        if t.starts_with("http://") || t.starts_with("https://") {
+            Ok(t.to_string())
+        } else {
+            Err(format!("{t:?}: use an http:// or https:// URL"))
+        }
+    } else {
+        Ok(format!("http://{t}"))
+    }
+}
+
 fn url(args: &ClientArgs, path: &str) -> String {
     format!("{}{path}", args.server.trim_end_matches('/'))
 }
@@ -104,4 +121,22 @@ fn request<T: DeserializeOwned>(
             .await
             .with_context(|| format!("unexpected answer from {url}"))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::server_url;
+
+    #[test]
+    fn a_missing_scheme_is_http() {
+        assert_eq!(
+            server_url("127.0.0.1:9900").unwrap(),
+            "http://127.0.0.1:9900"
+        );
+        assert_eq!(
+            server_url("https://n.example").unwrap(),
+            "https://n.example"
+        );
+        assert!(server_url("ftp://x").unwrap_err().contains("http://"));
+    }
 }

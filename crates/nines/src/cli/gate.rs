@@ -51,3 +51,44 @@ pub fn run(args: &ClientArgs, service: &str, kind: &str) -> ExitCode {
         ExitCode::from(FROZEN)
     }
 }
+
+/// `nines gate override SERVICE --reason R (--duration D | --until T)`:
+/// lifts the service's freeze until the override expires (role admin).
+pub fn add_override(
+    args: &ClientArgs,
+    service: &str,
+    reason: &str,
+    duration: Option<&str>,
+    until: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let mut body = serde_json::json!({ "reason": reason });
+    if let Some(d) = duration {
+        body["duration"] = d.into();
+    }
+    if let Some(u) = until {
+        body["expires_at"] = u.into();
+    }
+    let path = format!(
+        "/api/v1/services/{}/gate/overrides",
+        crate::text::url::encode(service)
+    );
+    let row: Value = client::post_json(args, &path, &body)?;
+    match args.output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(&row)?),
+        Output::Text => println!("{}", override_line(&row)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `override 2: changes of shop pass the gate until …, by …: reason`.
+pub fn override_line(row: &Value) -> String {
+    let s = |k: &str| row[k].as_str().unwrap_or("-").to_string();
+    format!(
+        "override {}: changes of {} pass the gate until {} (by {}: {})",
+        row["id"],
+        s("service"),
+        crate::cli::time::listing(&s("expires_at")),
+        s("by"),
+        s("reason")
+    )
+}

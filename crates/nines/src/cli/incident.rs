@@ -1,5 +1,5 @@
-//! `nines incident list|show|open|ack|resolve|note`: incidents of a
-//! running daemon.
+//! `nines incident list|show|open|ack|resolve|note|mitigate|reopen|severity|assign|escalate`:
+//! incidents of a running daemon.
 
 use std::process::ExitCode;
 
@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::cli::client;
 use crate::cli::status::table;
+use crate::cli::time::listing;
 use crate::cli::{ClientArgs, Output};
 use crate::text::url::query;
 
@@ -14,25 +15,45 @@ fn s(v: &Value, k: &str) -> String {
     v[k].as_str().unwrap_or("-").to_string()
 }
 
+/// The table `nines incident list` prints, or that there is none.
+pub fn incidents_table(rows: &[Value]) -> String {
+    if rows.is_empty() {
+        return "no incidents\n".to_string();
+    }
+    let mut t = table(&["ID", "STATUS", "SEVERITY", "SERVICE", "STARTED", "TITLE"]);
+    for r in rows {
+        t.add_row(vec![
+            s(r, "id"),
+            s(r, "status"),
+            s(r, "severity"),
+            s(r, "service"),
+            listing(&s(r, "started_at")),
+            s(r, "title"),
+        ]);
+    }
+    format!("{}\n", t.trim_fmt())
+}
+
 fn print_incidents(args: &ClientArgs, rows: &[Value]) -> anyhow::Result<()> {
     match args.output {
         Output::Json => println!("{}", serde_json::to_string_pretty(rows)?),
-        Output::Text => {
-            let mut t = table(&["ID", "STATUS", "SEVERITY", "SERVICE", "STARTED", "TITLE"]);
-            for r in rows {
-                t.add_row(vec![
-                    s(r, "id"),
-                    s(r, "status"),
-                    s(r, "severity"),
-                    s(r, "service"),
-                    s(r, "started_at"),
-                    s(r, "title"),
-                ]);
-            }
-            println!("{}", t.trim_fmt());
-        }
+        Output::Text => print!("{}", incidents_table(rows)),
     }
     Ok(())
+}
+
+/// What an action left: `INC-7 is acknowledged, SEV2, mitigated, assignee ana`.
+pub fn act_line(v: &Value) -> String {
+    let mut line = format!("{} is {}, {}", s(v, "id"), s(v, "status"), s(v, "severity"));
+    if v["mitigated_at"].is_string() {
+        line.push_str(", mitigated");
+    }
+    for who in ["assignee", "commander"] {
+        if let Some(name) = v[who].as_str() {
+            line.push_str(&format!(", {who} {name}"));
+        }
+    }
+    line
 }
 
 pub fn list(
@@ -40,13 +61,18 @@ pub fn list(
     status: Option<&str>,
     service: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
-    let rows: Vec<Value> = client::get(
+    // The API filters one status; `open` is every status but resolved.
+    let one = status.filter(|s| !matches!(*s, "all" | "open"));
+    let mut rows: Vec<Value> = client::get(
         args,
         &format!(
             "/api/v1/incidents{}",
-            query(&[("status", status), ("service", service)])
+            query(&[("status", one), ("service", service)])
         ),
     )?;
+    if status == Some("open") {
+        rows.retain(|r| r["status"] != "resolved");
+    }
     print_incidents(args, &rows)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -66,7 +92,7 @@ pub fn show(args: &ClientArgs, id: &str) -> anyhow::Result<ExitCode> {
             println!(
                 "service {}, started {}",
                 s(&v, "service"),
-                s(&v, "started_at")
+                listing(&s(&v, "started_at"))
             );
             if let Some(alerts) = v["alerts"].as_array() {
                 println!("\nalerts:");
@@ -83,7 +109,7 @@ pub fn show(args: &ClientArgs, id: &str) -> anyhow::Result<ExitCode> {
             if let Some(timeline) = v["timeline"].as_array() {
                 println!("\ntimeline:");
                 for e in timeline {
-                    println!("  {}  {}", s(e, "at"), s(e, "text"));
+                    println!("  {}  {}", listing(&s(e, "at")), s(e, "text"));
                 }
             }
         }
@@ -95,7 +121,7 @@ pub fn act(args: &ClientArgs, id: &str, action: &str, body: Value) -> anyhow::Re
     let v: Value = client::post_json(args, &format!("/api/v1/incidents/{id}/{action}"), &body)?;
     match args.output {
         Output::Json => println!("{}", serde_json::to_string_pretty(&v)?),
-        Output::Text if v.get("id").is_some() => println!("{} is {}", s(&v, "id"), s(&v, "status")),
+        Output::Text if v.get("id").is_some() => println!("{}", act_line(&v)),
         Output::Text => println!("recorded"),
     }
     Ok(ExitCode::SUCCESS)
@@ -135,4 +161,29 @@ pub fn change(args: &ClientArgs, mut body: Value) -> anyhow::Result<ExitCode> {
         ),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn incident(id: &str, status: &str, severity: &str) -> Value {
+        json!({
+            "id": id, "title": "checkout fails", "service": "shop", "severity": severity,
+            "status": status, "commander": null, "assignee": "ana",
+            "started_at": "2026-12-04T20:00:00.250Z", "acknowledged_at": null,
+            "mitigated_at": "2026-12-04T20:10:00Z", "resolved_at": null,
+        })
+    }
+
+    #[test]
+    fn tables_for_people() {
+        let rows = [
+            incident("INC-2", "acknowledged", "SEV1"),
+            incident("INC-1", "resolved", "SEV3"),
+        ];
+        insta::assert_snapshot!(incidents_table(&rows));
+        insta::assert_snapshot!(act_line(&rows[0]));
+        assert_eq!(incidents_table(&[]), "no incidents\n");
+    }
 }

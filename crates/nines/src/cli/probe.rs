@@ -138,6 +138,9 @@ pub fn list(args: &ClientArgs, service: Option<&str>) -> anyhow::Result<ExitCode
     )?;
     match args.output {
         Output::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+        Output::Text if rows.is_empty() => {
+            println!("no probes configured (add them under a service's `probes:` in the config)")
+        }
         Output::Text => {
             let mut t = table(&[
                 "SERVICE", "PROBE", "KIND", "STATUS", "LAST RUN", "TOOK", "WHY",
@@ -163,7 +166,7 @@ pub fn list(args: &ClientArgs, service: Option<&str>) -> anyhow::Result<ExitCode
                     s("probe"),
                     s("kind"),
                     s("status"),
-                    s("last_run_at"),
+                    crate::cli::time::listing(&s("last_run_at")),
                     took,
                     why,
                 ]);

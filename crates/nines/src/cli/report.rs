@@ -20,15 +20,14 @@ pub enum Format {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Start of the period (RFC 3339).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::cli::time::arg, allow_hyphen_values = true, help = format!("Start of the period: {}", crate::cli::time::HELP))]
     pub from: String,
-    /// End of the period (RFC 3339), exclusive.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::cli::time::arg, allow_hyphen_values = true, help = format!("End of the period, exclusive: {}", crate::cli::time::HELP))]
     pub to: String,
     /// Only this service.
     #[arg(long)]
     pub service: Option<String>,
+    /// The format; `-o json` is `--format json`.
     #[arg(long, value_enum, default_value_t = Format::Md)]
     pub format: Format,
     #[command(flatten)]
@@ -48,7 +47,11 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         &args.client,
         &format!("/api/v1/reports?{}", query.join("&")),
     )?;
-    match args.format {
+    let format = match args.client.output {
+        crate::cli::Output::Json => Format::Json,
+        crate::cli::Output::Text => args.format,
+    };
+    match format {
         Format::Md => print!("{}", markdown(&doc)),
         Format::Html => print!("{}", html(&doc)),
         Format::Json => println!("{}", serde_json::to_string_pretty(&doc)?),

@@ -8,44 +8,72 @@ use comfy_table::{CellAlignment, Table, presets};
 use nines_config::Config;
 
 use crate::cli::client;
+use crate::cli::time::listing;
 use crate::cli::{ClientArgs, Output};
 use crate::slo::state::view::{AlertView, SloView};
 use crate::text::url::query;
 
-pub fn check(path: &Path) -> ExitCode {
+pub fn check(path: &Path, output: Output) -> ExitCode {
     match Config::load(path) {
         Ok(config) => {
-            for w in &config.warnings {
-                eprintln!("warning: {w}");
-            }
+            let mut warnings: Vec<String> =
+                config.warnings.iter().map(ToString::to_string).collect();
             let now = crate::clock::Clock::System.now();
             let horizon = now
                 .checked_add(jiff::SignedDuration::from_hours(30 * 24))
                 .unwrap_or(now);
             for (name, schedule) in &config.schedules {
                 for gap in schedule.gaps(now, horizon) {
-                    eprintln!(
-                        "warning: schedule `{name}`: nobody is on call from {} to {}",
+                    warnings.push(format!(
+                        "schedule `{name}`: nobody is on call from {} to {}",
                         gap.start, gap.end
-                    );
+                    ));
                 }
             }
             let slos: usize = config.services.values().map(|s| s.slos.len()).sum();
             let probes: usize = config.services.values().map(|s| s.probes.len()).sum();
-            println!(
-                "{}: ok: {} service(s), {slos} SLO(s), {probes} probe(s), {} scrape target(s), {} schedule(s), {} user(s), {} token(s)",
-                path.display(),
-                config.services.len(),
-                config.scrape.len(),
-                config.schedules.len(),
-                config.users.len(),
-                config.auth.tokens.len()
-            );
+            match output {
+                Output::Json => println!(
+                    "{:#}",
+                    serde_json::json!({
+                        "valid": true, "path": path.display().to_string(),
+                        "services": config.services.len(), "slos": slos, "probes": probes,
+                        "scrape_targets": config.scrape.len(), "schedules": config.schedules.len(),
+                        "users": config.users.len(), "tokens": config.auth.tokens.len(),
+                        "warnings": warnings, "errors": [],
+                    })
+                ),
+                Output::Text => {
+                    for w in &warnings {
+                        eprintln!("warning: {w}");
+                    }
+                    println!(
+                        "{}: ok: {} service(s), {slos} SLO(s), {probes} probe(s), {} scrape target(s), {} schedule(s), {} user(s), {} token(s)",
+                        path.display(),
+                        config.services.len(),
+                        config.scrape.len(),
+                        config.schedules.len(),
+                        config.users.len(),
+                        config.auth.tokens.len()
+                    );
+                }
+            }
             ExitCode::SUCCESS
         }
         Err(errors) => {
-            eprintln!("{errors}");
-            eprintln!("{}: {} error(s)", path.display(), errors.len());
+            match output {
+                Output::Json => println!(
+                    "{:#}",
+                    serde_json::json!({
+                        "valid": false, "path": path.display().to_string(),
+                        "errors": errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                    })
+                ),
+                Output::Text => {
+                    eprintln!("{errors}");
+                    eprintln!("{}: {} error(s)", path.display(), errors.len());
+                }
+            }
             ExitCode::FAILURE
         }
     }
@@ -93,25 +121,31 @@ pub fn oncall_now(
     )?;
     match args.output {
         Output::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
-        Output::Text => {
-            let mut t = table(&["SCHEDULE", "ON CALL", "ORIGIN", "UNTIL"]);
-            for r in &rows {
-                let who = if r.users.is_empty() {
-                    "nobody".to_string()
-                } else {
-                    r.users.join(", ")
-                };
-                t.add_row(vec![
-                    r.schedule.clone(),
-                    who,
-                    r.origin.clone(),
-                    r.until.clone().unwrap_or_else(|| "-".into()),
-                ]);
-            }
-            println!("{}", t.trim_fmt());
-        }
+        Output::Text => print!("{}", oncall_table(&rows)),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The table `nines oncall now` prints, or that there are no schedules.
+pub fn oncall_table(rows: &[crate::slo::state::view::OnCallView]) -> String {
+    if rows.is_empty() {
+        return "no schedules configured (add them under `schedules:` in the config)\n".into();
+    }
+    let mut t = table(&["SCHEDULE", "ON CALL", "ORIGIN", "UNTIL"]);
+    for r in rows {
+        let who = if r.users.is_empty() {
+            "nobody".to_string()
+        } else {
+            r.users.join(", ")
+        };
+        t.add_row(vec![
+            r.schedule.clone(),
+            who,
+            r.origin.clone(),
+            r.until.as_deref().map_or_else(|| "-".into(), listing),
+        ]);
+    }
+    format!("{}\n", t.trim_fmt())
 }
 
 pub fn oncall_shifts(
@@ -129,6 +163,7 @@ pub fn oncall_shifts(
     )?;
     match args.output {
         Output::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+        Output::Text if rows.is_empty() => println!("no shifts in that period"),
         Output::Text => {
             let mut t = table(&["FROM", "TO", "ON CALL", "ORIGIN"]);
             for r in &rows {
@@ -137,7 +172,12 @@ pub fn oncall_shifts(
                 } else {
                     r.users.join(", ")
                 };
-                t.add_row(vec![r.start.clone(), r.end.clone(), who, r.origin.clone()]);
+                t.add_row(vec![
+                    listing(&r.start),
+                    listing(&r.end),
+                    who,
+                    r.origin.clone(),
+                ]);
             }
             println!("{}", t.trim_fmt());
         }
@@ -155,7 +195,7 @@ pub fn oncall_override(
 ) -> anyhow::Result<ExitCode> {
     let from = match from {
         Some(f) => f.to_string(),
-        None => crate::clock::Clock::System.now().to_string(),
+        None => crate::clock::rfc3339(crate::clock::Clock::System.now().as_second()),
     };
     let body = serde_json::json!({"user": user, "from": from, "to": to, "reason": reason});
     let row: serde_json::Value = client::post_json(
@@ -169,8 +209,8 @@ pub fn oncall_override(
             "override {}: {} is on call in {schedule} from {} to {}",
             row["id"],
             row["user"].as_str().unwrap_or(user),
-            row["from"].as_str().unwrap_or_default(),
-            row["to"].as_str().unwrap_or_default(),
+            listing(row["from"].as_str().unwrap_or_default()),
+            listing(row["to"].as_str().unwrap_or_default()),
         ),
     }
     Ok(ExitCode::SUCCESS)
@@ -194,8 +234,8 @@ pub fn oncall_report(
     }
     println!(
         "on-call health from {} to {}",
-        report["from"].as_str().unwrap_or_default(),
-        report["to"].as_str().unwrap_or_default()
+        listing(report["from"].as_str().unwrap_or_default()),
+        listing(report["to"].as_str().unwrap_or_default())
     );
     let count = |v: &serde_json::Value| v.as_u64().map_or("-".to_string(), |n| n.to_string());
     let mut t = table(&[
@@ -349,7 +389,7 @@ pub fn alerts_table(alerts: &[AlertView]) -> String {
             format!("{:.2}", a.threshold),
             format!("{} {}", a.long_window, burn(a.long_burn_rate)),
             format!("{} {}", a.short_window, burn(a.short_burn_rate)),
-            a.since.clone().unwrap_or_default(),
+            a.since.as_deref().map(listing).unwrap_or_default(),
         ]);
     }
     format!("{}\n", t.trim_fmt())
@@ -444,5 +484,6 @@ mod tests {
         insta::assert_snapshot!(status_table(&rows));
         insta::assert_snapshot!(alerts_table(&rows[0].alerts));
         assert_eq!(status_table(&[]), "no SLOs configured\n");
+        assert!(oncall_table(&[]).starts_with("no schedules configured"));
     }
 }

@@ -23,7 +23,9 @@ pub enum SilenceError {
 pub fn silence_state(s: &nines_incident::Silence, now: jiff::Timestamp) -> &'static str {
     if s.is_active(now) {
         "active"
-    } else if s.starts_at > now {
+    } else if s.starts_at > now && s.ends_at > s.starts_at {
+        // A pending silence expired before it started ends before it
+        // starts: expired, not pending.
         "pending"
     } else {
         "expired"

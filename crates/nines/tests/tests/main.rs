@@ -10,6 +10,7 @@ mod util;
 mod api;
 mod architecture;
 mod channels;
+mod cli;
 mod crash;
 mod escalation;
 mod gate;
