@@ -67,6 +67,10 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/api/v1/incidents/{id}", get(crate::api::incidents::show))
         .route(
+            "/api/v1/notifications/test",
+            post(crate::api::changes::notify_test),
+        )
+        .route(
             "/api/v1/changes",
             get(crate::api::changes::list).post(crate::api::changes::add),
         )

@@ -15,6 +15,7 @@ pub mod gate;
 pub mod grafana;
 pub mod import;
 pub mod incident;
+pub mod notify;
 pub mod postmortem;
 pub mod probe;
 pub mod report;
@@ -146,6 +147,9 @@ pub enum Command {
     /// Silences: hold the notifications of matching alerts for a while.
     #[command(subcommand)]
     Silence(crate::cli::silence::SilenceCommand),
+    /// Notifications: send a test message through the outbox.
+    #[command(subcommand)]
+    Notify(crate::cli::notify::NotifyCommand),
     /// Postmortems: draft one from an incident, export and import Markdown.
     ///
     /// nines postmortem INC-7 drafts it (or shows the current one);
@@ -675,6 +679,7 @@ pub fn run(cli: Cli) -> ExitCode {
             client,
         } => return crate::cli::gate::run(&client, service.as_deref().unwrap_or_default(), &kind),
         Command::Silence(cmd) => crate::cli::silence::run(&cmd),
+        Command::Notify(cmd) => crate::cli::notify::run(&cmd),
         Command::Completions { shell } => crate::cli::completions::completions(shell),
         Command::Man { out } => crate::cli::completions::man(out.as_deref()),
         Command::Postmortem(args) => crate::cli::postmortem::run(args),

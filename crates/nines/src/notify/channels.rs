@@ -76,3 +76,57 @@ pub fn user_channel(config: &Config, name: &str) -> Option<Channel> {
         _ => None,
     }
 }
+
+/// Why a test message cannot be queued.
+#[derive(Debug, thiserror::Error)]
+pub enum TestError {
+    #[error(
+        "`{0}` is neither a channel nor a user with a notification method nines can send through"
+    )]
+    Unknown(String),
+    #[error("the test message could not be queued: {0}")]
+    Store(#[from] nines_store::StoreError),
+}
+
+/// Queues a test message to `target` (a channel name, or `user:NAME` for a
+/// person's first notification method) through the outbox, as any page
+/// would go (blocking). Its outbox key.
+pub fn send_test(app: &crate::app::App, target: &str) -> Result<String, TestError> {
+    let config = app.config();
+    let now = app.clock.now();
+    let key = format!("test:{target}:{}", now.as_millisecond());
+    let title = "nines test message";
+    let text = "A test from nines: this channel reaches you.";
+    let details = serde_json::json!({"test": true});
+    let op = match target.strip_prefix("user:") {
+        Some(user) => notice(
+            &config,
+            user,
+            Notice {
+                event: "test",
+                key: key.clone(),
+                title,
+                text,
+                details,
+            },
+            now,
+        ),
+        None => config
+            .channels
+            .get(target)
+            .map(|channel| IncidentOp::Enqueue {
+                incident: None,
+                channel: target.to_string(),
+                body: crate::notify::messages::render_notice(
+                    channel, "test", &key, title, text, details,
+                )
+                .to_string(),
+                key: key.clone(),
+                at_ms: now.as_millisecond(),
+            }),
+    }
+    .ok_or_else(|| TestError::Unknown(target.to_string()))?;
+    app.with_store(|s| s.apply_incident_ops(&[op]))?;
+    app.outbox_wake.notify_one();
+    Ok(key)
+}

@@ -581,3 +581,56 @@ incidents:
     );
     d.stop().await;
 }
+
+// === test messages ===
+
+/// `nines notify test` queues a real message through the outbox to a
+/// channel or a person; an unknown target is a 404 naming it; readers may
+/// not send (issue 14).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_test_message_reaches_a_channel_and_a_person() {
+    let rx = Receiver::start().await;
+    let channels = format!("  hook: {{ webhook: {{ url: \"{}\" }} }}", rx.url("/hook"));
+    let users = format!("users:\n  ana: {{ webhook: \"{}\" }}\n", rx.url("/ana"));
+    let ws = Workspace::new(&config(&channels, &users));
+    let d = Daemon::start_with(&ws, Clock::System, fast()).await;
+    let url = d.url.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        run_ok(
+            nines()
+                .args(["notify", "test", "hook", "-o", "json", "--server"])
+                .arg(&url)
+                .env("NINES_TOKEN", RESPONDER),
+        )
+    })
+    .await
+    .unwrap();
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["to"], "hook");
+    let r = call(
+        "POST",
+        &format!("{}/api/v1/notifications/test", d.url),
+        Some(RESPONDER),
+        Some(json!({"to": "user:ana"}).to_string()),
+    )
+    .await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    let got = rx.wait_for(2, Duration::from_secs(10)).await;
+    let mut paths: Vec<&str> = got.iter().map(|m| m.path.as_str()).collect();
+    paths.sort();
+    assert_eq!(paths, ["/ana", "/hook"]);
+    let body = rx.requests_to("/hook")[0].json();
+    assert_eq!(body["event"], "test");
+    assert_eq!(body["title"], "nines test message");
+    for (token, to, status) in [(RESPONDER, "nobody", 404), (READER, "hook", 403)] {
+        let r = call(
+            "POST",
+            &format!("{}/api/v1/notifications/test", d.url),
+            Some(token),
+            Some(json!({ "to": to }).to_string()),
+        )
+        .await;
+        assert_eq!(r.status, status, "{to}: {}", r.text);
+    }
+    d.stop().await;
+}
