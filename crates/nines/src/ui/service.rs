@@ -318,15 +318,21 @@ pub struct ChartQuery {
 
 /// A time parameter: RFC 3339 or unix seconds.
 fn parse_at(text: &str) -> Option<i64> {
-    text.trim()
-        .parse::<i64>()
-        .ok()
-        .or_else(|| text.trim().parse::<jiff::Timestamp>().ok().map(|t| t.as_second()))
+    text.trim().parse::<i64>().ok().or_else(|| {
+        text.trim()
+            .parse::<jiff::Timestamp>()
+            .ok()
+            .map(|t| t.as_second())
+    })
 }
 
 /// What the picker marks as chosen, and the span asked for (unix seconds;
 /// `None` for the whole SLO window). `now` ends the relative ranges.
-pub fn chart_span(q: &ChartQuery, now: i64, incidents: &[IncidentRow]) -> (String, Option<(i64, i64)>) {
+pub fn chart_span(
+    q: &ChartQuery,
+    now: i64,
+    incidents: &[IncidentRow],
+) -> (String, Option<(i64, i64)>) {
     if let Some(name) = &q.incident {
         let id = name.trim().trim_start_matches("INC-").parse::<i64>().ok();
         if let Some(i) = incidents.iter().find(|i| Some(i.id) == id) {
@@ -369,7 +375,11 @@ pub fn charts(s: &SloState, span: Option<(i64, i64)>) -> Option<Charts> {
                 a.div_euclid(60).max(window_from),
                 (b.div_euclid(60) + 1).min(end),
             );
-            if b - a >= 2 { (a, b) } else { (window_from, end) }
+            if b - a >= 2 {
+                (a, b)
+            } else {
+                (window_from, end)
+            }
         }
         None => (window_from, end),
     };
@@ -440,15 +450,25 @@ fn floor_to(v: f64, step: f64) -> f64 {
 
 /// The range picker: plain links, the chosen one marked.
 fn range_picker(b: &mut String, picked: &str, window: &str, window_seconds: i64) {
-    b.push_str("<nav class=\"ranges\" aria-label=\"Chart range\"><span class=\"muted\">Range:</span><ul>");
+    b.push_str(
+        "<nav class=\"ranges\" aria-label=\"Chart range\"><span class=\"muted\">Range:</span><ul>",
+    );
     for (key, secs) in RANGES {
         if secs >= window_seconds {
             continue;
         }
-        let current = if picked == key { " aria-current=\"page\"" } else { "" };
+        let current = if picked == key {
+            " aria-current=\"page\""
+        } else {
+            ""
+        };
         let _ = write!(b, "<li><a href=\"?range={key}\"{current}>{key}</a></li>");
     }
-    let current = if picked == "window" { " aria-current=\"page\"" } else { "" };
+    let current = if picked == "window" {
+        " aria-current=\"page\""
+    } else {
+        ""
+    };
     let _ = write!(
         b,
         "<li><a href=\"?range=window\"{current}>{} window</a></li>",
@@ -458,7 +478,11 @@ fn range_picker(b: &mut String, picked: &str, window: &str, window_seconds: i64)
         let _ = write!(
             b,
             "<li><span aria-current=\"page\">{}</span></li>",
-            E(if picked == "custom" { "custom span" } else { picked })
+            E(if picked == "custom" {
+                "custom span"
+            } else {
+                picked
+            })
         );
     }
     b.push_str("</ul></nav>");
@@ -539,7 +563,11 @@ pub fn render_slo(p: &SloPage, viewer: &Viewer) -> String {
                 fmt: pct_short,
                 reference: Some(objective),
                 markers: &p.markers,
-                label: &format!("SLI from {} to {} against the objective", rfc(c.from), rfc(c.to)),
+                label: &format!(
+                    "SLI from {} to {} against the objective",
+                    rfc(c.from),
+                    rfc(c.to)
+                ),
                 what: "SLI",
             };
             let _ = write!(
@@ -708,7 +736,13 @@ pub async fn slo_page(
                 }
                 _ => 0,
             };
-            (SloView::of(s), charts(s, span), s.id, definition, window_seconds)
+            (
+                SloView::of(s),
+                charts(s, span),
+                s.id,
+                definition,
+                window_seconds,
+            )
         })
     });
     let Some((view, charts, id, definition, window_seconds)) = found else {

@@ -51,7 +51,7 @@ pub fn budget_bar(remaining: Option<f64>) -> String {
                 p = -r * 100.0
             )
         }
-        Some(r) if r == 0.0 => format!(
+        Some(0.0) => format!(
             "{open} aria-label=\"budget exhausted\"><rect class=\"track over\" x=\"0.5\" y=\"0.5\" width=\"99\" height=\"7\" rx=\"2\"/></svg> <small class=\"bad\">exhausted</small>"
         ),
         Some(r) => format!(
@@ -370,7 +370,9 @@ impl LineChart<'_> {
                 (mx - 3.0 - width, "end")
             };
             let b = a + width;
-            if m.name.is_empty() || a < left || taken.iter().any(|(l, r)| a < r + 4.0 && b > l - 4.0)
+            if m.name.is_empty()
+                || a < left
+                || taken.iter().any(|(l, r)| a < r + 4.0 && b > l - 4.0)
             {
                 continue;
             }
@@ -390,8 +392,7 @@ impl LineChart<'_> {
         for (i, &(t, v)) in self.points.iter().enumerate() {
             match v {
                 Some(v) => {
-                    let lone = !pen_down
-                        && self.points.get(i + 1).is_none_or(|p| p.1.is_none());
+                    let lone = !pen_down && self.points.get(i + 1).is_none_or(|p| p.1.is_none());
                     if lone {
                         let _ = write!(
                             out,
@@ -419,7 +420,9 @@ impl LineChart<'_> {
         for (i, &(t, v)) in self.points.iter().enumerate() {
             let Some(v) = v else { continue };
             let px = x(t);
-            let prev = i.checked_sub(1).map_or(left, |j| (x(self.points[j].0) + px) / 2.0);
+            let prev = i
+                .checked_sub(1)
+                .map_or(left, |j| (x(self.points[j].0) + px) / 2.0);
             let next = self
                 .points
                 .get(i + 1)

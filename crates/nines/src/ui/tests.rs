@@ -438,11 +438,19 @@ fn component_states() {
 fn charts() {
     insta::assert_snapshot!(
         "budget_bars",
-        [Some(1.0), Some(0.583), Some(0.1), Some(0.0), Some(-0.4), Some(-3.0), None]
-            .iter()
-            .map(|r| svg::budget_bar(*r))
-            .collect::<Vec<_>>()
-            .join("\n")
+        [
+            Some(1.0),
+            Some(0.583),
+            Some(0.1),
+            Some(0.0),
+            Some(-0.4),
+            Some(-3.0),
+            None
+        ]
+        .iter()
+        .map(|r| svg::budget_bar(*r))
+        .collect::<Vec<_>>()
+        .join("\n")
     );
     insta::assert_snapshot!(
         "sparkline",
@@ -826,7 +834,10 @@ fn time_axis_steps() {
     let (t, f) = svg::time_ticks(0, 3600, 6);
     assert_eq!((t.len(), f), (5, "%H:%M"));
     let (t, f) = svg::time_ticks(0, 30 * day, 6);
-    assert_eq!((t, f), (vec![0, 7 * day, 14 * day, 21 * day, 28 * day], "%b %d"));
+    assert_eq!(
+        (t, f),
+        (vec![0, 7 * day, 14 * day, 21 * day, 28 * day], "%b %d")
+    );
     let (t, f) = svg::time_ticks(100, 2 * day, 6);
     assert_eq!((t[0], f), (43200, "%b %d %H:%M"));
 }
@@ -854,7 +865,12 @@ fn chart_span_from_the_query() {
     );
     assert_eq!(span(q(Some("2y"), None, None, None)).1, None);
     assert_eq!(
-        span(q(None, Some("2026-11-18T00:00:00Z"), Some(&now.to_string()), None)),
+        span(q(
+            None,
+            Some("2026-11-18T00:00:00Z"),
+            Some(&now.to_string()),
+            None
+        )),
         ("custom".into(), Some((1794960000, now)))
     );
     // 90 minutes of incident with a quarter of it either side.
