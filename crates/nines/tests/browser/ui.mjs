@@ -193,6 +193,11 @@ try {
   check((await page.textContent('svg.chart text.mark.incident').catch(() => '')).startsWith('INC-1'), 'zoom to INC-1: the incident is named on the chart');
   await chartChecks('SLO page (INC-1)');
   await visit('/oncall', 'oncall');
+  await page.goto(base + '/alerts');
+  await page.fill('#matchers', 'service="shop"\nslo="availability"');
+  await page.fill('#comment', 'a long reason for the silence, so that its row is wider than a phone');
+  await Promise.all([page.waitForLoadState('load'), page.click('form[action="/alerts"] button[type=submit]')]);
+  check(await page.$('#silences table.cards') !== null, 'alerts: the new silence is listed');
   await visit('/alerts', 'alerts');
   await visit('/incidents?status=all', 'incidents-all');
 
