@@ -44,13 +44,13 @@ pub fn render(p: &AlertsPage, viewer: &Viewer) -> String {
         b.push_str("<p class=\"ok\">No alert tier is firing.</p>");
     } else {
         b.push_str(
-            "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Firing alerts\"><table><thead><tr><th scope=\"col\">SLO</th><th scope=\"col\">Tier</th><th scope=\"col\">Burn (long, short)</th>\
+            "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Firing alerts\"><table class=\"cards\"><thead><tr><th scope=\"col\">SLO</th><th scope=\"col\">Tier</th><th scope=\"col\">Burn (long, short)</th>\
              <th scope=\"col\">Threshold</th><th scope=\"col\">Since</th></tr></thead><tbody>",
         );
         for a in &p.firing {
             let _ = write!(
                 b,
-                "<tr><td><a href=\"/services/{}/slos/{}\">{}/{}</a></td><td><span class=\"chip {}\">{}</span></td><td class=\"num\">{}, {}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                "<tr><td><a href=\"/services/{}/slos/{}\">{}/{}</a></td><td data-label=\"Tier\"><span class=\"chip {}\">{}</span></td><td class=\"num\" data-label=\"Burn (long, short)\">{}, {}</td><td class=\"num\" data-label=\"Threshold\">{}</td><td data-label=\"Since\">{}</td></tr>",
                 crate::text::url::encode(&a.service),
                 crate::text::url::encode(&a.slo),
                 E(&a.service),
@@ -70,13 +70,13 @@ pub fn render(p: &AlertsPage, viewer: &Viewer) -> String {
         b.push_str("<p>No silences.</p>");
     } else {
         b.push_str(
-            "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Silences\"><table><thead><tr><th scope=\"col\">Matchers</th><th scope=\"col\">State</th><th scope=\"col\">From</th>\
+            "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Silences\"><table class=\"cards\"><thead><tr><th scope=\"col\">Matchers</th><th scope=\"col\">State</th><th scope=\"col\">From</th>\
              <th scope=\"col\">Until</th><th scope=\"col\">By</th><th scope=\"col\">Why</th><th scope=\"col\"><span class=\"sr-only\">Actions</span></th></tr></thead><tbody>",
         );
         for s in &p.silences {
             let _ = write!(
                 b,
-                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>",
+                "<tr><td><code>{}</code></td><td data-label=\"State\">{}</td><td data-label=\"From\">{}</td><td data-label=\"Until\">{}</td><td data-label=\"By\">{}</td><td data-label=\"Why\">{}</td><td>",
                 E(&s.matchers.join(", ")),
                 s.state,
                 time_s(s.starts_at),

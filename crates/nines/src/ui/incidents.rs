@@ -110,7 +110,7 @@ pub fn render_list(l: &List, viewer: &Viewer) -> String {
         b.push_str("<p>No incidents match.</p>");
     } else {
         b.push_str(
-            "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Incident table\"><table>\
+            "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Incident table\"><table class=\"cards\">\
              <thead><tr><th scope=\"col\">Incident</th><th scope=\"col\">Title</th><th scope=\"col\">Service</th>\
              <th scope=\"col\">Severity</th><th scope=\"col\">Status</th><th scope=\"col\">Started</th><th scope=\"col\">Duration</th></tr></thead><tbody>",
         );
@@ -119,8 +119,8 @@ pub fn render_list(l: &List, viewer: &Viewer) -> String {
             let end = i.resolved_at.unwrap_or(l.now);
             let _ = write!(
                 b,
-                "<tr data-incident=\"{name}\"><th scope=\"row\"><a href=\"/incidents/{name}\">{name}</a></th><td>{}</td><td><a href=\"/services/{}\">{}</a></td>\
-                 <td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr data-incident=\"{name}\"><th scope=\"row\"><a href=\"/incidents/{name}\">{name}</a></th><td>{}</td><td data-label=\"Service\"><a href=\"/services/{}\">{}</a></td>\
+                 <td data-label=\"Severity\">{}</td><td data-label=\"Status\">{}</td><td data-label=\"Started\">{}</td><td data-label=\"Duration\">{}</td></tr>",
                 E(&i.title),
                 crate::text::url::encode(&i.service),
                 E(&i.service),

@@ -345,9 +345,9 @@ pub fn slo_row(out: &mut String, row: &SloRow, with_service: bool) {
     let _ = write!(
         out,
         "<td><a href=\"{href}\">{}</a> <small class=\"muted\">{}</small></td>\
-         <td class=\"num\" data-sli>{}</td><td class=\"num\">{}%</td>\
-         <td class=\"budget\"><span class=\"num {}\" data-budget>{}</span> {}</td>\
-         <td class=\"num\" data-burn>{}</td><td>{}</td><td>{}</td></tr>",
+         <td class=\"num\" data-label=\"SLI\" data-sli>{}</td><td class=\"num\" data-label=\"Objective\">{}%</td>\
+         <td class=\"budget\" data-label=\"Budget left\"><span class=\"num {}\" data-budget>{}</span> {}</td>\
+         <td class=\"num\" data-label=\"Burn 1h\" data-burn>{}</td><td data-label=\"Burn, 24 h\">{}</td><td data-label=\"Alerts\">{}</td></tr>",
         E(&v.slo),
         E(&v.window),
         pct(sli, 3),
@@ -445,7 +445,7 @@ pub fn render(o: &Overview, viewer: &Viewer) -> String {
         b.push_str("<p>No service matches.</p>");
     } else {
         b.push_str(
-            "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"SLO table\"><table class=\"slos\">\
+            "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"SLO table\"><table class=\"slos cards\">\
              <thead><tr><th scope=\"col\">Service</th><th scope=\"col\">SLO</th><th scope=\"col\">SLI</th>\
              <th scope=\"col\">Objective</th><th scope=\"col\">Budget left</th><th scope=\"col\">Burn 1h</th>\
              <th scope=\"col\">Burn, 24 h</th><th scope=\"col\">Alerts</th></tr></thead>",

@@ -6,10 +6,11 @@
 
 use std::fmt::Write;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use nines_store::{ChangeRow, IncidentRow};
+use serde::Deserialize;
 
 use super::html::{Chrome, E, Nav, duration, layout, pct, rate, time_s, time_text};
 use super::overview::{SloRow, burn_history, slo_row};
@@ -88,7 +89,7 @@ pub fn render_service(p: &ServicePage, viewer: &Viewer) -> String {
         b.push_str("<p>No SLOs.</p>");
     } else {
         b.push_str(
-            "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"SLO table\"><table class=\"slos\"><thead><tr><th scope=\"col\">SLO</th><th scope=\"col\">SLI</th>\
+            "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"SLO table\"><table class=\"slos cards\"><thead><tr><th scope=\"col\">SLO</th><th scope=\"col\">SLI</th>\
              <th scope=\"col\">Objective</th><th scope=\"col\">Budget left</th><th scope=\"col\">Burn 1h</th>\
              <th scope=\"col\">Burn, 24 h</th><th scope=\"col\">Alerts</th></tr></thead><tbody>",
         );
@@ -271,7 +272,7 @@ pub async fn service_page(
     html_response(StatusCode::OK, render_service(&page, &viewer))
 }
 
-/// Points of the SLO charts over the SLO window.
+/// Points of the SLO charts over the span shown.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Charts {
     pub from: i64,
@@ -285,25 +286,103 @@ pub struct Charts {
 /// Steps across a chart.
 const STEPS: i64 = 60;
 
-/// The burn-down and SLI series of an event-budgeted SLO: budget left at
-/// each step counts the bad events from the window start to that step
-/// against the budget of the whole window so far.
-pub fn charts(s: &SloState) -> Option<Charts> {
+/// The spans the range picker offers besides the SLO window.
+pub const RANGES: [(&str, i64); 5] = [
+    ("1h", 3600),
+    ("6h", 6 * 3600),
+    ("1d", 86400),
+    ("7d", 7 * 86400),
+    ("30d", 30 * 86400),
+];
+
+/// The span the SLO charts show: `?range=` (`1h`, `6h`, `1d`, `7d`,
+/// `30d`, `window`), `?from=&to=` (RFC 3339 or unix seconds), or
+/// `?incident=INC-n` (the incident with some time either side).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ChartQuery {
+    pub range: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub incident: Option<String>,
+}
+
+/// A time parameter: RFC 3339 or unix seconds.
+fn parse_at(text: &str) -> Option<i64> {
+    text.trim().parse::<i64>().ok().or_else(|| {
+        text.trim()
+            .parse::<jiff::Timestamp>()
+            .ok()
+            .map(|t| t.as_second())
+    })
+}
+
+/// What the picker marks as chosen, and the span asked for (unix seconds;
+/// `None` for the whole SLO window). `now` ends the relative ranges.
+pub fn chart_span(
+    q: &ChartQuery,
+    now: i64,
+    incidents: &[IncidentRow],
+) -> (String, Option<(i64, i64)>) {
+    if let Some(name) = &q.incident {
+        let id = name.trim().trim_start_matches("INC-").parse::<i64>().ok();
+        if let Some(i) = incidents.iter().find(|i| Some(i.id) == id) {
+            let end = i.resolved_at.unwrap_or(now).min(now);
+            let pad = ((end - i.started_at) / 4).max(900);
+            return (incident_name(i.id), Some((i.started_at - pad, end + pad)));
+        }
+    }
+    if let (Some(f), Some(t)) = (
+        q.from.as_deref().and_then(parse_at),
+        q.to.as_deref().and_then(parse_at),
+    ) && f < t
+    {
+        return ("custom".into(), Some((f, t)));
+    }
+    match q.range.as_deref() {
+        Some(r) => match RANGES.iter().find(|(k, _)| *k == r) {
+            Some((k, secs)) => (k.to_string(), Some((now - secs, now))),
+            None => ("window".into(), None),
+        },
+        None => ("window".into(), None),
+    }
+}
+
+/// The burn-down and SLI series of an event-budgeted SLO over `span`
+/// (unix seconds, kept within the SLO window; the whole window for
+/// `None`): budget left at each step counts the bad events from the
+/// window start to that step against the budget of the whole window so
+/// far, so a zoomed chart is a part of the window's chart.
+pub fn charts(s: &SloState, span: Option<(i64, i64)>) -> Option<Charts> {
     let nines_slo::SloSeries::Events(series) = &s.series else {
         return None;
     };
     let index = s.config.spec.slo_window_index();
-    let from = series.window_from(index);
+    let window_from = series.window_from(index);
     let end = series.head() + 1;
-    let all = series.range_sum(from, end);
+    let (from, to) = match span {
+        Some((a, b)) => {
+            let (a, b) = (
+                a.div_euclid(60).max(window_from),
+                (b.div_euclid(60) + 1).min(end),
+            );
+            if b - a >= 2 {
+                (a, b)
+            } else {
+                (window_from, end)
+            }
+        }
+        None => (window_from, end),
+    };
+    let all = series.range_sum(window_from, end);
     let allowed = s.config.spec.budget() * all.total as f64;
-    let step = ((end - from) / STEPS).max(1);
+    let before = series.range_sum(window_from, from);
+    let step = ((to - from) / STEPS).max(1);
     let mut budget = Vec::new();
     let mut sli = Vec::new();
-    let mut bad = 0u64;
+    let mut bad = before.total - before.good;
     let mut t = from;
-    while t < end {
-        let next = (t + step).min(end);
+    while t < to {
+        let next = (t + step).min(to);
         let c = series.range_sum(t, next);
         bad += c.total - c.good;
         budget.push((
@@ -318,7 +397,7 @@ pub fn charts(s: &SloState) -> Option<Charts> {
     }
     Some(Charts {
         from: from * 60,
-        to: end * 60,
+        to: to * 60,
         budget,
         sli,
     })
@@ -332,10 +411,71 @@ pub struct SloPage {
     pub history: Vec<AlertChange>,
     /// The SLO's definition, as `key: value` lines.
     pub definition: Vec<(String, String)>,
+    /// The range picked (`window`, `6h`, `custom`, `INC-3`).
+    pub picked: String,
+    /// The SLO window's length in seconds.
+    pub window_seconds: i64,
 }
 
-fn pct0(v: f64) -> String {
-    format!("{}%", (v * 1000.0).round() / 10.0)
+/// A ratio as a percentage with at most three decimals, trailing zeros
+/// left out: `100%`, `99.9%`, `98.343%`.
+fn pct_short(v: f64) -> String {
+    let r = (v * 100_000.0).round() / 1000.0;
+    let text = format!("{r:.3}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text}%")
+}
+
+/// Unix seconds as `2026-12-04 10:00`, UTC.
+fn rfc(t: i64) -> String {
+    jiff::Timestamp::from_second(t)
+        .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// Round `v` down to a multiple of `step`.
+fn floor_to(v: f64, step: f64) -> f64 {
+    (v / step).floor() * step
+}
+
+/// The range picker: plain links, the chosen one marked.
+fn range_picker(b: &mut String, picked: &str, window: &str, window_seconds: i64) {
+    b.push_str(
+        "<nav class=\"ranges\" aria-label=\"Chart range\"><span class=\"muted\">Range:</span><ul>",
+    );
+    for (key, secs) in RANGES {
+        if secs >= window_seconds {
+            continue;
+        }
+        let current = if picked == key {
+            " aria-current=\"page\""
+        } else {
+            ""
+        };
+        let _ = write!(b, "<li><a href=\"?range={key}\"{current}>{key}</a></li>");
+    }
+    let current = if picked == "window" {
+        " aria-current=\"page\""
+    } else {
+        ""
+    };
+    let _ = write!(
+        b,
+        "<li><a href=\"?range=window\"{current}>{} window</a></li>",
+        E(window)
+    );
+    if picked != "window" && !RANGES.iter().any(|(k, _)| *k == picked) {
+        let _ = write!(
+            b,
+            "<li><span aria-current=\"page\">{}</span></li>",
+            E(if picked == "custom" {
+                "custom span"
+            } else {
+                picked
+            })
+        );
+    }
+    b.push_str("</ul></nav>");
 }
 
 /// The SLO page: pure, for snapshots.
@@ -353,37 +493,41 @@ pub fn render_slo(p: &SloPage, viewer: &Viewer) -> String {
     if let Some(d) = &v.description {
         let _ = write!(b, "<p>{}</p>", E(d));
     }
+    let exhausted = v.budget.remaining.is_some_and(|r| r <= 0.0);
     let _ = write!(
         b,
         "<section id=\"slo\" data-live aria-label=\"SLO figures\"><dl class=\"facts\"><dt>SLI ({w})</dt><dd data-sli>{}</dd><dt>Objective</dt><dd>{}%</dd>\
-         <dt>Budget left</dt><dd><span data-budget>{}</span> {}</dd><dt>Runs out (1h burn)</dt><dd>{}</dd></dl>",
+         <dt>Budget left</dt><dd><span data-budget>{}</span> {}</dd><dt>Runs out (1h burn)</dt><dd data-runs-out>{}</dd></dl>",
         pct(sli, 3),
         v.objective,
         pct(v.budget.remaining, 1),
         budget_bar(v.budget.remaining),
-        v.budget
-            .exhausted_at
-            .at_1h_burn
-            .as_deref()
-            .map(time_text)
-            .unwrap_or_else(|| "not at this rate".into()),
+        if exhausted {
+            "<strong class=\"bad\">exhausted</strong>".to_string()
+        } else {
+            v.budget
+                .exhausted_at
+                .at_1h_burn
+                .as_deref()
+                .map(time_text)
+                .unwrap_or_else(|| "not at this rate".into())
+        },
         w = E(&v.window),
     );
     match &p.charts {
         Some(c) => {
+            range_picker(&mut b, &p.picked, &v.window, p.window_seconds);
+            let lowest_budget = c.budget.iter().filter_map(|p| p.1).fold(0.0f64, f64::min);
+            let budget_min = floor_to(lowest_budget.max(-1.0), 0.25);
+            let budget_ticks = [1.0, 0.0, 0.5, budget_min, -0.5, -1.0];
             let budget = LineChart {
                 points: &c.budget,
                 from: c.from,
                 to: c.to,
-                y_min: c
-                    .budget
-                    .iter()
-                    .filter_map(|p| p.1)
-                    .fold(0.0f64, f64::min)
-                    .max(-1.0),
+                y_min: budget_min,
                 y_max: 1.0,
-                ticks: &[0.0, 0.5, 1.0],
-                fmt: pct0,
+                ticks: &budget_ticks,
+                fmt: pct_short,
                 reference: Some(0.0),
                 markers: &p.markers,
                 label: &format!(
@@ -391,31 +535,83 @@ pub fn render_slo(p: &SloPage, viewer: &Viewer) -> String {
                     v.window,
                     pct(v.budget.remaining, 1)
                 ),
+                what: "budget left",
             };
             let objective = v.objective / 100.0;
             let lowest = c.sli.iter().filter_map(|p| p.1).fold(objective, f64::min);
             let y_min = (objective - 2.0 * (1.0 - objective)).min(lowest).max(0.0);
+            let y_min = floor_to(y_min, if 1.0 - y_min > 0.1 { 0.1 } else { 0.001 }).max(0.0);
+            let mid = floor_to((objective + y_min) / 2.0, 0.001);
+            let sli_ticks = [1.0, objective, y_min, mid];
             let sli_chart = LineChart {
                 points: &c.sli,
                 from: c.from,
                 to: c.to,
                 y_min,
                 y_max: 1.0,
-                ticks: &[y_min, objective, 1.0],
-                fmt: |t| format!("{}%", (t * 100_000.0).round() / 1000.0),
+                ticks: &sli_ticks,
+                fmt: pct_short,
                 reference: Some(objective),
                 markers: &p.markers,
-                label: &format!("SLI over the {} window against the objective", v.window),
+                label: &format!(
+                    "SLI from {} to {} against the objective",
+                    rfc(c.from),
+                    rfc(c.to)
+                ),
+                what: "SLI",
             };
             let _ = write!(
                 b,
-                "<h2>Error budget burn-down</h2><figure>{}<figcaption>Budget left from {} to {}; lines mark changes (blue) and incidents (red).</figcaption></figure>\
+                "<h2>Error budget burn-down</h2><figure>{}<figcaption>Budget left from {} to {} (times in UTC); lines mark changes (blue) and incidents (red, shaded while open). Hover a point for its value.</figcaption></figure>\
                  <h2>SLI</h2><figure>{}<figcaption>SLI per step; the dashed line is the objective.</figcaption></figure>",
                 budget.render(),
                 time_s(c.from),
                 time_s(c.to),
                 sli_chart.render()
             );
+            let shown: Vec<&Marker> = p
+                .markers
+                .iter()
+                .filter(|m| m.at <= c.to && m.until.unwrap_or(m.at) >= c.from)
+                .collect();
+            if !shown.is_empty() {
+                b.push_str("<h3>Marked on the charts</h3><ul class=\"marks\">");
+                for m in shown {
+                    let _ = write!(
+                        b,
+                        "<li><span class=\"chip {}\">{}</span> {} {}",
+                        if m.kind == "incident" { "bad" } else { "maint" },
+                        m.kind,
+                        time_s(m.at),
+                        E(&m.label)
+                    );
+                    if m.kind == "incident" {
+                        let _ = write!(
+                            b,
+                            " <a href=\"?incident={n}\">zoom to {n}</a>",
+                            n = E(&m.name)
+                        );
+                    }
+                    b.push_str("</li>");
+                }
+                b.push_str("</ul>");
+            }
+            b.push_str(
+                "<details class=\"values\"><summary>The charts' values as a table</summary>\
+                 <div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Chart values\"><table><thead><tr>\
+                 <th scope=\"col\">Until (UTC)</th><th scope=\"col\">Budget left</th><th scope=\"col\">SLI</th></tr></thead><tbody>",
+            );
+            for (i, (t, left)) in c.budget.iter().enumerate() {
+                let sli = c.sli.get(i).and_then(|p| p.1);
+                let _ = write!(
+                    b,
+                    "<tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                    rfc(*t),
+                    pct(*left, 2),
+                    pct(sli, 3)
+                );
+            }
+            b.push_str("</tbody></table></div></details>");
         }
         None => b.push_str("<p>Charts are drawn for event-budgeted SLOs.</p>"),
     }
@@ -468,6 +664,7 @@ pub async fn slo_page(
     State(ui): State<UiState>,
     headers: HeaderMap,
     Path((service, slo)): Path<(String, String)>,
+    Query(q): Query<ChartQuery>,
 ) -> Response {
     let path = format!(
         "/services/{}/slos/{}",
@@ -478,6 +675,21 @@ pub async fn slo_page(
         Ok(v) => v,
         Err(r) => return r,
     };
+    let svc = service.clone();
+    let listed = super::blocking(&ui.app, move |app| {
+        crate::incidents::queries::list(app, None, Some(&svc), 200)
+    })
+    .await;
+    let Some(Ok(incidents)) = listed else {
+        return error_page(
+            &viewer,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Store unavailable",
+            "",
+        );
+    };
+    let now = ui.app.clock.now().as_second();
+    let (picked, span) = chart_span(&q, now, &incidents);
     let found = ui.app.read(|engine| {
         engine.get(&service, &slo).map(|s| {
             let spec = &s.config.spec;
@@ -508,10 +720,22 @@ pub async fn slo_page(
                         .join(", "),
                 ),
             ];
-            (SloView::of(s), charts(s), s.id, definition)
+            let window_seconds = match &s.series {
+                nines_slo::SloSeries::Events(series) => {
+                    (series.head() + 1 - series.window_from(spec.slo_window_index())) * 60
+                }
+                _ => 0,
+            };
+            (
+                SloView::of(s),
+                charts(s, span),
+                s.id,
+                definition,
+                window_seconds,
+            )
         })
     });
-    let Some((view, charts, id, definition)) = found else {
+    let Some((view, charts, id, definition, window_seconds)) = found else {
         return error_page(
             &viewer,
             StatusCode::NOT_FOUND,
@@ -524,11 +748,10 @@ pub async fn slo_page(
     let stored = super::blocking(&ui.app, move |app| -> Result<_, nines_store::StoreError> {
         let history = crate::slo::service::alert_history(app, id, 50)?;
         let changes = crate::review::changes::list(app, Some(&svc), from, to + 1, 100)?;
-        let incidents = crate::incidents::queries::list(app, None, Some(&svc), 200)?;
-        Ok((history, changes, incidents))
+        Ok((history, changes))
     })
     .await;
-    let Some(Ok((history, changes, incidents))) = stored else {
+    let Some(Ok((history, changes))) = stored else {
         return error_page(
             &viewer,
             StatusCode::SERVICE_UNAVAILABLE,
@@ -540,7 +763,11 @@ pub async fn slo_page(
         .iter()
         .map(|c| Marker {
             at: c.at,
+            until: None,
             kind: "change",
+            name: format!("{} {}", c.kind, c.version.as_deref().unwrap_or(""))
+                .trim()
+                .to_string(),
             label: format!(
                 "{} {} {}",
                 c.kind,
@@ -554,10 +781,12 @@ pub async fn slo_page(
     markers.extend(
         incidents
             .iter()
-            .filter(|i| i.started_at >= from)
+            .filter(|i| i.started_at <= to && i.resolved_at.is_none_or(|r| r >= from))
             .map(|i| Marker {
                 at: i.started_at,
+                until: Some(i.resolved_at.unwrap_or(to)),
                 kind: "incident",
+                name: incident_name(i.id),
                 label: format!(
                     "{} {} ({})",
                     incident_name(i.id),
@@ -574,6 +803,8 @@ pub async fn slo_page(
         markers,
         history: history.iter().map(AlertChange::of).collect(),
         definition,
+        picked,
+        window_seconds,
     };
     html_response(StatusCode::OK, render_slo(&page, &viewer))
 }

@@ -17,22 +17,50 @@ pub fn budget_class(remaining: Option<f64>) -> &'static str {
     }
 }
 
-/// A horizontal bar of the budget left (an overspent budget fills red).
+/// A horizontal bar of the budget left. A full budget is a solid bar; an
+/// exhausted one (0) an empty track; an overspent one (below 0) an
+/// outlined track hatched as far as the overspend goes (a whole budget
+/// overspent hatches all of it), so it differs by shape, not colour only.
+/// A word follows the bar when the budget is exhausted or overspent.
 pub fn budget_bar(remaining: Option<f64>) -> String {
     let class = budget_class(remaining);
-    let (width, label) = match remaining {
-        None => (0.0, "no data".to_string()),
-        Some(r) if r <= 0.0 => (100.0, format!("{:.1}% budget left", r * 100.0)),
-        Some(r) => (
-            (r.min(1.0) * 100.0 * 10.0).round() / 10.0,
-            format!("{:.1}% budget left", r * 100.0),
+    let open = "<svg class=\"bar\" viewBox=\"0 0 100 8\" width=\"100\" height=\"8\" role=\"img\"";
+    match remaining {
+        None => format!(
+            "{open} aria-label=\"no data\"><rect class=\"track\" width=\"100\" height=\"8\" rx=\"2\"/></svg>"
         ),
-    };
-    format!(
-        "<svg class=\"bar\" viewBox=\"0 0 100 8\" width=\"100\" height=\"8\" role=\"img\" aria-label=\"{label}\">\
-         <rect class=\"track\" width=\"100\" height=\"8\" rx=\"2\"/>\
-         <rect class=\"{class}\" width=\"{width}\" height=\"8\" rx=\"2\"/></svg>"
-    )
+        Some(r) if r < 0.0 => {
+            let over = (-r).min(1.0) * 100.0;
+            let mut stripes = String::new();
+            let mut x = 0.0;
+            while x < over {
+                let _ = write!(
+                    stripes,
+                    "M{},8L{},0L{},0L{},8Z",
+                    f1(x),
+                    f1((x + 4.0).min(over)),
+                    f1((x + 6.0).min(over)),
+                    f1((x + 2.0).min(over))
+                );
+                x += 5.0;
+            }
+            format!(
+                "{open} aria-label=\"budget overspent by {p:.1}% of the budget\">\
+                 <rect class=\"track over\" x=\"0.5\" y=\"0.5\" width=\"99\" height=\"7\" rx=\"2\"/>\
+                 <path class=\"{class}\" d=\"{stripes}\"/></svg> <small class=\"bad\">overspent</small>",
+                p = -r * 100.0
+            )
+        }
+        Some(0.0) => format!(
+            "{open} aria-label=\"budget exhausted\"><rect class=\"track over\" x=\"0.5\" y=\"0.5\" width=\"99\" height=\"7\" rx=\"2\"/></svg> <small class=\"bad\">exhausted</small>"
+        ),
+        Some(r) => format!(
+            "{open} aria-label=\"{:.1}% budget left\"><rect class=\"track\" width=\"100\" height=\"8\" rx=\"2\"/>\
+             <rect class=\"{class}\" width=\"{}\" height=\"8\" rx=\"2\"/></svg>",
+            r * 100.0,
+            (r.min(1.0) * 100.0 * 10.0).round() / 10.0,
+        ),
+    }
 }
 
 fn f1(v: f64) -> String {
@@ -142,14 +170,23 @@ pub fn uptime_bars(days: &[Day], label: &str) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Marker {
     pub at: i64,
+    /// When an incident ended (drawn as a band from `at`); `None` for a
+    /// change or an open incident.
+    pub until: Option<i64>,
     /// `change` or `incident`: the CSS class.
     pub kind: &'static str,
+    /// The short name written on the chart: `INC-3`, `deploy v2`.
+    pub name: String,
+    /// The whole text, in the tooltip and the table.
     pub label: String,
 }
 
 /// A line chart over time: `points` are (unix seconds, value); the y axis
-/// spans `y_min..=y_max` with `ticks` labelled by `fmt`; an optional
-/// dashed `reference` line; markers as vertical lines with tooltips.
+/// spans `y_min..=y_max` with `ticks` labelled by `fmt`, in the order of
+/// preference (a tick that would overlap one before it is left out); a
+/// time axis of UTC labels; an optional dashed `reference` line; markers
+/// as vertical lines (incidents as bands) named along the top; each point
+/// a hover target whose `<title>` gives its time and `what` it is.
 pub struct LineChart<'a> {
     pub points: &'a [(i64, Option<f64>)],
     pub from: i64,
@@ -161,58 +198,209 @@ pub struct LineChart<'a> {
     pub reference: Option<f64>,
     pub markers: &'a [Marker],
     pub label: &'a str,
+    /// What a value is, for the tooltips: `budget left`, `SLI`.
+    pub what: &'a str,
+}
+
+/// Estimated width in px of `text` in the charts' 11px sans-serif,
+/// generous so that labels never touch.
+fn label_width(text: &str) -> f64 {
+    text.chars()
+        .map(|c| match c {
+            '.' | ',' | ':' | ' ' | '-' | 'i' | 'l' | '(' | ')' => 3.5,
+            '%' | 'm' | 'w' | 'M' | 'W' => 10.0,
+            c if c.is_ascii_uppercase() => 8.0,
+            _ => 6.8,
+        })
+        .sum()
+}
+
+/// A UTC time as `strftime` gives it; empty for an impossible value.
+fn utc(t: i64, format: &str) -> String {
+    jiff::Timestamp::from_second(t)
+        .map(|t| t.strftime(format).to_string())
+        .unwrap_or_default()
+}
+
+/// The time axis: a round step giving at most `max` labels over
+/// `from..=to`, and the label format for it.
+pub fn time_ticks(from: i64, to: i64, max: i64) -> (Vec<i64>, &'static str) {
+    const STEPS: [i64; 15] = [
+        60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 345600, 604800,
+        1209600,
+    ];
+    let span = (to - from).max(1);
+    let step = STEPS
+        .iter()
+        .copied()
+        .find(|s| span / s < max)
+        .unwrap_or(span / max.max(1) + 1);
+    let format = if step >= 86400 {
+        "%b %d"
+    } else if span > 86400 {
+        "%b %d %H:%M"
+    } else {
+        "%H:%M"
+    };
+    let first = from.div_euclid(step) * step + if from.rem_euclid(step) == 0 { 0 } else { step };
+    let ticks = (0..)
+        .map(|i| first + i * step)
+        .take_while(|t| *t <= to)
+        .collect();
+    (ticks, format)
 }
 
 impl LineChart<'_> {
     pub fn render(&self) -> String {
-        let (w, h, left, bottom, top) = (600.0, 180.0, 48.0, 20.0, 6.0);
+        let (w, h, bottom, top) = (600.0, 200.0, 22.0, 18.0);
+        let labels: Vec<(f64, String)> = self
+            .ticks
+            .iter()
+            .filter(|t| (self.y_min..=self.y_max).contains(*t))
+            .map(|&t| (t, (self.fmt)(t)))
+            .collect();
+        let left = labels
+            .iter()
+            .map(|(_, l)| label_width(l))
+            .fold(24.0f64, f64::max)
+            .ceil()
+            + 10.0;
+        let right = 8.0;
         let span_x = (self.to - self.from).max(1) as f64;
         let span_y = (self.y_max - self.y_min).max(1e-12);
-        let x = |t: i64| left + (t - self.from) as f64 / span_x * (w - left - 4.0);
+        let x = |t: i64| left + (t - self.from) as f64 / span_x * (w - left - right);
         let y = |v: f64| {
             let v = v.clamp(self.y_min, self.y_max);
             top + (self.y_max - v) / span_y * (h - top - bottom)
         };
         let mut out = format!(
-            "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\">",
-            E(self.label)
+            "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" data-from=\"{}\" data-to=\"{}\">",
+            E(self.label),
+            self.from,
+            self.to
         );
-        for &t in self.ticks {
-            let ty = f1(y(t));
+        // Incident bands under everything.
+        for m in self.markers {
+            if let Some(until) = m.until {
+                if until < self.from || m.at > self.to {
+                    continue;
+                }
+                let (a, b) = (x(m.at.max(self.from)), x(until.min(self.to)));
+                let _ = write!(
+                    out,
+                    "<rect class=\"band {}\" x=\"{}\" y=\"{top}\" width=\"{}\" height=\"{}\"/>",
+                    m.kind,
+                    f1(a),
+                    f1((b - a).max(1.0)),
+                    h - top - bottom
+                );
+            }
+        }
+        // Y ticks, leaving out any that would overlap one kept before it.
+        let mut kept: Vec<f64> = Vec::new();
+        for (t, text) in &labels {
+            let ty = y(*t);
+            if kept.iter().any(|k| (k - ty).abs() < 13.0) {
+                continue;
+            }
+            kept.push(ty);
             let _ = write!(
                 out,
-                "<line class=\"grid\" x1=\"{left}\" x2=\"{w}\" y1=\"{ty}\" y2=\"{ty}\"/>\
+                "<line class=\"grid\" x1=\"{left}\" x2=\"{}\" y1=\"{y}\" y2=\"{y}\"/>\
                  <text class=\"tick\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+                w - right,
                 left - 4.0,
-                f1(y(t) + 4.0),
-                E(&(self.fmt)(t))
+                f1((ty + 4.0).clamp(top + 4.0, h - bottom)),
+                E(text),
+                y = f1(ty),
+            );
+        }
+        // The time axis, labels kept inside the plot's width.
+        let (times, format) = time_ticks(self.from, self.to, 6);
+        for t in times {
+            let tx = x(t);
+            let text = utc(t, format);
+            let half = label_width(&text) / 2.0;
+            let _ = write!(
+                out,
+                "<line class=\"grid\" x1=\"{tx}\" x2=\"{tx}\" y1=\"{}\" y2=\"{}\"/>",
+                h - bottom,
+                h - bottom + 4.0,
+                tx = f1(tx)
+            );
+            if tx - half < left - 2.0 || tx + half > w {
+                continue;
+            }
+            let _ = write!(
+                out,
+                "<text class=\"tick time\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                f1(tx),
+                h - 6.0,
+                E(&text)
             );
         }
         if let Some(r) = self.reference {
             let ry = f1(y(r));
             let _ = write!(
                 out,
-                "<line class=\"threshold\" x1=\"{left}\" x2=\"{w}\" y1=\"{ry}\" y2=\"{ry}\"/>"
+                "<line class=\"threshold\" x1=\"{left}\" x2=\"{}\" y1=\"{ry}\" y2=\"{ry}\"/>",
+                w - right
             );
         }
+        // Markers, named along the top where a name fits.
+        let mut taken: Vec<(f64, f64)> = Vec::new();
         for m in self.markers {
             if m.at < self.from || m.at > self.to {
                 continue;
             }
-            let mx = f1(x(m.at));
+            let mx = x(m.at);
             let _ = write!(
                 out,
-                "<line class=\"marker {}\" x1=\"{mx}\" x2=\"{mx}\" y1=\"{top}\" y2=\"{}\"><title>{}</title></line>",
+                "<line class=\"marker {}\" x1=\"{x}\" x2=\"{x}\" y1=\"{}\" y2=\"{}\"><title>{}</title></line>",
                 m.kind,
+                top - 4.0,
                 h - bottom,
+                E(&m.label),
+                x = f1(mx),
+            );
+            let width = label_width(&m.name);
+            let (a, anchor) = if mx + 3.0 + width <= w {
+                (mx + 3.0, "start")
+            } else {
+                (mx - 3.0 - width, "end")
+            };
+            let b = a + width;
+            if m.name.is_empty()
+                || a < left
+                || taken.iter().any(|(l, r)| a < r + 4.0 && b > l - 4.0)
+            {
+                continue;
+            }
+            taken.push((a, b));
+            let _ = write!(
+                out,
+                "<text class=\"mark {}\" x=\"{}\" y=\"{}\" text-anchor=\"{anchor}\">{}<title>{}</title></text>",
+                m.kind,
+                f1(if anchor == "start" { a } else { b }),
+                top - 6.0,
+                E(&m.name),
                 E(&m.label)
             );
         }
         let mut path = String::new();
         let mut pen_down = false;
-        for &(t, v) in self.points {
+        for (i, &(t, v)) in self.points.iter().enumerate() {
             match v {
                 Some(v) => {
+                    let lone = !pen_down && self.points.get(i + 1).is_none_or(|p| p.1.is_none());
+                    if lone {
+                        let _ = write!(
+                            out,
+                            "<circle class=\"dot\" cx=\"{}\" cy=\"{}\" r=\"2\"/>",
+                            f1(x(t)),
+                            f1(y(v))
+                        );
+                    }
                     let _ = write!(
                         path,
                         "{}{},{} ",
@@ -228,9 +416,35 @@ impl LineChart<'_> {
         if !path.is_empty() {
             let _ = write!(out, "<path class=\"line\" d=\"{}\"/>", path.trim_end());
         }
+        // Hover targets: a column around each point, with its value.
+        for (i, &(t, v)) in self.points.iter().enumerate() {
+            let Some(v) = v else { continue };
+            let px = x(t);
+            let prev = i
+                .checked_sub(1)
+                .map_or(left, |j| (x(self.points[j].0) + px) / 2.0);
+            let next = self
+                .points
+                .get(i + 1)
+                .map_or(w - right, |p| (x(p.0) + px) / 2.0);
+            let _ = write!(
+                out,
+                "<g class=\"pt\"><rect class=\"hit\" x=\"{}\" y=\"{top}\" width=\"{}\" height=\"{}\"/>\
+                 <circle cx=\"{}\" cy=\"{}\" r=\"3\"/><title>{}: {} {}</title></g>",
+                f1(prev.max(left)),
+                f1((next.min(w - right) - prev.max(left)).max(1.0)),
+                h - top - bottom,
+                f1(px),
+                f1(y(v)),
+                utc(t, "%Y-%m-%d %H:%M UTC"),
+                E(self.what),
+                E(&(self.fmt)(v))
+            );
+        }
         let _ = write!(
             out,
-            "<line class=\"axis\" x1=\"{left}\" x2=\"{w}\" y1=\"{b}\" y2=\"{b}\"/></svg>",
+            "<line class=\"axis\" x1=\"{left}\" x2=\"{}\" y1=\"{b}\" y2=\"{b}\"/></svg>",
+            w - right,
             b = h - bottom
         );
         out

@@ -442,11 +442,19 @@ fn component_states() {
 fn charts() {
     insta::assert_snapshot!(
         "budget_bars",
-        [Some(0.583), Some(0.1), Some(-0.4), None]
-            .iter()
-            .map(|r| svg::budget_bar(*r))
-            .collect::<Vec<_>>()
-            .join("\n")
+        [
+            Some(1.0),
+            Some(0.583),
+            Some(0.1),
+            Some(0.0),
+            Some(-0.4),
+            Some(-3.0),
+            None
+        ]
+        .iter()
+        .map(|r| svg::budget_bar(*r))
+        .collect::<Vec<_>>()
+        .join("\n")
     );
     insta::assert_snapshot!(
         "sparkline",
@@ -476,14 +484,26 @@ fn charts() {
         y_min: -0.2,
         y_max: 1.0,
         ticks: &[0.0, 0.5, 1.0],
-        fmt: |t| format!("{}%", t * 100.0),
+        fmt: |t| format!("{}%", (t * 1000.0).round() / 10.0),
         reference: Some(0.0),
-        markers: &[Marker {
-            at: 1200,
-            kind: "change",
-            label: "deploy v2 <canary>".into(),
-        }],
+        markers: &[
+            Marker {
+                at: 1200,
+                until: None,
+                kind: "change",
+                name: "deploy v2".into(),
+                label: "deploy v2 <canary>".into(),
+            },
+            Marker {
+                at: 1300,
+                until: Some(2000),
+                kind: "incident",
+                name: "INC-1".into(),
+                label: "INC-1 too close to the deploy to be named".into(),
+            },
+        ],
         label: "budget",
+        what: "budget left",
     };
     insta::assert_snapshot!("line_chart", chart.render());
     insta::assert_snapshot!(
@@ -593,11 +613,15 @@ fn service_and_slo_pages() {
         }),
         markers: vec![Marker {
             at: T0 + 7200,
+            until: Some(T0 + 9000),
             kind: "incident",
-            label: "INC-1".into(),
+            name: "INC-1".into(),
+            label: "INC-1 checkout down (30 min)".into(),
         }],
         history: vec![],
         definition: vec![("objective".into(), "99.9".into())],
+        picked: "6h".into(),
+        window_seconds: 30 * 86400,
     };
     insta::assert_snapshot!("slo", service::render_slo(&p, &reader_viewer()));
 }
@@ -756,5 +780,106 @@ fn postmortem_prose() {
     assert_eq!(
         postmortem::prose(""),
         "<p class=\"muted\">Nothing written yet.</p>"
+    );
+}
+
+/// The y of each `<text class="tick">` (not the time axis) in a chart.
+fn tick_ys(svg: &str) -> Vec<(f64, String)> {
+    svg.split("<text class=\"tick\" ")
+        .skip(1)
+        .map(|t| {
+            let y = t.split("y=\"").nth(1).unwrap().split('"').next().unwrap();
+            let text = t.split('>').nth(1).unwrap().split('<').next().unwrap();
+            (y.parse().unwrap(), text.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn chart_labels_never_overlap_and_time_is_labelled() {
+    // An SLI that fell to 50% against 99.9%: 99.9% and 100% are a pixel
+    // apart, so only one of them is labelled.
+    let points: Vec<(i64, Option<f64>)> = (0..60)
+        .map(|i| (T0 + i * 60, Some(if i == 30 { 0.5 } else { 0.9995 })))
+        .collect();
+    let chart = LineChart {
+        points: &points,
+        from: T0,
+        to: T0 + 3600,
+        y_min: 0.5,
+        y_max: 1.0,
+        ticks: &[1.0, 0.999, 0.5, 0.75],
+        fmt: |t| format!("{}%", (t * 100_000.0).round() / 1000.0),
+        reference: Some(0.999),
+        markers: &[],
+        label: "sli",
+        what: "SLI",
+    };
+    let svg = chart.render();
+    let ys = tick_ys(&svg);
+    let texts: Vec<&str> = ys.iter().map(|(_, t)| t.as_str()).collect();
+    assert_eq!(texts, ["100%", "50%", "75%"], "{svg}");
+    for (i, (a, _)) in ys.iter().enumerate() {
+        for (b, _) in &ys[i + 1..] {
+            assert!((a - b).abs() >= 13.0, "{ys:?}");
+        }
+    }
+    // Labels fit the left margin: the axis starts right of the widest.
+    assert!(svg.contains("<line class=\"axis\" x1=\"44\""), "{svg}");
+    let times = svg.matches("class=\"tick time\"").count();
+    assert!((3..=6).contains(&times), "{times} time labels: {svg}");
+    assert!(svg.contains(">10:00<") || svg.contains(":00<"), "{svg}");
+    assert!(svg.contains("<title>2026-11-18"), "values on hover: {svg}");
+}
+
+#[test]
+fn time_axis_steps() {
+    let day = 86400;
+    let (t, f) = svg::time_ticks(0, 3600, 6);
+    assert_eq!((t.len(), f), (5, "%H:%M"));
+    let (t, f) = svg::time_ticks(0, 30 * day, 6);
+    assert_eq!(
+        (t, f),
+        (vec![0, 7 * day, 14 * day, 21 * day, 28 * day], "%b %d")
+    );
+    let (t, f) = svg::time_ticks(100, 2 * day, 6);
+    assert_eq!((t[0], f), (43200, "%b %d %H:%M"));
+}
+
+#[test]
+fn chart_span_from_the_query() {
+    let q = |range: Option<&str>, from: Option<&str>, to: Option<&str>, inc: Option<&str>| {
+        service::ChartQuery {
+            range: range.map(Into::into),
+            from: from.map(Into::into),
+            to: to.map(Into::into),
+            incident: inc.map(Into::into),
+        }
+    };
+    let now = T0 + 86400;
+    let mut inc = incident(3, "resolved", "SEV2");
+    inc.started_at = T0;
+    inc.resolved_at = Some(T0 + 5400);
+    let incidents = [inc];
+    let span = |x| service::chart_span(&x, now, &incidents);
+    assert_eq!(span(q(None, None, None, None)), ("window".into(), None));
+    assert_eq!(
+        span(q(Some("6h"), None, None, None)),
+        ("6h".into(), Some((now - 21600, now)))
+    );
+    assert_eq!(span(q(Some("2y"), None, None, None)).1, None);
+    assert_eq!(
+        span(q(
+            None,
+            Some("2026-11-18T00:00:00Z"),
+            Some(&now.to_string()),
+            None
+        )),
+        ("custom".into(), Some((1794960000, now)))
+    );
+    // 90 minutes of incident with a quarter of it either side.
+    assert_eq!(
+        span(q(Some("1h"), None, None, Some("INC-3"))),
+        ("INC-3".into(), Some((T0 - 1350, T0 + 5400 + 1350)))
     );
 }

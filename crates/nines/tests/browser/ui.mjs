@@ -58,6 +58,43 @@ async function shoot(name) {
   await page.screenshot({ path: join(shots, `${name}-phone.png`), fullPage: true });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   check(overflow <= 1, `${name}: no sideways scrolling of the page at phone width (${overflow}px)`);
+  const cut = await page.$$eval('table.cards', (ts) => ts.map((t) => {
+    const box = t.closest('.scroll') || t.parentElement;
+    return box.scrollWidth - box.clientWidth;
+  }));
+  check(cut.every((c) => c <= 1), `${name}: tables become cards at phone width, none cut (${cut})`);
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+// The SLO charts: time labels, and no two <text> boxes overlapping or
+// sticking out of their chart (at desktop and phone width).
+async function chartChecks(name) {
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    const charts = await page.$$eval('svg.chart', (svgs) => svgs.map((svg) => {
+      const outer = svg.getBoundingClientRect();
+      const boxes = [...svg.querySelectorAll('text')].map((t) => {
+        const r = t.getBoundingClientRect();
+        return { text: t.textContent, l: r.left, r: r.right, t: r.top, b: r.bottom };
+      });
+      return { outer: { l: outer.left, r: outer.right, t: outer.top, b: outer.bottom }, boxes, times: svg.querySelectorAll('text.time').length };
+    }));
+    check(charts.length === 2, `${name}: two charts at ${width}px`);
+    for (const [i, c] of charts.entries()) {
+      check(c.times >= 2, `${name}: chart ${i + 1} has ${c.times} time labels at ${width}px`);
+      const overlaps = [];
+      const outside = [];
+      for (const [j, a] of c.boxes.entries()) {
+        if (a.l < c.outer.l - 0.5 || a.r > c.outer.r + 0.5 || a.t < c.outer.t - 0.5 || a.b > c.outer.b + 0.5) outside.push(a.text);
+        for (const b of c.boxes.slice(j + 1)) {
+          if (a.l < b.r && b.l < a.r && a.t < b.b && b.t < a.b) overlaps.push(`${a.text} / ${b.text}`);
+        }
+      }
+      check(overlaps.length === 0, `${name}: no overlapping text in chart ${i + 1} at ${width}px (${overlaps.join(', ')})`);
+      check(outside.length === 0, `${name}: no clipped text in chart ${i + 1} at ${width}px (${outside.join(', ')})`);
+    }
+    check(await page.$$eval('svg.chart title', (t) => t.length) > 0, `${name}: values on hover (<title>)`);
+  }
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
@@ -137,7 +174,30 @@ try {
   await visit('/services/shop', 'service');
   await visit('/services/shop/slos/availability', 'slo');
   check((await page.textContent('[data-budget]')).trim() === '50.0%', 'SLO page: 50.0% budget left');
+  await chartChecks('SLO page (window)');
+  const span = async () => page.$eval('svg.chart', (e) => Number(e.dataset.to) - Number(e.dataset.from));
+  const windowSpan = await span();
+  check(windowSpan >= 29 * 86400, `SLO page: the window's chart spans 30 days (${windowSpan} s)`);
+  await Promise.all([page.waitForLoadState('load'), page.click('nav.ranges a[href="?range=1h"]')]);
+  check(page.url().endsWith('?range=1h'), 'range picker: a plain link with ?range=1h');
+  const hourSpan = await span();
+  check(hourSpan >= 3600 && hourSpan <= 3720, `range picker: 1h plots an hour (${hourSpan} s)`);
+  check((await page.textContent('nav.ranges [aria-current]')).trim() === '1h', 'range picker: 1h is marked current');
+  await chartChecks('SLO page (1h)');
+  await axe('slo-1h');
+  await shoot('slo-1h');
+  await page.goto(base + '/services/shop/slos/availability?incident=INC-1');
+  const incidentSpan = await span();
+  check(incidentSpan < 86400 && incidentSpan < windowSpan, `zoom to INC-1: the chart spans the incident (${incidentSpan} s)`);
+  check((await page.textContent('nav.ranges [aria-current]')).trim() === 'INC-1', 'zoom to INC-1: marked current');
+  check((await page.textContent('svg.chart text.mark.incident').catch(() => '')).startsWith('INC-1'), 'zoom to INC-1: the incident is named on the chart');
+  await chartChecks('SLO page (INC-1)');
   await visit('/oncall', 'oncall');
+  await page.goto(base + '/alerts');
+  await page.fill('#matchers', 'service="shop"\nslo="availability"');
+  await page.fill('#comment', 'a long reason for the silence, so that its row is wider than a phone');
+  await Promise.all([page.waitForLoadState('load'), page.click('form[action="/alerts"] button[type=submit]')]);
+  check(await page.$('#silences table.cards') !== null, 'alerts: the new silence is listed');
   await visit('/alerts', 'alerts');
   await visit('/incidents?status=all', 'incidents-all');
 
