@@ -23,6 +23,7 @@ pub mod action_links;
 pub mod changes;
 pub mod incidents;
 pub mod metrics;
+pub mod notifications;
 pub mod oncall;
 pub mod probes;
 pub mod review;
@@ -68,7 +69,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/incidents/{id}", get(crate::api::incidents::show))
         .route(
             "/api/v1/notifications/test",
-            post(crate::api::changes::notify_test),
+            post(crate::api::notifications::notify_test),
         )
         .route(
             "/api/v1/changes",
