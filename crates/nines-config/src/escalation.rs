@@ -67,6 +67,12 @@ pub(crate) const POLICY: Section = Section {
             default: "the longest `after` of the steps",
             doc: "from the last step of a pass to the start of the next",
         },
+        Key {
+            name: "page_tickets",
+            ty: "boolean",
+            default: "`false`",
+            doc: "page people for incidents that only ticket-level alerts opened (SEV3, SEV4) too; off, those notify their channels, and a page-level alert joining raises the incident and starts the escalation",
+        },
     ],
 };
 
@@ -218,10 +224,15 @@ fn read_policy(
         None => Some(None),
         Some(n) => delay(ctx, n, &join(path, "repeat_after")).map(Some),
     };
-    let (steps, repeat, repeat_after) = (
+    let page_tickets = match f.get("page_tickets") {
+        None => Some(false),
+        Some(n) => ctx.boolean(n, &join(path, "page_tickets")),
+    };
+    let (steps, repeat, repeat_after, page_tickets) = (
         steps.into_iter().collect::<Option<Vec<_>>>()?,
         repeat?,
         repeat_after?,
+        page_tickets?,
     );
     // Default: the longest gap between steps.
     let repeat_after =
@@ -237,6 +248,7 @@ fn read_policy(
         steps,
         repeat,
         repeat_after,
+        page_tickets,
     })
 }
 

@@ -49,6 +49,10 @@ pub struct EscalationPolicy {
     /// From the last step of a pass to the start of the next pass (whose
     /// first step then waits its own `after`).
     pub repeat_after: SignedDuration,
+    /// Page people for incidents that only ticket-level alerts opened
+    /// (SEV3, SEV4) too. Off: those notify their channels, and a
+    /// page-level alert joining raises the incident and starts paging.
+    pub page_tickets: bool,
 }
 
 /// One step: whom to page, and how long after the previous one.

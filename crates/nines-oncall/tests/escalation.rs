@@ -27,6 +27,7 @@ fn policy_strategy() -> impl Strategy<Value = EscalationPolicy> {
                 .collect(),
             repeat,
             repeat_after: SignedDuration::from_mins(repeat_after),
+            page_tickets: false,
         })
 }
 

@@ -37,6 +37,7 @@ fn payments() -> EscalationPolicy {
         ],
         repeat: 2,
         repeat_after: mins(30),
+        page_tickets: false,
     }
 }
 

@@ -44,6 +44,15 @@ pub fn escalate(app: &App) -> Result<Round, StoreError> {
             let Some(policy) = config.escalation_for(&incident.service) else {
                 continue;
             };
+            // Ticket-level alerts notify their channels, not people: the
+            // escalation starts when a page-level alert raises the incident
+            // (or a person opened it, or the policy pages tickets too).
+            if !policy.page_tickets
+                && incident.severity >= nines_incident::IncidentSeverity::Sev3
+                && !store.incident_alerts(incident.id)?.is_empty()
+            {
+                continue;
+            }
             let holds = match &holds {
                 Some(h) => h,
                 None => holds.insert(crate::incidents::quiet::Holds::load(store, &config, now)?),

@@ -326,3 +326,59 @@ routes:
     ingest_alert(&app, &labelled(1, true), None).unwrap();
     assert_eq!(outbox(&app).len(), 2);
 }
+
+/// An incident only a ticket-level alert opened pages nobody through the
+/// escalation; a page-level alert joining raises it and the next round
+/// pages the on-call (issue 14). `page_tickets: true` pages at once.
+#[test]
+fn ticket_incidents_page_nobody_until_a_page_alert_joins() {
+    for page_tickets in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("nines.yaml");
+        std::fs::write(
+            &config,
+            format!(
+                r#"services:
+  shop: {{ escalation: team }}
+users:
+  ana: {{ webhook: "http://127.0.0.1:9/ana" }}
+escalations:
+  team:
+    page_tickets: {page_tickets}
+    steps:
+      - {{ notify: [user:ana] }}
+"#
+            ),
+        )
+        .unwrap();
+        let at: Timestamp = "2026-03-01T12:00:00Z".parse().unwrap();
+        let app = App::open(
+            &config,
+            &dir.path().join("data"),
+            nines_store::Durability::Process,
+            Clock::manual(at),
+        )
+        .unwrap()
+        .0;
+        let id = ingest_alert(&app, &alert_of(0, true, false, at), None)
+            .unwrap()
+            .incident
+            .unwrap();
+        let pages = |app: &App| {
+            app.with_store(|s| s.incident_outbox(id))
+                .unwrap()
+                .into_iter()
+                .filter(|o| o.channel.starts_with("user:ana"))
+                .count()
+        };
+        let round = crate::incidents::escalation::escalate(&app).unwrap();
+        if page_tickets {
+            assert_eq!((round.paged, pages(&app)), (1, 1), "paged at once");
+            continue;
+        }
+        assert_eq!((round.paged, pages(&app)), (0, 0), "a ticket pages nobody");
+        ingest_alert(&app, &alert_of(1, true, true, at), None).unwrap();
+        let round = crate::incidents::escalation::escalate(&app).unwrap();
+        assert_eq!((round.paged, pages(&app)), (1, 1), "the page alert pages");
+    }
+}
