@@ -199,7 +199,9 @@ async fn escalation_loop(app: Arc<App>, mut stop: watch::Receiver<bool>) {
             Ok::<_, nines_store::StoreError>((round, notices(&a)?))
         })
         .await;
-        let now = app.clock.now();
+        // From the time the round began: a clock moved during the round
+        // must not push the next look past what the round saw.
+        let now = began;
         let mut next = now + jiff::SignedDuration::from_mins(1);
         retry = None;
         match done {
