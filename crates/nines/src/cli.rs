@@ -211,6 +211,14 @@ pub enum GateCommand {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// A service's gate overrides, newest first, expired ones included.
+    ///
+    /// Example: nines gate overrides shop
+    Overrides {
+        service: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -672,6 +680,10 @@ pub fn run(cli: Cli) -> ExitCode {
             duration.as_deref(),
             until.as_deref(),
         ),
+        Command::Gate {
+            command: Some(GateCommand::Overrides { service, client }),
+            ..
+        } => crate::cli::gate::list_overrides(&client, &service),
         Command::Gate {
             command: None,
             service,

@@ -80,6 +80,31 @@ pub fn add_override(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `nines gate overrides SERVICE`: every override, newest first, marked
+/// active or expired.
+pub fn list_overrides(args: &ClientArgs, service: &str) -> anyhow::Result<ExitCode> {
+    let path = format!(
+        "/api/v1/services/{}/gate/overrides",
+        crate::text::url::encode(service)
+    );
+    let rows: Vec<Value> = client::get(args, &path)?;
+    match args.output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+        Output::Text if rows.is_empty() => println!("no gate overrides for {service}"),
+        Output::Text => {
+            for row in &rows {
+                let state = if row["active"] == true {
+                    "active"
+                } else {
+                    "expired"
+                };
+                println!("{} [{state}]", override_line(row));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `override 2: changes of shop pass the gate until …, by …: reason`.
 pub fn override_line(row: &Value) -> String {
     let s = |k: &str| row[k].as_str().unwrap_or("-").to_string();

@@ -232,6 +232,18 @@ async fn incident_actions_and_gate_overrides_from_the_cli() {
     .await;
     assert_eq!(r.code, Some(1));
     assert!(r.stderr.contains("403"), "{}", r.stderr);
+    // Both overrides are listed, newest first; a reader may list them.
+    let listed = json_of(u, READER, &["gate", "overrides", "shop", "-o", "json"]).await;
+    let reasons: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons, ["launch", "security fix"]);
+    let table = ok(u, READER, &["gate", "overrides", "shop"]).await;
+    assert_eq!(table.lines().count(), 2, "{table}");
+    assert!(table.contains("security fix) [active]"), "{table}");
     // The gate itself still answers with a service as its argument.
     assert_eq!(
         ok(u, READER, &["gate", "shop"]).await.lines().last(),
