@@ -119,6 +119,17 @@ pub fn impact(severity: &str) -> St {
     }
 }
 
+/// An open incident's public impact: what its severity means, or what its
+/// components show when that is worse (all probes down, a page tier
+/// burning), so the banner, the component and the incident never say two
+/// things at once (issue 14). Maintenance is not an impact.
+pub fn open_impact(severity: &str, components: impl IntoIterator<Item = St>) -> St {
+    components
+        .into_iter()
+        .filter(|s| *s != St::Maintenance)
+        .fold(impact(severity), St::max)
+}
+
 /// The state of a component from its signals: the worst of what its open
 /// incidents, probes and firing SLO alerts say; maintenance when a window
 /// is active and nothing says worse.
@@ -497,7 +508,17 @@ pub fn gather(app: &App, days: &DayCache) -> Result<StatusData, nines_store::Sto
         incidents.push(PublicIncident {
             id: i.id,
             components: component_of[i.service.as_str()].clone(),
-            impact: impact(i.severity.as_str()),
+            impact: if i.status == nines_incident::Status::Resolved {
+                impact(i.severity.as_str())
+            } else {
+                open_impact(
+                    i.severity.as_str(),
+                    components
+                        .iter()
+                        .filter(|c| component_of[i.service.as_str()].contains(&c.name))
+                        .map(|c| c.state),
+                )
+            },
             resolved: i.status == nines_incident::Status::Resolved,
             started_at: i.started_at,
             resolved_at: i.resolved_at,

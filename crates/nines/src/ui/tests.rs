@@ -409,6 +409,20 @@ fn status_json_and_feed() {
 }
 
 #[test]
+fn open_incidents_show_what_their_components_show() {
+    use status_page::open_impact;
+    // A SEV3 incident while every probe of its component is down: the
+    // incident says what the banner and the component say.
+    assert_eq!(
+        open_impact("SEV3", [State::MajorOutage]),
+        State::MajorOutage
+    );
+    assert_eq!(open_impact("SEV1", [State::Degraded]), State::MajorOutage);
+    assert_eq!(open_impact("SEV3", [State::Maintenance]), State::Degraded);
+    assert_eq!(open_impact("SEV2", []), State::PartialOutage);
+}
+
+#[test]
 fn component_states() {
     use status_page::component_state as cs;
     assert_eq!(cs(&[], &[], false, false, false), State::Operational);
