@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use jiff::Timestamp;
-use nines::slo::state::engine::Engine;
+use nines::state::slo::engine::Engine;
 use nines_config::Config;
 use nines_slo::{Counts, Snapshot, minute_of};
 use nines_store::{Restored, encode_snapshot};

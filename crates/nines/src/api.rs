@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use crate::app::App;
 use crate::reload::ReloadError;
 use crate::slo::service::IngestError;
-use crate::slo::state::view::{AlertChange, AlertView, SloDetail, SloView};
+use crate::state::slo::view::{AlertChange, AlertView, SloDetail, SloView};
 
 /// Event batches up to this size are read (20,000 events take about 4 MiB).
 pub mod action_links;
@@ -449,7 +449,7 @@ async fn oncall_now(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     Query(q): Query<OncallQuery>,
-) -> Result<axum::Json<Vec<crate::slo::state::view::OnCallView>>, ApiError> {
+) -> Result<axum::Json<Vec<crate::state::slo::view::OnCallView>>, ApiError> {
     authorize(&app, &headers, Role::Reader)?;
     let at = instant(q.at.as_deref(), "at", app.clock.now())?;
     let config = app.config();
@@ -465,7 +465,7 @@ async fn oncall_now(
         .schedules
         .values()
         .filter(|s| q.schedule.as_ref().is_none_or(|f| *f == s.name))
-        .map(|s| crate::slo::state::view::OnCallView::of(s, at))
+        .map(|s| crate::state::slo::view::OnCallView::of(s, at))
         .collect();
     Ok(axum::Json(views))
 }
@@ -483,7 +483,7 @@ async fn schedule_shifts(
     headers: HeaderMap,
     Path(schedule): Path<String>,
     Query(q): Query<ShiftsQuery>,
-) -> Result<axum::Json<Vec<crate::slo::state::view::ShiftView>>, ApiError> {
+) -> Result<axum::Json<Vec<crate::state::slo::view::ShiftView>>, ApiError> {
     authorize(&app, &headers, Role::Reader)?;
     let config = app.config();
     let s = config.schedules.get(&schedule).ok_or_else(|| {
@@ -508,7 +508,7 @@ async fn schedule_shifts(
     Ok(axum::Json(
         s.shifts(from, to)
             .iter()
-            .map(crate::slo::state::view::ShiftView::of)
+            .map(crate::state::slo::view::ShiftView::of)
             .collect(),
     ))
 }

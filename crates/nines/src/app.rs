@@ -10,8 +10,8 @@ use nines_store::{Durability, Store};
 use tokio::sync::watch;
 
 use crate::clock::Clock;
-use crate::probes::state::ProbeStates;
-use crate::slo::state::engine::{Engine, RestoreStats};
+use crate::state::probes::ProbeStates;
+use crate::state::slo::engine::{Engine, RestoreStats};
 use crate::telemetry::Telemetry;
 
 /// Shared by every task and request handler of one daemon.
@@ -33,7 +33,7 @@ pub struct App {
     /// Bumped on every successful reload, so collectors restart.
     pub(crate) reloads: watch::Sender<u64>,
     /// Scrape and query states, for the API and /metrics.
-    pub(crate) collectors: RwLock<crate::slo::state::sources::CollectorStates>,
+    pub(crate) collectors: RwLock<crate::state::slo::sources::CollectorStates>,
     /// Woken when notifications are queued, so they leave at once rather
     /// than at the outbox worker's next poll.
     pub outbox_wake: tokio::sync::Notify,
@@ -41,11 +41,11 @@ pub struct App {
     /// escalation loop looks again before its next due step.
     pub escalation_wake: tokio::sync::Notify,
     /// The routing tree built from the config's routes.
-    pub(crate) routes: crate::incidents::state::RouteCache,
+    pub(crate) routes: crate::state::incidents::RouteCache,
     /// Notices (handoffs, reminders) this process has queued.
-    pub(crate) notices: crate::notify::state::QueuedNotices,
+    pub(crate) notices: crate::state::notify::QueuedNotices,
     /// When this process last looked for overdue action items.
-    pub(crate) reminders: crate::review::state::LastLook,
+    pub(crate) reminders: crate::state::review::LastLook,
 }
 
 impl App {
@@ -65,7 +65,7 @@ impl App {
         let now = clock.now();
         let base_config = Arc::new(config.clone());
         let config =
-            crate::oncall::state::apply(config, &crate::oncall::state::stored(&store, now)?);
+            crate::state::oncall::apply(config, &crate::state::oncall::stored(&store, now)?);
         let mut engine = Engine::new(&config, &ids, now);
         let stats = engine.restore(store.restore()?, now)?;
         let mut probes = ProbeStates::default();
@@ -127,14 +127,14 @@ impl App {
     /// Runs `f` with read access to the collector states.
     pub fn read_collectors<R>(
         &self,
-        f: impl FnOnce(&crate::slo::state::sources::CollectorStates) -> R,
+        f: impl FnOnce(&crate::state::slo::sources::CollectorStates) -> R,
     ) -> R {
         f(&self.collectors.read().unwrap_or_else(|p| p.into_inner()))
     }
 
     pub(crate) fn write_collectors(
         &self,
-    ) -> std::sync::RwLockWriteGuard<'_, crate::slo::state::sources::CollectorStates> {
+    ) -> std::sync::RwLockWriteGuard<'_, crate::state::slo::sources::CollectorStates> {
         self.collectors.write().unwrap_or_else(|p| p.into_inner())
     }
 

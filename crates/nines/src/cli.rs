@@ -881,7 +881,7 @@ async fn announce_alerts(app: Arc<App>, every: Duration) {
         let now: std::collections::BTreeSet<(String, String, String, String)> = app.read(|e| {
             e.slos()
                 .iter()
-                .flat_map(|s| crate::slo::state::view::SloView::of(s).alerts)
+                .flat_map(|s| crate::state::slo::view::SloView::of(s).alerts)
                 .filter(|a| a.state == "firing")
                 .map(|a| {
                     let burn = a

@@ -10,4 +10,3 @@ pub mod queries;
 pub mod quiet;
 pub mod routing;
 pub mod silences;
-pub mod state;

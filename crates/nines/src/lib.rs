@@ -3,7 +3,7 @@
 //! below its own (docs/architecture.md):
 //!
 //! 1. support: [`clock`], [`text`], [`telemetry`]
-//! 2. feature state: `slo::engine`, `probes` states, ... (never `App`)
+//! 2. feature state: [`state`] (the SLO engine, probe states, ...; never `App`)
 //! 3. [`app`]: composes the feature state; no feature logic
 //! 4. feature services and background tasks: [`slo`], [`probes`],
 //!    [`incidents`], [`notify`], [`oncall`], [`review`]
@@ -13,6 +13,8 @@
 pub mod clock;
 pub mod telemetry;
 pub mod text;
+
+pub mod state;
 
 pub mod app;
 

@@ -5,4 +5,3 @@ pub mod channels;
 pub mod messages;
 pub mod outbox;
 pub mod smtp;
-pub mod state;

@@ -4,4 +4,3 @@
 pub mod handoffs;
 pub mod health;
 pub mod overrides;
-pub mod state;

@@ -4,4 +4,3 @@
 
 pub mod runner;
 pub mod service;
-pub mod state;

@@ -9,7 +9,7 @@ use nines_config::{Config, ConfigErrors};
 use nines_store::{StoreError, decode_slo_snapshot};
 
 use crate::app::{App, log_config_notes};
-use crate::slo::state::engine::Engine;
+use crate::state::slo::engine::Engine;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReloadError {
@@ -54,12 +54,12 @@ fn try_reload(app: &App) -> Result<usize, ReloadError> {
     engine.reconfigure(&config, &ids, app.clock.now(), &stored);
     let count = engine.slos().len();
     let beats = store.heartbeats()?;
-    let overrides = crate::oncall::state::stored(&store, app.clock.now())?;
+    let overrides = crate::state::oncall::stored(&store, app.clock.now())?;
     drop(engine);
     drop(store);
     app.write_probes().sync(&config, &beats, app.clock.now());
     let base = Arc::new(config.clone());
-    let config = crate::oncall::state::apply(config, &overrides);
+    let config = crate::state::oncall::apply(config, &overrides);
     *app.base_config.write().unwrap_or_else(|p| p.into_inner()) = base;
     *app.config.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);
     app.reloads.send_modify(|v| *v += 1);

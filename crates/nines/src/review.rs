@@ -5,4 +5,3 @@ pub mod gate;
 pub mod postmortem;
 pub mod reminders;
 pub mod report;
-pub mod state;

@@ -4,4 +4,3 @@
 
 pub mod service;
 pub mod sources;
-pub mod state;

@@ -198,7 +198,7 @@ fn no_incident(viewer: &Viewer, id: i64) -> Response {
         "No such incident",
         &format!(
             "There is no {}.",
-            crate::incidents::state::incident_name(id)
+            crate::state::incidents::incident_name(id)
         ),
     )
 }
@@ -241,7 +241,7 @@ pub fn incident_reader(
 ) -> Result<(Viewer, i64), Response> {
     let path = format!("/incidents/{}{rest}", crate::text::url::encode(id));
     let viewer = reader(ui, headers, &path)?;
-    match crate::incidents::state::parse_incident_id(id) {
+    match crate::state::incidents::parse_incident_id(id) {
         Some(n) => Ok((viewer, n)),
         None => Err(bad_id(&viewer)),
     }

@@ -17,8 +17,8 @@ use nines_incident::signature::{Action, verify_action};
 use serde::Deserialize;
 
 use crate::app::App;
-use crate::incidents::state::{IncidentError, incident_name, parse_incident_id};
 use crate::notify::messages::escape;
+use crate::state::incidents::{IncidentError, incident_name, parse_incident_id};
 use crate::text::capitalize;
 
 #[derive(Deserialize)]

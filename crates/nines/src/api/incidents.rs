@@ -17,7 +17,7 @@ use crate::api::{ApiError, authorize};
 use crate::app::App;
 use crate::incidents::actions::{ActBody, ActionError, IncidentDetail, load_detail, perform};
 use crate::incidents::silences::{NewSilence, SilenceError, silence_state};
-use crate::incidents::state::{IncidentError, incident_json, parse_incident_id};
+use crate::state::incidents::{IncidentError, incident_json, parse_incident_id};
 
 /// Intake bodies above this are refused: an Alertmanager group or a
 /// PagerDuty event is kilobytes.
@@ -239,7 +239,7 @@ async fn take_alerts(
     app: Arc<App>,
     alerts: Vec<Alert>,
     service: Option<String>,
-) -> Result<Vec<crate::incidents::state::AlertOutcome>, ApiError> {
+) -> Result<Vec<crate::state::incidents::AlertOutcome>, ApiError> {
     tokio::task::spawn_blocking(move || {
         alerts
             .iter()
@@ -295,7 +295,7 @@ async fn alertmanager_with(
     let outcomes = take_alerts(app, webhook.to_alerts(), integration.service.clone()).await?;
     Ok(axum::Json(json!({
         "received": outcomes.len(),
-        "incidents": outcomes.iter().filter_map(|o| o.incident).map(crate::incidents::state::incident_name).collect::<Vec<_>>(),
+        "incidents": outcomes.iter().filter_map(|o| o.incident).map(crate::state::incidents::incident_name).collect::<Vec<_>>(),
     })))
 }
 
@@ -423,7 +423,7 @@ fn silence_refusal(e: SilenceError) -> ApiError {
 }
 
 fn silence_json(row: &nines_store::SilenceRow, now: jiff::Timestamp) -> Value {
-    let s = crate::incidents::state::to_silence(row);
+    let s = crate::state::incidents::to_silence(row);
     let state = silence_state(&s, now);
     json!({
         "id": row.id,

@@ -34,7 +34,7 @@ fn render_probes(app: &App, x: &mut Exposition) {
         if runs.is_empty() {
             return;
         }
-        let labels = |s: &crate::probes::state::ProbeState| {
+        let labels = |s: &crate::state::probes::ProbeState| {
             [
                 ("service", s.service.clone()),
                 ("probe", s.probe.name.clone()),
@@ -307,7 +307,7 @@ fn render_slos(app: &App, x: &mut Exposition) {
     });
 }
 
-fn key(s: &crate::slo::state::engine::SloState) -> [(&'static str, &str); 2] {
+fn key(s: &crate::state::slo::engine::SloState) -> [(&'static str, &str); 2] {
     [
         ("service", s.service.as_str()),
         ("slo", s.config.name.as_str()),

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::api::{ApiError, authorize, instant};
 use crate::app::App;
 use crate::probes::service::HeartbeatError;
-use crate::probes::state::{ProbeState, outcome_json, probe_status};
+use crate::state::probes::{ProbeState, outcome_json, probe_status};
 
 fn ms_time(ms: i64) -> Option<String> {
     Timestamp::from_millisecond(ms).ok().map(|t| t.to_string())

@@ -176,7 +176,7 @@ fn postmortem_json(
     let revisions = crate::review::postmortem::revisions(app, row.incident_id)
         .map_err(ApiError::unavailable)?;
     Ok(json!({
-        "incident": crate::incidents::state::incident_name(row.incident_id),
+        "incident": crate::state::incidents::incident_name(row.incident_id),
         "revision": row.revision,
         "status": row.status,
         "author": row.author,
@@ -228,8 +228,8 @@ pub async fn get_postmortem(
             StatusCode::NOT_FOUND,
             format!(
                 "{} has no postmortem yet; POST to this URL (or `nines postmortem {}`) drafts one",
-                crate::incidents::state::incident_name(id),
-                crate::incidents::state::incident_name(id)
+                crate::state::incidents::incident_name(id),
+                crate::state::incidents::incident_name(id)
             ),
         ));
     };
@@ -354,7 +354,7 @@ pub async fn action_items(
                 let overdue = crate::review::reminders::item_due(r).is_overdue(today);
                 (!overdue_only || overdue).then(|| {
                     json!({
-                        "incident": crate::incidents::state::incident_name(r.incident_id),
+                        "incident": crate::state::incidents::incident_name(r.incident_id),
                         "position": r.position,
                         "kind": r.kind,
                         "description": r.description,

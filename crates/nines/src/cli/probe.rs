@@ -49,7 +49,7 @@ pub fn run(config: &Path, target: &str, output: Output) -> anyhow::Result<ExitCo
     match output {
         Output::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&crate::probes::state::outcome_json(&outcome))?
+            serde_json::to_string_pretty(&crate::state::probes::outcome_json(&outcome))?
         ),
         Output::Text => print!("{}", describe(target, probe, &outcome)),
     }

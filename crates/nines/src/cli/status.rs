@@ -10,7 +10,7 @@ use nines_config::Config;
 use crate::cli::client;
 use crate::cli::time::listing;
 use crate::cli::{ClientArgs, Output};
-use crate::slo::state::view::{AlertView, SloView};
+use crate::state::slo::view::{AlertView, SloView};
 use crate::text::url::query;
 
 pub fn check(path: &Path, output: Output) -> ExitCode {
@@ -112,7 +112,7 @@ pub fn oncall_now(
     schedule: Option<&str>,
     at: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
-    let rows: Vec<crate::slo::state::view::OnCallView> = client::get(
+    let rows: Vec<crate::state::slo::view::OnCallView> = client::get(
         args,
         &format!(
             "/api/v1/oncall/now{}",
@@ -127,7 +127,7 @@ pub fn oncall_now(
 }
 
 /// The table `nines oncall now` prints, or that there are no schedules.
-pub fn oncall_table(rows: &[crate::slo::state::view::OnCallView]) -> String {
+pub fn oncall_table(rows: &[crate::state::slo::view::OnCallView]) -> String {
     if rows.is_empty() {
         return "no schedules configured (add them under `schedules:` in the config)\n".into();
     }
@@ -154,7 +154,7 @@ pub fn oncall_shifts(
     from: Option<&str>,
     to: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
-    let rows: Vec<crate::slo::state::view::ShiftView> = client::get(
+    let rows: Vec<crate::state::slo::view::ShiftView> = client::get(
         args,
         &format!(
             "/api/v1/schedules/{schedule}/shifts{}",
@@ -398,7 +398,7 @@ pub fn alerts_table(alerts: &[AlertView]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::slo::state::view::{AlertView, BudgetView, Exhaustion, WindowView, Windows};
+    use crate::state::slo::view::{AlertView, BudgetView, Exhaustion, WindowView, Windows};
 
     fn slo(
         name: &str,
@@ -420,7 +420,7 @@ mod tests {
             objective: 99.9,
             window: "30d".into(),
             sli_source: "events".into(),
-            budgeting: crate::slo::state::view::Budgeting {
+            budgeting: crate::state::slo::view::Budgeting {
                 method: "occurrences".into(),
                 slice: None,
                 slice_target: None,

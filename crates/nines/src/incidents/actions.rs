@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::app::App;
 use crate::incidents::lifecycle::IncidentEdit;
-use crate::incidents::state::IncidentError;
+use crate::state::incidents::IncidentError;
 
 /// An incident with its linked alerts, timeline and notifications.
 pub struct IncidentDetail {

@@ -28,9 +28,9 @@ use nines_oncall::{ContactKind, EscalationPolicy, Position, notifications};
 use nines_store::{IncidentOp, IncidentRef, IncidentRow, Store, StoreError};
 
 use crate::app::App;
-use crate::incidents::state::incident_name;
 use crate::notify::channels::user_channel;
 use crate::notify::messages::{Event, Links, render};
+use crate::state::incidents::incident_name;
 
 /// One round: starts, advances and stops escalations.
 pub fn escalate(app: &App) -> Result<Round, StoreError> {
@@ -90,8 +90,8 @@ pub fn escalate_now(
     app: &App,
     id: i64,
     actor: &str,
-) -> Result<(), crate::incidents::state::IncidentError> {
-    use crate::incidents::state::IncidentError;
+) -> Result<(), crate::state::incidents::IncidentError> {
+    use crate::state::incidents::IncidentError;
     let config = app.config();
     let now = app.clock.now();
     app.with_store(|store| {

@@ -6,7 +6,7 @@ use nines_incident::{Alert, AlertStatus, Incident, Intake, LinkedAlert, Routed, 
 use nines_store::{AlertLink, IncidentOp, IncidentRef, IncidentRow, NewIncident, StoreError};
 
 use crate::app::App;
-use crate::incidents::state::{AlertOutcome, IncidentError, incident_name};
+use crate::state::incidents::{AlertOutcome, IncidentError, incident_name};
 
 /// [`App::with_store`] for changes that may queue notifications: the
 /// outbox worker is woken after, so they leave at once.

@@ -23,7 +23,7 @@ impl Holds {
             .iter()
             .map(|row| {
                 let why = format!("silence {} ({}): {}", row.id, row.created_by, row.comment);
-                (crate::incidents::state::to_silence(row), why)
+                (crate::state::incidents::to_silence(row), why)
             })
             .collect();
         let firing = if config.incident_policy.inhibit.is_empty() {

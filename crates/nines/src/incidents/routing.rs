@@ -10,7 +10,7 @@ use nines_incident::{
     Alert, AlertSeverity, IncidentSeverity, Matcher, Route, Routed, SeverityMap, route_incident,
 };
 
-use crate::incidents::state::RouteCache;
+use crate::state::incidents::RouteCache;
 
 /// The config's routes as nines-incident's tree. Matchers and severities
 /// were validated at load; one that does not parse is left out.

@@ -12,7 +12,7 @@ use nines_store::IncidentRow;
 use serde_json::{Value, json};
 
 use crate::clock::rfc3339 as time;
-use crate::incidents::state::{incident_json, incident_name};
+use crate::state::incidents::{incident_json, incident_name};
 
 /// An incident event to tell a channel about.
 pub struct Event<'a> {
@@ -71,7 +71,7 @@ impl Links {
     /// With the runbook and dashboard links of `service`, so they travel
     /// with every message about its incidents.
     pub fn with_runbooks(mut self, config: &nines_config::Config, service: &str) -> Links {
-        self.runbooks = crate::incidents::state::runbook_links_of(config, service);
+        self.runbooks = crate::state::incidents::runbook_links_of(config, service);
         self
     }
 }

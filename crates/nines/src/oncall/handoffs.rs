@@ -7,9 +7,9 @@ use jiff::Timestamp;
 use nines_config::Config;
 use nines_store::{IncidentOp, IncidentRow, Store, StoreError};
 
-use crate::incidents::state::incident_name;
 use crate::notify::channels::{Notice, notice};
-use crate::notify::state::QueuedNotices;
+use crate::state::incidents::incident_name;
+use crate::state::notify::QueuedNotices;
 
 /// How long after a shift change its handoff notice may still go out: a
 /// nines that was down longer than this at the change sends none (the

@@ -11,7 +11,7 @@ use nines_store::{OverrideRow, StoreError};
 use serde::Deserialize;
 
 use crate::app::App;
-use crate::oncall::state::{apply, stored};
+use crate::state::oncall::{apply, stored};
 
 /// The longest override: longer is a change of the rotation, for the
 /// config.

@@ -7,7 +7,7 @@ use nines_probe::{Check, Runner};
 use tokio::sync::{mpsc, watch};
 
 use crate::app::App;
-use crate::probes::state::{ProbeResult, millis};
+use crate::state::probes::{ProbeResult, millis};
 
 /// Runs every configured probe until `stop`, restarting them all when the
 /// config is reloaded. Results are recorded in batches about once a second;

@@ -4,9 +4,9 @@ use nines_store::{ProbeRow, StoreError};
 
 use crate::app::App;
 use crate::clock::rfc3339_ms as fmt_ms;
-use crate::probes::state::ProbeResult;
 use crate::slo::service::collected_records;
-use crate::slo::state::Collected;
+use crate::state::probes::ProbeResult;
+use crate::state::slo::Collected;
 
 /// A heartbeat that cannot be recorded.
 #[derive(Debug, thiserror::Error)]
@@ -30,7 +30,7 @@ pub fn record_probe_results(
     let events: Vec<Collected> = results
         .iter()
         .flat_map(|r| {
-            crate::probes::state::events_of(&config, r)
+            crate::state::probes::events_of(&config, r)
                 .into_iter()
                 .map(|(service, slo, good)| Collected {
                     service: service.to_string(),
@@ -50,7 +50,7 @@ pub fn record_probe_results(
             success: r.outcome.success,
             duration_ms: r.outcome.duration.as_secs_f64() * 1000.0,
             reason: r.outcome.reason(),
-            detail: crate::probes::state::outcome_json(&r.outcome).to_string(),
+            detail: crate::state::probes::outcome_json(&r.outcome).to_string(),
         })
         .collect();
     let mut store = app.lock_store();
@@ -65,7 +65,7 @@ pub fn record_probe_results(
     let mut alerts = Vec::new();
     {
         let config = app.config();
-        let thresholds = |r: &crate::probes::state::ProbeResult| {
+        let thresholds = |r: &crate::state::probes::ProbeResult| {
             config
                 .services
                 .get(&r.service)
@@ -76,7 +76,7 @@ pub fn record_probe_results(
         let mut probes = app.write_probes();
         for r in &results {
             if let Some(streak) = probes.record(r)
-                && let Some(alert) = crate::probes::state::probe_alert(r, streak, thresholds(r))
+                && let Some(alert) = crate::state::probes::probe_alert(r, streak, thresholds(r))
             {
                 alerts.push(alert);
             }
@@ -133,7 +133,7 @@ pub fn heartbeat(app: &App, service: &str, name: &str) -> Result<(), HeartbeatEr
     )?;
     if let Some(s) = app.write_probes().by_key.get_mut(&key) {
         s.last_beat_ms = Some(at_ms);
-        s.deadline_ms = Some(at_ms + crate::probes::state::millis(check.every + check.grace));
+        s.deadline_ms = Some(at_ms + crate::state::probes::millis(check.every + check.grace));
     }
     Ok(())
 }
@@ -152,7 +152,7 @@ pub fn judge_heartbeats(app: &App) -> Option<i64> {
                 continue;
             };
             let mut deadline = deadline;
-            let every = crate::probes::state::millis(h.every).max(1000);
+            let every = crate::state::probes::millis(h.every).max(1000);
             // Bounded: after a long stop, at most a day's worth at once.
             let mut count = 0;
             while deadline <= now_ms && count < 1440 {

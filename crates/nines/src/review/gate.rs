@@ -120,7 +120,7 @@ pub fn evaluate(app: &App, service: &str, kind: &str) -> Result<Value, StoreErro
     let mut open = Vec::new();
     for (incident, alerts) in &incidents {
         open.push(OpenIncident {
-            id: crate::incidents::state::incident_name(incident.id),
+            id: crate::state::incidents::incident_name(incident.id),
             severity: incident.severity,
         });
         for a in alerts {
@@ -131,7 +131,7 @@ pub fn evaluate(app: &App, service: &str, kind: &str) -> Result<Value, StoreErro
                 let name = format!(
                     "{} ({})",
                     a.key,
-                    crate::incidents::state::incident_name(incident.id)
+                    crate::state::incidents::incident_name(incident.id)
                 );
                 if !page_alerts.contains(&name) {
                     page_alerts.push(name);

@@ -27,8 +27,8 @@ use nines_slo::BudgetBurn;
 use nines_store::{ActionItemRow, PostmortemRow, StoreError};
 
 use crate::app::App;
-use crate::incidents::state::incident_name;
-use crate::slo::state::engine::SloState;
+use crate::state::incidents::incident_name;
+use crate::state::slo::engine::SloState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PostmortemError {
@@ -84,7 +84,7 @@ pub(crate) fn budget_burned(s: &SloState, from: Timestamp, to: Timestamp) -> Opt
 /// When an incident's impact began: [`nines_slo::impact_start`] over the
 /// service's SLOs (see the module docs), or `alert_start`.
 pub fn impact_start(
-    engine: &crate::slo::state::engine::Engine,
+    engine: &crate::state::slo::engine::Engine,
     service: &str,
     detected: Timestamp,
     alert_start: Timestamp,
@@ -258,7 +258,7 @@ pub fn save_postmortem(
 ) -> Result<(PostmortemRow, Postmortem), PostmortemError> {
     let name = incident_name(id);
     match &pm.incident {
-        Some(other) if crate::incidents::state::parse_incident_id(other) != Some(id) => {
+        Some(other) if crate::state::incidents::parse_incident_id(other) != Some(id) => {
             return Err(PostmortemError::Invalid(format!(
                 "this postmortem is of {other}, not {name}"
             )));

@@ -16,9 +16,9 @@ use nines_config::Config;
 use nines_review::overdue::{ItemDue, overdue_by_owner, reminder_week};
 use nines_store::{ActionItemRow, IncidentOp, Store, StoreError};
 
-use crate::incidents::state::incident_name;
+use crate::state::incidents::incident_name;
 
-use crate::review::state::LastLook;
+use crate::state::review::LastLook;
 
 /// What [`nines_review::overdue`]'s rule reads of a stored item (the one
 /// rule the reminders, the action-items API and reports apply): a due date
@@ -35,7 +35,7 @@ pub fn item_due(item: &ActionItemRow) -> ItemDue<'_> {
 pub fn due(
     store: &Store,
     config: &Config,
-    queued: &crate::notify::state::QueuedNotices,
+    queued: &crate::state::notify::QueuedNotices,
     looked: &LastLook,
     now: Timestamp,
 ) -> Result<Vec<IncidentOp>, StoreError> {

@@ -21,7 +21,7 @@ use nines_store::StoreError;
 use serde::{Deserialize, Serialize};
 
 use crate::app::App;
-use crate::incidents::state::incident_name;
+use crate::state::incidents::incident_name;
 
 /// `GET /api/v1/reports`: a period's figures, per service.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

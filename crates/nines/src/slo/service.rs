@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use nines_store::StoreError;
 
 use crate::app::App;
-use crate::slo::state::Collected;
-use crate::slo::state::batch::parse_batch;
-use crate::slo::state::engine::{Engine, IncomingEvent, Origin, Refusal};
+use crate::state::slo::Collected;
+use crate::state::slo::batch::parse_batch;
+use crate::state::slo::engine::{Engine, IncomingEvent, Origin, Refusal};
 
 /// Validates collected events one by one: one that cannot be taken (past
 /// retention, SLO gone after a reload) is logged and dropped, not the lot.
@@ -154,7 +154,7 @@ pub fn evaluate(app: &App, only_touched: bool) {
             .iter()
             .filter_map(|t| {
                 let s = engine.by_id(t.slo_id)?;
-                Some(crate::incidents::state::slo_alert(
+                Some(crate::state::incidents::slo_alert(
                     &s.service,
                     &s.config.name,
                     t,

@@ -13,8 +13,8 @@ use serde_json::Value;
 use tokio::sync::watch;
 
 use crate::app::App;
-use crate::slo::state::Collected;
-use crate::slo::state::sources::{QueryState, ScrapeState};
+use crate::state::slo::Collected;
+use crate::state::slo::sources::{QueryState, ScrapeState};
 
 /// Carries fractions between steps, so counters that grow by non-integers
 /// (or increases PromQL extrapolates) lose no events over time.

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::html::{Chrome, E, Nav, csrf_field, layout, rate, time_s, time_text};
 use super::{UiState, Viewer, actor, error_page, html_response, reader, redirect};
 use crate::incidents::silences::{NewSilence, silence_state};
-use crate::slo::state::view::{AlertView, SloView};
+use crate::state::slo::view::{AlertView, SloView};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SilenceLine {
@@ -144,7 +144,7 @@ pub async fn page(State(ui): State<UiState>, headers: HeaderMap) -> Response {
     let silences = rows
         .iter()
         .map(|r| {
-            let s = crate::incidents::state::to_silence(r);
+            let s = crate::state::incidents::to_silence(r);
             SilenceLine {
                 id: r.id,
                 matchers: s.matchers.iter().map(ToString::to_string).collect(),

@@ -21,7 +21,7 @@ use super::{
     UiState, Viewer, actor, bad_id, error_page, html_response, no_incident, reader, redirect,
 };
 use crate::incidents::actions::{ActBody, ActionError, IncidentDetail, load_detail, perform};
-use crate::incidents::state::{IncidentError, incident_name, parse_incident_id};
+use crate::state::incidents::{IncidentError, incident_name, parse_incident_id};
 
 /// `?status=open|triggered|acknowledged|resolved|all&severity=&service=`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -469,7 +469,7 @@ pub async fn detail_page(
         load_detail(app, n).map(|d| {
             d.map(|d| Detail {
                 affected: affected(app, &d, now),
-                runbooks: crate::incidents::state::runbook_links_of(
+                runbooks: crate::state::incidents::runbook_links_of(
                     &app.config(),
                     &d.incident.service,
                 ),

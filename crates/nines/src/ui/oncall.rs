@@ -13,7 +13,7 @@ use nines_oncall::Step;
 
 use super::html::{Chrome, E, Nav, layout, time_text};
 use super::{UiState, Viewer, html_response, reader};
-use crate::slo::state::view::{OnCallView, ShiftView};
+use crate::state::slo::view::{OnCallView, ShiftView};
 
 /// Who the first step of a service's escalation policy pages now: the
 /// people on call in its schedules and its named users, each once. A

@@ -16,8 +16,8 @@ use super::html::{Chrome, E, Nav, layout, pager, pct, rate};
 use super::svg::{budget_bar, budget_class, sparkline};
 use super::{UiState, Viewer, html_response, reader};
 use crate::app::App;
-use crate::slo::state::engine::{Engine, SloState};
-use crate::slo::state::view::SloView;
+use crate::state::slo::engine::{Engine, SloState};
+use crate::state::slo::view::SloView;
 
 /// One SLO row: the API's view plus its hourly burn rates over the last
 /// 24 hours (oldest first).
@@ -494,11 +494,6 @@ pub fn render(o: &Overview, viewer: &Viewer) -> String {
     layout(&Chrome::new("Overview", Nav::Overview, viewer).live(10), &b)
 }
 
-/// Open incidents by service, from the store.
-pub fn open_incidents(app: &App) -> Result<HashMap<String, usize>, nines_store::StoreError> {
-    crate::incidents::queries::open_by_service(app)
-}
-
 /// `GET /`.
 pub async fn page(
     State(ui): State<UiState>,
@@ -511,7 +506,7 @@ pub async fn page(
     };
     let app = ui.app.clone();
     let out = super::blocking(&app, move |app| {
-        let open = open_incidents(app)?;
+        let open = crate::incidents::queries::open_by_service(app)?;
         Ok::<_, nines_store::StoreError>(app.read(|engine| gather(app, engine, &open, &q)))
     })
     .await;

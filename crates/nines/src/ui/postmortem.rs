@@ -23,8 +23,8 @@ use serde::Deserialize;
 
 use super::html::{Chrome, E, Nav, csrf_field, layout, pct, time, time_s};
 use super::{UiState, Viewer, actor, bad_id, error_page, html_response, no_incident, redirect};
-use crate::incidents::state::{incident_name, parse_incident_id};
 use crate::review::postmortem::PostmortemError;
+use crate::state::incidents::{incident_name, parse_incident_id};
 
 /// One saved revision, without its body.
 #[derive(Debug, Clone, PartialEq)]

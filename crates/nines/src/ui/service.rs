@@ -16,9 +16,9 @@ use super::html::{Chrome, E, Nav, duration, layout, pct, rate, time_s, time_text
 use super::overview::{SloRow, burn_history, slo_row};
 use super::svg::{LineChart, Marker, budget_bar};
 use super::{UiState, Viewer, error_page, html_response, reader};
-use crate::incidents::state::incident_name;
-use crate::slo::state::engine::SloState;
-use crate::slo::state::view::{AlertChange, SloView};
+use crate::state::incidents::incident_name;
+use crate::state::slo::engine::SloState;
+use crate::state::slo::view::{AlertChange, SloView};
 
 /// A probe as the service page shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -225,7 +225,7 @@ pub async fn service_page(
             .map(|s| ProbeLine {
                 name: s.probe.name.clone(),
                 kind: s.probe.check.kind().to_string(),
-                status: crate::probes::state::probe_status(s),
+                status: crate::state::probes::probe_status(s),
                 last_at: s.last.as_ref().map(|(t, _)| t.as_second()),
                 latency_ms: s
                     .last
@@ -263,7 +263,7 @@ pub async fn service_page(
             .escalation_for(&service.name)
             .map(|p| p.name.clone())
             .or_else(|| service.escalation.clone()),
-        links: crate::incidents::state::runbook_links(&service),
+        links: crate::state::incidents::runbook_links(&service),
         slos,
         probes,
         incidents,

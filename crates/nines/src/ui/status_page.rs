@@ -21,8 +21,8 @@ use super::svg::{Day, State as St, badge as badge_image, uptime_bars};
 use super::{UiState, html_response};
 use crate::app::App;
 use crate::clock::rfc3339;
-use crate::incidents::state::incident_name;
 use crate::notify::messages::escape;
+use crate::state::incidents::incident_name;
 use crate::text::capitalize;
 
 /// Days of history in the uptime bars.
@@ -399,7 +399,7 @@ pub fn gather(app: &App, days: &DayCache) -> Result<StatusData, nines_store::Sto
     let probe_states: BTreeMap<(String, String), &'static str> = app.read_probes(|p| {
         p.by_key
             .iter()
-            .map(|(k, s)| (k.clone(), crate::probes::state::probe_status(s)))
+            .map(|(k, s)| (k.clone(), crate::state::probes::probe_status(s)))
             .collect()
     });
     // Each service's state, with its probes' current states and history.

@@ -7,7 +7,7 @@ use nines_store::{AlertLink, IncidentRow, TimelineEntry};
 use super::html::E;
 use super::svg::{self, Day, LineChart, Marker, State};
 use super::*;
-use crate::slo::state::view::{
+use crate::state::slo::view::{
     AlertView, BudgetView, Budgeting, Exhaustion, SloView, WindowView, Windows,
 };
 
@@ -544,7 +544,7 @@ fn login_page() {
 #[test]
 fn oncall_page() {
     let cards = vec![oncall::ScheduleCard {
-        now: crate::slo::state::view::OnCallView {
+        now: crate::state::slo::view::OnCallView {
             schedule: "primary".into(),
             users: vec!["ana".into()],
             origin: "layer:0".into(),
@@ -552,13 +552,13 @@ fn oncall_page() {
         },
         timezone: "Europe/Berlin".into(),
         shifts: vec![
-            crate::slo::state::view::ShiftView {
+            crate::state::slo::view::ShiftView {
                 start: "2026-11-23T08:00:00Z".into(),
                 end: "2026-11-24T12:00:00Z".into(),
                 users: vec!["ana".into()],
                 origin: "layer:0".into(),
             },
-            crate::slo::state::view::ShiftView {
+            crate::state::slo::view::ShiftView {
                 start: "2026-11-24T12:00:00Z".into(),
                 end: "2026-11-24T13:00:00Z".into(),
                 users: vec!["bo".into()],

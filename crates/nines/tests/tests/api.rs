@@ -73,7 +73,7 @@ async fn accepted_events_are_counted_in_every_window_they_fall_in() {
         Some(1000.0)
     );
     // Windows come shortest first, the SLO window last.
-    let view: nines::slo::state::view::SloView = serde_json::from_str(&r.text).unwrap();
+    let view: nines::state::slo::view::SloView = serde_json::from_str(&r.text).unwrap();
     let labels: Vec<&str> = view.windows.0.iter().map(|(l, _)| l.as_str()).collect();
     assert_eq!(labels, ["5m", "30m", "1h", "2h", "6h", "1d", "3d", "30d"]);
     // Latency saw nothing: no data is not good data.

@@ -6,18 +6,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// A top-level part of `src/`: a folder or file (`incidents`, `app`), or a
-/// feature's state below `App` (`incidents::state`).
+/// A top-level part of `src/`: a folder or file (`incidents`, `app`).
 type Node = String;
 
 /// The floor of a node: support 1, feature state 2, `App` 3, features 4,
 /// adapters 5, the daemon 6, the CLI 7.
 fn floor(node: &str) -> Option<u8> {
-    if node.ends_with("::state") {
-        return Some(2);
-    }
     Some(match node {
         "clock" | "text" | "telemetry" => 1,
+        "state" => 2,
         "app" => 3,
         "slo" | "probes" | "incidents" | "notify" | "oncall" | "review" | "reload" => 4,
         "api" | "ui" => 5,
@@ -54,9 +51,6 @@ fn node_of(file: &Path) -> Option<Node> {
     if top == "lib" || top == "main" {
         return None;
     }
-    if parts.get(1).is_some_and(|p| p == "state") {
-        return Some(format!("{top}::state"));
-    }
     Some(top.to_string())
 }
 
@@ -74,7 +68,7 @@ fn code(file: &Path) -> String {
         .join("\n")
 }
 
-/// `crate::x` and `crate::x::state` paths named in `code`.
+/// `crate::x` paths named in `code`.
 fn imports(code: &str) -> BTreeSet<Node> {
     let mut out = BTreeSet::new();
     let mut rest = code;
@@ -84,14 +78,7 @@ fn imports(code: &str) -> BTreeSet<Node> {
             .chars()
             .take_while(|c| c.is_ascii_lowercase() || *c == '_')
             .collect();
-        let after = &rest[name.len()..];
-        let is_state = after.starts_with("::state")
-            && !after["::state".len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_');
-        out.insert(if is_state {
-            format!("{name}::state")
-        } else {
-            name
-        });
+        out.insert(name);
     }
     out
 }

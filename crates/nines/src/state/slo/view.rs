@@ -9,7 +9,7 @@ use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize};
 
-use crate::slo::state::engine::SloState;
+use crate::state::slo::engine::SloState;
 
 /// One SLO as `GET /api/v1/slos` returns it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::slo::state::engine::IncomingEvent;
+use crate::state::slo::engine::IncomingEvent;
 
 /// A batch body that is not the expected JSON shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
