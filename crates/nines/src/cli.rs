@@ -49,12 +49,16 @@ pub enum Command {
     ///
     /// Example: nines serve --config nines.yaml
     Serve(ServeArgs),
-    /// The whole loop in two minutes: a sample shop, its outage, the alert.
+    /// The whole loop in five minutes: a bad deploy, the page, the fix.
     ///
-    /// Starts, on loopback, a built-in shop service with traffic and a
-    /// scripted outage a minute after start, and nines probing and scraping
-    /// it with three SLOs. Watch the burn-rate alert fire:
-    /// `nines status --server <printed URL>`. Stop with Ctrl-C.
+    /// Starts, on loopback, a built-in shop service with a week of history
+    /// (a daily cycle, a past incident and its postmortem) and live traffic,
+    /// and nines probing and scraping it with three SLOs, an on-call
+    /// schedule and a notification sink that prints what it receives. A
+    /// minute after start a deploy breaks checkout: watch the page reach the
+    /// on-call person, the acknowledgement, the rollback, the resolution,
+    /// the postmortem draft and the frozen gate, in the terminal and in the
+    /// web UI. Stop with Ctrl-C.
     Demo(DemoArgs),
     /// Validate a config file or directory; every error names file:line and field.
     ///
@@ -324,7 +328,7 @@ pub struct DemoArgs {
     /// Data directory; default a new temporary one, removed at exit.
     #[arg(long)]
     pub data: Option<PathBuf>,
-    /// Compress time (outage after 5 s, 1 s probes and evaluation), for tests.
+    /// Compress time (deploy after 5 s, a 60 s outage, 1 s probes and evaluation).
     #[arg(long)]
     pub fast: bool,
 }
@@ -606,7 +610,7 @@ fn parse_interval(s: &str) -> Result<Duration, String> {
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => run_serve(args),
-        Command::Demo(args) => run_demo(args),
+        Command::Demo(args) => crate::cli::demo::run(args),
         Command::Check { config, output } => return crate::cli::status::check(&config, output),
         Command::Status { service, client } => {
             crate::cli::status::status(&client, service.as_deref())
@@ -799,7 +803,7 @@ fn export_grafana(out: Option<&std::path::Path>, title: &str) -> anyhow::Result<
     Ok(ExitCode::SUCCESS)
 }
 
-fn init_logs(format: LogFormat) {
+pub(crate) fn init_logs(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("NINES_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // Colour only for a person at a terminal: log files and journald get
@@ -812,101 +816,6 @@ fn init_logs(format: LogFormat) {
         LogFormat::Human => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
-}
-
-fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
-    use crate::cli::demo;
-    init_logs(LogFormat::Human);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async move {
-        let script = demo::Script::new(args.fast);
-        let (shop, _state) = demo::start_shop(script).await?;
-        let (data, temporary) = match args.data {
-            Some(d) => (d, false),
-            None => (demo::temp_data_dir()?, true),
-        };
-        let _cleanup = demo::TempDir(temporary.then(|| data.clone()));
-        std::fs::create_dir_all(&data)?;
-        let config = data.join("demo.yaml");
-        std::fs::write(&config, demo::config_yaml(shop, &script))?;
-        let (app, _) = App::open(
-            &config,
-            &data.join("store"),
-            nines_store::Durability::Process,
-            Clock::System,
-        )?;
-        let app = Arc::new(app);
-        crate::slo::service::evaluate(&app, false);
-        let listener = tokio::net::TcpListener::bind(args.listen)
-            .await
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "cannot listen on {}: {e} (try --listen 127.0.0.1:0)",
-                    args.listen
-                )
-            })?;
-        let addr = listener.local_addr()?;
-        println!("nines demo: nines on http://{addr}/ , the shop on http://{shop}/");
-        println!("  web UI:  http://{addr}/ (sign in with the token below)");
-        println!("  status:  http://{addr}/status");
-        println!("  SLOs:    http://{addr}/api/v1/slos");
-        println!("  probes:  http://{addr}/api/v1/probes");
-        println!("  metrics: http://{addr}/metrics");
-        println!("  CLI:     nines status --server http://{addr}");
-        println!("  config:  {}", config.display());
-        println!("  token:   {} (admin; demo only)", demo::DEMO_TOKEN);
-        println!(
-            "nines demo: the shop's outage starts in {}; a page alert fires soon after",
-            nines_probe::human(script.outage_after)
-        );
-        tokio::spawn(announce_alerts(app.clone(), script.every));
-        let intervals = Intervals {
-            evaluate: script.every,
-            checkpoint: Duration::from_secs(60),
-            ..Intervals::default()
-        };
-        serve(listener, app.clone(), intervals, signals(app)).await?;
-        Ok(ExitCode::SUCCESS)
-    })
-}
-
-/// Prints each alert as it starts and stops firing: the demo's story.
-async fn announce_alerts(app: Arc<App>, every: Duration) {
-    let mut firing = std::collections::BTreeSet::new();
-    let mut tick = tokio::time::interval(every);
-    loop {
-        tick.tick().await;
-        let now: std::collections::BTreeSet<(String, String, String, String)> = app.read(|e| {
-            e.slos()
-                .iter()
-                .flat_map(|s| crate::state::slo::view::SloView::of(s).alerts)
-                .filter(|a| a.state == "firing")
-                .map(|a| {
-                    let burn = a
-                        .long_burn_rate
-                        .map(|b| format!("{b:.0}x"))
-                        .unwrap_or_default();
-                    (format!("{}/{}", a.service, a.slo), a.tier, a.severity, burn)
-                })
-                .collect()
-        });
-        for (slo, tier, severity, burn) in &now {
-            if !firing
-                .iter()
-                .any(|(s, t, _, _): &(String, String, String, String)| s == slo && t == tier)
-            {
-                println!("nines demo: ALERT {severity} {tier} firing for {slo} (burn rate {burn})");
-            }
-        }
-        for (slo, tier, _, _) in &firing {
-            if !now.iter().any(|(s, t, _, _)| s == slo && t == tier) {
-                println!("nines demo: resolved {tier} for {slo}");
-            }
-        }
-        firing = now;
-    }
 }
 
 fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {

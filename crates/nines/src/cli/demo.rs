@@ -1,168 +1,30 @@
-//! `nines demo`: a built-in sample service ("shop") on loopback with
-//! traffic, a scripted outage, and nines probing and scraping it, so a
-//! newcomer sees the whole loop (SLI → budget → burn-rate alert) in two
-//! minutes without writing a config.
+//! `nines demo`: a built-in sample service ("shop") on loopback with a week
+//! of history, live traffic, a deploy that breaks it, and nines probing and
+//! scraping it, paging the on-call person through a built-in sink, and a
+//! scripted responder who acknowledges, rolls back, resolves and drafts the
+//! postmortem: the whole loop in a few minutes without writing a config.
+
+mod history;
+mod responder;
+mod shop;
+mod sink;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::routing::{get, post};
-use serde::Deserialize;
 use tokio::net::TcpListener;
+
+use crate::app::App;
+use crate::clock::Clock;
+use crate::daemon::{Intervals, serve, signals};
+
+pub use shop::{Shop, shop_router};
 
 /// The demo's admin token (its config keeps only the hash). Demo only.
 pub const DEMO_TOKEN: &str = "nines_demo_admin";
-
-/// Latency histogram bounds of the shop's `/checkout`, seconds.
-const BOUNDS: [f64; 8] = [0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.5];
-
-/// The shop's knobs and counters. Failure rate and latency are adjustable
-/// at `POST /admin/failure?rate=0.2` and `POST /admin/latency?ms=400`.
-#[derive(Default)]
-pub struct Shop {
-    /// Failure probability in millionths.
-    failure_ppm: AtomicU64,
-    latency_ms: AtomicU64,
-    outage: AtomicBool,
-    ok: AtomicU64,
-    errors: AtomicU64,
-    buckets: [AtomicU64; BOUNDS.len()],
-    count: AtomicU64,
-    sum_us: AtomicU64,
-}
-
-impl Shop {
-    fn failing(&self) -> bool {
-        if self.outage.load(Ordering::Relaxed) {
-            return true;
-        }
-        let ppm = self.failure_ppm.load(Ordering::Relaxed);
-        ppm > 0 && getrandom::u64().unwrap_or(0) % 1_000_000 < ppm
-    }
-
-    fn observe(&self, seconds: f64, failed: bool) {
-        if failed {
-            self.errors.fetch_add(1, Ordering::Relaxed);
-        } else {
-            self.ok.fetch_add(1, Ordering::Relaxed);
-        }
-        for (i, b) in BOUNDS.iter().enumerate() {
-            if seconds <= *b {
-                self.buckets[i].fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        self.count.fetch_add(1, Ordering::Relaxed);
-        self.sum_us
-            .fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
-    }
-
-    /// The shop's `/metrics`, in the Prometheus text format.
-    pub fn exposition(&self) -> String {
-        let l = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        let mut out = String::from(
-            "# HELP shop_requests_total Checkout requests by status code.\n# TYPE shop_requests_total counter\n",
-        );
-        out += &format!(
-            "shop_requests_total{{route=\"/checkout\",code=\"200\"}} {}\n",
-            l(&self.ok)
-        );
-        out += &format!(
-            "shop_requests_total{{route=\"/checkout\",code=\"500\"}} {}\n",
-            l(&self.errors)
-        );
-        out += "# HELP shop_request_duration_seconds Checkout latency.\n# TYPE shop_request_duration_seconds histogram\n";
-        for (i, b) in BOUNDS.iter().enumerate() {
-            out += &format!(
-                "shop_request_duration_seconds_bucket{{route=\"/checkout\",le=\"{b}\"}} {}\n",
-                l(&self.buckets[i])
-            );
-        }
-        out += &format!(
-            "shop_request_duration_seconds_bucket{{route=\"/checkout\",le=\"+Inf\"}} {}\n",
-            l(&self.count)
-        );
-        out += &format!(
-            "shop_request_duration_seconds_sum{{route=\"/checkout\"}} {}\n",
-            l(&self.sum_us) as f64 / 1e6
-        );
-        out += &format!(
-            "shop_request_duration_seconds_count{{route=\"/checkout\"}} {}\n",
-            l(&self.count)
-        );
-        out
-    }
-}
-
-async fn checkout(State(shop): State<Arc<Shop>>) -> (StatusCode, &'static str) {
-    let started = crate::clock::Stopwatch::start();
-    let base = shop.latency_ms.load(Ordering::Relaxed);
-    // ±50% jitter around the base latency.
-    let jitter = getrandom::u64().unwrap_or(0) % (base.max(1) + 1);
-    tokio::time::sleep(Duration::from_millis(base / 2 + jitter)).await;
-    let failed = shop.failing();
-    shop.observe(started.elapsed().as_secs_f64(), failed);
-    if failed {
-        (StatusCode::INTERNAL_SERVER_ERROR, "checkout failed\n")
-    } else {
-        (StatusCode::OK, "order placed\n")
-    }
-}
-
-async fn healthz(State(shop): State<Arc<Shop>>) -> (StatusCode, &'static str) {
-    if shop.outage.load(Ordering::Relaxed) {
-        (StatusCode::SERVICE_UNAVAILABLE, "{\"status\":\"DOWN\"}")
-    } else {
-        (StatusCode::OK, "{\"status\":\"UP\"}")
-    }
-}
-
-#[derive(Deserialize)]
-struct Knob {
-    rate: Option<f64>,
-    ms: Option<u64>,
-}
-
-async fn set_failure(State(shop): State<Arc<Shop>>, Query(k): Query<Knob>) -> String {
-    let rate = k.rate.unwrap_or(0.0).clamp(0.0, 1.0);
-    shop.failure_ppm
-        .store((rate * 1e6) as u64, Ordering::Relaxed);
-    format!("failure rate {rate}\n")
-}
-
-async fn set_latency(State(shop): State<Arc<Shop>>, Query(k): Query<Knob>) -> String {
-    let ms = k.ms.unwrap_or(40).min(10_000);
-    shop.latency_ms.store(ms, Ordering::Relaxed);
-    format!("latency {ms} ms\n")
-}
-
-/// Serves the shop on `listener` until the runtime ends.
-pub fn shop_router(shop: Arc<Shop>) -> Router {
-    Router::new()
-        .route(
-            "/",
-            get(|| async { "shop: try /checkout, /healthz, /metrics\n" }),
-        )
-        .route("/checkout", get(checkout))
-        .route("/healthz", get(healthz))
-        .route(
-            "/metrics",
-            get(|State(shop): State<Arc<Shop>>| async move {
-                (
-                    [("content-type", "text/plain; version=0.0.4")],
-                    shop.exposition(),
-                )
-            }),
-        )
-        .route("/admin/failure", post(set_failure))
-        .route("/admin/latency", post(set_latency))
-        .with_state(shop)
-}
 
 /// Timing of the demo's script.
 #[derive(Debug, Clone, Copy)]
@@ -171,8 +33,11 @@ pub struct Script {
     pub outage_for: Duration,
     /// Probe and scrape interval.
     pub every: Duration,
-    /// Checkout requests per second of background traffic.
+    /// Checkout requests per second of live traffic, and the mean of the
+    /// history's.
     pub rps: u32,
+    /// How long the paged person takes to acknowledge.
+    pub ack_after: Duration,
 }
 
 impl Script {
@@ -183,6 +48,7 @@ impl Script {
                 outage_for: Duration::from_secs(60),
                 every: Duration::from_secs(1),
                 rps: 20,
+                ack_after: Duration::from_secs(8),
             }
         } else {
             Script {
@@ -190,21 +56,65 @@ impl Script {
                 outage_for: Duration::from_secs(180),
                 every: Duration::from_secs(5),
                 rps: 10,
+                ack_after: Duration::from_secs(45),
             }
         }
     }
 }
 
-/// The demo's nines config for a shop listening on `shop`.
-pub fn config_yaml(shop: SocketAddr, script: &Script) -> String {
+/// Who is paged, and how: the part of the config the history leaves out.
+pub struct Paging {
+    /// The notification sink.
+    pub sink: SocketAddr,
+    /// nines' own address, for the links in notifications.
+    pub base: String,
+}
+
+/// The demo's nines config for a shop listening on `shop`; with `paging`,
+/// the on-call schedule, escalation and channel too.
+pub fn config_yaml(shop: SocketAddr, script: &Script, paging: Option<&Paging>) -> String {
     let every = nines_probe::human(script.every);
+    let paging_yaml = match paging {
+        None => String::new(),
+        Some(p) => format!(
+            r#"incidents:
+  external_url: "{base}"
+users:
+  alice: {{ webhook: "http://{sink}/person/alice" }}
+  bob: {{ webhook: "http://{sink}/person/bob" }}
+schedules:
+  shop-primary:
+    layers:
+      - {{ rotation: weekly, users: [alice, bob] }}
+escalations:
+  shop-oncall:
+    steps:
+      - {{ notify: [schedule:shop-primary], after: 0m }}
+      - {{ notify: [next:shop-primary], after: 5m }}
+channels:
+  shop-feed:
+    webhook: {{ url: "http://{sink}/channel/shop-feed" }}
+routes:
+  channels: [shop-feed]
+"#,
+            base = p.base.trim_end_matches('/'),
+            sink = p.sink,
+        ),
+    };
     format!(
         r#"# Written by `nines demo`: the shop on {shop}, probed and scraped.
 auth:
   public_read: true
   tokens:
     - {{ name: demo, role: admin, hash: "{hash}" }}
-scrape:
+# Deploys freeze while less than 35% of a budget is left.
+error_budget_policy:
+  budget_floor: 35
+status_page:
+  title: Demo shop status
+  components:
+    - {{ name: Checkout, description: Cart and checkout, services: [shop] }}
+{paging_yaml}scrape:
   - name: shop
     url: "http://{shop}/metrics"
     interval: {every}
@@ -213,7 +123,7 @@ services:
   shop:
     owner: demo
     description: The demo's sample web shop.
-    probes:
+{escalation}    probes:
       - name: health
         interval: {every}
         timeout: 1s
@@ -229,6 +139,8 @@ services:
             target: shop
             errors: 'shop_requests_total{{route="/checkout",code=~"5.."}}'
             total: 'shop_requests_total{{route="/checkout"}}'
+        alerting:
+          runbook_url: "http://{shop}/"
       - name: checkout-latency
         description: Checkouts answered within 300 ms.
         objective: 99
@@ -245,6 +157,11 @@ services:
         sli: {{ probe: health }}
 "#,
         hash = nines_config::hash_token(DEMO_TOKEN),
+        escalation = if paging.is_some() {
+            "    escalation: shop-oncall\n"
+        } else {
+            ""
+        },
     )
 }
 
@@ -267,24 +184,11 @@ async fn traffic(shop: SocketAddr, rps: u32) {
     }
 }
 
-/// Runs the script: the outage starts and ends, announced on stdout.
-async fn outage(shop: Arc<Shop>, script: Script) {
-    tokio::time::sleep(script.outage_after).await;
-    shop.outage.store(true, Ordering::Relaxed);
-    println!(
-        "nines demo: outage! /checkout fails and /healthz says DOWN for {}",
-        nines_probe::human(script.outage_for)
-    );
-    tokio::time::sleep(script.outage_for).await;
-    shop.outage.store(false, Ordering::Relaxed);
-    println!("nines demo: the shop recovered; alerts resolve as the short windows cool down");
-}
-
-/// Starts the shop, its traffic and script, and returns where it listens
-/// and the data directory to use.
+/// Starts the shop and its traffic; returns where it listens.
 pub async fn start_shop(script: Script) -> anyhow::Result<(SocketAddr, Arc<Shop>)> {
     let shop = Arc::new(Shop::default());
-    shop.latency_ms.store(40, Ordering::Relaxed);
+    shop.latency_ms
+        .store(40, std::sync::atomic::Ordering::Relaxed);
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let router = shop_router(shop.clone());
@@ -292,11 +196,150 @@ pub async fn start_shop(script: Script) -> anyhow::Result<(SocketAddr, Arc<Shop>
         let _ = axum::serve(listener, router).await;
     });
     tokio::spawn(traffic(addr, script.rps));
-    tokio::spawn(outage(shop.clone(), script));
     Ok((addr, shop))
 }
 
-/// A fresh directory under the system's temp dir for a demo's data.
+/// Serves the sink on loopback; returns where it listens.
+async fn start_sink(sink: &sink::Sink) -> anyhow::Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let router = sink.router();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    Ok(addr)
+}
+
+/// `nines demo`: the shop, its history, nines, the sink and the responder.
+pub fn run(args: crate::cli::DemoArgs) -> anyhow::Result<ExitCode> {
+    crate::cli::init_logs(crate::cli::LogFormat::Human);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let script = Script::new(args.fast);
+        let listener = TcpListener::bind(args.listen).await.map_err(|e| {
+            anyhow::anyhow!(
+                "cannot listen on {}: {e} (try --listen 127.0.0.1:0)",
+                args.listen
+            )
+        })?;
+        let addr = listener.local_addr()?;
+        let base = format!("http://{addr}/");
+        let (shop_addr, shop) = start_shop(script).await?;
+        let sink = sink::Sink::new();
+        let sink_addr = start_sink(&sink).await?;
+        let (data, temporary) = match args.data {
+            Some(d) => (d, false),
+            None => (temp_data_dir()?, true),
+        };
+        let _cleanup = TempDir(temporary.then(|| data.clone()));
+        std::fs::create_dir_all(&data)?;
+        let store = data.join("store");
+        if !store.exists() {
+            let past = data.join("history.yaml");
+            std::fs::write(&past, config_yaml(shop_addr, &script, None))?;
+            let now = Clock::System.now();
+            let (rps, every) = (f64::from(script.rps), script.every.as_secs() as i64);
+            let seeded = tokio::task::spawn_blocking(move || {
+                history::seed(&past, &store, now, rps, every)
+            })
+            .await??;
+            println!(
+                "nines demo: wrote {} days of the shop's history in {:.1} s (a past incident, {}, with its postmortem)",
+                history::DAYS,
+                seeded.took.as_secs_f64(),
+                seeded
+                    .incident
+                    .map(crate::state::incidents::incident_name)
+                    .unwrap_or_else(|| "none".to_string()),
+            );
+        }
+        let config = data.join("demo.yaml");
+        let paging = Paging {
+            sink: sink_addr,
+            base: base.clone(),
+        };
+        std::fs::write(&config, config_yaml(shop_addr, &script, Some(&paging)))?;
+        let (app, _) = App::open(
+            &config,
+            &data.join("store"),
+            nines_store::Durability::Process,
+            Clock::System,
+        )?;
+        let app = Arc::new(app);
+        crate::slo::service::evaluate(&app, false);
+        println!("nines demo: nines on {base} , the shop on http://{shop_addr}/");
+        println!("  web UI:  {base} (sign in with the token below)");
+        println!("  status:  {base}status");
+        println!("  SLOs:    {base}api/v1/slos");
+        println!("  metrics: {base}metrics");
+        println!("  CLI:     nines status --server {base}");
+        println!("  config:  {}", config.display());
+        println!("  token:   {DEMO_TOKEN} (admin; demo only)");
+        println!(
+            "nines demo: alice and bob share the on-call; pages and channel messages are printed as they arrive"
+        );
+        println!(
+            "nines demo: bob deploys v2.4.0 in {}; it breaks checkout, a page alert fires soon after",
+            nines_probe::human(script.outage_after)
+        );
+        let (phase_tx, phase_rx) = tokio::sync::watch::channel(responder::Phase::Calm);
+        tokio::spawn(responder::outage(app.clone(), shop, script, phase_tx));
+        tokio::spawn(announce_alerts(app.clone(), script.every));
+        let (a, pages) = (app.clone(), sink.pages());
+        tokio::spawn(async move {
+            if let Err(e) = responder::respond(a, base, script.ack_after, pages, phase_rx).await {
+                eprintln!("nines demo: the responder stopped: {e:#}");
+            }
+        });
+        let intervals = Intervals {
+            evaluate: script.every,
+            checkpoint: Duration::from_secs(60),
+            ..Intervals::default()
+        };
+        serve(listener, app.clone(), intervals, signals(app)).await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Prints each alert as it starts and stops firing: the demo's story.
+async fn announce_alerts(app: Arc<App>, every: Duration) {
+    let mut firing = std::collections::BTreeSet::new();
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let now: std::collections::BTreeSet<(String, String, String, String)> = app.read(|e| {
+            e.slos()
+                .iter()
+                .flat_map(|s| crate::state::slo::view::SloView::of(s).alerts)
+                .filter(|a| a.state == "firing")
+                .map(|a| {
+                    let burn = a
+                        .long_burn_rate
+                        .map(|b| format!("{b:.0}x"))
+                        .unwrap_or_default();
+                    (format!("{}/{}", a.service, a.slo), a.tier, a.severity, burn)
+                })
+                .collect()
+        });
+        for (slo, tier, severity, burn) in &now {
+            if !firing
+                .iter()
+                .any(|(s, t, _, _): &(String, String, String, String)| s == slo && t == tier)
+            {
+                println!("nines demo: ALERT {severity} {tier} firing for {slo} (burn rate {burn})");
+            }
+        }
+        for (slo, tier, _, _) in &firing {
+            if !now.iter().any(|(s, t, _, _)| s == slo && t == tier) {
+                println!("nines demo: resolved {tier} for {slo}");
+            }
+        }
+        firing = now;
+    }
+}
+
 /// Removes the demo's temporary data directory however the demo ends:
 /// stopped, or failed to start (it was left behind then).
 pub struct TempDir(pub Option<PathBuf>);
@@ -309,6 +352,7 @@ impl Drop for TempDir {
     }
 }
 
+/// A fresh directory under the system's temp dir for a demo's data.
 pub fn temp_data_dir() -> anyhow::Result<PathBuf> {
     let dir = std::env::temp_dir().join(format!(
         "nines-demo-{}-{}",
