@@ -160,12 +160,13 @@ pub fn sloth(file: &Path, out: Option<&Path>, period: &str) -> anyhow::Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn openslo(path: &Path, out: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let config =
-        Config::load(path).map_err(|e| anyhow!("{} cannot be imported:\n{e}", path.display()))?;
+pub fn openslo(paths: &[std::path::PathBuf], out: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let config = Config::load_all(paths)
+        .map_err(|e| anyhow!("{} cannot be imported:\n{e}", names.join(", ")))?;
     let text = format!(
         "# Imported from {} by `nines import openslo`. Reference: docs/config.md\n{}",
-        path.display(),
+        names.join(", "),
         services_yaml(config.services.values())
     );
     emit(&validated(text)?, out)?;
