@@ -146,14 +146,16 @@ fn load_files(files: Vec<PathBuf>, env: Env<'_>) -> Result<Config, ConfigErrors>
         let mut warnings = Vec::new();
         let services = openslo::read_openslo_files(&mut ctxs, &doc_refs, &mut warnings);
         for ((i, ctx), services) in at.iter().zip(ctxs).zip(services) {
-            let mut out = FileConfig::default();
-            out.service_names = services.iter().map(|s| s.service.name.clone()).collect();
-            out.services = services;
-            out.warnings = warnings
-                .iter()
-                .filter(|w| w.file == ctx.file)
-                .cloned()
-                .collect();
+            let out = FileConfig {
+                service_names: services.iter().map(|s| s.service.name.clone()).collect(),
+                services,
+                warnings: warnings
+                    .iter()
+                    .filter(|w| w.file == ctx.file)
+                    .cloned()
+                    .collect(),
+                ..FileConfig::default()
+            };
             openslo.insert(*i, (out, ctx.errors));
         }
     }

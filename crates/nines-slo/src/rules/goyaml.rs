@@ -321,7 +321,7 @@ fn is_timestamp(s: &str) -> bool {
     // A time part: `15:4:5` and what may follow; enough for the shapes Go parses.
     time.is_none_or(|t| {
         let mut f = t.splitn(3, ':');
-        ok(f.next()) && ok(f.next()) && f.next().is_some_and(|s| s.len() >= 1)
+        ok(f.next()) && ok(f.next()) && f.next().is_some_and(|s| !s.is_empty())
     })
 }
 

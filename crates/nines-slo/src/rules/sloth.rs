@@ -95,7 +95,7 @@ pub fn go_float(v: f64) -> String {
     let digits: Vec<char> = mantissa.chars().filter(char::is_ascii_digit).collect();
     let nd = digits.len() as i32;
     // Shortest %g decides with precision 6 (strconv's `eprec`).
-    if exp < -4 || exp >= 6 {
+    if !(-4..6).contains(&exp) {
         let mut s = format!("{sign}{}", digits[0]);
         if nd > 1 {
             s.push('.');

@@ -302,7 +302,7 @@ fn references_resolve_across_the_files_of_a_directory() {
         m
     };
     assert_eq!(sorted(&split), sorted(&one));
-    let out = run_ok(&mut nines().args(["import", "openslo"]).args(&files));
+    let out = run_ok(nines().args(["import", "openslo"]).args(&files));
     let imported = String::from_utf8(out.stdout).unwrap();
     assert!(imported.contains("checkout"), "{imported}");
     // A reference to a document no file holds: one precise error.

@@ -81,12 +81,12 @@ fn sloths_examples_come_out_byte_for_byte_as_sloth_writes_them() {
 #[test]
 fn a_service_level_resource_becomes_a_prometheus_rule_and_both_pass_promtool() {
     let file = run_ok(
-        &mut nines()
+        nines()
             .args(["rules", "prometheus", "--sloth"])
             .arg(fixture("sloth-shop.yaml")),
     );
     let crd = run_ok(
-        &mut nines()
+        nines()
             .args(["rules", "prometheus", "--sloth"])
             .arg(fixture("sloth-shop-crd.yaml")),
     );
@@ -111,7 +111,7 @@ fn a_service_level_resource_becomes_a_prometheus_rule_and_both_pass_promtool() {
     if promtool_available() {
         for f in ["sloth-shop.yaml", "sloth-shop-crd.yaml"] {
             run_ok(
-                &mut nines()
+                nines()
                     .args(["rules", "prometheus", "--check", "--sloth"])
                     .arg(fixture(f)),
             );
@@ -124,7 +124,7 @@ fn a_service_level_resource_becomes_a_prometheus_rule_and_both_pass_promtool() {
 #[test]
 fn periods_and_alert_window_catalogues() {
     let out = run_ok(
-        &mut nines()
+        nines()
             .args(["rules", "prometheus", "--period", "28d", "--sloth"])
             .arg(fixture("sloth-shop.yaml")),
     );
@@ -147,7 +147,7 @@ fn periods_and_alert_window_catalogues() {
         return;
     };
     let out = run_ok(
-        &mut nines()
+        nines()
             .args(["rules", "prometheus", "--period", "7d", "--sloth"])
             .arg(fixture("sloth-shop.yaml"))
             .arg("--slo-period-windows-path")
@@ -228,7 +228,7 @@ fn camel_case_alert_keys_and_hyphenated_alert_names_are_accepted() {
         "version: prometheus/v1\nservice: shop\nslos:\n  - name: a\n    objective: 99\n    sli: { raw: { error_ratio_query: 'x[{{.window}}]' } }\n    alerting:\n      name: slo_shop-api_fail\n      pageAlert: { labels: { severity: critical } }\n      ticketAlert: { disable: true }\n",
     )
     .unwrap();
-    let out = run_ok(&mut nines().args(["rules", "prometheus", "--sloth"]).arg(&path));
+    let out = run_ok(nines().args(["rules", "prometheus", "--sloth"]).arg(&path));
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(
         text.matches("- alert: slo_shop-api_fail").count(),
@@ -238,7 +238,7 @@ fn camel_case_alert_keys_and_hyphenated_alert_names_are_accepted() {
     assert!(text.contains("severity: critical"));
     if promtool_available() {
         run_ok(
-            &mut nines()
+            nines()
                 .args(["rules", "prometheus", "--check", "--sloth"])
                 .arg(&path),
         );
@@ -262,7 +262,7 @@ fn slo_plugins_are_named_never_run_silently() {
     assert!(stderr.contains("sloth.yaml:9: slos[0].plugins.chain[0]: SLO plugin `sloth.dev/contrib/info_labels/v1` is not run by nines"), "{stderr}");
     assert!(stderr.contains("--skip-slo-plugins"), "{stderr}");
     let out = run_ok(
-        &mut nines()
+        nines()
             .args(["rules", "prometheus", "--skip-slo-plugins", "--sloth"])
             .arg(&path),
     );
@@ -294,7 +294,7 @@ fn a_fired_alert_carries_the_specs_labels() {
     }
     let ws = Workspace::new("");
     let rules = run_ok(
-        &mut nines()
+        nines()
             .args(["rules", "prometheus", "--sloth"])
             .arg(fixture("sloth-shop.yaml")),
     );
