@@ -53,6 +53,8 @@ pub use openslo::to_openslo;
 #[doc(hidden)]
 pub use read::keys_read;
 pub use review::{ErrorBudgetPolicy, PolicyOverrides, Sla, SlaPeriod};
-pub use sloth::{SlothSlo, SlothSpec, load_sloth, parse_sloth};
+pub use sloth::{
+    SlothPlugin, SlothResource, SlothSlo, SlothSpec, load_sloth, load_sloth_windows, parse_sloth,
+};
 pub use status_page::{StatusComponent, StatusPage};
 pub use write::{services_yaml, yaml_string};

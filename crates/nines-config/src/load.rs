@@ -60,22 +60,36 @@ impl Config {
             vec![path.to_path_buf()]
         };
 
-        let mut merge = Merge::default();
-        for file in files {
-            match read_text(&file) {
-                Ok(text) => merge.add(&file, &text, env),
-                Err(message) => {
-                    merge.errors.push(ConfigError {
-                        file: file.clone(),
+        load_files(files, env)
+    }
+
+    /// Loads several config files and directories as one config, as if
+    /// they were one directory (`nines import openslo a.yaml b.yaml`).
+    pub fn load_all(paths: &[PathBuf]) -> Result<Config, ConfigErrors> {
+        let mut files = Vec::new();
+        for path in paths {
+            let meta = fs::metadata(path).map_err(|e| {
+                ConfigErrors(vec![ConfigError {
+                    file: path.clone(),
+                    line: 0,
+                    field: String::new(),
+                    message: format!("cannot read: {e}"),
+                }])
+            })?;
+            if meta.is_dir() {
+                files.extend(config_files(path).map_err(|e| {
+                    ConfigErrors(vec![ConfigError {
+                        file: path.clone(),
                         line: 0,
                         field: String::new(),
-                        message,
-                    });
-                    merge.config.files.push(file);
-                }
+                        message: format!("cannot list directory: {e}"),
+                    }])
+                })?);
+            } else {
+                files.push(path.clone());
             }
         }
-        merge.finish()
+        load_files(files, &env::process_env)
     }
 
     /// Parses one config text; `file_name` is what errors call it.
@@ -94,6 +108,73 @@ impl Config {
         merge.add(Path::new(file_name), text, env);
         merge.finish()
     }
+}
+
+/// Merges `files`. OpenSLO files are read together first, so references
+/// between them resolve whichever file holds the document.
+fn load_files(files: Vec<PathBuf>, env: Env<'_>) -> Result<Config, ConfigErrors> {
+    let mut merge = Merge::default();
+    let texts: Vec<(PathBuf, Result<String, String>)> = files
+        .into_iter()
+        .map(|f| {
+            let t = read_text(&f);
+            (f, t)
+        })
+        .collect();
+    let mut openslo: HashMap<usize, (FileConfig, Vec<ConfigError>)> = HashMap::new();
+    {
+        let mut ctxs = Vec::new();
+        let mut docs = Vec::new();
+        let mut at = Vec::new();
+        for (i, (file, text)) in texts.iter().enumerate() {
+            let Ok(text) = text else { continue };
+            if !openslo::is_openslo(text) {
+                continue;
+            }
+            let mut ctx = Ctx::new(file, env);
+            match yaml::parse_documents(text) {
+                Ok(d) => docs.push(d),
+                Err(e) => {
+                    ctx.error(e.line, "", e.message);
+                    docs.push(Vec::new());
+                }
+            }
+            ctxs.push(ctx);
+            at.push(i);
+        }
+        let doc_refs: Vec<&[yaml::Node]> = docs.iter().map(Vec::as_slice).collect();
+        let mut warnings = Vec::new();
+        let services = openslo::read_openslo_files(&mut ctxs, &doc_refs, &mut warnings);
+        for ((i, ctx), services) in at.iter().zip(ctxs).zip(services) {
+            let out = FileConfig {
+                service_names: services.iter().map(|s| s.service.name.clone()).collect(),
+                services,
+                warnings: warnings
+                    .iter()
+                    .filter(|w| w.file == ctx.file)
+                    .cloned()
+                    .collect(),
+                ..FileConfig::default()
+            };
+            openslo.insert(*i, (out, ctx.errors));
+        }
+    }
+    for (i, (file, text)) in texts.into_iter().enumerate() {
+        match (text, openslo.remove(&i)) {
+            (Ok(_), Some((parsed, errors))) => merge.add_parsed(&file, parsed, errors),
+            (Ok(text), None) => merge.add(&file, &text, env),
+            (Err(message), _) => {
+                merge.errors.push(ConfigError {
+                    file: file.clone(),
+                    line: 0,
+                    field: String::new(),
+                    message,
+                });
+                merge.config.files.push(file);
+            }
+        }
+    }
+    merge.finish()
 }
 
 /// The YAML files of a directory, sorted by name. Hidden files are skipped:
@@ -396,7 +477,11 @@ struct Merge {
 
 impl Merge {
     fn add(&mut self, file: &Path, text: &str, env: Env<'_>) {
-        let (mut parsed, mut errors) = read_file(file, text, env);
+        let (parsed, errors) = read_file(file, text, env);
+        self.add_parsed(file, parsed, errors);
+    }
+
+    fn add_parsed(&mut self, file: &Path, mut parsed: FileConfig, mut errors: Vec<ConfigError>) {
         let error = |line, field: String, message| ConfigError {
             file: file.to_path_buf(),
             line,

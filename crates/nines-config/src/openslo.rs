@@ -36,6 +36,8 @@ pub(crate) fn is_openslo(text: &str) -> bool {
 
 /// One document: kind, name and where it is.
 struct Doc<'n> {
+    /// Index of its file among those read together.
+    file: usize,
     kind: String,
     name: String,
     path: String,
@@ -49,10 +51,29 @@ pub(crate) fn read_openslo(
     docs: &[Node],
     warnings: &mut Vec<ConfigError>,
 ) -> Vec<LocatedService> {
+    read_openslo_files(std::slice::from_mut(ctx), &[docs], warnings)
+        .pop()
+        .unwrap_or_default()
+}
+
+/// Reads the documents of several files together, so a reference in one
+/// (`indicatorRef`, `metricSourceRef`, `alertPolicyRef`, `conditionRef`)
+/// finds its document in another, as OpenSLO means references. `ctxs[i]`
+/// reads `docs[i]`; each service goes to the file of its first document.
+/// An error inside a referenced document is reported in that document's
+/// file.
+pub(crate) fn read_openslo_files(
+    ctxs: &mut [Ctx<'_>],
+    docs: &[&[Node]],
+    warnings: &mut Vec<ConfigError>,
+) -> Vec<Vec<LocatedService>> {
     let mut parsed = Vec::new();
-    for (i, node) in docs.iter().enumerate() {
-        if let Some(doc) = read_doc(ctx, node, i) {
-            parsed.push(doc);
+    for (fi, nodes) in docs.iter().enumerate() {
+        for (i, node) in nodes.iter().enumerate() {
+            if let Some(mut doc) = read_doc(&mut ctxs[fi], node, i) {
+                doc.file = fi;
+                parsed.push(doc);
+            }
         }
     }
     let named = |kind: &str| -> HashMap<String, &Doc<'_>> {
@@ -69,10 +90,10 @@ pub(crate) fn read_openslo(
         named("DataSource"),
     );
     let mut services: BTreeMap<String, Service> = BTreeMap::new();
-    let mut lines: HashMap<String, usize> = HashMap::new();
+    let mut lines: HashMap<String, (usize, usize)> = HashMap::new();
     for d in parsed.iter().filter(|d| d.kind == "Service") {
         let description = d.spec.and_then(|s| scalar_at(s, "description"));
-        lines.entry(d.name.clone()).or_insert(d.line);
+        lines.entry(d.name.clone()).or_insert((d.file, d.line));
         services.entry(d.name.clone()).or_insert_with(|| Service {
             probes: Vec::new(),
             name: d.name.clone(),
@@ -89,7 +110,7 @@ pub(crate) fn read_openslo(
         .filter(|d| matches!(d.kind.as_str(), "AlertNotificationTarget"))
     {
         warn(
-            ctx,
+            &ctxs[d.file],
             warnings,
             d.line,
             &d.path,
@@ -103,8 +124,8 @@ pub(crate) fn read_openslo(
         sources: &sources,
     };
     for d in parsed.iter().filter(|d| d.kind == "SLO") {
-        if let Some((service, slo)) = read_slo(ctx, d, &refs, warnings) {
-            lines.entry(service.clone()).or_insert(d.line);
+        if let Some((service, slo)) = read_slo(&mut ctxs[d.file], d, &refs, warnings) {
+            lines.entry(service.clone()).or_insert((d.file, d.line));
             services
                 .entry(service.clone())
                 .or_insert_with(|| Service {
@@ -121,15 +142,30 @@ pub(crate) fn read_openslo(
                 .push(slo);
         }
     }
-    services
-        .into_values()
-        .map(|s| LocatedService {
-            line: lines.get(&s.name).copied().unwrap_or(1),
+    // Errors inside a document found through a reference name its path
+    // (`DataSource/prom.spec…`): they belong to its file.
+    let files: Vec<std::path::PathBuf> = ctxs.iter().map(|c| c.file.to_path_buf()).collect();
+    for ctx in ctxs.iter_mut() {
+        for e in &mut ctx.errors {
+            if let Some(d) = parsed
+                .iter()
+                .find(|d| e.field == d.path || e.field.starts_with(&format!("{}.", d.path)))
+            {
+                e.file = files[d.file].clone();
+            }
+        }
+    }
+    let mut out: Vec<Vec<LocatedService>> = (0..docs.len()).map(|_| Vec::new()).collect();
+    for s in services.into_values() {
+        let (file, line) = lines.get(&s.name).copied().unwrap_or((0, 1));
+        out[file].push(LocatedService {
+            line,
             service: s,
             targets: Vec::new(),
             escalation: None,
-        })
-        .collect()
+        });
+    }
+    out
 }
 
 struct Refs<'a, 'n> {
@@ -203,6 +239,7 @@ fn read_doc<'n>(ctx: &mut Ctx<'_>, node: &'n Node, i: usize) -> Option<Doc<'n>> 
         }
     };
     Some(Doc {
+        file: 0,
         kind: kind.to_string(),
         path: format!("{kind}/{name}"),
         name,
@@ -255,7 +292,7 @@ fn read_slo(
                     ctx.error(
                         r.line,
                         &join(&path, "indicatorRef"),
-                        format!("no SLI document named `{name}` in this file"),
+                        format!("no SLI document named `{name}` in the OpenSLO files read"),
                     );
                     None
                 }
@@ -270,9 +307,20 @@ fn read_slo(
             None
         }
     };
-    let window = ctx
-        .require(&f, &path, "timeWindow")
-        .and_then(|n| read_time_window(ctx, n, &join(&path, "timeWindow"), warnings));
+    // Optional in OpenSLO v1; nines' default window then, said as a warning.
+    let window = match f.get("timeWindow") {
+        Some(n) => read_time_window(ctx, n, &join(&path, "timeWindow"), warnings),
+        None => {
+            warn(
+                ctx,
+                warnings,
+                f.line,
+                &path,
+                "no `timeWindow`: nines uses its default, a rolling 30d window",
+            );
+            Some(WindowSpec::rolling(30 * 1440))
+        }
+    };
     let timeslices = match f.get("budgetingMethod").and_then(Node::as_scalar) {
         None | Some("Occurrences") => false,
         Some("Timeslices") => true,
@@ -389,8 +437,10 @@ fn read_sli(ctx: &mut Ctx<'_>, spec: &Node, path: &str, refs: &Refs<'_, '_>) -> 
         .require(&rf, &p, "total")
         .and_then(|_| query(ctx, "total"));
     let ratio = match (good, bad) {
-        (Some(g), None) => Ratio::Good(g),
-        (None, Some(b)) => Ratio::Errors(b),
+        (Some(g), None) if rf.get("bad").is_none() => Ratio::Good(g),
+        (None, Some(b)) if rf.get("good").is_none() => Ratio::Errors(b),
+        // One was given and refused: that error says why; no second one.
+        _ if rf.get("good").is_some() != rf.get("bad").is_some() => return None,
         _ => {
             ctx.error(rf.line, &p, "give exactly one of `good` or `bad`");
             return None;
@@ -447,7 +497,7 @@ fn read_metric_source(
                 ctx.error(
                     r.line,
                     &join(&p, "metricSourceRef"),
-                    format!("no DataSource document named `{name}` in this file"),
+                    format!("no DataSource document named `{name}` in the OpenSLO files read"),
                 );
                 return None;
             }
@@ -684,7 +734,7 @@ fn resolve<'n>(
                 ctx.error(
                     item.line,
                     path,
-                    format!("no {kind} document named `{name}` in this file"),
+                    format!("no {kind} document named `{name}` in the OpenSLO files read"),
                 );
                 None
             }

@@ -8,6 +8,9 @@ use std::path::Path;
 
 use nines_slo::rules::{SlothAlert, SlothAlerts};
 
+mod windows;
+pub use windows::load_sloth_windows;
+
 use crate::error::{ConfigError, ConfigErrors};
 use crate::model::QueryTemplates;
 use crate::read::{Ctx, index, join};
@@ -19,6 +22,32 @@ use crate::yaml::{self, Node};
 pub struct SlothSpec {
     pub service: String,
     pub slos: Vec<SlothSlo>,
+    /// The metadata of a `PrometheusServiceLevel`; `None` for a
+    /// `prometheus/v1` file.
+    pub resource: Option<SlothResource>,
+    /// SLO plugins the spec and its SLOs name (`slo_plugins`/`sloPlugins`,
+    /// `slos[i].plugins`), in the order written. nines runs none of them;
+    /// the caller decides what that means.
+    pub plugins: Vec<SlothPlugin>,
+}
+
+/// `metadata` of a `PrometheusServiceLevel`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SlothResource {
+    pub name: String,
+    pub namespace: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// One entry of an SLO plugin chain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlothPlugin {
+    /// `sloth.dev/core/debug/v1`.
+    pub id: String,
+    /// Where it is written: `slo_plugins.chain[1]`, `slos[0].plugins.chain[0]`.
+    pub field: String,
+    pub line: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -44,28 +73,31 @@ struct Keys {
     error_query: &'static str,
     total_query: &'static str,
     error_ratio_query: &'static str,
-    page_alert: &'static str,
-    ticket_alert: &'static str,
+    plugins: &'static str,
 }
 
 const FILE_KEYS: Keys = Keys {
     error_query: "error_query",
     total_query: "total_query",
     error_ratio_query: "error_ratio_query",
-    page_alert: "page_alert",
-    ticket_alert: "ticket_alert",
+    plugins: "slo_plugins",
 };
 
 const CRD_KEYS: Keys = Keys {
     error_query: "errorQuery",
     total_query: "totalQuery",
     error_ratio_query: "errorRatioQuery",
-    page_alert: "pageAlert",
-    ticket_alert: "ticketAlert",
+    plugins: "sloPlugins",
 };
 
-/// Reads a Sloth spec file.
-pub fn load_sloth(path: &Path) -> Result<SlothSpec, ConfigErrors> {
+/// The alert keys, read in either spelling in both formats: Sloth's own
+/// validation takes `pageAlert` in a `prometheus/v1` file too.
+const PAGE_ALERT: [&str; 2] = ["page_alert", "pageAlert"];
+const TICKET_ALERT: [&str; 2] = ["ticket_alert", "ticketAlert"];
+
+/// Reads a Sloth spec file: one spec per YAML document, as `sloth
+/// generate` reads them.
+pub fn load_sloth(path: &Path) -> Result<Vec<SlothSpec>, ConfigErrors> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         ConfigErrors(vec![ConfigError {
             file: path.to_path_buf(),
@@ -77,17 +109,18 @@ pub fn load_sloth(path: &Path) -> Result<SlothSpec, ConfigErrors> {
     parse_sloth(path, &text)
 }
 
-/// Parses a Sloth spec text; `file` is what errors call it.
-pub fn parse_sloth(file: &Path, text: &str) -> Result<SlothSpec, ConfigErrors> {
+/// Parses a Sloth spec text (one spec per document); `file` is what errors
+/// call it.
+pub fn parse_sloth(file: &Path, text: &str) -> Result<Vec<SlothSpec>, ConfigErrors> {
     // Sloth specs hold PromQL, not `${VAR}`s; nothing to expand.
     let no_env = |_: &str| None;
     let mut ctx = Ctx::new(file, &no_env);
-    let spec = match yaml::parse(text) {
+    let specs = match yaml::parse_documents(text) {
         Err(e) => {
             ctx.error(e.line, "", e.message);
             None
         }
-        Ok(None) => {
+        Ok(docs) if docs.is_empty() => {
             ctx.error(
                 1,
                 "",
@@ -95,10 +128,15 @@ pub fn parse_sloth(file: &Path, text: &str) -> Result<SlothSpec, ConfigErrors> {
             );
             None
         }
-        Ok(Some(root)) => read_root(&mut ctx, &root),
+        Ok(docs) => docs
+            .iter()
+            .map(|root| read_root(&mut ctx, root))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect::<Option<Vec<_>>>(),
     };
-    match spec {
-        Some(spec) if ctx.errors.is_empty() => Ok(spec),
+    match specs {
+        Some(specs) if ctx.errors.is_empty() => Ok(specs),
         _ => Err(ConfigErrors(ctx.errors)),
     }
 }
@@ -131,10 +169,25 @@ fn read_root(ctx: &mut Ctx<'_>, root: &Node) -> Option<SlothSpec> {
                 format!("`{kind}` is not `PrometheusServiceLevel`"),
             );
         }
+        let resource = ctx
+            .require(&f, "", "metadata")
+            .and_then(|m| read_metadata(ctx, m));
         let spec = ctx.require(&f, "", "spec")?;
-        return read_spec(ctx, spec, "spec", &CRD_KEYS, &["service", "labels", "slos"]);
+        let mut spec = read_spec(
+            ctx,
+            spec,
+            "spec",
+            &CRD_KEYS,
+            &["service", "labels", "sloPlugins", "slos"],
+        )?;
+        spec.resource = Some(resource?);
+        return Some(spec);
     }
-    let f = ctx.foreign_fields(root, "", &["version", "service", "labels", "slos"])?;
+    let f = ctx.foreign_fields(
+        root,
+        "",
+        &["version", "service", "labels", "slo_plugins", "slos"],
+    )?;
     match ctx
         .require(&f, "", "version")
         .and_then(|n| ctx.string(n, "version"))
@@ -152,8 +205,62 @@ fn read_root(ctx: &mut Ctx<'_>, root: &Node) -> Option<SlothSpec> {
         root,
         "",
         &FILE_KEYS,
-        &["version", "service", "labels", "slos"],
+        &["version", "service", "labels", "slo_plugins", "slos"],
     )
+}
+
+fn read_metadata(ctx: &mut Ctx<'_>, node: &Node) -> Option<SlothResource> {
+    // Kubernetes metadata has many more fields; the ones a PrometheusRule
+    // takes over are read, the others do not matter here.
+    let entries = ctx.entries(node, "metadata")?;
+    let mut r = SlothResource::default();
+    let mut named = false;
+    for e in entries {
+        let field = join("metadata", e.key);
+        match e.key {
+            "name" => {
+                r.name = ctx.string(e.value, &field)?;
+                named = true;
+            }
+            "namespace" => r.namespace = ctx.optional_string(Some(e.value), &field),
+            "labels" => r.labels = read_string_map(ctx, e.value, &field)?,
+            "annotations" => r.annotations = read_string_map(ctx, e.value, &field)?,
+            _ => {}
+        }
+    }
+    if !named {
+        ctx.error(node.line, "metadata", "missing required key `name`");
+        return None;
+    }
+    Some(r)
+}
+
+/// A plugin chain (`{overridePrevious, chain: [{id, priority, config}]}`):
+/// the ids and where they are.
+fn read_plugins(ctx: &mut Ctx<'_>, node: &Node, path: &str, out: &mut Vec<SlothPlugin>) {
+    let Some(f) = ctx.foreign_fields(node, path, &["overridePrevious", "chain"]) else {
+        return;
+    };
+    let chain_path = join(path, "chain");
+    let Some(chain) = f.get("chain").and_then(|c| ctx.seq(c, &chain_path)) else {
+        return;
+    };
+    for (i, p) in chain.iter().enumerate() {
+        let at = index(&chain_path, i);
+        let Some(pf) = ctx.foreign_fields(p, &at, &["id", "priority", "config"]) else {
+            continue;
+        };
+        if let Some(id) = ctx
+            .require(&pf, &at, "id")
+            .and_then(|n| ctx.string(n, &join(&at, "id")))
+        {
+            out.push(SlothPlugin {
+                id,
+                field: at,
+                line: p.line,
+            });
+        }
+    }
 }
 
 fn read_spec(
@@ -176,14 +283,29 @@ fn read_spec(
         .require(&f, path, "slos")
         .and_then(|n| ctx.seq(n, &slos_path))?;
     let labels = labels.unwrap_or_default();
+    let mut plugins = Vec::new();
+    if let Some(p) = f.get(keys.plugins) {
+        read_plugins(ctx, p, &join(path, keys.plugins), &mut plugins);
+    }
     let slos: Vec<Option<SlothSlo>> = nodes
         .iter()
         .enumerate()
-        .map(|(i, n)| read_slo(ctx, n, &index(&slos_path, i), keys, &labels))
+        .map(|(i, n)| {
+            let at = index(&slos_path, i);
+            let slo = read_slo(ctx, n, &at, keys, &labels);
+            if let yaml::Kind::Map(pairs) = &n.kind
+                && let Some((_, p)) = pairs.iter().find(|(k, _)| k.as_scalar() == Some("plugins"))
+            {
+                read_plugins(ctx, p, &join(&at, "plugins"), &mut plugins);
+            }
+            slo
+        })
         .collect();
     Some(SlothSpec {
         service: service?,
         slos: slos.into_iter().collect::<Option<Vec<_>>>()?,
+        resource: None,
+        plugins,
     })
 }
 
@@ -202,6 +324,7 @@ fn read_slo(
             "objective",
             "description",
             "labels",
+            "plugins",
             "sli",
             "alerting",
         ],
@@ -221,7 +344,7 @@ fn read_slo(
         .require(&f, path, "sli")
         .and_then(|n| read_sli(ctx, n, &join(path, "sli"), keys));
     let alerting = match f.get("alerting") {
-        Some(n) => read_alerting(ctx, n, &join(path, "alerting"), keys),
+        Some(n) => read_alerting(ctx, n, &join(path, "alerting")),
         None => {
             ctx.error(f.line, path, "missing required key `alerting` (Sloth needs at least `alerting.name`, or both alerts disabled)");
             None
@@ -306,7 +429,6 @@ fn read_alerting(
     ctx: &mut Ctx<'_>,
     node: &Node,
     path: &str,
-    keys: &Keys,
 ) -> Option<(Option<SlothAlerts>, SlothAlert)> {
     let f = ctx.foreign_fields(
         node,
@@ -315,10 +437,22 @@ fn read_alerting(
             "name",
             "labels",
             "annotations",
-            keys.page_alert,
-            keys.ticket_alert,
+            PAGE_ALERT[0],
+            PAGE_ALERT[1],
+            TICKET_ALERT[0],
+            TICKET_ALERT[1],
         ],
     )?;
+    for pair in [PAGE_ALERT, TICKET_ALERT] {
+        if f.get(pair[0]).is_some() && f.get(pair[1]).is_some() {
+            ctx.error(
+                f.line_of(pair[1]).unwrap_or(f.line),
+                &join(path, pair[1]),
+                format!("give `{}` or `{}`, not both", pair[0], pair[1]),
+            );
+            return None;
+        }
+    }
     let common = |ctx: &mut Ctx<'_>, key: &str| match f.get(key) {
         Some(n) => read_string_map(ctx, n, &join(path, key)),
         None => Some(BTreeMap::new()),
@@ -328,13 +462,15 @@ fn read_alerting(
         labels: labels.clone(),
         annotations: annotations.clone(),
     };
-    let read_alert = |ctx: &mut Ctx<'_>, key: &str| -> Option<Option<SlothAlert>> {
+    let read_alert = |ctx: &mut Ctx<'_>, pair: [&str; 2]| -> Option<Option<SlothAlert>> {
         let mut alert = SlothAlert {
             labels: labels.clone(),
             annotations: annotations.clone(),
         };
-        let Some(n) = f.get(key) else {
-            return Some(Some(alert));
+        let (key, n) = match (f.get(pair[0]), f.get(pair[1])) {
+            (Some(n), _) => (pair[0], n),
+            (None, Some(n)) => (pair[1], n),
+            (None, None) => return Some(Some(alert)),
         };
         let p = join(path, key);
         let af = ctx.foreign_fields(n, &p, &["disable", "labels", "annotations"])?;
@@ -355,8 +491,8 @@ fn read_alerting(
         }
         Some(Some(alert))
     };
-    let page = read_alert(ctx, keys.page_alert)?;
-    let ticket = read_alert(ctx, keys.ticket_alert)?;
+    let page = read_alert(ctx, PAGE_ALERT)?;
+    let ticket = read_alert(ctx, TICKET_ALERT)?;
     if page.is_none() && ticket.is_none() {
         return Some((None, shared));
     }
@@ -371,16 +507,13 @@ fn read_alerting(
             return None;
         }
     };
-    let valid = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !valid {
+    // Prometheus takes any text as an alert name (it is the `alertname`
+    // label's value), `slo_foo-bar_fail` included; only empty is refused.
+    if name.trim().is_empty() {
         ctx.error(
             f.line_of("name").unwrap_or(f.line),
             &join(path, "name"),
-            format!("`{name}` is not a Prometheus alert name ([a-zA-Z_][a-zA-Z0-9_]*)"),
+            "the alert name is empty",
         );
         return None;
     }

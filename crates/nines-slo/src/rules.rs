@@ -15,7 +15,8 @@ use std::fmt::Write as _;
 use crate::alert::Tier;
 use crate::{STANDARD_WINDOWS, format_minutes};
 
-mod sloth_alerts;
+mod goyaml;
+pub mod sloth;
 
 /// Name of every tier's alert; `tier` and `severity` labels tell them apart.
 pub const ALERT_NAME: &str = "ErrorBudgetBurn";
@@ -114,9 +115,6 @@ pub struct RuleSlo<'a> {
     /// Also an `SLIAbsent` alert when the total counter has no samples for
     /// this long (`10m`).
     pub absent_alert: Option<&'a str>,
-    /// Alerts as Sloth writes them (two per SLO, page and ticket, no
-    /// minimum events, no resolve hysteresis) instead of nines' per tier.
-    pub sloth_alerts: Option<SlothAlerts>,
 }
 
 /// Sloth's alerting block: the alert name and per-severity labels and
@@ -182,7 +180,7 @@ fn promql_string(v: &str) -> String {
     quote(v)
 }
 
-pub(crate) struct Writer {
+struct Writer {
     out: String,
 }
 
@@ -191,7 +189,7 @@ impl Writer {
         let _ = writeln!(self.out, "  - name: {}\n    rules:", quote(name));
     }
 
-    pub(crate) fn rule(
+    fn rule(
         &mut self,
         kind: &str,
         name: &str,
@@ -202,7 +200,7 @@ impl Writer {
         self.rule_for(kind, name, expr, None, labels, annotations);
     }
 
-    pub(crate) fn rule_for(
+    fn rule_for(
         &mut self,
         kind: &str,
         name: &str,
@@ -244,7 +242,7 @@ fn windows(slo: &RuleSlo<'_>) -> Vec<u32> {
     w
 }
 
-pub(crate) fn ratio_name(window: &str) -> String {
+fn ratio_name(window: &str) -> String {
     format!("nines_slo:error_ratio:rate{window}")
 }
 
@@ -343,9 +341,7 @@ pub fn prometheus_rules(slos: &[RuleSlo<'_>], opts: &RuleOptions) -> String {
                 w.rule("record", name, &expr, &base, &none);
             }
         }
-        if let (false, Some(sloth)) = (opts.no_alerts, &slo.sloth_alerts) {
-            sloth_alerts::write(&mut w, slo, sloth, &base, &sel, budget);
-        } else if !opts.no_alerts && !slo.tiers.is_empty() {
+        if !opts.no_alerts && !slo.tiers.is_empty() {
             for tier in slo.tiers {
                 let threshold = tier.burn_threshold(i64::from(slo.period_minutes));
                 let limit = rule_float(threshold * budget);
@@ -516,7 +512,6 @@ mod snapshot {
                 for_: Some("2m"),
                 budget_exhausted_alert: true,
                 absent_alert: Some("10m"),
-                sloth_alerts: None,
             },
             RuleSlo {
                 service: "shop",
@@ -534,7 +529,6 @@ mod snapshot {
                 for_: None,
                 budget_exhausted_alert: false,
                 absent_alert: None,
-                sloth_alerts: None,
             },
         ];
         let opts = RuleOptions {

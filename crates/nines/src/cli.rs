@@ -375,13 +375,17 @@ pub enum ImportCommand {
         #[arg(long, default_value = "30d")]
         period: String,
     },
-    /// OpenSLO v1 documents (a file or a directory) as nines config.
+    /// OpenSLO v1 documents (files or directories) as nines config.
     ///
-    /// nines also reads OpenSLO files placed beside its config directly;
-    /// this shows what they become. Fields nines does not use are listed on
-    /// stderr as `not mapped: …`. Example: nines import openslo slos/
+    /// All files given are read together: a reference in one (an SLO's
+    /// `indicatorRef`, `metricSourceRef`, `alertPolicyRef`) finds its
+    /// document in another. nines also reads OpenSLO files placed beside
+    /// its config directly; this shows what they become. Fields nines does
+    /// not use are listed on stderr as `not mapped: …`. Example: nines
+    /// import openslo slos/ datasources.yaml
     Openslo {
-        path: PathBuf,
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
         /// Write here instead of stdout.
         #[arg(long, short)]
         out: Option<PathBuf>,
@@ -771,8 +775,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Export(ExportCommand::Grafana { out, title }) => {
             export_grafana(out.as_deref(), &title)
         }
-        Command::Import(ImportCommand::Openslo { path, out }) => {
-            crate::cli::import::openslo(&path, out.as_deref())
+        Command::Import(ImportCommand::Openslo { paths, out }) => {
+            crate::cli::import::openslo(&paths, out.as_deref())
         }
         Command::Export(ExportCommand::Openslo { config, out }) => {
             crate::cli::import::export_openslo(&config, out.as_deref())

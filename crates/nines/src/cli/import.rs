@@ -15,32 +15,44 @@ use nines_slo::{SloSpec, WindowSpec, default_tiers};
 /// Label names nines sets itself on alerts and series.
 const RESERVED: [&str; 5] = ["service", "slo", "severity", "tier", "window"];
 
-/// A Sloth spec as nines services, and what did not map.
+/// The Sloth specs of a file (one per document) as nines services, and
+/// what did not map.
 pub fn sloth_to_services(
     path: &Path,
     period_minutes: u32,
-) -> anyhow::Result<(Service, Vec<String>)> {
-    let spec = load_sloth(path)
+) -> anyhow::Result<(Vec<Service>, Vec<String>)> {
+    let specs = load_sloth(path)
         .map_err(|e| anyhow!("{} is not a valid Sloth spec:\n{e}", path.display()))?;
     let mut unmapped = Vec::new();
-    let slos = spec
-        .slos
-        .iter()
-        .map(|slo| sloth_slo(slo, period_minutes, &mut unmapped))
-        .collect();
-    Ok((
-        Service {
-            name: spec.service.clone(),
-            owner: None,
-            description: None,
-            slos,
-            probes: Vec::new(),
-            escalation: None,
-            error_budget_policy: Default::default(),
-            slas: Vec::new(),
-        },
-        unmapped,
-    ))
+    let mut services: Vec<Service> = Vec::new();
+    for spec in specs {
+        for p in &spec.plugins {
+            unmapped.push(format!(
+                "{}: SLO plugin `{}`: nines runs no Sloth plugins",
+                p.field, p.id
+            ));
+        }
+        let slos: Vec<Slo> = spec
+            .slos
+            .iter()
+            .map(|slo| sloth_slo(slo, period_minutes, &mut unmapped))
+            .collect();
+        // Two documents may describe one service (Sloth allows it).
+        match services.iter_mut().find(|s| s.name == spec.service) {
+            Some(s) => s.slos.extend(slos),
+            None => services.push(Service {
+                name: spec.service.clone(),
+                owner: None,
+                description: None,
+                slos,
+                probes: Vec::new(),
+                escalation: None,
+                error_budget_policy: Default::default(),
+                slas: Vec::new(),
+            }),
+        }
+    }
+    Ok((services, unmapped))
 }
 
 fn sloth_slo(slo: &SlothSlo, period_minutes: u32, unmapped: &mut Vec<String>) -> Slo {
@@ -135,11 +147,11 @@ pub fn sloth(file: &Path, out: Option<&Path>, period: &str) -> anyhow::Result<Ex
         .map_err(|e| anyhow!("--period: {e}"))?
         .as_secs()
         / 60;
-    let (service, unmapped) = sloth_to_services(file, minutes as u32)?;
+    let (services, unmapped) = sloth_to_services(file, minutes as u32)?;
     let text = format!(
         "# Imported from {} by `nines import sloth`. Reference: docs/config.md\n{}",
         file.display(),
-        services_yaml([&service])
+        services_yaml(services.iter())
     );
     emit(&validated(text)?, out)?;
     for u in &unmapped {
@@ -148,12 +160,13 @@ pub fn sloth(file: &Path, out: Option<&Path>, period: &str) -> anyhow::Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn openslo(path: &Path, out: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let config =
-        Config::load(path).map_err(|e| anyhow!("{} cannot be imported:\n{e}", path.display()))?;
+pub fn openslo(paths: &[std::path::PathBuf], out: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let config = Config::load_all(paths)
+        .map_err(|e| anyhow!("{} cannot be imported:\n{e}", names.join(", ")))?;
     let text = format!(
         "# Imported from {} by `nines import openslo`. Reference: docs/config.md\n{}",
-        path.display(),
+        names.join(", "),
         services_yaml(config.services.values())
     );
     emit(&validated(text)?, out)?;

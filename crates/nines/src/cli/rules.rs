@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, anyhow, bail};
-use nines_config::{Config, QueryTemplates, Ratio, Sli, Slo, SlothSlo, SlothSpec, load_sloth};
+use nines_config::{Config, QueryTemplates, Ratio, Sli, Slo};
 use nines_slo::rules::{RuleOptions, RuleSlo, SliQuery, prometheus_rules};
+
+mod sloth;
 
 /// Flags of `nines rules prometheus`.
 #[derive(Debug, clap::Args)]
@@ -17,13 +19,27 @@ pub struct RulesArgs {
     #[arg(long, short, env = "NINES_CONFIG")]
     pub config: Option<PathBuf>,
     /// A Sloth spec (`version: prometheus/v1`, or a `PrometheusServiceLevel`
-    /// resource) instead of nines config: alerts as Sloth writes them.
+    /// resource; one per YAML document) instead of nines config: the rules
+    /// `sloth generate` writes for it.
     #[arg(long, conflicts_with = "config")]
     pub sloth: Option<PathBuf>,
     /// SLO period for every SLO (`28d`, `30d`, …); default each SLO's window
-    /// (calendar weeks count as 7d, calendar months as 30d).
-    #[arg(long, value_parser = parse_period)]
+    /// (calendar weeks count as 7d, calendar months as 30d), or 30d for a
+    /// Sloth spec, whose alert windows come from the catalogue.
+    #[arg(long, visible_alias = "default-slo-period", value_parser = parse_period)]
     pub period: Option<u32>,
+    /// With --sloth: Sloth's `AlertWindows` catalogue, a file or a directory
+    /// of them (as `sloth generate --slo-period-windows-path`); replaces the
+    /// built-in 28d and 30d windows.
+    #[arg(long, requires = "sloth")]
+    pub slo_period_windows_path: Option<PathBuf>,
+    /// With --sloth: generate the rules without the SLO plugins nines cannot
+    /// run (each is named on stderr) instead of refusing the spec.
+    #[arg(long, requires = "sloth")]
+    pub skip_slo_plugins: bool,
+    /// With --sloth: the `sloth_version` label of `sloth_slo_info`.
+    #[arg(long, requires = "sloth", default_value = concat!("nines-", env!("CARGO_PKG_VERSION")))]
+    pub sloth_version: String,
     /// Leave out the alert rules.
     #[arg(long)]
     pub no_alerts: bool,
@@ -69,21 +85,19 @@ fn parse_label(s: &str) -> Result<(String, String), String> {
             "{k:?} is not a label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)"
         ));
     }
-    if [
-        "service",
-        "slo",
-        "window",
-        "severity",
-        "tier",
-        "long_window",
-        "short_window",
-    ]
-    .contains(&k)
-    {
-        return Err(format!("nines sets the label {k:?} itself"));
-    }
     Ok((k.to_string(), v.to_string()))
 }
+
+/// Labels nines' own rules set themselves, refused as `-l` with --config.
+const NINES_LABELS: [&str; 7] = [
+    "service",
+    "slo",
+    "window",
+    "severity",
+    "tier",
+    "long_window",
+    "short_window",
+];
 
 /// The period an SLO's rules use, in minutes.
 fn period_of(slo: &Slo, forced: Option<u32>) -> u32 {
@@ -146,7 +160,6 @@ fn select<'c>(
                 for_: slo.alert_rules.for_.as_deref(),
                 budget_exhausted_alert: slo.alert_rules.budget_exhausted_alert,
                 absent_alert: slo.alert_rules.absent_alert.as_deref(),
-                sloth_alerts: None,
             });
         }
     }
@@ -155,19 +168,14 @@ fn select<'c>(
 
 pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.sloth {
-        let spec = load_sloth(path)
-            .map_err(|e| anyhow!("{} is not a valid Sloth spec:\n{e}", path.display()))?;
-        let tiers = nines_slo::default_tiers();
-        let slos: Vec<RuleSlo<'_>> = spec
-            .slos
-            .iter()
-            .map(|slo| sloth_rule(&spec, slo, &tiers, args.period))
-            .collect();
-        return write_out(
-            args,
-            BTreeMap::from([(spec.service.as_str(), slos)]),
-            Vec::new(),
-        );
+        return sloth::run(args, path);
+    }
+    if let Some((k, _)) = args
+        .labels
+        .iter()
+        .find(|(k, _)| NINES_LABELS.contains(&k.as_str()))
+    {
+        bail!("-l {k}=…: nines sets the label {k:?} itself");
     }
     let path = args
         .config
@@ -188,32 +196,6 @@ fn template_query(q: &QueryTemplates) -> SliQuery<'_> {
             total: total_query,
         },
         QueryTemplates::Raw { error_ratio_query } => SliQuery::RawErrorRatio(error_ratio_query),
-    }
-}
-
-/// A Sloth SLO as a rule input: Sloth's default 30-day period, the
-/// Workbook's tiers (Sloth's too), and Sloth-shaped alerts.
-fn sloth_rule<'s>(
-    spec: &'s SlothSpec,
-    slo: &'s SlothSlo,
-    tiers: &'s [nines_slo::Tier],
-    period: Option<u32>,
-) -> RuleSlo<'s> {
-    static EMPTY: BTreeMap<String, String> = BTreeMap::new();
-    RuleSlo {
-        service: &spec.service,
-        slo: &slo.name,
-        objective: slo.objective,
-        period_minutes: period.unwrap_or(30 * 1440),
-        query: template_query(&slo.sli),
-        tiers: if slo.alerting.is_some() { tiers } else { &[] },
-        min_events: 0,
-        alert_labels: &slo.labels,
-        annotations: &EMPTY,
-        for_: None,
-        budget_exhausted_alert: false,
-        absent_alert: None,
-        sloth_alerts: slo.alerting.clone(),
     }
 }
 

@@ -225,7 +225,7 @@ fn invalid_documents_name_document_and_field() {
         ),
         (
             slo(&format!("  indicatorRef: nope\n{window}{objective}")),
-            "SLO/a.spec.indicatorRef: no SLI document named `nope` in this file",
+            "SLO/a.spec.indicatorRef: no SLI document named `nope` in the OpenSLO files read",
         ),
         (
             slo(&format!(
@@ -268,5 +268,83 @@ fn a_rolling_month_is_thirty_days_and_says_so() {
             .contains("SLO/a.spec.timeWindow[0].duration: a rolling month is taken as 30 days"),
         "{:?}",
         config.warnings
+    );
+}
+
+/// The fixture's documents one per file, in one directory and as files
+/// given to `nines import openslo`: references resolve across files and
+/// the SLOs mean the same as from the single file (issue 15).
+#[test]
+fn references_resolve_across_the_files_of_a_directory() {
+    let one = Config::load(&fixture("shop.openslo.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    let ws = Workspace::new("");
+    let dir = ws.dir.path().join("split");
+    std::fs::create_dir(&dir).unwrap();
+    let text = std::fs::read_to_string(fixture("shop.openslo.yaml")).unwrap();
+    // SLOs first in name order, so a referenced document is always in a
+    // later file.
+    let docs: Vec<&str> = text
+        .split("\n---")
+        .filter(|d| d.contains("kind:"))
+        .collect();
+    assert!(docs.len() >= 6, "{}", docs.len());
+    let mut files = Vec::new();
+    for (i, doc) in docs.iter().rev().enumerate() {
+        let path = dir.join(format!("{i:02}.yaml"));
+        std::fs::write(&path, doc.trim_start_matches('-')).unwrap();
+        files.push(path);
+    }
+    let split = Config::load(&dir).unwrap_or_else(|e| panic!("{e}"));
+    // The SLOs of a service in file order: the files are reversed here.
+    let sorted = |c: &Config| {
+        let mut m = meaning(c);
+        m.sort();
+        m
+    };
+    assert_eq!(sorted(&split), sorted(&one));
+    let out = run_ok(nines().args(["import", "openslo"]).args(&files));
+    let imported = String::from_utf8(out.stdout).unwrap();
+    assert!(imported.contains("checkout"), "{imported}");
+    // A reference to a document no file holds: one precise error.
+    std::fs::remove_file(
+        &files[docs.len()
+            - 1
+            - docs
+                .iter()
+                .position(|d| d.contains("kind: DataSource"))
+                .unwrap()],
+    )
+    .unwrap();
+    let err = Config::load(&dir).unwrap_err().to_string();
+    assert!(
+        err.contains("no DataSource document named `prometheus-main` in the OpenSLO files read"),
+        "{err}"
+    );
+    assert!(!err.contains("give exactly one of"), "{err}");
+}
+
+/// `timeWindow` is optional in OpenSLO v1; a refused metric source is one
+/// error, not two.
+#[test]
+fn optional_time_window_and_one_reason_per_refusal() {
+    let slo = |source: &str| {
+        format!(
+            "apiVersion: openslo/v1\nkind: SLO\nmetadata: {{ name: avail }}\nspec:\n  service: shop\n  indicator:\n    metadata: {{ name: errors }}\n    spec:\n      ratioMetric:\n        counter: true\n        good: {{ metricSource: {{ type: {source}, spec: {{ query: 'ok_total' }} }} }}\n        total: {{ metricSource: {{ type: Prometheus, spec: {{ query: 'all_total' }} }} }}\n  objectives:\n    - target: 0.99\n"
+        )
+    };
+    let config = Config::parse("slo.yaml", &slo("Prometheus")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.services["shop"].slos[0].window_label, "30d");
+    assert!(
+        config
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("no `timeWindow`"))
+    );
+    let err = Config::parse("slo.yaml", &slo("Datadog")).unwrap_err();
+    assert_eq!(err.0.len(), 1, "{err}");
+    assert!(
+        err.to_string()
+            .contains("metric source type `Datadog` is not supported"),
+        "{err}"
     );
 }

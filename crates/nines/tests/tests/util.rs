@@ -359,3 +359,23 @@ pub async fn open_incident(d: &Daemon, body: Value) -> Value {
     assert_eq!(r.status, 201, "{}", r.text);
     r.body
 }
+
+/// `../shared/data/<rel>` (the corpora tests read in place, never copied
+/// into the repository), or `None` with a SKIPPED line; missing under CI
+/// is a failure.
+pub fn shared_data(rel: &str) -> Option<std::path::PathBuf> {
+    let root = std::env::var_os("NINES_SHARED_DATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+    let path = root.join(rel);
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{} is required in CI (the shared corpora; or set NINES_SHARED_DATA)",
+        path.display()
+    );
+    eprintln!("SKIPPED: {} missing", path.display());
+    None
+}
