@@ -188,7 +188,7 @@ mod tests {
             }
         ));
         let knee = s.knee().unwrap();
-        assert!(knee <= 1000.0 && knee >= 1000.0 / 1.05, "{knee}");
+        assert!((1000.0 / 1.05..=1000.0).contains(&knee), "{knee}");
     }
 
     #[test]
