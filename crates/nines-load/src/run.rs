@@ -73,6 +73,12 @@ pub async fn run(plan: Plan, mut on_second: impl FnMut(&Second)) -> Result<Summa
             "give at least one target and one connection".into(),
         ));
     }
+    // Neither a duration nor a count would never end.
+    if matches!(plan.model, Model::Closed { duration: None }) && plan.count.is_none() {
+        return Err(RunError::Plan(
+            "a closed run needs a duration or a request count".into(),
+        ));
+    }
     // Connect first: the handshakes are not the service's latency.
     let mut senders = Vec::new();
     for c in 0..plan.connections {
