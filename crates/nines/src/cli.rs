@@ -15,6 +15,7 @@ pub mod gate;
 pub mod grafana;
 pub mod import;
 pub mod incident;
+pub mod load;
 pub mod notify;
 pub mod postmortem;
 pub mod probe;
@@ -167,6 +168,10 @@ pub enum Command {
     /// nines report --from 2025-03-01 --to 2025-04-01 --format md, or
     /// nines report --from -7d --to now -o json
     Report(report::ReportArgs),
+    /// Load-test a service: open or closed model, honest latency, SLO thresholds, capacity search.
+    ///
+    /// Example: nines load --rate 1000 -d 30s --slo 'p99<300ms,errors<0.1%' http://127.0.0.1:8080/
+    Load(Box<crate::cli::load::LoadArgs>),
     /// Run a probe once, or list a daemon's probes.
     #[command(subcommand)]
     Probe(ProbeCommand),
@@ -704,6 +709,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Man { out } => crate::cli::completions::man(out.as_deref()),
         Command::Postmortem(args) => crate::cli::postmortem::run(args),
         Command::Report(args) => report::run(&args),
+        Command::Load(args) => crate::cli::load::run(*args),
         Command::Incident(cmd) => match cmd {
             IncidentCommand::List {
                 status,

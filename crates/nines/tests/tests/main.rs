@@ -16,6 +16,7 @@ mod escalation;
 mod gate;
 mod grafana;
 mod incidents;
+mod load;
 mod metrics;
 mod openslo;
 mod review;

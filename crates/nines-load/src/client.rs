@@ -1,0 +1,321 @@
+//! The HTTP side: endpoints, connections (HTTP/1.1 keep-alive, h2c, TLS
+//! with ALPN) and one request with its body read to the end.
+//!
+//! hyper's connection API directly, one connection per worker (HTTP/2
+//! connections shared by `streams` workers): no pool, no per-request
+//! allocation beyond the request itself.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::{http1, http2};
+use hyper::{Request, Uri};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use rustls::pki_types::ServerName;
+use tokio::net::TcpStream;
+
+use crate::record::ErrorKind;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpVersion {
+    /// HTTP/1.1; over TLS too.
+    Http1,
+    /// HTTP/2: prior knowledge (h2c) in plain text, ALPN h2 over TLS.
+    Http2,
+    /// HTTP/1.1 in plain text; over TLS what ALPN settles (h2 first).
+    Auto,
+}
+
+/// Where requests go: resolved once, before the run.
+#[derive(Clone)]
+pub struct Endpoint {
+    pub addr: SocketAddr,
+    pub authority: String,
+    tls: Option<(Arc<rustls::ClientConfig>, ServerName<'static>)>,
+    pub version: HttpVersion,
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Endpoint({} at {})", self.authority, self.addr)
+    }
+}
+
+/// One request to send, again and again.
+#[derive(Debug, Clone)]
+pub struct RequestSpec {
+    pub method: hyper::Method,
+    pub uri: Uri,
+    pub headers: Vec<(hyper::header::HeaderName, hyper::header::HeaderValue)>,
+    pub body: Bytes,
+    /// Index into the run's endpoints.
+    pub endpoint: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("{url}: {reason}")]
+    Url { url: String, reason: String },
+    #[error("{authority}: cannot resolve: {reason}")]
+    Resolve { authority: String, reason: String },
+    #[error("TLS setup: {0}")]
+    Tls(#[from] rustls::Error),
+}
+
+impl Endpoint {
+    /// The endpoint of `uri`, its host resolved now.
+    pub fn of(uri: &Uri, version: HttpVersion, insecure: bool) -> Result<Endpoint, SetupError> {
+        let bad = |reason: &str| SetupError::Url {
+            url: uri.to_string(),
+            reason: reason.to_string(),
+        };
+        let tls = match uri.scheme_str() {
+            Some("http") => false,
+            Some("https") => true,
+            _ => return Err(bad("the scheme must be http or https")),
+        };
+        let host = uri.host().ok_or_else(|| bad("there is no host"))?;
+        let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
+        let authority = uri
+            .authority()
+            .map(|a| a.to_string())
+            .unwrap_or_else(|| host.to_string());
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        let addr = std::net::ToSocketAddrs::to_socket_addrs(&(bare, port))
+            .map_err(|e| SetupError::Resolve {
+                authority: authority.clone(),
+                reason: e.to_string(),
+            })?
+            .next()
+            .ok_or_else(|| SetupError::Resolve {
+                authority: authority.clone(),
+                reason: "no address".into(),
+            })?;
+        let tls = if tls {
+            let name = ServerName::try_from(bare.to_string())
+                .map_err(|e| bad(&format!("server name: {e}")))?;
+            Some((tls_config(version, insecure)?, name))
+        } else {
+            None
+        };
+        Ok(Endpoint {
+            addr,
+            authority,
+            tls,
+            version,
+        })
+    }
+}
+
+/// A live connection, owned by one worker (an HTTP/2 one may be shared).
+pub enum Sender {
+    H1(http1::SendRequest<Full<Bytes>>),
+    H2(http2::SendRequest<Full<Bytes>>),
+}
+
+impl Sender {
+    pub fn is_closed(&self) -> bool {
+        match self {
+            Sender::H1(s) => s.is_closed(),
+            Sender::H2(s) => s.is_closed(),
+        }
+    }
+
+    /// Another handle on the same connection: HTTP/2 multiplexes streams.
+    pub fn share(&self) -> Option<Sender> {
+        match self {
+            Sender::H1(_) => None,
+            Sender::H2(s) => Some(Sender::H2(s.clone())),
+        }
+    }
+}
+
+/// Opens a connection to `ep`.
+pub async fn connect(ep: &Endpoint) -> Result<Sender, ErrorKind> {
+    let tcp = TcpStream::connect(ep.addr)
+        .await
+        .map_err(|_| ErrorKind::Connect)?;
+    let _ = tcp.set_nodelay(true);
+    match &ep.tls {
+        None => handshake(TokioIo::new(tcp), ep.version == HttpVersion::Http2).await,
+        Some((config, name)) => {
+            let tls = tokio_rustls::TlsConnector::from(config.clone())
+                .connect(name.clone(), tcp)
+                .await
+                .map_err(|_| ErrorKind::Tls)?;
+            let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+            handshake(TokioIo::new(tls), h2).await
+        }
+    }
+}
+
+async fn handshake<T>(io: TokioIo<T>, h2: bool) -> Result<Sender, ErrorKind>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
+    if h2 {
+        let (send, conn) = http2::handshake(TokioExecutor::new(), io)
+            .await
+            .map_err(|e| classify(&e))?;
+        tokio::spawn(conn);
+        Ok(Sender::H2(send))
+    } else {
+        let (send, conn) = http1::handshake(io).await.map_err(|e| classify(&e))?;
+        tokio::spawn(conn);
+        Ok(Sender::H1(send))
+    }
+}
+
+/// Sends `spec` on `sender` and reads the body to its end: (status, bytes).
+pub async fn send(
+    sender: &mut Sender,
+    spec: &RequestSpec,
+    ep: &Endpoint,
+) -> Result<(u16, u64), ErrorKind> {
+    let resp = match sender {
+        Sender::H1(s) => {
+            s.ready().await.map_err(|e| classify(&e))?;
+            let req = build(spec, ep, false)?;
+            s.send_request(req).await.map_err(|e| classify(&e))?
+        }
+        Sender::H2(s) => {
+            s.ready().await.map_err(|e| classify(&e))?;
+            let req = build(spec, ep, true)?;
+            s.send_request(req).await.map_err(|e| classify(&e))?
+        }
+    };
+    let status = resp.status().as_u16();
+    let mut body = resp.into_body();
+    let mut bytes = 0u64;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| classify(&e))?;
+        if let Some(d) = frame.data_ref() {
+            bytes += d.len() as u64;
+        }
+    }
+    Ok((status, bytes))
+}
+
+fn build(spec: &RequestSpec, ep: &Endpoint, h2: bool) -> Result<Request<Full<Bytes>>, ErrorKind> {
+    // HTTP/1.1 wants the path and a Host header; HTTP/2 the full URI
+    // (hyper turns it into :scheme, :authority and :path).
+    let uri = if h2 {
+        spec.uri.clone()
+    } else {
+        spec.uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/")
+            .parse()
+            .map_err(|_| ErrorKind::Protocol)?
+    };
+    let mut b = Request::builder().method(spec.method.clone()).uri(uri);
+    if !h2 && !spec.headers.iter().any(|(k, _)| k == hyper::header::HOST) {
+        b = b.header(hyper::header::HOST, ep.authority.as_str());
+    }
+    for (k, v) in &spec.headers {
+        b = b.header(k, v);
+    }
+    b.body(Full::new(spec.body.clone()))
+        .map_err(|_| ErrorKind::Protocol)
+}
+
+fn classify(e: &hyper::Error) -> ErrorKind {
+    if e.is_timeout() {
+        return ErrorKind::Timeout;
+    }
+    if e.is_canceled() || e.is_closed() || e.is_incomplete_message() {
+        return ErrorKind::Reset;
+    }
+    let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(s) = src {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind as K;
+            if matches!(
+                io.kind(),
+                K::ConnectionReset | K::BrokenPipe | K::ConnectionAborted | K::UnexpectedEof
+            ) {
+                return ErrorKind::Reset;
+            }
+        }
+        src = s.source();
+    }
+    ErrorKind::Protocol
+}
+
+fn tls_config(
+    version: HttpVersion,
+    insecure: bool,
+) -> Result<Arc<rustls::ClientConfig>, SetupError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()?;
+    let mut config = if insecure {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAny(provider)))
+            .with_no_client_auth()
+    } else {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+        builder.with_root_certificates(roots).with_no_client_auth()
+    };
+    config.alpn_protocols = match version {
+        HttpVersion::Http1 => vec![b"http/1.1".to_vec()],
+        HttpVersion::Http2 => vec![b"h2".to_vec()],
+        HttpVersion::Auto => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
+    };
+    Ok(Arc::new(config))
+}
+
+/// `--insecure`: any certificate, but the handshake's signatures are still
+/// checked, so the cost measured is a real handshake's.
+#[derive(Debug)]
+struct AcceptAny(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for AcceptAny {
+    fn verify_server_cert(
+        &self,
+        _: &rustls::pki_types::CertificateDer<'_>,
+        _: &[rustls::pki_types::CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
