@@ -41,7 +41,7 @@ pub enum IntakeError {
     #[error(
         "alerts[{index}]: {reason}; nothing was recorded. Name its service with a route \
          (`routes:`), give the integration a `service`, or set `incidents.default_service` \
-         (docs/integrations.md)"
+         (docs/config.md, `integrations`)"
     )]
     NoService {
         index: usize,

@@ -67,7 +67,7 @@ pub fn route(
 /// came in through an integration with `integration_service`: that
 /// service stands in for a missing `service` label, as in [`route`]; a
 /// label naming no configured service does not make one up. The rule
-/// (docs/integrations.md): a route naming a service, else the label's
+/// (docs/config.md, `integrations`): a route naming a service, else the label's
 /// configured service, else the integration's `service`, else
 /// `incidents.default_service`, else refused.
 pub fn route_outside(
