@@ -61,6 +61,15 @@ pub(crate) const INCIDENTS: Section = Section {
                   incident instead of opening a new one; `0s` never reopens",
         },
         Key {
+            name: "default_service",
+            ty: "service name",
+            default: "none: refused",
+            doc: "the service of an Alertmanager or PagerDuty alert that no route and no \
+                  `service` label of a configured service place, when its integration names no \
+                  `service` either; without one such alerts are refused (422), never given a \
+                  service nobody configured",
+        },
+        Key {
             name: "maintenance",
             ty: "sequence",
             default: NONE,
@@ -240,6 +249,20 @@ pub(crate) fn read_policy(
             defaults.lifecycle.reopen_window.as_secs().unsigned_abs(),
         )),
     };
+    let default_service = match f.get("default_service") {
+        Some(n) if n.kind != Kind::Null => {
+            let field = join(path, "default_service");
+            ctx.name(n, &field, "service").map(|service| {
+                refs.services.push(NameRef {
+                    line: n.line,
+                    field,
+                    name: service.clone(),
+                });
+                Some(service)
+            })
+        }
+        _ => Some(None),
+    };
     let maintenance = match f.get("maintenance") {
         Some(n) => read_maintenance(ctx, n, &join(path, "maintenance"), &mut refs.services),
         None => Some(Vec::new()),
@@ -258,6 +281,7 @@ pub(crate) fn read_policy(
         link_secret: secret?,
         external_url: external_url?,
         link_lifetime: link_lifetime?,
+        default_service: default_service?,
         maintenance: maintenance?,
         inhibit: inhibit?,
     })

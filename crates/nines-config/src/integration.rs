@@ -27,7 +27,8 @@ pub(crate) const INTEGRATION: Section = Section {
             name: "service",
             ty: "service name",
             default: NONE,
-            doc: "the service its alerts belong to when their labels and the routes name none",
+            doc: "the service its alerts belong to when no route names one and their `service` \
+                  label is missing or names no configured service",
         },
     ],
 };

@@ -270,6 +270,11 @@ pub struct IncidentSettings {
     /// `link_lifetime`: how long one-click links work after the message
     /// was queued. Default 24h.
     pub link_lifetime: std::time::Duration,
+    /// `default_service`: the service of an outside alert (Alertmanager,
+    /// PagerDuty) that neither the routes nor a `service` label of a
+    /// configured service place, and whose integration names no service.
+    /// Default none: such alerts are refused.
+    pub default_service: Option<String>,
     /// `maintenance`: recurring windows in which matching alerts are
     /// recorded but notify nobody.
     pub maintenance: Vec<nines_incident::MaintenanceWindow>,
@@ -286,6 +291,7 @@ impl Default for IncidentSettings {
             link_secret: None,
             external_url: None,
             link_lifetime: std::time::Duration::from_secs(86_400),
+            default_service: None,
             maintenance: Vec::new(),
             inhibit: Vec::new(),
         }

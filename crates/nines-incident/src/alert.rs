@@ -186,7 +186,9 @@ pub struct Alert {
     pub labels: Labels,
     /// Free text for people (summary, description, runbook_url, …).
     pub annotations: Labels,
-    /// One line for titles and notifications.
+    /// One line for titles and notifications. Empty only for an event
+    /// that carries no payload (PagerDuty's resolve): it keeps the
+    /// summary and labels the alert has ([`Alert::keep_details`]).
     pub summary: String,
     pub severity: AlertSeverity,
     pub status: AlertStatus,
@@ -305,6 +307,31 @@ impl Alert {
             }
         }
         Some(alert)
+    }
+}
+
+impl Alert {
+    /// Whether the event carries only its key, status and times, not the
+    /// alert's details (PagerDuty's `resolve`, whose payload PagerDuty
+    /// ignores).
+    pub fn carries_no_details(&self) -> bool {
+        self.summary.is_empty()
+    }
+
+    /// Fills in what this event does not carry from the alert as it was
+    /// last stored (`summary`, `labels`): a resolve without payload keeps
+    /// the trigger's summary and labels, so it routes to the same
+    /// incident and its timeline says what resolved. Labels the event
+    /// does carry win.
+    pub fn keep_details(&mut self, summary: &str, labels: &Labels) {
+        if self.summary.is_empty() {
+            self.summary = summary.to_string();
+        }
+        for (name, value) in labels {
+            self.labels
+                .entry(name.clone())
+                .or_insert_with(|| value.clone());
+        }
     }
 }
 

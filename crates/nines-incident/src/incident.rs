@@ -230,6 +230,12 @@ pub struct Incident {
     /// How many times it was reopened.
     pub reopened: u32,
     pub alerts: Vec<LinkedAlert>,
+    /// Whether a linked alert left out of `alerts` fires. Deciding about
+    /// one incoming alert needs only its own link and this: the daemon
+    /// loads no other (an alert storm links 100,000 alerts to one
+    /// incident, and loading them all for each would make intake slow
+    /// down as they accumulate). `false` when `alerts` holds every link.
+    pub unlisted_firing: bool,
 }
 
 /// What to do with an incoming alert, given the latest incident of its
@@ -307,6 +313,7 @@ impl Incident {
                 status: alert.status,
                 since: at,
             }],
+            unlisted_firing: false,
         }
     }
 
@@ -374,7 +381,8 @@ impl Incident {
 
     /// Records an alert's current status on this incident, linking it if
     /// new. With auto-resolve on, an open incident whose linked alerts have
-    /// all resolved resolves; that transition is returned.
+    /// all resolved (those listed, and none unlisted fires) resolves; that
+    /// transition is returned.
     pub fn observe(
         &mut self,
         alert: &Alert,
@@ -398,10 +406,11 @@ impl Incident {
                 since: at,
             }),
         }
-        let all_resolved = self
-            .alerts
-            .iter()
-            .all(|l| l.status == AlertStatus::Resolved);
+        let all_resolved = !self.unlisted_firing
+            && self
+                .alerts
+                .iter()
+                .all(|l| l.status == AlertStatus::Resolved);
         if policy.auto_resolve && all_resolved && self.is_open() {
             self.resolve(at, None).ok()
         } else {

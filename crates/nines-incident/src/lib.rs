@@ -43,5 +43,7 @@ pub use inhibit::Inhibit;
 pub use maintenance::{MaintenanceError, MaintenanceWindow, Scope};
 pub use matcher::{MatchOp, Matcher, MatcherError, matches_all, parse_matchers};
 pub use retry::{Backoff, ChannelKind, Outcome, Verdict, classify};
-pub use route::{Route, Routed, SeverityMap, route, route_alert, route_incident};
+pub use route::{
+    NoService, Route, Routed, SeverityMap, route, route_alert, route_incident, route_incident_known,
+};
 pub use silence::Silence;

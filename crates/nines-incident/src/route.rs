@@ -95,17 +95,69 @@ pub fn route_alert(tree: &Route, alert: &Alert) -> Vec<Routed> {
 /// channels); with no such route the alert's `service` label (or
 /// `default`) names the service and prefixes the group key. Channels are
 /// every matching route's, each once, in order. The answer always has a
-/// `service`.
+/// `service`. For nines' own alerts, whose labels name configured
+/// services; alerts from outside go through [`route_incident_known`].
 pub fn route_incident(tree: &Route, alert: &Alert) -> Routed {
+    route_choosing(tree, alert, |label| {
+        Some(label.unwrap_or("default").to_string())
+    })
+    .expect("the fallback always names a service")
+}
+
+/// [`route_incident`] for alerts from outside senders (Alertmanager,
+/// PagerDuty), which may name any service or none. The service is:
+///
+/// 1. the first matching route's that names one (`routes:`);
+/// 2. else the alert's `service` label, when `known` says it is a
+///    configured service;
+/// 3. else `default` (the integration's `service`, else
+///    `incidents.default_service`);
+///
+/// and with none of them the alert is refused: a service nobody
+/// configured is never made up.
+pub fn route_incident_known(
+    tree: &Route,
+    alert: &Alert,
+    known: impl Fn(&str) -> bool,
+    default: Option<&str>,
+) -> Result<Routed, NoService> {
+    route_choosing(tree, alert, |label| match label {
+        Some(label) if known(label) => Some(label.to_string()),
+        _ => default.map(str::to_string),
+    })
+    .ok_or_else(|| NoService {
+        label: alert.labels.get("service").cloned(),
+    })
+}
+
+/// An outside alert that no route, no label and no default places.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", match label {
+    Some(label) => format!("its label service={} names no configured service and no route names one", quote(label)),
+    None => "it has no `service` label and no route names a service".to_string(),
+})]
+pub struct NoService {
+    /// Its `service` label, if it has one (naming no configured service).
+    pub label: Option<String>,
+}
+
+/// The routing of [`route_incident`], with `fallback` choosing the
+/// service (from the alert's `service` label, if any) when no route names
+/// one; `None` when it cannot.
+fn route_choosing(
+    tree: &Route,
+    alert: &Alert,
+    fallback: impl FnOnce(Option<&str>) -> Option<String>,
+) -> Option<Routed> {
     let routed = route_alert(tree, alert);
     let first = routed
         .iter()
         .find(|r| r.service.is_some())
         .or(routed.first());
-    let service = first
-        .and_then(|r| r.service.clone())
-        .or_else(|| alert.labels.get("service").cloned())
-        .unwrap_or_else(|| "default".to_string());
+    let service = match first.and_then(|r| r.service.clone()) {
+        Some(service) => service,
+        None => fallback(alert.labels.get("service").map(String::as_str))?,
+    };
     let severity = first
         .map(|r| r.severity)
         .unwrap_or_else(|| IncidentSeverity::default_for(alert.severity));
@@ -122,14 +174,14 @@ pub fn route_incident(tree: &Route, alert: &Alert) -> Routed {
             channels.push(c.clone());
         }
     }
-    Routed {
+    Some(Routed {
         service: Some(service),
         severity,
         group_key,
         group_labels: first.map(|r| r.group_labels.clone()).unwrap_or_default(),
         channels,
         path: first.map(|r| r.path.clone()).unwrap_or_default(),
-    }
+    })
 }
 
 fn route_with(tree: &Route, labels: &Labels, severity: AlertSeverity) -> Vec<Routed> {

@@ -237,6 +237,19 @@ pub trait IncidentStore {
     /// An incident's alerts, by first seen and key.
     fn incident_alerts(&self, id: i64) -> Result<Vec<AlertLink>, StoreError>;
 
+    /// One alert of an incident, if linked: what intake reads instead of
+    /// all of them (its cost must not grow with the incident's alerts).
+    fn incident_alert(
+        &self,
+        id: i64,
+        source: &str,
+        key: &str,
+    ) -> Result<Option<AlertLink>, StoreError>;
+
+    /// Whether an alert of the incident other than `source`/`key` fires,
+    /// found through an index, without reading the others.
+    fn incident_fires_besides(&self, id: i64, source: &str, key: &str) -> Result<bool, StoreError>;
+
     /// Where an incident's escalation is, if it has started.
     fn escalation(&self, incident: i64) -> Result<Option<EscalationRow>, StoreError>;
 

@@ -65,6 +65,8 @@ impl SqliteStore {
         fn incident_of_alert(&self, source: &str, key: &str) -> Result<Option<(IncidentRow, AlertStatus)>, StoreError>;
         fn incidents(&self, status: Option<Status>, service: Option<&str>, limit: u32) -> Result<Vec<IncidentRow>, StoreError>;
         fn incident_alerts(&self, id: i64) -> Result<Vec<AlertLink>, StoreError>;
+        fn incident_alert(&self, id: i64, source: &str, key: &str) -> Result<Option<AlertLink>, StoreError>;
+        fn incident_fires_besides(&self, id: i64, source: &str, key: &str) -> Result<bool, StoreError>;
         fn escalation(&self, incident: i64) -> Result<Option<EscalationRow>, StoreError>;
         fn firing_alert_labels(&self) -> Result<Vec<String>, StoreError>;
         fn incident_timeline(&self, id: i64) -> Result<Vec<TimelineEntry>, StoreError>;

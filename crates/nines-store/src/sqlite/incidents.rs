@@ -302,22 +302,54 @@ fn list(
     .collect()
 }
 
+fn alert_link(r: &rusqlite::Row<'_>) -> rusqlite::Result<AlertLink> {
+    Ok(AlertLink {
+        source: r.get(0)?,
+        key: r.get(1)?,
+        status: parsed(r, 2)?,
+        summary: r.get(3)?,
+        labels: r.get(4)?,
+        first_at: r.get(5)?,
+        last_at: r.get(6)?,
+    })
+}
+
 pub(super) fn alerts(conn: &rusqlite::Connection, id: i64) -> rusqlite::Result<Vec<AlertLink>> {
     conn.prepare_cached(
         "SELECT source, key, status, summary, labels, first_at, last_at FROM incident_alerts WHERE incident_id = ?1 ORDER BY first_at, key",
     )?
-    .query_map([id], |r| {
-        Ok(AlertLink {
-            source: r.get(0)?,
-            key: r.get(1)?,
-            status: parsed(r, 2)?,
-            summary: r.get(3)?,
-            labels: r.get(4)?,
-            first_at: r.get(5)?,
-            last_at: r.get(6)?,
-        })
-    })?
+    .query_map([id], alert_link)?
     .collect()
+}
+
+/// One link, by its primary key.
+fn alert(
+    conn: &rusqlite::Connection,
+    id: i64,
+    source: &str,
+    key: &str,
+) -> rusqlite::Result<Option<AlertLink>> {
+    conn.prepare_cached(
+        "SELECT source, key, status, summary, labels, first_at, last_at FROM incident_alerts
+         WHERE source = ?1 AND key = ?2 AND incident_id = ?3",
+    )?
+    .query_row(params![source, key, id], alert_link)
+    .optional()
+}
+
+/// Through `incident_alerts_by_incident_status`: the first firing link
+/// found is, at worst, the one excluded, so this reads at most two.
+fn fires_besides(
+    conn: &rusqlite::Connection,
+    id: i64,
+    source: &str,
+    key: &str,
+) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM incident_alerts
+         WHERE incident_id = ?1 AND status = 'firing' AND NOT (source = ?2 AND key = ?3))",
+    )?
+    .query_row(params![id, source, key], |r| r.get(0))
 }
 
 /// The labels (JSON) of every firing alert of an open incident: what
@@ -501,6 +533,19 @@ impl IncidentStore for SqliteStore {
 
     fn incident_alerts(&self, id: i64) -> Result<Vec<AlertLink>, StoreError> {
         self.read(|c| alerts(c, id))
+    }
+
+    fn incident_alert(
+        &self,
+        id: i64,
+        source: &str,
+        key: &str,
+    ) -> Result<Option<AlertLink>, StoreError> {
+        self.read(|c| alert(c, id, source, key))
+    }
+
+    fn incident_fires_besides(&self, id: i64, source: &str, key: &str) -> Result<bool, StoreError> {
+        self.read(|c| fires_besides(c, id, source, key))
     }
 
     fn escalation(&self, incident: i64) -> Result<Option<EscalationRow>, StoreError> {

@@ -254,6 +254,14 @@ CREATE INDEX schedule_overrides_by_end ON schedule_overrides (end_at);
     // 10: at most one open incident per group, in the database rather
     // than behind the daemon's mutex (issue 13).
     ONE_OPEN_INCIDENT_PER_GROUP,
+    // 11: an incident's firing alerts found through the index (issue 15):
+    // intake asks "does another linked alert fire?" for every alert, and
+    // must not scan an alert storm's 100,000 links to answer. The index
+    // on (incident_id) alone is a prefix of this one.
+    r#"
+CREATE INDEX IF NOT EXISTS incident_alerts_by_incident_status ON incident_alerts (incident_id, status);
+DROP INDEX IF EXISTS incident_alerts_by_incident;
+"#,
 ];
 
 /// Migration 10. Before the index can exist, a database written while only

@@ -11,6 +11,7 @@ use crate::util::{TestDb, backends};
 backends!(
     a_group_has_at_most_one_open_incident,
     an_incident_batch_is_written_whole,
+    one_alert_and_whether_another_fires_are_read_alone,
     the_outbox_delivers_in_order_and_escalation_stops_pages,
     silences_expire,
 );
@@ -280,4 +281,68 @@ fn silences_expire<D: TestDb>() {
     assert!(!store.expire_silence(id + 1, 40).unwrap());
     let ended = store.silences(50).unwrap();
     assert_eq!(ended[0].ends_at, 40, "the newest ended ones are listed too");
+}
+
+/// What intake reads per alert (issue 15): one link by its key, and
+/// whether any other link of the incident fires.
+fn one_alert_and_whether_another_fires_are_read_alone<D: TestDb>() {
+    let db = D::new();
+    let mut store = db.open();
+    let id = store
+        .apply_incident_ops(&[open("g", 10), link(IncidentRef::Opened, "a1", 10)])
+        .unwrap()
+        .unwrap();
+    let other = store.apply_incident_ops(&[open("h", 10)]).unwrap().unwrap();
+    let a1 = store
+        .incident_alert(id, "alertmanager", "a1")
+        .unwrap()
+        .unwrap();
+    assert_eq!((a1.key.as_str(), a1.summary.as_str()), ("a1", "a1 fires"));
+    assert!(
+        store
+            .incident_alert(other, "alertmanager", "a1")
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .incident_alert(id, "pagerduty", "a1")
+            .unwrap()
+            .is_none()
+    );
+    // a1 alone fires: nothing besides it does.
+    assert!(
+        !store
+            .incident_fires_besides(id, "alertmanager", "a1")
+            .unwrap()
+    );
+    assert!(
+        store
+            .incident_fires_besides(id, "alertmanager", "a2")
+            .unwrap()
+    );
+    assert!(store.incident_fires_besides(id, "pagerduty", "a1").unwrap());
+    store
+        .apply_incident_ops(&[link(IncidentRef::Id(id), "a2", 11)])
+        .unwrap();
+    assert!(
+        store
+            .incident_fires_besides(id, "alertmanager", "a1")
+            .unwrap()
+    );
+    let mut resolved = link(IncidentRef::Id(id), "a2", 12);
+    if let IncidentOp::LinkAlert { alert, .. } = &mut resolved {
+        alert.status = nines_incident::AlertStatus::Resolved;
+    }
+    store.apply_incident_ops(&[resolved]).unwrap();
+    assert!(
+        !store
+            .incident_fires_besides(id, "alertmanager", "a1")
+            .unwrap()
+    );
+    assert!(
+        !store
+            .incident_fires_besides(other, "alertmanager", "x")
+            .unwrap()
+    );
 }

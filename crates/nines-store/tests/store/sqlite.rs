@@ -100,7 +100,7 @@ fn the_upgrade_resolves_duplicate_open_incidents_then_refuses_them() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 10);
+    assert_eq!(version, 11, "every migration applied again after 9");
     let resolved = store.incident(older).unwrap().unwrap();
     assert_eq!(resolved.status, nines_incident::Status::Resolved);
     assert!(resolved.resolved_at.is_some());

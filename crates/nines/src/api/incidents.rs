@@ -233,22 +233,42 @@ async fn read_body(body: Body) -> Result<Bytes, ApiError> {
         })
 }
 
-/// Records alerts one by one; all of a request's alerts are stored before
-/// it is answered.
+/// Records the alerts of one request ([`ingest_outside`]); all are
+/// stored before it is answered. An alert no rule gives a service is
+/// refused with 422, naming it; then nothing is recorded.
+///
+/// [`ingest_outside`]: crate::incidents::lifecycle::ingest_outside
 async fn take_alerts(
     app: Arc<App>,
     alerts: Vec<Alert>,
     service: Option<String>,
 ) -> Result<Vec<crate::state::incidents::AlertOutcome>, ApiError> {
+    use crate::incidents::lifecycle::IntakeError;
     tokio::task::spawn_blocking(move || {
-        alerts
-            .iter()
-            .map(|a| crate::incidents::lifecycle::ingest_alert(&app, a, service.as_deref()))
-            .collect::<Result<Vec<_>, _>>()
+        crate::incidents::lifecycle::ingest_outside(&app, &alerts, service.as_deref())
     })
     .await
     .map_err(ApiError::internal)?
-    .map_err(ApiError::unavailable)
+    .map_err(|e| match e {
+        IntakeError::NoService { .. } => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
+        }
+        IntakeError::Store(e) => ApiError::unavailable(e),
+    })
+}
+
+/// Each incident once, in the order the alerts first reached it: a
+/// group of 2,000 alerts joining one incident names it once.
+fn incident_names(outcomes: &[crate::state::incidents::AlertOutcome]) -> Vec<String> {
+    let mut ids: Vec<i64> = Vec::new();
+    for id in outcomes.iter().filter_map(|o| o.incident) {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    ids.into_iter()
+        .map(crate::state::incidents::incident_name)
+        .collect()
 }
 
 /// `POST /integrations/alertmanager` with the integration key as a bearer
@@ -295,7 +315,7 @@ async fn alertmanager_with(
     let outcomes = take_alerts(app, webhook.to_alerts(), integration.service.clone()).await?;
     Ok(axum::Json(json!({
         "received": outcomes.len(),
-        "incidents": outcomes.iter().filter_map(|o| o.incident).map(crate::state::incidents::incident_name).collect::<Vec<_>>(),
+        "incidents": incident_names(&outcomes),
     })))
 }
 
@@ -338,9 +358,33 @@ pub async fn pagerduty(State(app): State<Arc<App>>, body: Body) -> Response {
     let dedup_key = event.dedup_key.clone();
     let a = app.clone();
     let stored = match Alert::from_pagerduty(&event, now) {
-        Some(alert) => take_alerts(a, vec![alert], integration.service.clone())
-            .await
-            .map(|_| ()),
+        Some(alert) => {
+            let service = integration.service.clone();
+            let taken = tokio::task::spawn_blocking(move || {
+                crate::incidents::lifecycle::ingest_outside(&a, &[alert], service.as_deref())
+            })
+            .await;
+            match taken {
+                Ok(Ok(_)) => Ok(()),
+                // PagerDuty's shape: senders show `errors` to whoever
+                // configured them. 400 is PagerDuty's only refusal code.
+                Ok(Err(crate::incidents::lifecycle::IntakeError::NoService { reason, .. })) => {
+                    let error = format!(
+                        "the event names no service of this nines: {reason}; give the \
+                         integration a `service`, route it with `routes:`, or set \
+                         `incidents.default_service`"
+                    );
+                    return pd_answer(
+                        StatusCode::BAD_REQUEST,
+                        json!({"status": "invalid event", "message": "Event object is invalid", "errors": [error]}).to_string(),
+                    );
+                }
+                Ok(Err(crate::incidents::lifecycle::IntakeError::Store(e))) => {
+                    Err(ApiError::unavailable(e))
+                }
+                Err(e) => Err(ApiError::internal(e)),
+            }
+        }
         None => {
             // acknowledge: the incident the dedup key opened.
             tokio::task::spawn_blocking(move || {

@@ -17,217 +17,310 @@ fn changing_incidents<R>(app: &App, f: impl FnOnce(&mut nines_store::Store) -> R
     r
 }
 
-/// Takes one alert through the incident engine (`nines_incident`):
-/// judged against its group's open incident (else the newest), it opens
-/// an incident, joins one (raising its severity when worse), reopens one
-/// it fires again for within `reopen_within`, or resolves one whose last
-/// firing alert it was (auto-resolve). Everything, notifications
-/// included, is stored before this returns.
-pub fn ingest_alert(
-    app: &App,
-    alert: &Alert,
-    default_service: Option<&str>,
-) -> Result<AlertOutcome, StoreError> {
+/// Takes one of nines' own alerts (SLO burn rates, probes) through the
+/// incident engine (`nines_incident`): judged against its group's open
+/// incident (else the newest), it opens an incident, joins one (raising
+/// its severity when worse), reopens one it fires again for within
+/// `reopen_within`, or resolves one whose last firing alert it was
+/// (auto-resolve). Everything, notifications included, is stored before
+/// this returns.
+pub fn ingest_alert(app: &App, alert: &Alert) -> Result<AlertOutcome, StoreError> {
     let config = app.config();
-    let routed = crate::incidents::routing::route(&config, &app.routes, alert, default_service);
+    let routed = crate::incidents::routing::route(&config, &app.routes, alert, None);
+    let now = app.clock.now();
+    changing_incidents(app, |store| {
+        let mut holds = crate::incidents::quiet::Holds::load(store, &config, now)?;
+        take(store, &config, &mut holds, alert, &routed, now)
+    })
+}
+
+/// Why alerts from an outside sender were refused.
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    /// Nothing was recorded: `index` is the alert's place in the request.
+    #[error(
+        "alerts[{index}]: {reason}; nothing was recorded. Name its service with a route \
+         (`routes:`), give the integration a `service`, or set `incidents.default_service` \
+         (docs/config.md, `integrations`)"
+    )]
+    NoService {
+        index: usize,
+        reason: nines_incident::NoService,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// [`ingest_alert`] for the alerts of one request from an outside sender
+/// (Alertmanager, PagerDuty) through an integration with
+/// `integration_service`. Each is routed first
+/// ([`routing::route_outside`](crate::incidents::routing::route_outside)):
+/// when one has no service, none is recorded. Then they are taken in
+/// order, each answered with what it did. An event that carries no
+/// details (a PagerDuty resolve) keeps those stored for its alert.
+///
+/// The work per alert does not grow with the alerts its incident already
+/// has: the engine is given the alert's own link and whether another
+/// fires, both read through indexes (issue 15).
+pub fn ingest_outside(
+    app: &App,
+    alerts: &[Alert],
+    integration_service: Option<&str>,
+) -> Result<Vec<AlertOutcome>, IntakeError> {
+    let config = app.config();
+    let now = app.clock.now();
+    changing_incidents(app, |store| {
+        let mut taken = Vec::with_capacity(alerts.len());
+        for (index, alert) in alerts.iter().enumerate() {
+            let alert = with_stored_details(store, alert)?;
+            let routed = crate::incidents::routing::route_outside(
+                &config,
+                &app.routes,
+                &alert,
+                integration_service,
+            )
+            .map_err(|reason| IntakeError::NoService { index, reason })?;
+            taken.push((alert, routed));
+        }
+        let mut holds = crate::incidents::quiet::Holds::load(store, &config, now)?;
+        let mut outcomes = Vec::with_capacity(taken.len());
+        for (alert, routed) in &taken {
+            outcomes.push(take(store, &config, &mut holds, alert, routed, now)?);
+        }
+        Ok(outcomes)
+    })
+}
+
+/// The alert with what its event did not carry filled in from its newest
+/// stored link ([`Alert::keep_details`]); as it came when it carries its
+/// details or was never stored.
+fn with_stored_details<'a>(
+    store: &nines_store::Store,
+    alert: &'a Alert,
+) -> Result<std::borrow::Cow<'a, Alert>, StoreError> {
+    if !alert.carries_no_details() {
+        return Ok(std::borrow::Cow::Borrowed(alert));
+    }
+    let source = alert.source.as_str();
+    let stored = match store.incident_of_alert(source, &alert.key)? {
+        Some((incident, _)) => store.incident_alert(incident.id, source, &alert.key)?,
+        None => None,
+    };
+    let Some(link) = stored else {
+        return Ok(std::borrow::Cow::Borrowed(alert));
+    };
+    let labels: nines_incident::Labels = serde_json::from_str(&link.labels).unwrap_or_default();
+    let mut alert = alert.clone();
+    alert.keep_details(&link.summary, &labels);
+    Ok(std::borrow::Cow::Owned(alert))
+}
+
+/// One alert through the engine, inside the store lock; `holds` were read
+/// for this request and learn of the alerts taken.
+fn take(
+    store: &mut nines_store::Store,
+    config: &nines_config::Config,
+    holds: &mut crate::incidents::quiet::Holds,
+    alert: &Alert,
+    routed: &Routed,
+    now: jiff::Timestamp,
+) -> Result<AlertOutcome, StoreError> {
     let service = routed.service_name().to_string();
     let policy = config.incident_policy.lifecycle;
     let firing = alert.status == AlertStatus::Firing;
-    let now = app.clock.now();
     let at = now.as_second();
     let now_ms = now.as_millisecond();
     let source = alert.source.as_str();
-    let link = AlertLink {
+    // A quieted alert (silence, maintenance window, inhibition) is
+    // recorded like any other; it only notifies nobody, and the timeline
+    // says what held it.
+    let mut labels = alert.labels.clone();
+    labels
+        .entry("service".into())
+        .or_insert_with(|| service.clone());
+    let held = holds.of(config, &labels, &service, now);
+    holds.saw(config, &labels, firing);
+    let channels: Vec<String> = match &held {
+        Some(_) => Vec::new(),
+        None => routed.channels.clone(),
+    };
+    let silenced_note = |r: IncidentRef| {
+        held.as_ref()
+            .filter(|_| !routed.channels.is_empty())
+            .map(|why| timeline(r, at, "silenced", format!("notifications held by {why}")))
+    };
+    let mut link = AlertLink {
         source: source.to_string(),
         key: alert.key.clone(),
         status: alert.status,
         summary: alert.summary.clone(),
-        labels: serde_json::to_string(&alert.labels).unwrap_or_default(),
+        labels: serde_json::to_string(&labels).unwrap_or_default(),
         first_at: alert.starts_at.as_second(),
         last_at: at,
     };
-    crate::incidents::lifecycle::changing_incidents(app, |store| {
-        // A quieted alert (silence, maintenance window, inhibition) is
-        // recorded like any other; it only notifies nobody, and the
-        // timeline says what held it.
-        let mut labels = alert.labels.clone();
-        labels
-            .entry("service".into())
-            .or_insert_with(|| service.clone());
-        let held = crate::incidents::quiet::Holds::load(store, &config, now)?
-            .of(&config, &labels, &service, now);
-        let channels: Vec<String> = match &held {
-            Some(_) => Vec::new(),
-            None => routed.channels.clone(),
-        };
-        let silenced_note = |r: IncidentRef| {
-            held.as_ref()
-                .filter(|_| !routed.channels.is_empty())
-                .map(|why| timeline(r, at, "silenced", format!("notifications held by {why}")))
-        };
-        let mut link = AlertLink {
-            labels: serde_json::to_string(&labels).unwrap_or_default(),
-            ..link
-        };
-        let mut outcome = AlertOutcome {
-            incident: None,
-            opened: false,
-            resolved: false,
-        };
-        let latest = match store.latest_incident_in_group(&routed.group_key)? {
-            Some(row) => {
-                let links = store.incident_alerts(row.id)?;
-                Some((engine_incident(&row, &links), row, links))
-            }
-            None => None,
-        };
-        let decision = intake(latest.as_ref().map(|(i, ..)| i), alert, now, &policy);
-        let (mut incident, row, links) = match (decision, latest) {
-            (Intake::New, _) => {
-                return open(
-                    store,
-                    &config,
-                    alert,
-                    &routed,
-                    link,
-                    &channels,
-                    &silenced_note,
-                    now,
-                );
-            }
-            (Intake::Attach | Intake::Reopen, Some(latest)) => latest,
-            (Intake::Ignore, _) | (_, None) => {
-                outcome.incident = store
-                    .incident_of_alert(source, &alert.key)?
-                    .map(|(i, _)| i.id);
-                return Ok(outcome);
-            }
-        };
-        let r = IncidentRef::Id(row.id);
-        outcome.incident = Some(row.id);
-        let known = links
-            .iter()
-            .find(|a| a.source == source && a.key == alert.key);
-        if !firing && known.is_some_and(|k| k.status == nines_incident::AlertStatus::Resolved) {
-            // Told again that it resolved (Alertmanager repeats itself).
+    let mut outcome = AlertOutcome {
+        incident: None,
+        opened: false,
+        resolved: false,
+    };
+    // The alert's own link and whether another fires: all the engine
+    // needs, read without touching the incident's other alerts.
+    let latest = match store.latest_incident_in_group(&routed.group_key)? {
+        Some(row) => {
+            let known = store.incident_alert(row.id, source, &alert.key)?;
+            let others_firing = store.incident_fires_besides(row.id, source, &alert.key)?;
+            Some((
+                engine_incident(&row, known.as_ref(), others_firing),
+                row,
+                known,
+            ))
+        }
+        None => None,
+    };
+    let decision = intake(latest.as_ref().map(|(i, ..)| i), alert, now, &policy);
+    let (mut incident, row, known) = match (decision, latest) {
+        (Intake::New, _) => {
+            return open(
+                store,
+                config,
+                alert,
+                routed,
+                link,
+                &channels,
+                &silenced_note,
+                now,
+            );
+        }
+        (Intake::Attach | Intake::Reopen, Some(latest)) => latest,
+        (Intake::Ignore, _) | (_, None) => {
+            outcome.incident = store
+                .incident_of_alert(source, &alert.key)?
+                .map(|(i, _)| i.id);
             return Ok(outcome);
         }
-        if let Some(k) = known {
-            link.first_at = k.first_at;
+    };
+    let r = IncidentRef::Id(row.id);
+    outcome.incident = Some(row.id);
+    let known = known.as_ref();
+    if !firing && known.is_some_and(|k| k.status == nines_incident::AlertStatus::Resolved) {
+        // Told again that it resolved (Alertmanager repeats itself).
+        return Ok(outcome);
+    }
+    if let Some(k) = known {
+        link.first_at = k.first_at;
+    }
+    let mut ops = vec![IncidentOp::LinkAlert {
+        incident: r,
+        alert: link,
+    }];
+    let mut after = row.clone();
+    if decision == Intake::Reopen {
+        let _ = incident.reopen(now, None);
+        after.status = Status::Triggered;
+        after.resolved_at = None;
+        ops.push(status_update(r, Status::Triggered, at));
+        ops.push(timeline(
+            r,
+            at,
+            "reopened",
+            format!("reopened: alert fired again: {}", alert.summary),
+        ));
+    } else if firing {
+        match known {
+            Some(k) if k.status == nines_incident::AlertStatus::Firing => {}
+            Some(_) => ops.push(timeline(
+                r,
+                at,
+                "alert_fired",
+                format!("alert fired again: {}", alert.summary),
+            )),
+            None => ops.push(timeline(
+                r,
+                at,
+                "alert_fired",
+                format!("alert joined: {}", alert.summary),
+            )),
         }
-        let mut ops = vec![IncidentOp::LinkAlert {
+    } else {
+        ops.push(timeline(
+            r,
+            at,
+            "alert_resolved",
+            format!("alert resolved: {}", alert.summary),
+        ));
+    }
+    if firing && incident.raise_severity(routed.severity) {
+        let severity = incident.severity;
+        after.severity = severity;
+        ops.push(IncidentOp::Update {
             incident: r,
-            alert: link,
-        }];
-        let mut after = row.clone();
-        if decision == Intake::Reopen {
-            let _ = incident.reopen(now, None);
-            after.status = Status::Triggered;
-            after.resolved_at = None;
-            ops.push(status_update(r, Status::Triggered, at));
-            ops.push(timeline(
-                r,
-                at,
-                "reopened",
-                format!("reopened: alert fired again: {}", alert.summary),
-            ));
-        } else if firing {
-            match known {
-                Some(k) if k.status == nines_incident::AlertStatus::Firing => {}
-                Some(_) => ops.push(timeline(
-                    r,
-                    at,
-                    "alert_fired",
-                    format!("alert fired again: {}", alert.summary),
-                )),
-                None => ops.push(timeline(
-                    r,
-                    at,
-                    "alert_fired",
-                    format!("alert joined: {}", alert.summary),
-                )),
-            }
-        } else {
-            ops.push(timeline(
-                r,
-                at,
-                "alert_resolved",
-                format!("alert resolved: {}", alert.summary),
-            ));
-        }
-        if firing && incident.raise_severity(routed.severity) {
-            let severity = incident.severity;
-            after.severity = severity;
-            ops.push(IncidentOp::Update {
-                incident: r,
-                status: None,
-                severity: Some(severity),
-                assignee: None,
-                commander: None,
-                at,
-            });
-            ops.push(timeline(
-                r,
-                at,
-                "severity",
-                format!("severity raised to {severity} by alert: {}", alert.summary),
-            ));
-            // A rise is news: the channels the worse alert routes to hear
-            // of it (a page route after a ticket opened the incident).
-            if decision != Intake::Reopen {
-                ops.extend(silenced_note(r));
-                enqueue(
-                    &mut ops,
-                    r,
-                    &config,
-                    &channels,
-                    "incident.escalated",
-                    &after,
-                    &format!("severity raised to {severity}: {}", alert.summary),
-                    now_ms,
-                );
-            }
-        }
-        let resolved = incident.observe(alert, now, &policy).is_some();
-        if decision == Intake::Reopen {
+            status: None,
+            severity: Some(severity),
+            assignee: None,
+            commander: None,
+            at,
+        });
+        ops.push(timeline(
+            r,
+            at,
+            "severity",
+            format!("severity raised to {severity} by alert: {}", alert.summary),
+        ));
+        // A rise is news: the channels the worse alert routes to hear
+        // of it (a page route after a ticket opened the incident).
+        if decision != Intake::Reopen {
             ops.extend(silenced_note(r));
             enqueue(
                 &mut ops,
                 r,
-                &config,
+                config,
                 &channels,
-                "incident.reopened",
+                "incident.escalated",
                 &after,
-                &format!("reopened: {}", alert.summary),
-                now_ms,
-            );
-        } else if resolved {
-            outcome.resolved = true;
-            ops.push(status_update(r, Status::Resolved, at));
-            ops.push(IncidentOp::EscalationStop { incident: r, at });
-            ops.push(timeline(
-                r,
-                at,
-                "resolved",
-                "resolved: every linked alert resolved".into(),
-            ));
-            after.status = Status::Resolved;
-            after.resolved_at = Some(at);
-            ops.extend(silenced_note(r));
-            enqueue(
-                &mut ops,
-                r,
-                &config,
-                &channels,
-                "incident.resolved",
-                &after,
-                "resolved: every linked alert resolved",
+                &format!("severity raised to {severity}: {}", alert.summary),
                 now_ms,
             );
         }
-        store.apply_incident_ops(&ops)?;
-        Ok(outcome)
-    })
+    }
+    let resolved = incident.observe(alert, now, &policy).is_some();
+    if decision == Intake::Reopen {
+        ops.extend(silenced_note(r));
+        enqueue(
+            &mut ops,
+            r,
+            config,
+            &channels,
+            "incident.reopened",
+            &after,
+            &format!("reopened: {}", alert.summary),
+            now_ms,
+        );
+    } else if resolved {
+        outcome.resolved = true;
+        ops.push(status_update(r, Status::Resolved, at));
+        ops.push(IncidentOp::EscalationStop { incident: r, at });
+        ops.push(timeline(
+            r,
+            at,
+            "resolved",
+            "resolved: every linked alert resolved".into(),
+        ));
+        after.status = Status::Resolved;
+        after.resolved_at = Some(at);
+        ops.extend(silenced_note(r));
+        enqueue(
+            &mut ops,
+            r,
+            config,
+            &channels,
+            "incident.resolved",
+            &after,
+            "resolved: every linked alert resolved",
+            now_ms,
+        );
+    }
+    store.apply_incident_ops(&ops)?;
+    Ok(outcome)
 }
 
 /// Opens an incident for `alert` and queues its notifications.
@@ -298,8 +391,9 @@ fn open(
     })
 }
 
-/// The engine's view of a stored incident and the alerts linked to it.
-fn engine_incident(row: &IncidentRow, links: &[AlertLink]) -> Incident {
+/// The engine's view of a stored incident for one incoming alert: its own
+/// link (`known`) and whether another linked alert fires.
+fn engine_incident(row: &IncidentRow, known: Option<&AlertLink>, others_firing: bool) -> Incident {
     let ts = |s: i64| jiff::Timestamp::from_second(s).unwrap_or_default();
     Incident {
         id: incident_name(row.id),
@@ -314,8 +408,8 @@ fn engine_incident(row: &IncidentRow, links: &[AlertLink]) -> Incident {
         resolved_at: row.resolved_at.map(ts),
         resolved_by: None,
         reopened: 0,
-        alerts: links
-            .iter()
+        alerts: known
+            .into_iter()
             .filter_map(|l| {
                 Some(LinkedAlert {
                     source: l.source.parse().ok()?,
@@ -325,6 +419,7 @@ fn engine_incident(row: &IncidentRow, links: &[AlertLink]) -> Incident {
                 })
             })
             .collect(),
+        unlisted_firing: others_firing,
     }
 }
 

@@ -38,6 +38,23 @@ impl Holds {
         Ok(Holds { silences, firing })
     }
 
+    /// Counts an alert just stored as firing (or no longer firing) for
+    /// inhibition, so that the next alert of the same request sees it as
+    /// a reload would.
+    pub fn saw(&mut self, config: &Config, labels: &Labels, firing: bool) {
+        if config.incident_policy.inhibit.is_empty() {
+            return;
+        }
+        // Equal labels are one alert (Alertmanager's fingerprint is
+        // their hash), so a copy pushed twice is harmless and a resolve
+        // removes every copy.
+        if firing {
+            self.firing.push(labels.clone());
+        } else {
+            self.firing.retain(|l| l != labels);
+        }
+    }
+
     /// What holds an alert's notifications, in words for the timeline
     /// ("silence 3 (ana): deploy"), or `None` when nothing does. Silences
     /// are checked first, then maintenance windows, then inhibition.

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use nines_config::{Config, Route as RouteConfig};
 use nines_incident::{
-    Alert, AlertSeverity, IncidentSeverity, Matcher, Route, Routed, SeverityMap, route_incident,
+    Alert, AlertSeverity, IncidentSeverity, Matcher, NoService, Route, Routed, SeverityMap,
+    route_incident, route_incident_known,
 };
 
 use crate::state::incidents::RouteCache;
@@ -60,6 +61,35 @@ pub fn route(
             .or_insert_with(|| s.to_string());
     }
     route_incident(&cache.get(&config.routes, tree), &alert)
+}
+
+/// Routes an alert from an outside sender (Alertmanager, PagerDuty) that
+/// came in through an integration with `integration_service`: that
+/// service stands in for a missing `service` label, as in [`route`]; a
+/// label naming no configured service does not make one up. The rule
+/// (docs/config.md, `integrations`): a route naming a service, else the label's
+/// configured service, else the integration's `service`, else
+/// `incidents.default_service`, else refused.
+pub fn route_outside(
+    config: &Config,
+    cache: &RouteCache,
+    alert: &Alert,
+    integration_service: Option<&str>,
+) -> Result<Routed, NoService> {
+    let mut alert = alert.clone();
+    if let Some(s) = integration_service {
+        alert
+            .labels
+            .entry("service".into())
+            .or_insert_with(|| s.to_string());
+    }
+    let default = integration_service.or(config.incident_policy.default_service.as_deref());
+    route_incident_known(
+        &cache.get(&config.routes, tree),
+        &alert,
+        |s| config.services.contains_key(s),
+        default,
+    )
 }
 
 /// The channels an incident of `service` reaches when changed by hand:

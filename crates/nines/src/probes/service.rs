@@ -83,7 +83,7 @@ pub fn record_probe_results(
         }
     }
     for alert in &alerts {
-        if let Err(e) = crate::incidents::lifecycle::ingest_alert(app, alert, None) {
+        if let Err(e) = crate::incidents::lifecycle::ingest_alert(app, alert) {
             tracing::error!(error = %e, key = %alert.key, "probe alert could not become an incident");
         }
     }

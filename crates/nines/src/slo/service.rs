@@ -163,7 +163,7 @@ pub fn evaluate(app: &App, only_touched: bool) {
             .collect()
     });
     for alert in &alerts {
-        if let Err(e) = crate::incidents::lifecycle::ingest_alert(app, alert, None) {
+        if let Err(e) = crate::incidents::lifecycle::ingest_alert(app, alert) {
             tracing::error!(error = %e, key = %alert.key, "SLO alert could not become an incident");
         }
     }

@@ -946,3 +946,175 @@ async fn a_429_with_retry_after_is_retried_no_sooner() {
     );
     d.stop().await;
 }
+
+/// An Alertmanager webhook of `alerts` (label sets, all firing), sent with
+/// the key in the path.
+async fn am_post(d: &Daemon, key: &str, alerts: &[Value]) -> Resp {
+    let alerts: Vec<Value> = alerts
+        .iter()
+        .enumerate()
+        .map(|(i, labels)| {
+            json!({"status": "firing", "labels": labels, "annotations": {},
+                   "startsAt": "2026-12-04T10:00:00Z", "endsAt": "0001-01-01T00:00:00Z",
+                   "generatorURL": "", "fingerprint": format!("{i:016x}")})
+        })
+        .collect();
+    let body = json!({"version": "4", "groupKey": "g", "status": "firing", "receiver": "nines",
+        "groupLabels": {}, "commonLabels": {}, "commonAnnotations": {}, "externalURL": "",
+        "alerts": alerts});
+    call(
+        "POST",
+        &format!("{}/integrations/alertmanager/{key}", d.url),
+        None,
+        Some(body.to_string()),
+    )
+    .await
+}
+
+/// Issue 15: PagerDuty clients send `resolve` (and `acknowledge`) with
+/// the dedup key alone; the alert keeps the trigger's summary and labels,
+/// and the timeline says what resolved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pagerduty_resolve_without_payload_keeps_summary_and_labels() {
+    let ws = Workspace::new(&config("http://127.0.0.1:9/hook"));
+    let d = Daemon::start(&ws, Clock::System).await;
+    let trigger = json!({"routing_key": PD_KEY, "event_action": "trigger", "dedup_key": "db-1-disk",
+        "payload": {"summary": "disk full on db-1", "source": "db-1", "severity": "critical",
+                    "component": "postgres"}});
+    assert_eq!(pd_event(&d, trigger).await.status, 202);
+    for action in ["acknowledge", "resolve"] {
+        let r = pd_event(
+            &d,
+            json!({"routing_key": PD_KEY, "event_action": action, "dedup_key": "db-1-disk"}),
+        )
+        .await;
+        assert_eq!(r.status, 202, "{action}: {}", r.text);
+    }
+    let show = call(
+        "GET",
+        &format!("{}/api/v1/incidents/INC-1", d.url),
+        Some(READER),
+        None,
+    )
+    .await;
+    assert_eq!(show.body["status"], "resolved", "{}", show.text);
+    let alert = &show.body["alerts"][0];
+    assert_eq!(alert["status"], "resolved");
+    assert_eq!(alert["summary"], "disk full on db-1");
+    assert_eq!(
+        alert["labels"],
+        json!({"severity": "critical", "source": "db-1", "component": "postgres", "service": "shop"})
+    );
+    let texts: Vec<&str> = show.body["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        texts.contains(&"alert resolved: disk full on db-1"),
+        "{texts:?}"
+    );
+    d.stop().await;
+}
+
+/// Issue 15: the answer names each incident once however many alerts
+/// joined it, and an alert's service comes from the routes, else a
+/// configured `service` label, else `incidents.default_service`; with
+/// none, the request is refused (422, naming the label) and nothing is
+/// recorded. No service nobody configured is made up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alertmanager_intake_answers_each_incident_once_and_places_unknown_services_by_rule() {
+    let config = |default: &str| {
+        format!(
+            r#"services:
+  shop: {{}}
+  db: {{}}
+{default}integrations:
+  am: {{ kind: alertmanager, key_hash: "{am}" }}
+routes:
+  group_by: [alertname]
+  routes:
+    - {{ matchers: ['team="dba"'], service: db }}
+auth:
+  tokens:
+    - {{ name: r, role: reader, hash: "{r}" }}
+"#,
+            am = nines_config::hash_token(AM_KEY),
+            r = nines_config::hash_token(READER),
+        )
+    };
+    let ws = Workspace::new(&config("incidents:\n  default_service: shop\n"));
+    let d = Daemon::start(&ws, Clock::System).await;
+    let r = am_post(
+        &d,
+        AM_KEY,
+        &[
+            json!({"alertname": "Slow", "service": "shop", "pod": "a"}),
+            json!({"alertname": "Slow", "service": "shop", "pod": "b"}),
+            json!({"alertname": "Locks", "service": "nope", "team": "dba"}),
+            json!({"alertname": "Disk", "service": "db"}),
+            json!({"alertname": "Gone", "service": "nope"}),
+            json!({"alertname": "Bare"}),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["received"], 6);
+    assert_eq!(
+        r.body["incidents"],
+        json!(["INC-1", "INC-2", "INC-3", "INC-4", "INC-5"]),
+        "each incident once, in order"
+    );
+    let mut placed: Vec<(String, String)> = incidents(&d)
+        .await
+        .iter()
+        .map(|i| {
+            (
+                i["title"]
+                    .as_str()
+                    .unwrap()
+                    .split(' ')
+                    .next()
+                    .unwrap()
+                    .to_string(),
+                i["service"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    placed.sort();
+    let want = [
+        ("Bare", "shop"), // no label: the default
+        ("Disk", "db"),   // a label naming a configured service
+        ("Gone", "shop"), // a label naming none: the default
+        ("Locks", "db"),  // the route, whatever the label says
+        ("Slow", "shop"),
+    ];
+    assert_eq!(placed, want.map(|(a, s)| (a.to_string(), s.to_string())),);
+    d.stop().await;
+
+    // No default: refused, naming the label, and nothing recorded.
+    let ws = Workspace::new(&config(""));
+    let d = Daemon::start(&ws, Clock::System).await;
+    let r = am_post(
+        &d,
+        AM_KEY,
+        &[
+            json!({"alertname": "Slow", "service": "shop"}),
+            json!({"alertname": "Gone", "service": "nope"}),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    let error = r.body["error"].as_str().unwrap();
+    assert!(
+        error.contains("alerts[1]") && error.contains(r#"service="nope""#),
+        "{error}"
+    );
+    assert!(error.contains("incidents.default_service"), "{error}");
+    assert!(incidents(&d).await.is_empty(), "nothing recorded");
+    let r = am_post(&d, AM_KEY, &[json!({"alertname": "Locks", "team": "dba"})]).await;
+    assert_eq!(r.status, 200, "a route places it: {}", r.text);
+    assert_eq!(incidents(&d).await[0]["service"], "db");
+    d.stop().await;
+}

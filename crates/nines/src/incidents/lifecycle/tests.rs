@@ -13,7 +13,7 @@ use nines_incident::{
 };
 use proptest::prelude::*;
 
-use super::{incident_status, ingest_alert};
+use super::{incident_status, ingest_alert, ingest_outside};
 use crate::app::App;
 use crate::clock::Clock;
 
@@ -187,7 +187,7 @@ proptest! {
             match step {
                 Step::Alert { key, firing, critical } => {
                     let alert = alert_of(*key, *firing, *critical, at);
-                    let got = ingest_alert(&app, &alert, None).unwrap();
+                    let got = ingest_outside(&app, std::slice::from_ref(&alert), None).unwrap().remove(0);
                     let (index, opened, resolved) = model.take(&alert, at);
                     if opened {
                         ids.push(got.incident.unwrap());
@@ -237,12 +237,12 @@ fn a_group_never_has_two_open_incidents() {
     let dir = tempfile::tempdir().unwrap();
     let mut at: Timestamp = "2026-03-01T12:00:00Z".parse().unwrap();
     let app = daemon(dir.path(), at);
-    let first = ingest_alert(&app, &alert_of(0, true, true, at), None).unwrap();
+    let first = ingest_alert(&app, &alert_of(0, true, true, at)).unwrap();
     let first = first.incident.unwrap();
     incident_status(&app, first, nines_incident::Status::Resolved, "ana").unwrap();
     at += SignedDuration::from_secs(30);
     app.clock.set(at);
-    let second = ingest_alert(&app, &alert_of(1, true, false, at), None).unwrap();
+    let second = ingest_alert(&app, &alert_of(1, true, false, at)).unwrap();
     assert!(second.opened);
     let second = second.incident.unwrap();
 
@@ -254,7 +254,7 @@ fn a_group_never_has_two_open_incidents() {
             "INC-{first} cannot be reopened: INC-{second} of the same alerts is open; act on that one"
         )
     );
-    let again = ingest_alert(&app, &alert_of(0, true, true, at), None).unwrap();
+    let again = ingest_alert(&app, &alert_of(0, true, true, at)).unwrap();
     assert_eq!((again.incident, again.opened), (Some(second), false));
 }
 
@@ -295,7 +295,7 @@ routes:
         a.labels.insert("severity".into(), sev.into());
         a
     };
-    let opened = ingest_alert(&app, &labelled(0, false), None).unwrap();
+    let opened = ingest_alert(&app, &labelled(0, false)).unwrap();
     let id = opened.incident.unwrap();
     let outbox = |app: &App| app.with_store(|s| s.incident_outbox(id)).unwrap();
     let channels: Vec<String> = outbox(&app).iter().map(|o| o.channel.clone()).collect();
@@ -303,7 +303,7 @@ routes:
     let row = crate::incidents::queries::get(&app, id).unwrap().unwrap();
     assert_eq!(row.severity, IncidentSeverity::Sev3);
 
-    let joined = ingest_alert(&app, &labelled(1, true), None).unwrap();
+    let joined = ingest_alert(&app, &labelled(1, true)).unwrap();
     assert_eq!((joined.incident, joined.opened), (Some(id), false));
     let row = crate::incidents::queries::get(&app, id).unwrap().unwrap();
     assert_eq!(row.severity, IncidentSeverity::Sev1);
@@ -323,7 +323,7 @@ routes:
         "{timeline:?}"
     );
     // The same alert again changes nothing and owes nothing more.
-    ingest_alert(&app, &labelled(1, true), None).unwrap();
+    ingest_alert(&app, &labelled(1, true)).unwrap();
     assert_eq!(outbox(&app).len(), 2);
 }
 
@@ -360,7 +360,7 @@ escalations:
         )
         .unwrap()
         .0;
-        let id = ingest_alert(&app, &alert_of(0, true, false, at), None)
+        let id = ingest_alert(&app, &alert_of(0, true, false, at))
             .unwrap()
             .incident
             .unwrap();
@@ -377,7 +377,7 @@ escalations:
             continue;
         }
         assert_eq!((round.paged, pages(&app)), (0, 0), "a ticket pages nobody");
-        ingest_alert(&app, &alert_of(1, true, true, at), None).unwrap();
+        ingest_alert(&app, &alert_of(1, true, true, at)).unwrap();
         let round = crate::incidents::escalation::escalate(&app).unwrap();
         assert_eq!((round.paged, pages(&app)), (1, 1), "the page alert pages");
     }
