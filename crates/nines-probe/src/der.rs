@@ -5,6 +5,8 @@
 
 mod name;
 
+// The leaf fingerprint's hex, for the TLS runner.
+#[cfg(feature = "run")]
 pub(crate) use name::hex;
 
 /// One TLV: tag, contents, and the rest of the input after it.
