@@ -21,6 +21,10 @@ need=()
 command -v promtool >/dev/null && command -v prometheus >/dev/null || need+=(prometheus)
 command -v dnsmasq >/dev/null || need+=(dnsmasq-base)
 command -v prometheus-alertmanager >/dev/null && command -v amtool >/dev/null || need+=(prometheus-alertmanager)
+# blackbox_exporter and openssl: nines' probe metrics compared with blackbox's
+# on the same targets (crates/nines/tests/tests/blackbox.rs).
+command -v prometheus-blackbox-exporter >/dev/null || need+=(prometheus-blackbox-exporter)
+command -v openssl >/dev/null || need+=(openssl)
 # Chromium and node for the web UI's browser tests (crates/nines/tests/ui.rs).
 command -v chromium >/dev/null || need+=(chromium)
 command -v node >/dev/null && command -v npm >/dev/null || need+=(nodejs npm)

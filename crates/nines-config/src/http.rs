@@ -22,8 +22,9 @@ pub(crate) const TLS_OPTION_KEYS: [Key; 3] = [
         name: "ca_file",
         ty: "path",
         default: "the system's CAs",
-        doc: "PEM file of the CA certificates to trust instead; a relative path is read from \
-              the config file's directory",
+        doc: "PEM file of the CA certificates to trust instead; a self-signed server \
+              certificate listed here is trusted as it is (as Go and blackbox_exporter trust \
+              it); a relative path is read from the config file's directory",
     },
     Key {
         name: "server_name",

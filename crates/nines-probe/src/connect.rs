@@ -35,7 +35,9 @@ pub fn split_host_port(address: &str) -> Result<(&str, u16), String> {
 pub(crate) async fn resolve(run: &mut Run, host: &str, port: u16) -> Result<SocketAddr, String> {
     let started = Instant::now();
     let found = tokio::net::lookup_host((host, port)).await;
-    run.out.add_phase(Phase::Resolve, started.elapsed());
+    let took = started.elapsed();
+    run.out.add_phase(Phase::Resolve, took);
+    run.out.lookup_time.get_or_insert(took);
     let mut addrs = found.map_err(|e| format!("resolving {host}: {e}"))?;
     let addr = addrs
         .next()
@@ -75,8 +77,13 @@ pub(crate) async fn handshake<S: Io + 'static>(
     let result = connector.connect(name, stream).await;
     run.out.add_phase(Phase::Tls, started.elapsed());
     let stream = result.map_err(|e| format!("TLS handshake with {host}: {e}"))?;
-    if let Some(chain) = stream.get_ref().1.peer_certificates() {
-        run.out.certificates = Some(crate::tls::certificates(chain, config.anchors.as_ref()));
+    let session = stream.get_ref().1;
+    if let Some(chain) = session.peer_certificates() {
+        run.out.certificates = Some(crate::tls::certificates(
+            chain,
+            config.anchors.as_deref(),
+            session.protocol_version(),
+        ));
     }
     Ok(stream)
 }

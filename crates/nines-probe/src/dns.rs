@@ -37,6 +37,11 @@ pub(crate) async fn run(run: &mut Run, check: &DnsCheck) -> Result<(), String> {
     } else {
         "[::]:0".parse().expect("literal address")
     };
+    // The server is an address: nothing to resolve (the resolve phase and
+    // probe_dns_lookup_time_seconds stay 0).
+    run.out.ip = Some(server.ip());
+    run.out.lookup_time = Some(std::time::Duration::ZERO);
+    let connecting = Instant::now();
     let socket = UdpSocket::bind(bind)
         .await
         .map_err(|e| format!("opening a UDP socket: {e}"))?;
@@ -44,7 +49,7 @@ pub(crate) async fn run(run: &mut Run, check: &DnsCheck) -> Result<(), String> {
         .connect(server)
         .await
         .map_err(|e| format!("DNS server {server}: {e}"))?;
-    run.out.ip = Some(server.ip());
+    run.out.add_phase(Phase::Connect, connecting.elapsed());
     let started = Instant::now();
     socket
         .send(&message)
@@ -62,9 +67,12 @@ pub(crate) async fn run(run: &mut Run, check: &DnsCheck) -> Result<(), String> {
             _ => continue,
         }
     };
-    run.out.add_phase(Phase::Processing, started.elapsed());
+    run.out.add_phase(Phase::Request, started.elapsed());
     run.connected = Some(true);
     run.out.dns_rcode = Some(response.rcode);
+    run.out.dns_authority = response.authority;
+    run.out.dns_additional = response.additional;
+    run.out.dns_serial = response.serial;
     let rcode = dns_rcode_name(response.rcode);
     let valid = check.valid_rcodes.contains(&response.rcode);
     let names: Vec<_> = check

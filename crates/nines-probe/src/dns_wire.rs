@@ -68,6 +68,13 @@ pub struct Response {
     pub truncated: bool,
     /// Answer records, printed as `name. ttl IN TYPE data`.
     pub answers: Vec<String>,
+    /// Records in the authority section.
+    pub authority: usize,
+    /// Records in the additional section, the OPT pseudo-record left out:
+    /// it is there because the query asked with EDNS, not data.
+    pub additional: usize,
+    /// The serial of the first SOA among the answers.
+    pub serial: Option<u32>,
 }
 
 struct Reader<'a> {
@@ -164,12 +171,13 @@ pub fn parse_response(buf: &[u8]) -> Result<Response, WireError> {
         return Err(WireError::Malformed("not a response (QR unset)"));
     }
     let (qd, an) = (r.u16()?, r.u16()?);
-    let (_ns, _ar) = (r.u16()?, r.u16()?);
+    let (ns, ar) = (r.u16()?, r.u16()?);
     for _ in 0..qd {
         r.name()?;
         r.take(4)?;
     }
     let mut answers = Vec::with_capacity(an as usize);
+    let mut serial = None;
     for _ in 0..an {
         let name = r.name()?;
         let rtype = r.u16()?;
@@ -179,6 +187,12 @@ pub fn parse_response(buf: &[u8]) -> Result<Response, WireError> {
         let start = r.pos;
         let data = r.take(len)?;
         let text = rdata(buf, start, data, rtype)?;
+        if rtype == RecordType::Soa.code() && serial.is_none() {
+            let mut soa = Reader { buf, pos: start };
+            soa.name()?;
+            soa.name()?;
+            serial = Some(soa.u32()?);
+        }
         let type_name = RecordType::from_code(rtype)
             .map(|t| t.name().to_string())
             .unwrap_or_else(|| format!("TYPE{rtype}"));
@@ -189,13 +203,32 @@ pub fn parse_response(buf: &[u8]) -> Result<Response, WireError> {
         };
         answers.push(format!("{name} {ttl} {class} {type_name} {text}"));
     }
+    let mut additional = 0;
+    for (is_additional, count) in [(false, ns), (true, ar)] {
+        for _ in 0..count {
+            r.name()?;
+            let rtype = r.u16()?;
+            r.take(6)?;
+            let len = r.u16()? as usize;
+            r.take(len)?;
+            if is_additional && rtype != OPT {
+                additional += 1;
+            }
+        }
+    }
     Ok(Response {
         id,
         rcode: flags & 0x000f,
         truncated: flags & 0x0200 != 0,
         answers,
+        authority: ns as usize,
+        additional,
+        serial,
     })
 }
+
+/// The EDNS pseudo-record's type.
+const OPT: u16 = 41;
 
 fn rdata(buf: &[u8], start: usize, data: &[u8], rtype: u16) -> Result<String, WireError> {
     let short = WireError::Malformed("record data cut short");

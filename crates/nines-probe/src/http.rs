@@ -56,6 +56,14 @@ pub(crate) async fn run(
     let status = response.status.as_u16();
     run.out.status = Some(status);
     run.out.body_len = Some(response.body.len());
+    run.out.content_length = Some(content_length(status, &response.headers));
+    run.out.http_version = Some(version_number(response.version));
+    run.out.final_tls = response.https;
+    run.out.last_modified = response
+        .headers
+        .get(hyper::header::LAST_MODIFIED)
+        .and_then(|v| v.to_str().ok())
+        .and_then(http_date);
     run.out.retry_after = response
         .headers
         .get(hyper::header::RETRY_AFTER)
@@ -76,6 +84,7 @@ pub(crate) async fn run(
             ranges.join(", ")
         ),
     );
+    let regex_checks_from = run.out.checks.len();
     for m in &check.header_matches {
         let value = response
             .headers
@@ -121,15 +130,81 @@ pub(crate) async fn run(
             ),
         );
     }
+    // As blackbox_exporter: the regexes count only once the status passed.
+    run.out.failed_due_to_regex = valid
+        && run.out.checks[regex_checks_from..]
+            .iter()
+            .any(|c| !c.success);
     run.body = Some(response.body.to_vec());
     Ok(())
 }
 
 struct Response {
     status: hyper::StatusCode,
+    version: hyper::Version,
+    /// It came over TLS.
+    https: bool,
     headers: hyper::HeaderMap,
     location: Option<String>,
     body: Bytes,
+}
+
+/// `Content-Length` as Go's `Response.ContentLength` has it: -1 when the
+/// length is unknown (chunked, or read until the connection closes), 0 for
+/// statuses that carry no body.
+fn content_length(status: u16, headers: &hyper::HeaderMap) -> i64 {
+    let chunked = headers
+        .get_all(hyper::header::TRANSFER_ENCODING)
+        .iter()
+        .any(|v| {
+            v.to_str()
+                .is_ok_and(|v| v.to_ascii_lowercase().contains("chunked"))
+        });
+    if chunked {
+        return -1;
+    }
+    if matches!(status, 100..=199 | 204 | 304) {
+        return 0;
+    }
+    headers
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(-1)
+}
+
+/// `HTTP/1.1` as the number blackbox_exporter's `probe_http_version` gives.
+fn version_number(version: hyper::Version) -> f64 {
+    match version {
+        hyper::Version::HTTP_09 => 0.9,
+        hyper::Version::HTTP_10 => 1.0,
+        hyper::Version::HTTP_11 => 1.1,
+        hyper::Version::HTTP_2 => 2.0,
+        hyper::Version::HTTP_3 => 3.0,
+        _ => 0.0,
+    }
+}
+
+/// An HTTP date (`Last-Modified`) as Unix seconds, in the three forms
+/// HTTP allows (and Go's `http.ParseTime` reads): IMF-fixdate, RFC 850,
+/// asctime.
+fn http_date(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if let Ok(t) = jiff::fmt::rfc2822::DateTimeParser::new().parse_timestamp(text) {
+        return Some(t.as_second());
+    }
+    ["%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"]
+        .iter()
+        .find_map(|format| {
+            let tm = jiff::fmt::strtime::parse(format, text).ok()?;
+            let dt = tm.to_datetime().ok()?;
+            Some(
+                dt.to_zoned(jiff::tz::TimeZone::UTC)
+                    .ok()?
+                    .timestamp()
+                    .as_second(),
+            )
+        })
 }
 
 /// One request on a fresh connection.
@@ -198,6 +273,8 @@ async fn hop(
         .map(str::to_owned);
     Ok(Response {
         status: parts.status,
+        version: parts.version,
+        https,
         headers: parts.headers,
         location,
         body,
@@ -226,7 +303,39 @@ fn join(base: &Uri, location: &str) -> Result<Uri, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::join;
+    use super::{content_length, http_date, join};
+
+    #[test]
+    fn content_length_as_go_reports_it() {
+        let headers = |pairs: &[(&'static str, &'static str)]| {
+            let mut h = hyper::HeaderMap::new();
+            for (k, v) in pairs {
+                h.append(*k, hyper::header::HeaderValue::from_static(v));
+            }
+            h
+        };
+        assert_eq!(
+            content_length(200, &headers(&[("content-length", "11")])),
+            11
+        );
+        assert_eq!(content_length(200, &headers(&[])), -1);
+        assert_eq!(
+            content_length(200, &headers(&[("transfer-encoding", "chunked")])),
+            -1
+        );
+        assert_eq!(content_length(204, &headers(&[])), 0);
+        assert_eq!(content_length(304, &headers(&[("content-length", "5")])), 0);
+    }
+
+    #[test]
+    fn http_dates_in_all_three_forms() {
+        // 2015-10-21T07:28:00Z
+        let at = Some(1_445_412_480);
+        assert_eq!(http_date("Wed, 21 Oct 2015 07:28:00 GMT"), at);
+        assert_eq!(http_date("Wednesday, 21-Oct-15 07:28:00 GMT"), at);
+        assert_eq!(http_date("Wed Oct 21 07:28:00 2015"), at);
+        assert_eq!(http_date("yesterday"), None);
+    }
 
     #[test]
     fn joins_locations() {

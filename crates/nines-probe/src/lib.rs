@@ -7,12 +7,14 @@
 //! Two halves, so that reading a config does not compile a network stack:
 //!
 //! - always: what a probe is told to do ([`spec`]), what a run found
-//!   ([`Outcome`]), and the pure wire formats ([`dns_wire`], the DER read
+//!   ([`Outcome`]), the metric families blackbox_exporter would write for
+//!   it ([`blackbox`]), and the pure wire formats ([`dns_wire`], the DER read
 //!   behind [`cert_fields`]);
 //! - with the feature `run` (off by default): the `Runner` and the
 //!   tokio, hyper and rustls code behind it. The daemon enables it;
 //!   nines-config and `nines check` do not need it.
 
+pub mod blackbox;
 mod der;
 pub mod dns_wire;
 mod outcome;
@@ -32,7 +34,7 @@ mod tcp;
 mod tls;
 
 pub use der::{CertFields, cert_fields};
-pub use outcome::{Certificates, CheckResult, Outcome, Phase};
+pub use outcome::{Certificates, CheckResult, Leaf, Outcome, Phase};
 pub use spec::*;
 
 #[cfg(feature = "run")]

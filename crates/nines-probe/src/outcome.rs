@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 /// A phase of a probe run, named as blackbox_exporter names them in
-/// `probe_http_duration_seconds{phase}`.
+/// `probe_http_duration_seconds{phase}` and `probe_dns_duration_seconds{phase}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Phase {
     /// Name resolution.
@@ -19,16 +19,22 @@ pub enum Phase {
     Processing,
     /// Reading the response body.
     Transfer,
+    /// DNS: from the query sent to the answer read.
+    Request,
 }
 
 impl Phase {
-    pub const ALL: [Phase; 5] = [
+    /// The phases of an HTTP run, as `probe_http_duration_seconds` lists them.
+    pub const HTTP: [Phase; 5] = [
         Phase::Resolve,
         Phase::Connect,
         Phase::Tls,
         Phase::Processing,
         Phase::Transfer,
     ];
+
+    /// The phases of a DNS run, as `probe_dns_duration_seconds` lists them.
+    pub const DNS: [Phase; 3] = [Phase::Resolve, Phase::Connect, Phase::Request];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -37,6 +43,7 @@ impl Phase {
             Phase::Tls => "tls",
             Phase::Processing => "processing",
             Phase::Transfer => "transfer",
+            Phase::Request => "request",
         }
     }
 }
@@ -70,6 +77,24 @@ pub struct Certificates {
     pub leaf_subject: Option<String>,
     /// Certificates presented.
     pub chain_len: usize,
+    /// The negotiated version as blackbox_exporter's
+    /// `probe_tls_version_info{version}` writes it: `TLS 1.3`.
+    pub version: Option<&'static str>,
+    /// The presented leaf, for `probe_ssl_last_chain_info`.
+    pub leaf: Option<Leaf>,
+}
+
+/// The presented leaf certificate, in the words of blackbox_exporter's
+/// `probe_ssl_last_chain_info` labels.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Leaf {
+    /// SHA-256 of the DER, lower-case hex.
+    pub fingerprint_sha256: String,
+    /// Subject and issuer as Go writes names: `CN=shop,O=Acme`.
+    pub subject: String,
+    pub issuer: String,
+    /// The dNSName alternative names.
+    pub dns_names: Vec<String>,
 }
 
 /// The result of one run.
@@ -87,12 +112,28 @@ pub struct Outcome {
     pub checks: Vec<CheckResult>,
     /// The address connected to.
     pub ip: Option<IpAddr>,
+    /// How long the run's first name resolution took, as
+    /// `probe_dns_lookup_time_seconds` (the resolve phase adds every hop's).
+    pub lookup_time: Option<Duration>,
+    /// A regex of the probe failed to match (or matched where it must not):
+    /// a body or header check, or a TCP `expect` the connection closed
+    /// before, as `probe_failed_due_to_regex`.
+    pub failed_due_to_regex: bool,
     /// HTTP: the final response's status.
     pub status: Option<u16>,
     /// HTTP: redirects followed.
     pub redirects: u32,
     /// HTTP: body bytes of the final response.
     pub body_len: Option<usize>,
+    /// HTTP: the final response's `Content-Length`, -1 when it gave none
+    /// (chunked, or read to the close), as Go's `ContentLength`.
+    pub content_length: Option<i64>,
+    /// HTTP: the final response's version: 1, 1.1, 2.
+    pub http_version: Option<f64>,
+    /// HTTP: the final response came over TLS.
+    pub final_tls: bool,
+    /// HTTP: the final response's `Last-Modified`, Unix seconds.
+    pub last_modified: Option<i64>,
     /// HTTP: the final response's `Content-Type`.
     pub content_type: Option<String>,
     /// HTTP: the final response's `Retry-After` (a 429 or 503 saying when
@@ -103,6 +144,11 @@ pub struct Outcome {
     /// DNS: the response code and the answers as printed.
     pub dns_rcode: Option<u16>,
     pub dns_answers: Vec<String>,
+    /// DNS: records in the authority and additional sections.
+    pub dns_authority: usize,
+    pub dns_additional: usize,
+    /// DNS: the serial of the SOA among the answers, if any.
+    pub dns_serial: Option<u32>,
 }
 
 impl Outcome {

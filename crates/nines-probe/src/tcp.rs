@@ -14,6 +14,9 @@ use crate::spec::{TcpCheck, TcpStep, TlsCheck};
 /// talking that much is not the protocol the probe expects.
 const MAX_LINE: usize = 64 * 1024;
 
+/// Why an `expect` ended when the server said all it had to say.
+const CLOSED_FIRST: &str = "the connection closed first";
+
 pub(crate) async fn run(
     run: &mut Run,
     check: &TcpCheck,
@@ -46,9 +49,16 @@ pub(crate) async fn run(
                 sent.map_err(|e| format!("step {n}: sending {text:?}: {e}"))?;
             }
             TcpStep::Expect(pattern) => {
-                let line = expect(&mut io, &mut buffer, &pattern.0)
-                    .await
-                    .map_err(|e| format!("step {n}: expecting /{}/: {e}", pattern.0.as_str()))?;
+                let line = match expect(&mut io, &mut buffer, &pattern.0).await {
+                    Ok(line) => line,
+                    Err(e) => {
+                        // Every line read and none matched, as blackbox's
+                        // probe_failed_due_to_regex counts it; a read error
+                        // or an endless line is not the regex's doing.
+                        run.out.failed_due_to_regex = e == CLOSED_FIRST;
+                        return Err(format!("step {n}: expecting /{}/: {e}", pattern.0.as_str()));
+                    }
+                };
                 run.out.check(
                     true,
                     format!("step {n}: {line:?} matches /{}/", pattern.0.as_str()),
@@ -96,7 +106,7 @@ async fn expect(
                     return Ok(line);
                 }
             }
-            return Err("the connection closed first".into());
+            return Err(CLOSED_FIRST.into());
         }
         buffer.extend_from_slice(&chunk[..n]);
     }

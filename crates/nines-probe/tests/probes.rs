@@ -242,6 +242,59 @@ async fn tls_probe_reads_the_chain() {
     );
 }
 
+/// Regression test for issue 15: `openssl req -x509` makes a self-signed
+/// certificate with `CA:TRUE`, and users trust it through `ca_file`. Go
+/// (so blackbox_exporter) accepts it; webpki alone refused it with
+/// `CaUsedAsEndEntity`.
+#[tokio::test]
+async fn a_self_signed_ca_certificate_named_in_ca_file_is_trusted_as_go_trusts_it() {
+    use sha2::Digest;
+    let run = |tls: &Tls, ca_file: &std::path::Path, server_name: Option<&str>| {
+        let acceptor = tls.acceptor.clone();
+        let ca_file = ca_file.to_path_buf();
+        let server_name = server_name.map(str::to_string);
+        async move {
+            let addr = http_server(Some(acceptor)).await;
+            let mut check = http(format!("https://localhost:{}/ok", addr.port()));
+            check.tls.ca_file = Some(ca_file);
+            check.tls.server_name = server_name;
+            probe(Check::Http(check), &[]).run().await
+        }
+    };
+    let good = tls_self_signed_ca(2020, 2030, vec![]);
+    let out = run(&good, &good.ca_file, None).await;
+    assert!(out.success, "{out:?}");
+    let certs = out.certificates.unwrap();
+    // The chain that verified is the certificate alone.
+    assert_eq!(certs.verified_chain_expiry, Some(CERT_NOT_AFTER));
+    let leaf = certs.leaf.unwrap();
+    assert_eq!(leaf.subject, "CN=localhost,O=Shop\\, Inc.");
+    assert_eq!(leaf.issuer, leaf.subject);
+    assert_eq!(leaf.dns_names, ["localhost"]);
+    let digest = sha2::Sha256::digest(&good.leaf);
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(leaf.fingerprint_sha256, hex);
+    assert_eq!(certs.version, Some("TLS 1.3"));
+
+    // Still checked: the host name,
+    let out = run(&good, &good.ca_file, Some("shop.example")).await;
+    assert!(!out.success, "{out:?}");
+    // the validity period,
+    let expired = tls_self_signed_ca(2000, 2001, vec![]);
+    let out = run(&expired, &expired.ca_file, None).await;
+    assert!(out.error.as_deref().unwrap().contains("Expired"), "{out:?}");
+    // the key usage (a client certificate does not serve TLS),
+    let client_only =
+        tls_self_signed_ca(2020, 2030, vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth]);
+    let out = run(&client_only, &client_only.ca_file, None).await;
+    assert!(!out.success, "{out:?}");
+    // and that it is exactly a trusted certificate: another self-signed
+    // one for the same name in ca_file does not vouch for it.
+    let other = tls_self_signed_ca(2020, 2030, vec![]);
+    let out = run(&good, &other.ca_file, None).await;
+    assert!(!out.success, "{out:?}");
+}
+
 #[tokio::test]
 async fn the_verified_chain_leaves_out_an_expired_cross_sign() {
     let tls = tls_chain();

@@ -17,6 +17,8 @@ pub const CERT_NOT_AFTER: i64 = 1_893_456_000;
 
 pub struct Tls {
     pub acceptor: tokio_rustls::TlsAcceptor,
+    /// The presented leaf, DER.
+    pub leaf: Vec<u8>,
     /// PEM of the self-signed certificate, for `ca_file`.
     pub ca_file: PathBuf,
     _dir: tempfile::TempDir,
@@ -34,6 +36,26 @@ pub fn tls() -> Tls {
     serving(&cert.pem(), vec![cert.der().clone()], &key)
 }
 
+/// A self-signed certificate as `openssl req -x509` makes it: `CA:TRUE`,
+/// for `localhost`, valid from `from` to `until` (years), with `eku` as its
+/// extended key usages (none when empty).
+pub fn tls_self_signed_ca(from: i32, until: i32, eku: Vec<rcgen::ExtendedKeyUsagePurpose>) -> Tls {
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.not_before = rcgen::date_time_ymd(from, 1, 1);
+    params.not_after = rcgen::date_time_ymd(until, 1, 1);
+    params.extended_key_usages = eku;
+    params
+        .distinguished_name
+        .push(rcgen::DnType::OrganizationName, "Shop, Inc.");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "localhost");
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    serving(&cert.pem(), vec![cert.der().clone()], &key)
+}
+
 /// A TLS server presenting `chain` with `key`, clients trusting `ca_pem`.
 fn serving(
     ca_pem: &str,
@@ -43,6 +65,7 @@ fn serving(
     let dir = tempfile::tempdir().unwrap();
     let ca_file = dir.path().join("ca.pem");
     std::fs::write(&ca_file, ca_pem).unwrap();
+    let leaf = chain[0].clone();
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -54,6 +77,7 @@ fn serving(
         )
         .unwrap();
     Tls {
+        leaf: leaf.to_vec(),
         acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
         ca_file,
         _dir: dir,

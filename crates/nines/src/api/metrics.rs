@@ -21,18 +21,37 @@ pub fn render(app: &App) -> String {
     x.out
 }
 
-/// Probe results in blackbox_exporter's names and units, labelled by
-/// `service` and `probe`, so its dashboards work unchanged.
+/// Probe results as blackbox_exporter writes them (names, help, values,
+/// the families of each prober; nines_probe::blackbox says which and why),
+/// labelled by `service` and `probe`, so its dashboards work unchanged.
 fn render_probes(app: &App, x: &mut Exposition) {
-    use nines_probe::Phase;
+    use std::collections::BTreeMap;
     app.read_probes(|probes| {
-        let runs: Vec<_> = probes
-            .by_key
-            .values()
-            .filter_map(|s| s.last.as_ref().map(|(_, o)| (s, o)))
-            .collect();
-        if runs.is_empty() {
-            return;
+        // Family name to its help and every probe's samples, so each family
+        // is written once with all its series.
+        type Rows<'a> = Vec<(
+            &'a crate::state::probes::ProbeState,
+            Vec<(&'static str, String)>,
+            f64,
+        )>;
+        let mut families: BTreeMap<&'static str, (&'static str, Rows<'_>)> = BTreeMap::new();
+        for s in probes.by_key.values() {
+            let Some((_, o)) = &s.last else { continue };
+            for f in nines_probe::blackbox::families(&s.probe.check, o) {
+                let rows = &mut families.entry(f.name).or_insert((f.help, vec![])).1;
+                rows.extend(f.samples.into_iter().map(|(labels, v)| (s, labels, v)));
+            }
+        }
+        for (name, (help, rows)) in &families {
+            x.family(name, "gauge", help);
+            for (s, extra, v) in rows {
+                let mut labels = vec![
+                    ("service", s.service.as_str()),
+                    ("probe", s.probe.name.as_str()),
+                ];
+                labels.extend(extra.iter().map(|(k, v)| (*k, v.as_str())));
+                x.sample(name, &labels, *v);
+            }
         }
         let labels = |s: &crate::state::probes::ProbeState| {
             [
@@ -40,99 +59,6 @@ fn render_probes(app: &App, x: &mut Exposition) {
                 ("probe", s.probe.name.clone()),
             ]
         };
-        type Get = fn(&nines_probe::Outcome) -> Option<f64>;
-        let families: [(&str, &str, Get); 9] = [
-            (
-                "probe_success",
-                "Whether the last run succeeded (1) or failed (0).",
-                |o| Some(if o.success { 1.0 } else { 0.0 }),
-            ),
-            (
-                "probe_duration_seconds",
-                "How long the last run took.",
-                |o| Some(o.duration.as_secs_f64()),
-            ),
-            (
-                "probe_http_status_code",
-                "HTTP status of the last run's final response.",
-                |o| o.status.map(f64::from),
-            ),
-            (
-                "probe_http_redirects",
-                "Redirects the last run followed.",
-                |o| o.status.map(|_| f64::from(o.redirects)),
-            ),
-            (
-                "probe_http_uncompressed_body_length",
-                "Body bytes of the last run's final response.",
-                |o| o.body_len.map(|n| n as f64),
-            ),
-            (
-                "probe_ssl_earliest_cert_expiry",
-                "Unix time the earliest certificate of the presented chain expires.",
-                |o| {
-                    o.certificates
-                        .as_ref()
-                        .and_then(|c| c.earliest_expiry)
-                        .map(|t| t as f64)
-                },
-            ),
-            (
-                "probe_ssl_last_chain_expiry_timestamp_seconds",
-                "Unix time the earliest certificate of the chain that verified expires (extra presented certificates left out).",
-                |o| {
-                    o.certificates
-                        .as_ref()
-                        .and_then(|c| c.verified_chain_expiry)
-                        .map(|t| t as f64)
-                },
-            ),
-            (
-                "probe_dns_rcode",
-                "DNS response code of the last run (0 is NOERROR).",
-                |o| o.dns_rcode.map(f64::from),
-            ),
-            (
-                "probe_dns_answer_rrs",
-                "Answer records in the last run's DNS response.",
-                |o| o.dns_rcode.map(|_| o.dns_answers.len() as f64),
-            ),
-        ];
-        for (name, help, get) in families {
-            let values: Vec<_> = runs
-                .iter()
-                .filter_map(|(s, o)| get(o).map(|v| (*s, v)))
-                .collect();
-            if values.is_empty() {
-                continue;
-            }
-            x.family(name, "gauge", help);
-            for (s, v) in values {
-                let [a, b] = labels(s);
-                x.sample(name, &[(a.0, &a.1), (b.0, &b.1)], v);
-            }
-        }
-        let http: Vec<_> = runs
-            .iter()
-            .filter(|(s, _)| matches!(s.probe.check, nines_probe::Check::Http(_)))
-            .collect();
-        if !http.is_empty() {
-            x.family(
-                "probe_http_duration_seconds",
-                "gauge",
-                "Time of each phase of the last HTTP run.",
-            );
-            for (s, o) in http {
-                for phase in Phase::ALL {
-                    let [a, b] = labels(s);
-                    x.sample(
-                        "probe_http_duration_seconds",
-                        &[(a.0, &a.1), (b.0, &b.1), ("phase", phase.name())],
-                        o.phase(phase).as_secs_f64(),
-                    );
-                }
-            }
-        }
         let beats: Vec<_> = probes
             .by_key
             .values()

@@ -9,6 +9,7 @@ mod util;
 
 mod api;
 mod architecture;
+mod blackbox;
 mod channels;
 mod cli;
 mod crash;
