@@ -323,6 +323,17 @@ pub enum IncidentCommand {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Put it on the public status page (role responder).
+    ///
+    /// With `status_page.publish: confirmed` (the default) an incident and
+    /// the impact it means appear on /status only once a responder
+    /// publishes it; publishing twice changes nothing.
+    #[command(after_help = "Example: nines incident publish INC-12")]
+    Publish {
+        id: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -743,6 +754,9 @@ pub fn run(cli: Cli) -> ExitCode {
             }
             IncidentCommand::Escalate { id, client } => {
                 crate::cli::incident::act(&client, &id, "escalate", serde_json::json!({}))
+            }
+            IncidentCommand::Publish { id, client } => {
+                crate::cli::incident::act(&client, &id, "publish", serde_json::json!({}))
             }
             IncidentCommand::Severity {
                 id,

@@ -265,8 +265,33 @@ fn detail(status: &str) -> incidents::Detail {
             "availability runbook".into(),
             "https://runbooks.example.com/checkout".into(),
         )],
+        published: Some(false),
         now: T0 + 900,
     }
+}
+
+/// A responder publishes an unpublished incident with one click; a reader
+/// sees whether it is public but gets no button; once published, the
+/// button is gone.
+#[test]
+fn incident_detail_offers_publishing_to_responders() {
+    let mut x = detail("acknowledged");
+    let html = incidents::render_detail(&x, &admin());
+    assert!(
+        html.contains("action=\"/incidents/INC-7/publish\"")
+            && html.contains("Publish to status page</button>"),
+        "{html}"
+    );
+    assert!(html.contains("not published: customers do not see it yet"));
+    let reader_html = incidents::render_detail(&x, &reader_viewer());
+    assert!(!reader_html.contains("Publish to status page</button>"));
+    x.published = Some(true);
+    let html = incidents::render_detail(&x, &admin());
+    assert!(!html.contains("Publish to status page</button>"));
+    assert!(html.contains("published: customers see it on"));
+    x.published = None;
+    let html = incidents::render_detail(&x, &admin());
+    assert!(!html.contains("Status page</dt>") && !html.contains("/publish\""));
 }
 
 #[test]

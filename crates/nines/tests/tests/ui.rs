@@ -281,8 +281,56 @@ async fn sign_in_csrf_and_roles() {
 #[tokio::test]
 async fn status_endpoints_are_public() {
     let (_ws, d) = start().await;
+    // `publish: confirmed` by default: nothing of INC-1 is public until a
+    // responder publishes it (issue 14).
+    let r = call("GET", &format!("{}/status.json", d.url), None, None).await;
+    assert_eq!(r.body["status"]["indicator"], "none", "{}", r.text);
+    assert_eq!(r.body["incidents"], serde_json::json!([]), "{}", r.text);
+    let (_, html) = get(&format!("{}/status", d.url), None).await;
+    assert!(
+        html.contains("data-component=\"shop\" data-state=\"operational\""),
+        "{html}"
+    );
+    let r = call(
+        "POST",
+        &format!("{}/api/v1/incidents/INC-1/publish", d.url),
+        Some(READER),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 403, "readers cannot publish: {}", r.text);
+    for _ in 0..2 {
+        let r = call(
+            "POST",
+            &format!("{}/api/v1/incidents/INC-1/publish", d.url),
+            Some(ADMIN),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    let r = call(
+        "GET",
+        &format!("{}/api/v1/incidents/INC-1", d.url),
+        Some(READER),
+        None,
+    )
+    .await;
+    let published = r.body["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["kind"] == "published")
+        .count();
+    assert_eq!(published, 1, "publishing twice is once: {}", r.text);
     let (status, html) = get(&format!("{}/status", d.url), None).await;
     assert_eq!(status, 200);
+    // The banner, the component and the incident say one thing.
+    assert!(
+        html.contains("data-overall=\"major_outage\"")
+            && html.contains("<h3>Major outage of shop</h3>"),
+        "{html}"
+    );
     assert!(
         html.contains("data-component=\"shop\" data-state=\"major_outage\""),
         "{html}"
@@ -295,6 +343,7 @@ async fn status_endpoints_are_public() {
     assert_eq!(r.status, 200);
     assert_eq!(r.body["status"]["indicator"], "critical");
     assert_eq!(r.body["incidents"][0]["id"], "INC-1");
+    assert_eq!(r.body["incidents"][0]["impact"], "major_outage");
     let shop: Vec<&Value> = r.body["components"]
         .as_array()
         .unwrap()
@@ -364,12 +413,13 @@ async fn overview_sorts() {
 }
 
 /// `status_page.components` groups services: the worst of them decides
-/// the component's state and badge; the title is the config's.
+/// the component's state and badge; the title is the config's. With
+/// `publish: auto`, an open incident is public at once.
 #[tokio::test]
 async fn status_page_components_from_config() {
     let yaml = config().replace(
         "auth:",
-        "status_page:\n  title: Example status\n  components:\n    \
+        "status_page:\n  title: Example status\n  publish: auto\n  components:\n    \
          - { name: Web shop, description: Shop and search, services: [search, shop] }\n    \
          - { name: Search, services: [search] }\nauth:",
     );
