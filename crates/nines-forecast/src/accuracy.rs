@@ -84,7 +84,7 @@ fn multiplicative_indices(x: &[f64], m: usize) -> Vec<f64> {
     let half = m / 2;
     let (mut sums, mut counts) = (vec![0.0; m], vec![0.0; m]);
     for t in half..n - half {
-        let trend = if m % 2 == 0 {
+        let trend = if m.is_multiple_of(2) {
             (x[t + 1 - half..t + half].iter().sum::<f64>() + 0.5 * (x[t - half] + x[t + half]))
                 / m as f64
         } else {

@@ -165,7 +165,7 @@ fn ets_name(m: &ets::Ets) -> &'static str {
 
 /// Forecasts `values` (one every `spec.step_s` seconds, the last one now).
 pub fn forecast(values: &[f64], spec: &Spec) -> Result<Fitted, Error> {
-    if !(spec.step_s > 0.0) {
+    if spec.step_s.is_nan() || spec.step_s <= 0.0 {
         return Err(Error::Spec("the step must be a positive number of seconds"));
     }
     if spec.horizon == 0 {

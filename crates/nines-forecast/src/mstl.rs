@@ -36,7 +36,7 @@ pub fn centred_ma(x: &[f64], p: usize) -> Vec<f64> {
         return vec![mean; n];
     }
     let half = p / 2;
-    let even = p % 2 == 0;
+    let even = p.is_multiple_of(2);
     let mut out = vec![f64::NAN; n];
     for (t, slot) in out.iter_mut().enumerate().take(n - half).skip(half) {
         *slot = if even {
