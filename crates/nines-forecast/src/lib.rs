@@ -74,11 +74,11 @@ pub enum Model {
     Linear,
     /// Non-seasonal ETS.
     Ets,
-    /// Seasons plus ETS. `None`: detect among a day and a week (in steps);
-    /// `Some(periods)`: use these (in steps), each kept only with two full
-    /// cycles of history.
+    /// Seasons plus ETS, the seasons detected among a day and a week.
     #[default]
     Seasonal,
+    /// Seasons plus ETS with these periods (in steps), each kept only with
+    /// two full cycles of history.
     SeasonalWith(Vec<usize>),
 }
 
