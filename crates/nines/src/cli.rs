@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod capacity;
 pub mod client;
 pub mod completions;
 pub mod demo;
@@ -172,6 +173,9 @@ pub enum Command {
     ///
     /// Example: nines load --rate 1000 -d 30s --slo 'p99<300ms,errors<0.1%' http://127.0.0.1:8080/
     Load(Box<crate::cli::load::LoadArgs>),
+    /// Capacity planning: forecasts and time to exhaustion.
+    #[command(subcommand)]
+    Capacity(CapacityCommand),
     /// Run a probe once, or list a daemon's probes.
     #[command(subcommand)]
     Probe(ProbeCommand),
@@ -561,6 +565,14 @@ pub enum Output {
     Json,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum CapacityCommand {
+    /// Forecast one series (CSV or PromQL) with bands, and when it reaches a limit.
+    ///
+    /// Example: nines capacity forecast --csv disk.csv --horizon 14d --limit 500e9
+    Forecast(Box<crate::cli::capacity::ForecastArgs>),
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum LogFormat {
     Human,
@@ -721,6 +733,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Postmortem(args) => crate::cli::postmortem::run(args),
         Command::Report(args) => report::run(&args),
         Command::Load(args) => crate::cli::load::run(*args),
+        Command::Capacity(CapacityCommand::Forecast(args)) => crate::cli::capacity::forecast(&args),
         Command::Incident(cmd) => match cmd {
             IncidentCommand::List {
                 status,

@@ -403,14 +403,29 @@ async fn query_range(
     to: i64,
     step: i64,
 ) -> Result<BTreeMap<i64, f64>, String> {
+    range_query(&sli.url, &sli.headers, query, from, to, step).await
+}
+
+/// One `/api/v1/query_range` call against the Prometheus API at `base`
+/// (times in Unix seconds): the result's series summed into one, points by
+/// time, non-finite values dropped. Also what `nines capacity forecast
+/// --promql` reads a resource's history with.
+pub async fn range_query(
+    base: &str,
+    headers: &[(String, String)],
+    query: &str,
+    from: i64,
+    to: i64,
+    step: i64,
+) -> Result<BTreeMap<i64, f64>, String> {
     let url = format!(
         "{}/api/v1/query_range?query={}&start={from}&end={to}&step={step}",
-        sli.url,
+        base.trim_end_matches('/'),
         crate::text::url::encode(query)
     );
     let runner = get_runner(
         url,
-        sli.headers.clone(),
+        headers.to_vec(),
         Default::default(),
         Duration::from_secs(30),
     )?;
@@ -423,7 +438,7 @@ async fn query_range(
             .map(str::to_string)
             .or_else(|| outcome.reason())
             .unwrap_or_else(|| "not a Prometheus API answer".into());
-        return Err(format!("{}: {why}", sli.url));
+        return Err(format!("{base}: {why}"));
     }
     let mut points = BTreeMap::new();
     if let Some(series) = parsed["data"]["result"].as_array() {

@@ -10,6 +10,7 @@ mod util;
 mod api;
 mod architecture;
 mod blackbox;
+mod capacity;
 mod channels;
 mod cli;
 mod crash;
