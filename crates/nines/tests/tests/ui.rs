@@ -754,3 +754,70 @@ async fn in_a_real_browser() {
     eprintln!("screenshots: {}", screenshot_dir().display());
     d.stop().await;
 }
+
+/// `nines demo --fast` in a real browser (issue 14): before the outage the
+/// seeded week reads as a real team's (browser/demo.mjs `before`); once
+/// the responder has published the incident, the status page's banner,
+/// component and incident agree (`outage`).
+#[test]
+fn the_demo_in_a_real_browser() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    if !browser_available(&dir) {
+        return;
+    }
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_nines"))
+        .args(["demo", "--fast", "--listen", "127.0.0.1:0"])
+        .env("NINES_LOG", "error")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let node = |url: &str, phase: &str| {
+        let out = Command::new("node")
+            .arg(dir.join("demo.mjs"))
+            .arg(url)
+            .arg(screenshot_dir())
+            .arg(phase)
+            .output()
+            .unwrap();
+        let report = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        eprintln!("{report}");
+        (out.status.success(), report)
+    };
+    let started = std::time::Instant::now();
+    let mut url = None;
+    let mut results = Vec::new();
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(100).saturating_sub(started.elapsed())) {
+        if let Some(u) = line
+            .strip_prefix("nines demo: nines on ")
+            .and_then(|l| l.split_whitespace().next())
+        {
+            url = Some(u.to_string());
+            results.push(node(u, "before"));
+        }
+        if line.contains(" to the status page: ") {
+            results.push(node(url.as_deref().unwrap(), "outage"));
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(results.len(), 2, "the demo did not reach publishing: {results:?}");
+    for (ok, report) in results {
+        assert!(ok, "the browser checks failed:\n{report}");
+    }
+}
