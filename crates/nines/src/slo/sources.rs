@@ -415,7 +415,8 @@ async fn query_range(
         sli.headers.clone(),
         Default::default(),
         Duration::from_secs(30),
-    )?;
+    )
+    .map_err(|e| redact(&e))?;
     let (outcome, body) = runner.run_with_body().await;
     let body = body.unwrap_or_default();
     let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
