@@ -488,7 +488,11 @@ mod tests {
         // is built.
         let mut wide = format!("a: &a \"{}\"\n", "x".repeat(64 * 1024));
         for i in 0..3 {
-            let prev = if i == 0 { "a".to_string() } else { format!("w{}", i - 1) };
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("w{}", i - 1)
+            };
             let items = vec![format!("*{prev}"); 40].join(", ");
             wide.push_str(&format!("w{i}: &w{i} [{items}]\n"));
         }

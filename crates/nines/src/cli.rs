@@ -858,9 +858,9 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let app = Arc::new(app);
         crate::slo::service::evaluate(&app, false);
         let tls = match (&args.tls_cert, &args.tls_key) {
-            (Some(cert), Some(key)) => Some(Arc::new(crate::daemon::tls::Certificates::load(
-                cert, key,
-            )?)),
+            (Some(cert), Some(key)) => {
+                Some(Arc::new(crate::daemon::tls::Certificates::load(cert, key)?))
+            }
             _ => None,
         };
         let listener = tokio::net::TcpListener::bind(args.listen)
