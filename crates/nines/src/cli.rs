@@ -620,6 +620,14 @@ pub struct ClientArgs {
     pub token: Option<String>,
     #[arg(long, short, value_enum, default_value_t = Output::Text)]
     pub output: Output,
+    /// Trust this PEM CA bundle for an https:// server (instead of the
+    /// system's roots), as for a private CA.
+    #[arg(long, env = "NINES_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Do not verify the server's certificate (testing only: anyone on
+    /// the path can read the token).
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 fn parse_interval(s: &str) -> Result<Duration, String> {

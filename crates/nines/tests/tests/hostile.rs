@@ -244,3 +244,66 @@ async fn the_token_is_checked_before_the_request_is_parsed_and_errors_are_json()
     }
     d.stop().await;
 }
+
+/// A private CA and a certificate it issued for 127.0.0.1, as PEM files
+/// `ca.pem`, `cert.pem`, `key.pem` in `dir`.
+fn private_ca(dir: &std::path::Path) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType};
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(DnType::CommonName, "nines test CA");
+    let ca_key = KeyPair::generate().unwrap();
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    std::fs::write(dir.join("ca.pem"), ca_cert.pem()).unwrap();
+    let issuer = Issuer::new(ca, &ca_key);
+    let mut leaf = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    leaf.subject_alt_names
+        .push(SanType::IpAddress("127.0.0.1".parse().unwrap()));
+    let key = KeyPair::generate().unwrap();
+    let leaf = leaf.signed_by(&key, &issuer).unwrap();
+    std::fs::write(dir.join("cert.pem"), leaf.pem()).unwrap();
+    std::fs::write(dir.join("key.pem"), key.serialize_pem()).unwrap();
+}
+
+/// `nines serve` on TLS and the CLI reaching it through a private CA;
+/// refused without the CA, accepted with `--insecure`.
+#[test]
+fn the_cli_talks_to_nines_on_tls() {
+    let ws = Workspace::new(&shop_yaml());
+    let certs = tempfile::tempdir().unwrap();
+    private_ca(certs.path());
+    let (cert, key) = (certs.path().join("cert.pem"), certs.path().join("key.pem"));
+    let p = Process::start(
+        &ws.config(),
+        &ws.data(),
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert!(p.url.starts_with("https://"));
+    let status = |extra: &[&str]| {
+        nines()
+            .args(["status", "--server", &p.url])
+            .args(extra)
+            .env("NINES_TOKEN", READER)
+            .env_remove("NINES_CA_FILE")
+            .output()
+            .unwrap()
+    };
+    let ca = certs.path().join("ca.pem");
+    let out = eventually_blocking(Duration::from_secs(20), "status over TLS", || {
+        let out = status(&["--ca-file", ca.to_str().unwrap()]);
+        out.status.success().then_some(out)
+    });
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("availability"), "{text}");
+    let refused = status(&[]);
+    assert!(!refused.status.success());
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(why.contains("certificate"), "{why}");
+    assert!(status(&["--insecure"]).status.success());
+}

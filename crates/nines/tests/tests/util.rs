@@ -164,6 +164,13 @@ impl Process {
             .spawn()
             .unwrap();
         let addr = listen_address(child.stderr.take().unwrap());
+        if extra.contains(&"--tls-cert") {
+            // Its tests wait on their own https client.
+            return Process {
+                child,
+                url: format!("https://{addr}"),
+            };
+        }
         let url = format!("http://{addr}");
         // Serving means the listener is bound; ready means restored too.
         eventually_blocking(Duration::from_secs(20), "nines serve ready", || {
