@@ -29,7 +29,7 @@ pub mod token;
 
 use crate::app::App;
 use crate::clock::Clock;
-use crate::daemon::{Intervals, serve, signals};
+use crate::daemon::{Http, Intervals, serve_with, signals};
 
 /// nines: SLOs, error budgets and burn-rate alerts in one binary.
 ///
@@ -616,6 +616,21 @@ pub struct ServeArgs {
     pub log_format: LogFormat,
     #[arg(long, env = "NINES_DURABILITY", value_enum, default_value_t = DurabilityArg::Process)]
     pub durability: DurabilityArg,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key);
+    /// SIGHUP reads it again.
+    #[arg(long, env = "NINES_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "NINES_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// A client must send a request's headers within this long of
+    /// connecting (or of its previous answer), or it is disconnected.
+    #[arg(long, env = "NINES_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = parse_interval)]
+    pub header_read_timeout: Duration,
+    /// At most this many client connections (lowered to fit `ulimit -n`);
+    /// at the cap a new connection closes the longest-idle one.
+    #[arg(long, env = "NINES_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Args)]
@@ -628,6 +643,14 @@ pub struct ClientArgs {
     pub token: Option<String>,
     #[arg(long, short, value_enum, default_value_t = Output::Text)]
     pub output: Output,
+    /// Trust this PEM CA bundle for an https:// server (instead of the
+    /// system's roots), as for a private CA.
+    #[arg(long, env = "NINES_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Do not verify the server's certificate (testing only: anyone on
+    /// the path can read the token).
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 fn parse_interval(s: &str) -> Result<Duration, String> {
@@ -640,6 +663,7 @@ fn parse_interval(s: &str) -> Result<Duration, String> {
 
 /// Runs a parsed command line; the exit code says how it went.
 pub fn run(cli: Cli) -> ExitCode {
+    crate::daemon::tls::install_crypto_provider();
     let result = match cli.command {
         Command::Serve(args) => run_serve(args),
         Command::Demo(args) => crate::cli::demo::run(args),
@@ -868,12 +892,20 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let (app, restored) = App::open(&args.config, &args.data, durability, Clock::System)?;
         let app = Arc::new(app);
         crate::slo::service::evaluate(&app, false);
+        let tls = match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => {
+                Some(Arc::new(crate::daemon::tls::Certificates::load(cert, key)?))
+            }
+            _ => None,
+        };
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
         let slos = app.read(|e| e.slos().len());
+        let max_connections = crate::daemon::http::effective_cap(args.max_connections);
         tracing::info!(
-            listen = %listener.local_addr()?, data = %args.data.display(), slos,
+            listen = %listener.local_addr()?, tls = tls.is_some(), max_connections,
+            data = %args.data.display(), slos,
             restored_snapshots = restored.snapshots, replayed_batches = restored.batches,
             replayed_events = restored.events, skipped_events = restored.skipped,
             "nines is serving"
@@ -884,7 +916,12 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             query_step: args.query_step,
             notify_retry_base: args.notify_retry_base,
         };
-        serve(listener, app.clone(), intervals, signals(app)).await?;
+        let http = Http {
+            header_read_timeout: args.header_read_timeout,
+            max_connections: args.max_connections,
+            tls: tls.clone(),
+        };
+        serve_with(listener, app.clone(), intervals, http, signals(app, tls)).await?;
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -359,7 +359,11 @@ pub async fn service_page(
                     .as_ref()
                     .map(|(_, o)| o.duration.as_secs_f64() * 1000.0),
                 // A failed condition is a reason too, not only an error.
-                error: s.last.as_ref().and_then(|(_, o)| o.reason()),
+                error: s
+                    .last
+                    .as_ref()
+                    .and_then(|(_, o)| o.reason())
+                    .map(|r| crate::text::url::redact(&r)),
                 history: ProbeHistory::default(),
             })
             .collect::<Vec<_>>()

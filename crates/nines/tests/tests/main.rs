@@ -17,6 +17,7 @@ mod crash;
 mod escalation;
 mod gate;
 mod grafana;
+mod hostile;
 mod incidents;
 mod load;
 mod metrics;
