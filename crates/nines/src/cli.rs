@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod chaos;
 pub mod client;
 pub mod completions;
 pub mod demo;
@@ -172,6 +173,11 @@ pub enum Command {
     ///
     /// Example: nines load --rate 1000 -d 30s --slo 'p99<300ms,errors<0.1%' http://127.0.0.1:8080/
     Load(Box<crate::cli::load::LoadArgs>),
+    /// Inject faults: TCP fault proxies with a toxiproxy-compatible API.
+    ///
+    /// Example: nines chaos proxy --upstream 127.0.0.1:5432 --listen 127.0.0.1:15432
+    #[command(subcommand)]
+    Chaos(crate::cli::chaos::ChaosCommand),
     /// Run a probe once, or list a daemon's probes.
     #[command(subcommand)]
     Probe(ProbeCommand),
@@ -710,6 +716,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Postmortem(args) => crate::cli::postmortem::run(args),
         Command::Report(args) => report::run(&args),
         Command::Load(args) => crate::cli::load::run(*args),
+        Command::Chaos(cmd) => crate::cli::chaos::run(cmd),
         Command::Incident(cmd) => match cmd {
             IncidentCommand::List {
                 status,

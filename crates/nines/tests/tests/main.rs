@@ -11,6 +11,7 @@ mod api;
 mod architecture;
 mod blackbox;
 mod channels;
+mod chaos;
 mod cli;
 mod crash;
 mod escalation;
