@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub mod capacity;
+pub mod chaos;
 pub mod client;
 pub mod completions;
 pub mod demo;
@@ -176,6 +177,11 @@ pub enum Command {
     /// Capacity planning: forecasts and time to exhaustion.
     #[command(subcommand)]
     Capacity(CapacityCommand),
+    /// Inject faults: TCP fault proxies with a toxiproxy-compatible API.
+    ///
+    /// Example: nines chaos proxy --upstream 127.0.0.1:5432 --listen 127.0.0.1:15432
+    #[command(subcommand)]
+    Chaos(crate::cli::chaos::ChaosCommand),
     /// Run a probe once, or list a daemon's probes.
     #[command(subcommand)]
     Probe(ProbeCommand),
@@ -758,6 +764,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Report(args) => report::run(&args),
         Command::Load(args) => crate::cli::load::run(*args),
         Command::Capacity(CapacityCommand::Forecast(args)) => crate::cli::capacity::forecast(&args),
+        Command::Chaos(cmd) => crate::cli::chaos::run(cmd),
         Command::Incident(cmd) => match cmd {
             IncidentCommand::List {
                 status,

@@ -12,6 +12,7 @@ mod architecture;
 mod blackbox;
 mod capacity;
 mod channels;
+mod chaos;
 mod cli;
 mod crash;
 mod escalation;
