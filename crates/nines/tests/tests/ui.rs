@@ -708,6 +708,15 @@ async fn in_a_real_browser() {
         return;
     }
     let (_ws, d) = start().await;
+    // The status page shows what a responder published (the default).
+    let r = call(
+        "POST",
+        &format!("{}/api/v1/incidents/INC-1/publish", d.url),
+        Some(ADMIN),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
     let shots = screenshot_dir();
     let url = d.url.clone();
     let script = dir.join("ui.mjs");
@@ -801,7 +810,8 @@ fn the_demo_in_a_real_browser() {
     let started = std::time::Instant::now();
     let mut url = None;
     let mut results = Vec::new();
-    while let Ok(line) = rx.recv_timeout(Duration::from_secs(100).saturating_sub(started.elapsed())) {
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(100).saturating_sub(started.elapsed()))
+    {
         if let Some(u) = line
             .strip_prefix("nines demo: nines on ")
             .and_then(|l| l.split_whitespace().next())
@@ -816,7 +826,11 @@ fn the_demo_in_a_real_browser() {
     }
     let _ = child.kill();
     let _ = child.wait();
-    assert_eq!(results.len(), 2, "the demo did not reach publishing: {results:?}");
+    assert_eq!(
+        results.len(),
+        2,
+        "the demo did not reach publishing: {results:?}"
+    );
     for (ok, report) in results {
         assert!(ok, "the browser checks failed:\n{report}");
     }
