@@ -75,7 +75,9 @@ pub struct Paging {
 pub fn config_yaml(shop: SocketAddr, script: &Script, paging: Option<&Paging>) -> String {
     let every = nines_probe::human(script.every);
     let paging_yaml = match paging {
-        None => String::new(),
+        // The past's people resolve its incident themselves, once the slow
+        // ticket tiers have cooled too, so it stays one incident.
+        None => "incidents:\n  auto_resolve: false\n".to_string(),
         Some(p) => format!(
             r#"incidents:
   external_url: "{base}"

@@ -67,6 +67,16 @@ pub fn redact(text: &str) -> String {
     while let Some(i) = rest.find("://") {
         let (head, tail) = rest.split_at(i + 3);
         out.push_str(head);
+        // A URL's `://` follows its scheme; one inside a path (`/a/://b`)
+        // starts no authority.
+        let scheme = head[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+        if !scheme {
+            rest = tail;
+            continue;
+        }
         // The authority ends at the path, query, fragment or the end of
         // the quoted URL.
         let end = tail
@@ -74,7 +84,7 @@ pub fn redact(text: &str) -> String {
             .unwrap_or(tail.len());
         let authority = &tail[..end];
         match authority.rfind('@') {
-            Some(at) => {
+            Some(at) if at > 0 => {
                 let userinfo = &authority[..at];
                 match userinfo.find(':') {
                     Some(colon) => {
@@ -85,9 +95,16 @@ pub fn redact(text: &str) -> String {
                 }
                 out.push_str(&authority[at..]);
             }
-            None => out.push_str(authority),
+            _ => out.push_str(authority),
         }
-        rest = &tail[end..];
+        // The rest of this URL (path, query) holds no authority, whatever
+        // `://` or `@` it contains: copied up to where the URL ends.
+        let after = &tail[end..];
+        let url_end = after
+            .find(|c: char| c.is_whitespace() || c == '"')
+            .unwrap_or(after.len());
+        out.push_str(&after[..url_end]);
+        rest = &after[url_end..];
     }
     out.push_str(rest);
     out
@@ -110,6 +127,8 @@ mod tests {
         assert_eq!(redact("http://h/a@b"), "http://h/a@b");
         assert_eq!(redact("no url: a@b"), "no url: a@b");
         assert_eq!(redact("http://p%40ss:x@h"), "http://p%40ss:***@h");
+        // Found by the property test: `://` inside a path is no URL.
+        assert_eq!(redact("https://:A@a/://@"), "https://:***@a/://@");
     }
 
     proptest::proptest! {

@@ -2,7 +2,6 @@
 //! server, heartbeats, scraping an exposition, PromQL against a real
 //! Prometheus, and `nines demo`.
 
-use std::io::{BufRead, BufReader};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -541,31 +540,19 @@ fn a_demo_that_cannot_start_cleans_up() {
 /// the outage.
 #[test]
 fn the_demo_tells_the_whole_story() {
-    let mut child = nines()
-        .args(["demo", "--fast", "--listen", "127.0.0.1:0"])
-        .env("NINES_LOG", "error")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+    let demo = Demo::start();
     let started = Instant::now();
     let mut seen: Vec<String> = Vec::new();
     let mut budgets_before = None;
     let done = loop {
-        match rx.recv_timeout(Duration::from_secs(110).saturating_sub(started.elapsed())) {
+        match demo
+            .lines
+            .recv_timeout(Duration::from_secs(110).saturating_sub(started.elapsed()))
+        {
             Ok(line) => {
                 // Right after start, before the outage: what the history
                 // left of each budget.
-                if let Some(url) = line
-                    .strip_prefix("nines demo: nines on ")
-                    .and_then(|l| l.split_whitespace().next())
-                {
+                if let Some(url) = Demo::url_in(&line) {
                     let url = format!("{url}api/v1/slos");
                     let r = tokio::runtime::Runtime::new()
                         .unwrap()
@@ -581,8 +568,7 @@ fn the_demo_tells_the_whole_story() {
             Err(_) => break false,
         }
     };
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(demo);
     let out = seen.join("\n");
     assert!(done, "the story did not end within 110 s; output:\n{out}");
     let has = |prefix: &str| seen.iter().any(|l| l.starts_with(prefix));
@@ -592,6 +578,7 @@ fn the_demo_tells_the_whole_story() {
         "{out}"
     );
     assert!(has("nines demo: PAGE delivered to "), "{out}");
+    // The past incident is INC-1; the live one is the next.
     assert!(out.contains("acknowledged INC-2"), "{out}");
     assert!(out.contains("resolved INC-2"), "{out}");
     assert!(

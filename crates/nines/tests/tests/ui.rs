@@ -774,23 +774,7 @@ fn the_demo_in_a_real_browser() {
     if !browser_available(&dir) {
         return;
     }
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_nines"))
-        .args(["demo", "--fast", "--listen", "127.0.0.1:0"])
-        .env("NINES_LOG", "error")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            let _ = tx.send(line);
-        }
-    });
+    let demo = Demo::start();
     let node = |url: &str, phase: &str| {
         let out = Command::new("node")
             .arg(dir.join("demo.mjs"))
@@ -810,12 +794,11 @@ fn the_demo_in_a_real_browser() {
     let started = std::time::Instant::now();
     let mut url = None;
     let mut results = Vec::new();
-    while let Ok(line) = rx.recv_timeout(Duration::from_secs(100).saturating_sub(started.elapsed()))
+    while let Ok(line) = demo
+        .lines
+        .recv_timeout(Duration::from_secs(100).saturating_sub(started.elapsed()))
     {
-        if let Some(u) = line
-            .strip_prefix("nines demo: nines on ")
-            .and_then(|l| l.split_whitespace().next())
-        {
+        if let Some(u) = Demo::url_in(&line) {
             url = Some(u.to_string());
             results.push(node(u, "before"));
         }
@@ -824,8 +807,7 @@ fn the_demo_in_a_real_browser() {
             break;
         }
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(demo);
     assert_eq!(
         results.len(),
         2,

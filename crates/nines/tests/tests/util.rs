@@ -125,6 +125,49 @@ pub fn nines() -> Command {
     Command::new(env!("CARGO_BIN_EXE_nines"))
 }
 
+/// `nines demo --fast` as a child process, its stdout line by line; killed
+/// when dropped.
+pub struct Demo {
+    child: std::process::Child,
+    pub lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Demo {
+    pub fn start() -> Demo {
+        use std::io::BufRead;
+        let mut child = nines()
+            .args(["demo", "--fast", "--listen", "127.0.0.1:0"])
+            .env("NINES_LOG", "error")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = tx.send(line);
+            }
+        });
+        Demo { child, lines }
+    }
+
+    /// The URL nines serves on, if `line` is the demo's start line.
+    pub fn url_in(line: &str) -> Option<&str> {
+        line.strip_prefix("nines demo: nines on ")
+            .and_then(|l| l.split_whitespace().next())
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// `nines serve` as a child process. It listens on 127.0.0.1:0 and its
 /// log line "nines is serving" says the port it got: no port is picked
 /// for it, so none can be taken meanwhile.

@@ -264,7 +264,7 @@ impl Story {
         }
         // Mitigated once the errors are gone; resolved when the slower
         // ticket tiers, which fire as the long windows catch up, have
-        // cooled too (nines resolves it then by itself; alice only if not).
+        // cooled too (the seeding config leaves resolving to people).
         if !self.mitigated && now >= self.to + 10 * 60 {
             self.mitigated = true;
             act(
