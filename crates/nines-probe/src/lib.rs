@@ -46,4 +46,4 @@ pub use http::MAX_BODY;
 #[cfg(feature = "run")]
 pub use run::Runner;
 #[cfg(feature = "run")]
-pub use tls::TlsSetupError;
+pub use tls::{AcceptAny, TlsSetupError};

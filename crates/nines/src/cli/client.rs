@@ -53,9 +53,10 @@ fn client(args: &ClientArgs) -> anyhow::Result<reqwest::Client> {
         .with_root_certificates(roots)
         .with_no_client_auth();
     if args.insecure {
-        tls.dangerous().set_certificate_verifier(Arc::new(AcceptAny(
-            rustls::crypto::ring::default_provider(),
-        )));
+        tls.dangerous()
+            .set_certificate_verifier(Arc::new(nines_probe::AcceptAny(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))));
     }
     reqwest::Client::builder()
         .use_preconfigured_tls(tls)
@@ -63,52 +64,6 @@ fn client(args: &ClientArgs) -> anyhow::Result<reqwest::Client> {
         .context("cannot set up the HTTP client")
 }
 
-/// `--insecure`: any certificate is accepted; signatures are still checked
-/// so the handshake is real.
-#[derive(Debug)]
-struct AcceptAny(rustls::crypto::CryptoProvider);
-
-impl rustls::client::danger::ServerCertVerifier for AcceptAny {
-    fn verify_server_cert(
-        &self,
-        _: &rustls::pki_types::CertificateDer<'_>,
-        _: &[rustls::pki_types::CertificateDer<'_>],
-        _: &rustls::pki_types::ServerName<'_>,
-        _: &[u8],
-        _: rustls::pki_types::UnixTime,
-    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        Ok(rustls::client::danger::ServerCertVerified::assertion())
-    }
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
 
 fn url(args: &ClientArgs, path: &str) -> String {
     format!("{}{path}", args.server.trim_end_matches('/'))
