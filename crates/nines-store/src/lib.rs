@@ -15,12 +15,14 @@
 #![forbid(unsafe_code)]
 
 mod codec;
+mod compat;
 mod error;
 mod events;
 mod incidents;
 mod lease;
 mod oncall;
 mod outbox;
+mod postgres;
 mod probes;
 mod review;
 mod sqlite;
@@ -39,6 +41,7 @@ pub use incidents::{
 pub use lease::{Leadership, Lease};
 pub use oncall::{OncallStore, OverrideRow, PageRow};
 pub use outbox::{Delivery, OutboxRow, OutboxStore};
+pub use postgres::PostgresStore;
 pub use probes::{LATENCY_BOUNDS_MS, ProbeRow, ProbeStore, RAW_RESULTS_KEPT, Resolution, Rollup};
 pub use review::{
     ActionItemRow, AlertFiring, ChangeRow, GateOverrideRow, PostmortemRow, ReviewStore,
