@@ -1,13 +1,13 @@
-//! The store's methods as inherent methods of [`SqliteStore`] and of `dyn
-//! Backend`, so code that holds either (the daemon holds `Box<dyn
-//! Backend>`) calls them without importing seven traits. Each forwards to
-//! its trait method, where the docs and the code live.
+//! The store's methods as inherent methods of [`SqliteStore`], so code that
+//! holds the concrete type (tests, tools) calls them without importing the
+//! traits. Each forwards to its trait method, where the docs and the code
+//! live. A `dyn Backend` needs none of this: a trait object's methods,
+//! its supertraits' included, are callable without importing them.
 
 use std::collections::HashMap;
 
 use nines_incident::{AlertStatus, Status};
 
-use crate::Backend;
 use crate::codec::EventRecord;
 use crate::error::StoreError;
 use crate::events::{Appended, EventLog, Restored};
@@ -123,4 +123,3 @@ macro_rules! inherent {
 }
 
 inherent!(impl SqliteStore);
-inherent!(impl<'a> dyn Backend + 'a);

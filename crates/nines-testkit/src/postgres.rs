@@ -181,10 +181,11 @@ impl Postgres {
         pg
     }
 
-    /// A libpq connection string for database `postgres` of this cluster.
+    /// A connection URL for database `postgres` of this cluster (its
+    /// socket's directory as the `host` parameter).
     pub fn url(&self) -> String {
         format!(
-            "host={} user=nines dbname=postgres",
+            "postgresql://nines@/postgres?host={}",
             self.dir.path().display()
         )
     }

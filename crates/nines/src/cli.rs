@@ -572,6 +572,11 @@ pub struct ServeArgs {
     /// Where nines keeps its database.
     #[arg(long, env = "NINES_DATA", default_value = "./nines-data")]
     pub data: PathBuf,
+    /// A PostgreSQL database instead of SQLite under --data:
+    /// postgres://USER@HOST:PORT/DB?sslmode=require (the password from
+    /// PGPASSWORD, not the URL, so it stays out of process listings).
+    #[arg(long, env = "NINES_STORE", hide_env_values = true)]
+    pub store: Option<String>,
     /// Address for the HTTP API, /metrics and health checks.
     #[arg(long, env = "NINES_LISTEN", default_value = "127.0.0.1:9900")]
     pub listen: SocketAddr,
@@ -828,6 +833,14 @@ pub(crate) fn init_logs(format: LogFormat) {
     };
 }
 
+/// The PostgreSQL store `--store` names, migrated.
+fn open_postgres(url: &str) -> anyhow::Result<Box<dyn nines_store::Backend>> {
+    if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
+        anyhow::bail!("--store takes a postgres:// URL (leave it out to keep SQLite under --data)");
+    }
+    Ok(Box::new(nines_store::PostgresStore::open(url)?))
+}
+
 fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     init_logs(args.log_format);
     let durability = match args.durability {
@@ -838,7 +851,11 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let (app, restored) = App::open(&args.config, &args.data, durability, Clock::System)?;
+        let (app, restored) = match &args.store {
+            Some(url) => App::open_store(&args.config, open_postgres(url)?, Clock::System)?,
+            None => App::open(&args.config, &args.data, durability, Clock::System)?,
+        };
+        let store = app.database();
         let app = Arc::new(app);
         crate::slo::service::evaluate(&app, false);
         let listener = tokio::net::TcpListener::bind(args.listen)
@@ -846,7 +863,7 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
         let slos = app.read(|e| e.slos().len());
         tracing::info!(
-            listen = %listener.local_addr()?, data = %args.data.display(), slos,
+            listen = %listener.local_addr()?, %store, slos,
             restored_snapshots = restored.snapshots, replayed_batches = restored.batches,
             replayed_events = restored.events, skipped_events = restored.skipped,
             "nines is serving"

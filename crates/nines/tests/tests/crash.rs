@@ -19,6 +19,23 @@ fn total_30d(url: &str) -> u64 {
 
 #[test]
 fn sigkill_after_acknowledged_batches_loses_nothing_and_adds_nothing() {
+    three_lives_with_sigkill(&[]);
+}
+
+/// The same on PostgreSQL: a batch is acknowledged once committed there.
+#[test]
+fn sigkill_on_postgres_loses_nothing_and_adds_nothing() {
+    if !nines_testkit::postgres::available() {
+        return;
+    }
+    let pg = nines_testkit::postgres::Postgres::start();
+    three_lives_with_sigkill(&["--store", &pg.url()]);
+}
+
+/// Three lives of `nines serve` (with `store` flags): each gets batches,
+/// some checkpoints, and a kill -9 right after its last acknowledged
+/// batch; every life starts with exactly what was acknowledged before.
+fn three_lives_with_sigkill(store: &[&str]) {
     let ws = Workspace::new(&shop_yaml());
     let now = Timestamp::now().as_second();
     let mut acknowledged = 0u64;
@@ -28,7 +45,7 @@ fn sigkill_after_acknowledged_batches_loses_nothing_and_adds_nothing() {
         let p = Process::start(
             &ws.config(),
             &ws.data(),
-            &["--checkpoint-interval", "200ms"],
+            &[&["--checkpoint-interval", "200ms"], store].concat(),
         );
         assert_eq!(
             total_30d(&p.url),
@@ -84,7 +101,7 @@ fn sigkill_after_acknowledged_batches_loses_nothing_and_adds_nothing() {
         p.child.kill().unwrap(); // SIGKILL
         p.child.wait().unwrap();
     }
-    let p = Process::start(&ws.config(), &ws.data(), &[]);
+    let p = Process::start(&ws.config(), &ws.data(), store);
     assert_eq!(total_30d(&p.url), acknowledged);
 }
 
