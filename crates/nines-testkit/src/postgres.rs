@@ -17,6 +17,8 @@ pub struct Postgres {
     dir: tempfile::TempDir,
     bin: PathBuf,
     owner: Option<&'static str>,
+    /// The server's port: its TCP port, and the number in its socket's name.
+    port: u16,
 }
 
 /// The directory of the server binaries: `initdb` on PATH, else the
@@ -141,8 +143,45 @@ fn template(bin: &Path, owner: Option<&str>) -> PathBuf {
 }
 
 impl Postgres {
-    /// Starts a cluster; check [`available`] first.
+    /// Starts a cluster on its Unix socket; check [`available`] first.
     pub fn start() -> Postgres {
+        let pg = Postgres::prepare();
+        pg.pg_ctl_start("-c listen_addresses=''")
+            .unwrap_or_else(|log| panic!("PostgreSQL does not start:\n{log}"));
+        pg
+    }
+
+    /// Starts a cluster that also listens on 127.0.0.1 with TLS, presenting
+    /// `cert` and `key` (PEM files); answers it and the port. A port taken
+    /// meanwhile by someone else is retried with another.
+    pub fn start_tls(cert: &Path, key: &Path) -> (Postgres, u16) {
+        let mut pg = Postgres::prepare();
+        for (name, from) in [("server.crt", cert), ("server.key", key)] {
+            let to = pg.dir.path().join(name);
+            std::fs::copy(from, &to).unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        give_to(pg.owner, pg.dir.path());
+        for _ in 0..5 {
+            let port = crate::ports::free_port();
+            let dir = pg.dir.path().display();
+            let options = format!(
+                "-c listen_addresses=127.0.0.1 -p {port} -c ssl=on \
+                 -c ssl_cert_file='{dir}/server.crt' -c ssl_key_file='{dir}/server.key'"
+            );
+            pg.port = port;
+            match pg.pg_ctl_start(&options) {
+                Ok(()) => return (pg, port),
+                Err(log) if log.contains("already in use") => continue,
+                Err(log) => panic!("PostgreSQL does not start:\n{log}"),
+            }
+        }
+        panic!("5 ports in a row were taken before PostgreSQL bound them");
+    }
+
+    /// A copy of the template in a fresh directory, not started.
+    fn prepare() -> Postgres {
         let bin = bindir().expect("PostgreSQL's server binaries (check postgres::available())");
         let owner = is_root().then_some("postgres");
         let template = template(&bin, owner);
@@ -156,37 +195,48 @@ impl Postgres {
             .is_ok_and(|s| s.success());
         assert!(ok, "cannot copy {template:?} to {data:?}");
         give_to(owner, dir.path());
-        let pg = Postgres { dir, bin, owner };
-        let options = format!(
-            "-c listen_addresses='' -c unix_socket_directories='{}' -c fsync=off -c max_connections=100",
-            pg.dir.path().display()
-        );
-        let log = pg.dir.path().join("log").display().to_string();
-        run(
+        Postgres {
+            dir,
+            bin,
             owner,
-            &pg.bin.join("pg_ctl"),
-            &[
-                "-D",
-                &data.display().to_string(),
-                "-l",
-                &log,
-                "-w",
-                "-t",
-                "60",
-                "-o",
-                &options,
-                "start",
-            ],
+            port: 5432,
+        }
+    }
+
+    /// `pg_ctl start` with `listen` options besides the socket's; the
+    /// server's log when it does not start.
+    fn pg_ctl_start(&self, listen: &str) -> Result<(), String> {
+        let options = format!(
+            "{listen} -c unix_socket_directories='{}' -c fsync=off -c max_connections=100",
+            self.dir.path().display()
         );
-        pg
+        let data = self.dir.path().join("data").display().to_string();
+        let log = self.dir.path().join("log").display().to_string();
+        let out = command(self.owner, &self.bin.join("pg_ctl"))
+            .args([
+                "-D", &data, "-l", &log, "-w", "-t", "60", "-o", &options, "start",
+            ])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| e.to_string())?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stderr),
+                self.log()
+            ))
+        }
     }
 
     /// A connection URL for database `postgres` of this cluster (its
     /// socket's directory as the `host` parameter).
     pub fn url(&self) -> String {
         format!(
-            "postgresql://nines@/postgres?host={}",
-            self.dir.path().display()
+            "postgresql://nines@/postgres?host={}&port={}",
+            self.dir.path().display(),
+            self.port
         )
     }
 

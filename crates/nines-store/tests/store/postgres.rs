@@ -1,7 +1,7 @@
 //! What only the PostgreSQL backend has: replicas starting at once on one
 //! database, migrations recorded in the database, the lease moving between
-//! replicas with a growing epoch, and errors that name the database
-//! without its password.
+//! replicas with a growing epoch, TLS that verifies the server, and errors
+//! that name the database without its password.
 
 use std::sync::Barrier;
 
@@ -103,4 +103,61 @@ fn errors_name_the_database_and_never_the_password() {
     let text = format!("{err} {err:?}");
     assert!(text.contains("/shop"), "{text}");
     assert!(!text.contains("hunter2"), "{text}");
+}
+
+/// A CA (`ca.pem`) and a certificate it issued for 127.0.0.1 and
+/// localhost (`server.crt`, `server.key`), in `dir`.
+fn ca_and_server(dir: &std::path::Path) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType};
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(DnType::CommonName, "nines test CA");
+    let ca_key = KeyPair::generate().unwrap();
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    std::fs::write(dir.join("ca.pem"), ca_cert.pem()).unwrap();
+    let issuer = Issuer::new(ca, &ca_key);
+    let mut leaf = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    leaf.subject_alt_names
+        .push(SanType::IpAddress("127.0.0.1".parse().unwrap()));
+    leaf.distinguished_name
+        .push(DnType::CommonName, "localhost");
+    let key = KeyPair::generate().unwrap();
+    let cert = leaf.signed_by(&key, &issuer).unwrap();
+    std::fs::write(dir.join("server.crt"), cert.pem()).unwrap();
+    std::fs::write(dir.join("server.key"), key.serialize_pem()).unwrap();
+}
+
+#[test]
+fn tls_to_the_database_verifies_the_server() {
+    if !available() {
+        return;
+    }
+    let certs = tempfile::tempdir().unwrap();
+    ca_and_server(certs.path());
+    let (pg, port) = Postgres::start_tls(
+        &certs.path().join("server.crt"),
+        &certs.path().join("server.key"),
+    );
+    let base = format!("postgresql://nines@127.0.0.1:{port}/postgres?sslmode=require");
+    // Trusting the CA: TLS (require refuses plain text) and a write.
+    let ca = certs.path().join("ca.pem");
+    let mut store = PostgresStore::open(&format!("{base}&sslrootcert={}", ca.display()))
+        .unwrap_or_else(|e| panic!("{e}\n{}", pg.log()));
+    let lead = store.try_lead("a", 1_000, 10_000).unwrap();
+    assert!(lead.is_some());
+    // The system's roots do not know the CA: refused, not trusted anyway.
+    let err = PostgresStore::open(&base).err().unwrap();
+    let chain = format!("{err}: {:?}", std::error::Error::source(&err));
+    assert!(
+        chain.contains("TLS") && chain.contains("127.0.0.1:"),
+        "{chain}"
+    );
+    // A CA file that is not one is named.
+    let wrong = certs.path().join("server.key");
+    let err = PostgresStore::open(&format!("{base}&sslrootcert={}", wrong.display()))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("sslrootcert"), "{err}");
 }
