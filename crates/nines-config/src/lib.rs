@@ -56,5 +56,5 @@ pub use review::{ErrorBudgetPolicy, PolicyOverrides, Sla, SlaPeriod};
 pub use sloth::{
     SlothPlugin, SlothResource, SlothSlo, SlothSpec, load_sloth, load_sloth_windows, parse_sloth,
 };
-pub use status_page::{StatusComponent, StatusPage};
+pub use status_page::{Publish, StatusComponent, StatusPage};
 pub use write::{services_yaml, yaml_string};

@@ -22,6 +22,12 @@ pub(crate) const STATUS_PAGE: Section = Section {
             default: "one per service",
             doc: "the lines of the page, in this order",
         },
+        Key {
+            name: "publish",
+            ty: "`confirmed` or `auto`",
+            default: "`confirmed`",
+            doc: "`confirmed`: an incident, and the impact it means for its components, appears once a responder publishes it (the incident page's \"Publish to status page\", `POST /api/v1/incidents/{id}/publish`, `nines incident publish`); `auto`: open incidents, failing probes and burning page tiers show at once. The daily uptime bars are measured either way",
+        },
     ],
 };
 
@@ -62,6 +68,20 @@ pub struct StatusPage {
     /// default (empty here): one component per service, named after it.
     /// Services no component lists are not shown.
     pub components: Vec<StatusComponent>,
+    /// `publish`: what reaches the public page by itself.
+    pub publish: Publish,
+}
+
+/// What of an incident reaches the public status page without a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Publish {
+    /// Only incidents a responder published, with their impact: what
+    /// Statuspage users expect (a page that never says more than people
+    /// confirmed).
+    #[default]
+    Confirmed,
+    /// Every open incident and every measured signal, at once.
+    Auto,
 }
 
 /// `status_page.components[]`: one line of the status page.
@@ -109,9 +129,18 @@ pub(crate) fn read_status_page(
         Some(n) => read_components(ctx, n, &join(path, "components"), services),
         None => Some(Vec::new()),
     };
+    let publish = match f.get("publish") {
+        Some(n) => match ctx.choice(n, &join(path, "publish"), &["confirmed", "auto"]) {
+            Some("auto") => Some(Publish::Auto),
+            Some(_) => Some(Publish::Confirmed),
+            None => None,
+        },
+        None => Some(Publish::Confirmed),
+    };
     Some(StatusPage {
         title: title?,
         components: components?,
+        publish: publish?,
     })
 }
 

@@ -17,8 +17,21 @@ const MAX_DEPTH: usize = 64;
 
 /// Nodes a document may expand to once aliases are copied. A config of
 /// 100,000 SLOs holds about a million; the cap stops "billion laughs" alias
-/// bombs well before they exhaust memory (4M nodes is a few hundred MiB).
-const MAX_NODES: usize = 4_000_000;
+/// bombs before they exhaust memory.
+const MAX_NODES: usize = 2_000_000;
+
+/// Bytes the expanded tree may take (nodes and scalar text). Counted
+/// before the tree is built (see [`measure`]), so a refused alias bomb
+/// allocates nothing: each refused reload of one used to keep hundreds
+/// of MiB in the allocator (issue 17).
+const MAX_BYTES: usize = 256 * 1024 * 1024;
+
+/// Bytes alias copies may add: configs alias small shared snippets
+/// (labels, a channel list), never megabytes.
+const MAX_ALIASED_BYTES: usize = 16 * 1024 * 1024;
+
+/// What one node costs in the tree, besides its text.
+const NODE_BYTES: usize = std::mem::size_of::<Node>() + std::mem::size_of::<(Node, Node)>() / 2;
 
 /// One YAML node and where it starts.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,7 +118,81 @@ pub fn parse_documents(text: &str) -> Result<Vec<Node>, YamlError> {
     Ok(docs)
 }
 
+/// Walks the event stream once without building anything and refuses a
+/// document whose expansion (aliases copied) passes [`MAX_NODES`] or
+/// [`MAX_BYTES`]. Parse errors are left to the building pass, which
+/// reports them with their line.
+fn measure(text: &str) -> Result<(), YamlError> {
+    // Per open collection: its anchor, nodes and bytes so far.
+    let mut stack: Vec<(usize, usize, usize)> = Vec::new();
+    let mut anchors: HashMap<usize, (usize, usize)> = HashMap::new();
+    let (mut nodes, mut bytes, mut aliased) = (0usize, 0usize, 0usize);
+    let last = last_line(text);
+    for event in Parser::new_from_str(text) {
+        let Ok((event, span)) = event else {
+            return Ok(());
+        };
+        let (anchor, n, b) = match event {
+            Event::DocumentStart(_) => {
+                anchors.clear();
+                continue;
+            }
+            Event::Scalar(value, _, anchor, _) => (anchor, 1, NODE_BYTES + value.len()),
+            Event::Alias(id) => match anchors.get(&id) {
+                Some(&(n, b)) => {
+                    aliased = aliased.saturating_add(b);
+                    (0, n, b)
+                }
+                None => continue,
+            },
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                stack.push((anchor, 1, NODE_BYTES));
+                nodes += 1;
+                bytes += NODE_BYTES;
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some((anchor, n, b)) = stack.pop() else {
+                    continue;
+                };
+                if anchor != 0 {
+                    anchors.insert(anchor, (n, b));
+                }
+                if let Some(parent) = stack.last_mut() {
+                    parent.1 = parent.1.saturating_add(n);
+                    parent.2 = parent.2.saturating_add(b);
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        nodes = nodes.saturating_add(n);
+        bytes = bytes.saturating_add(b);
+        if anchor != 0 {
+            anchors.insert(anchor, (n, b));
+        }
+        if let Some(parent) = stack.last_mut() {
+            parent.1 = parent.1.saturating_add(n);
+            parent.2 = parent.2.saturating_add(b);
+        }
+        if nodes > MAX_NODES || bytes > MAX_BYTES || aliased > MAX_ALIASED_BYTES {
+            return Err(YamlError {
+                line: span.start.line().clamp(1, last),
+                message: format!(
+                    "the document expands to more than {MAX_NODES} nodes or {} MiB once \
+                     aliases are copied (aliases may add at most {} MiB); are aliases nested \
+                     inside each other?",
+                    MAX_BYTES / (1024 * 1024),
+                    MAX_ALIASED_BYTES / (1024 * 1024)
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn parse_inner(text: &str, single: bool) -> Result<Vec<Node>, YamlError> {
+    measure(text)?;
     let mut stack: Vec<Frame> = Vec::new();
     // Finished anchored nodes and their size in nodes, for the expansion cap.
     let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
@@ -396,6 +483,22 @@ mod tests {
             bomb.push_str(&format!("l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
         }
         assert!(parse(&bomb).unwrap_err().message.contains("expands"));
+
+        // Issue 17: few nodes, long text: refused on size, before the tree
+        // is built.
+        let mut wide = format!("a: &a \"{}\"\n", "x".repeat(64 * 1024));
+        for i in 0..3 {
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("w{}", i - 1)
+            };
+            let items = vec![format!("*{prev}"); 40].join(", ");
+            wide.push_str(&format!("w{i}: &w{i} [{items}]\n"));
+        }
+        let err = parse(&wide).unwrap_err();
+        assert!(err.message.contains("MiB"), "{err:?}");
+        assert_eq!(err.line, 3, "the line where the alias limit was passed");
 
         let deep = "[".repeat(100) + &"]".repeat(100);
         assert!(parse(&deep).unwrap_err().message.contains("deeper"));

@@ -21,6 +21,7 @@ use crate::state::slo::view::{AlertChange, AlertView, SloDetail, SloView};
 /// Event batches up to this size are read (20,000 events take about 4 MiB).
 pub mod action_links;
 pub mod changes;
+pub mod guard;
 pub mod incidents;
 pub mod metrics;
 pub mod notifications;
@@ -139,6 +140,10 @@ pub fn router(app: Arc<App>) -> Router {
                 "method not allowed here; see GET /api/v1/openapi.json",
             )
         })
+        .route_layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            guard::guard,
+        ))
         .fallback(|| async { not_found() })
         .with_state(app)
 }

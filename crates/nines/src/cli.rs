@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod capacity;
+pub mod chaos;
 pub mod client;
 pub mod completions;
 pub mod demo;
@@ -28,7 +30,7 @@ pub mod token;
 
 use crate::app::App;
 use crate::clock::Clock;
-use crate::daemon::{Intervals, serve, signals};
+use crate::daemon::{Http, Intervals, serve_with, signals};
 
 /// nines: SLOs, error budgets and burn-rate alerts in one binary.
 ///
@@ -172,6 +174,14 @@ pub enum Command {
     ///
     /// Example: nines load --rate 1000 -d 30s --slo 'p99<300ms,errors<0.1%' http://127.0.0.1:8080/
     Load(Box<crate::cli::load::LoadArgs>),
+    /// Capacity planning: forecasts and time to exhaustion.
+    #[command(subcommand)]
+    Capacity(CapacityCommand),
+    /// Inject faults: TCP fault proxies with a toxiproxy-compatible API.
+    ///
+    /// Example: nines chaos proxy --upstream 127.0.0.1:5432 --listen 127.0.0.1:15432
+    #[command(subcommand)]
+    Chaos(crate::cli::chaos::ChaosCommand),
     /// Run a probe once, or list a daemon's probes.
     #[command(subcommand)]
     Probe(ProbeCommand),
@@ -319,6 +329,17 @@ pub enum IncidentCommand {
     /// Page the next escalation step now instead of waiting (role responder).
     #[command(after_help = "Example: nines incident escalate INC-12")]
     Escalate {
+        id: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Put it on the public status page (role responder).
+    ///
+    /// With `status_page.publish: confirmed` (the default) an incident and
+    /// the impact it means appear on /status only once a responder
+    /// publishes it; publishing twice changes nothing.
+    #[command(after_help = "Example: nines incident publish INC-12")]
+    Publish {
         id: String,
         #[command(flatten)]
         client: ClientArgs,
@@ -550,6 +571,14 @@ pub enum Output {
     Json,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum CapacityCommand {
+    /// Forecast one series (CSV or PromQL) with bands, and when it reaches a limit.
+    ///
+    /// Example: nines capacity forecast --csv disk.csv --horizon 14d --limit 500e9
+    Forecast(Box<crate::cli::capacity::ForecastArgs>),
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum LogFormat {
     Human,
@@ -598,6 +627,21 @@ pub struct ServeArgs {
     pub log_format: LogFormat,
     #[arg(long, env = "NINES_DURABILITY", value_enum, default_value_t = DurabilityArg::Process)]
     pub durability: DurabilityArg,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key);
+    /// SIGHUP reads it again.
+    #[arg(long, env = "NINES_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "NINES_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// A client must send a request's headers within this long of
+    /// connecting (or of its previous answer), or it is disconnected.
+    #[arg(long, env = "NINES_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = parse_interval)]
+    pub header_read_timeout: Duration,
+    /// At most this many client connections (lowered to fit `ulimit -n`);
+    /// at the cap a new connection closes the longest-idle one.
+    #[arg(long, env = "NINES_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Args)]
@@ -610,6 +654,14 @@ pub struct ClientArgs {
     pub token: Option<String>,
     #[arg(long, short, value_enum, default_value_t = Output::Text)]
     pub output: Output,
+    /// Trust this PEM CA bundle for an https:// server (instead of the
+    /// system's roots), as for a private CA.
+    #[arg(long, env = "NINES_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Do not verify the server's certificate (testing only: anyone on
+    /// the path can read the token).
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 fn parse_interval(s: &str) -> Result<Duration, String> {
@@ -622,6 +674,7 @@ fn parse_interval(s: &str) -> Result<Duration, String> {
 
 /// Runs a parsed command line; the exit code says how it went.
 pub fn run(cli: Cli) -> ExitCode {
+    crate::daemon::tls::install_crypto_provider();
     let result = match cli.command {
         Command::Serve(args) => run_serve(args),
         Command::Demo(args) => crate::cli::demo::run(args),
@@ -715,6 +768,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Postmortem(args) => crate::cli::postmortem::run(args),
         Command::Report(args) => report::run(&args),
         Command::Load(args) => crate::cli::load::run(*args),
+        Command::Capacity(CapacityCommand::Forecast(args)) => crate::cli::capacity::forecast(&args),
+        Command::Chaos(cmd) => crate::cli::chaos::run(cmd),
         Command::Incident(cmd) => match cmd {
             IncidentCommand::List {
                 status,
@@ -748,6 +803,9 @@ pub fn run(cli: Cli) -> ExitCode {
             }
             IncidentCommand::Escalate { id, client } => {
                 crate::cli::incident::act(&client, &id, "escalate", serde_json::json!({}))
+            }
+            IncidentCommand::Publish { id, client } => {
+                crate::cli::incident::act(&client, &id, "publish", serde_json::json!({}))
             }
             IncidentCommand::Severity {
                 id,
@@ -858,12 +916,20 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let store = app.database();
         let app = Arc::new(app);
         crate::slo::service::evaluate(&app, false);
+        let tls = match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => {
+                Some(Arc::new(crate::daemon::tls::Certificates::load(cert, key)?))
+            }
+            _ => None,
+        };
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
         let slos = app.read(|e| e.slos().len());
+        let max_connections = crate::daemon::http::effective_cap(args.max_connections);
         tracing::info!(
-            listen = %listener.local_addr()?, %store, slos,
+            listen = %listener.local_addr()?, tls = tls.is_some(), max_connections,
+            %store, slos,
             restored_snapshots = restored.snapshots, replayed_batches = restored.batches,
             replayed_events = restored.events, skipped_events = restored.skipped,
             "nines is serving"
@@ -874,7 +940,12 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             query_step: args.query_step,
             notify_retry_base: args.notify_retry_base,
         };
-        serve(listener, app.clone(), intervals, signals(app)).await?;
+        let http = Http {
+            header_read_timeout: args.header_read_timeout,
+            max_connections: args.max_connections,
+            tls: tls.clone(),
+        };
+        serve_with(listener, app.clone(), intervals, http, signals(app, tls)).await?;
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -10,6 +10,11 @@ use tokio::sync::watch;
 
 use crate::app::App;
 
+pub mod http;
+pub mod tls;
+
+pub use http::Http;
+
 /// Knobs of the daemon's loops.
 #[derive(Debug, Clone, Copy)]
 pub struct Intervals {
@@ -45,6 +50,17 @@ pub async fn serve(
     intervals: Intervals,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    serve_with(listener, app, intervals, Http::default(), shutdown).await
+}
+
+/// [`serve`] with the listener's limits and TLS.
+pub async fn serve_with(
+    listener: TcpListener,
+    app: Arc<App>,
+    intervals: Intervals,
+    http: Http,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let evaluator = tokio::spawn(evaluate_loop(
         app.clone(),
@@ -77,10 +93,8 @@ pub async fn serve(
         stop_rx.clone(),
     ));
     let escalator = tokio::spawn(escalation_loop(app.clone(), stop_rx.clone()));
-    let mut server_stop = stop_rx.clone();
-    let server = axum::serve(listener, router(app.clone())).with_graceful_shutdown(async move {
-        let _ = server_stop.wait_for(|s| *s).await;
-    });
+    let router = router(app.clone(), http.tls.is_some());
+    let server = tokio::spawn(http::run(listener, router, http, stop_rx.clone()));
     tokio::spawn(async move {
         shutdown.await;
         let _ = stop_tx.send(true);
@@ -109,10 +123,11 @@ pub async fn serve(
 /// that ask (browsers, Prometheus, curl --compressed): the status page and
 /// large JSON lists shrink many times over. The fastest level: repetitive
 /// markup compresses well at it, and a status page under load should not
-/// wait on CPU.
-fn router(app: Arc<App>) -> axum::Router {
+/// wait on CPU. On TLS every answer carries HSTS: a browser that once
+/// reached nines over https never falls back to http for it.
+fn router(app: Arc<App>, tls: bool) -> axum::Router {
     use axum::response::IntoResponse;
-    crate::api::router(app.clone())
+    let router = crate::api::router(app.clone())
         .merge(crate::ui::router(app))
         // JSON for machines, a page for people.
         .fallback(|uri: axum::http::Uri| async move {
@@ -126,7 +141,19 @@ fn router(app: Arc<App>) -> axum::Router {
         .layer(
             tower_http::compression::CompressionLayer::new()
                 .quality(tower_http::compression::CompressionLevel::Fastest),
-        )
+        );
+    if !tls {
+        return router;
+    }
+    router.layer(axum::middleware::map_response(
+        |mut resp: axum::response::Response| async move {
+            resp.headers_mut().insert(
+                axum::http::header::STRICT_TRANSPORT_SECURITY,
+                axum::http::HeaderValue::from_static("max-age=31536000"),
+            );
+            resp
+        },
+    ))
 }
 
 async fn evaluate_loop(app: Arc<App>, every: Duration, mut stop: watch::Receiver<bool>) {
@@ -252,8 +279,9 @@ fn notices(app: &App) -> Result<usize, nines_store::StoreError> {
     })
 }
 
-/// Completes on SIGTERM or SIGINT; reloads the config on every SIGHUP.
-pub async fn signals(app: Arc<App>) {
+/// Completes on SIGTERM or SIGINT; reloads the config (and the TLS
+/// certificate) on every SIGHUP.
+pub async fn signals(app: Arc<App>, tls: Option<Arc<tls::Certificates>>) {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
         signal(SignalKind::terminate()),
@@ -268,6 +296,12 @@ pub async fn signals(app: Arc<App>) {
             _ = term.recv() => { tracing::info!("SIGTERM: shutting down"); return; }
             _ = int.recv() => { tracing::info!("SIGINT: shutting down"); return; }
             _ = hup.recv() => {
+                if let Some(certs) = &tls {
+                    match certs.reload() {
+                        Ok(()) => tracing::info!("SIGHUP: TLS certificate reloaded"),
+                        Err(e) => tracing::warn!(error = %format!("{e:#}"), "SIGHUP: TLS certificate reload refused; the old one stays"),
+                    }
+                }
                 let app = app.clone();
                 match tokio::task::spawn_blocking(move || crate::reload::reload(&app)).await {
                     Ok(Ok(slos)) => tracing::info!(slos, "SIGHUP: config reloaded"),

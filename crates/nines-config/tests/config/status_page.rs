@@ -34,7 +34,21 @@ fn components_group_services() {
                     services: vec!["checkout".into(), "payments".into(), "web".into()],
                 },
             ],
+            publish: nines_config::Publish::Confirmed,
         }
+    );
+}
+
+/// `publish` takes `confirmed` (the default) or `auto`, and says so when
+/// given something else.
+#[test]
+fn publish_is_confirmed_or_auto() {
+    let c = parse("services:\n  web: {}\nstatus_page:\n  publish: auto\n");
+    assert_eq!(c.status_page.publish, nines_config::Publish::Auto);
+    let e = errors("services:\n  web: {}\nstatus_page:\n  publish: always\n");
+    assert!(
+        e.contains("status_page.publish") && e.contains("confirmed") && e.contains("auto"),
+        "{e}"
     );
 }
 

@@ -27,7 +27,7 @@ pub fn state_json(s: &ProbeState) -> Value {
         "service": s.service,
         "probe": s.probe.name,
         "kind": s.probe.check.kind(),
-        "target": s.probe.check.target(),
+        "target": crate::text::url::redact(&s.probe.check.target()),
         "interval_seconds": s.probe.interval.as_secs_f64(),
         "status": status,
         "streak": s.streak,

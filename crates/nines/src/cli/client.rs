@@ -1,5 +1,7 @@
 //! The HTTP client CLI commands use to reach a running daemon.
 
+use std::sync::Arc;
+
 use anyhow::{Context, anyhow};
 use serde::de::DeserializeOwned;
 
@@ -22,6 +24,92 @@ pub fn server_url(text: &str) -> Result<String, String> {
     }
 }
 
+/// The HTTP client for `args`: https with the system's roots, or only
+/// `--ca-file`'s, or (with `--insecure`) none verified.
+fn client(args: &ClientArgs) -> anyhow::Result<reqwest::Client> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    crate::daemon::tls::install_crypto_provider();
+    let mut roots = rustls::RootCertStore::empty();
+    match &args.ca_file {
+        Some(path) => {
+            for cert in CertificateDer::pem_file_iter(path)
+                .with_context(|| format!("cannot read the CA file {}", path.display()))?
+            {
+                let cert =
+                    cert.with_context(|| format!("{}: not a PEM certificate", path.display()))?;
+                roots
+                    .add(cert)
+                    .with_context(|| format!("{}: not a usable CA certificate", path.display()))?;
+            }
+        }
+        None => {
+            for cert in rustls_native_certs::load_native_certs().certs {
+                let _ = roots.add(cert);
+            }
+        }
+    }
+    let mut tls = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    if args.insecure {
+        tls.dangerous().set_certificate_verifier(Arc::new(AcceptAny(
+            rustls::crypto::ring::default_provider(),
+        )));
+    }
+    reqwest::Client::builder()
+        .use_preconfigured_tls(tls)
+        .build()
+        .context("cannot set up the HTTP client")
+}
+
+/// `--insecure`: any certificate is accepted; signatures are still checked
+/// so the handshake is real.
+#[derive(Debug)]
+struct AcceptAny(rustls::crypto::CryptoProvider);
+
+impl rustls::client::danger::ServerCertVerifier for AcceptAny {
+    fn verify_server_cert(
+        &self,
+        _: &rustls::pki_types::CertificateDer<'_>,
+        _: &[rustls::pki_types::CertificateDer<'_>],
+        _: &rustls::pki_types::ServerName<'_>,
+        _: &[u8],
+        _: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
 fn url(args: &ClientArgs, path: &str) -> String {
     format!("{}{path}", args.server.trim_end_matches('/'))
 }
@@ -35,7 +123,14 @@ async fn send(
         None => req,
     };
     let resp = req.send().await.map_err(|e| {
-        anyhow!("cannot reach nines at {}: {e}; is `nines serve` running there? (set --server or NINES_SERVER)", args.server)
+        // reqwest's top message hides the TLS cause ("error sending request").
+        let mut why = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            why = format!("{why}: {s}");
+            source = s.source();
+        }
+        anyhow!("cannot reach nines at {}: {why}; is `nines serve` running there? (set --server or NINES_SERVER; for https, --ca-file)", args.server)
     })?;
     if resp.status().is_success() {
         return Ok(resp);
@@ -97,7 +192,7 @@ pub fn post_json<T: DeserializeOwned>(
 pub fn get_text(args: &ClientArgs, path: &str) -> anyhow::Result<String> {
     let url = url(args, path);
     runtime()?.block_on(async {
-        let resp = send(args, reqwest::Client::new().get(&url)).await?;
+        let resp = send(args, client(args)?.get(&url)).await?;
         resp.text()
             .await
             .with_context(|| format!("unexpected answer from {url}"))
@@ -112,7 +207,7 @@ fn request<T: DeserializeOwned>(
 ) -> anyhow::Result<T> {
     let url = url(args, path);
     runtime()?.block_on(async {
-        let mut req = reqwest::Client::new().request(method, &url);
+        let mut req = client(args)?.request(method, &url);
         if let Some(b) = body {
             req = req.json(b);
         }

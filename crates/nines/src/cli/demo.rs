@@ -298,7 +298,7 @@ pub fn run(args: crate::cli::DemoArgs) -> anyhow::Result<ExitCode> {
             checkpoint: Duration::from_secs(60),
             ..Intervals::default()
         };
-        serve(listener, app.clone(), intervals, signals(app)).await?;
+        serve(listener, app.clone(), intervals, signals(app, None)).await?;
         Ok(ExitCode::SUCCESS)
     })
 }

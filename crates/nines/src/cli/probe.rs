@@ -71,7 +71,7 @@ pub fn describe(target: &str, probe: &nines_probe::Probe, o: &Outcome) -> String
         out,
         "{target}  {}  {}",
         probe.check.kind(),
-        probe.check.target()
+        crate::text::url::redact(&probe.check.target())
     );
     for (phase, d) in &o.phases {
         let _ = writeln!(out, "  {:<11} {:>10}", phase.name(), ms(*d));
@@ -123,7 +123,7 @@ pub fn describe(target: &str, probe: &nines_probe::Probe, o: &Outcome) -> String
     match o.reason() {
         None if o.success => out.push_str("OK\n"),
         Some(reason) => {
-            let _ = writeln!(out, "FAILED: {reason}");
+            let _ = writeln!(out, "FAILED: {}", crate::text::url::redact(&reason));
         }
         None => out.push_str("FAILED\n"),
     }

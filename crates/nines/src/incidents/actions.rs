@@ -49,7 +49,7 @@ pub enum ActionError {
     #[error("`{0}` needs {{\"{1}\": ...}} in the body")]
     Missing(String, &'static str),
     #[error(
-        "no action `{0}`; use ack, resolve, reopen, mitigate, notes, severity, assign or escalate"
+        "no action `{0}`; use ack, resolve, reopen, mitigate, notes, severity, assign, escalate or publish"
     )]
     Unknown(String),
     #[error(transparent)]
@@ -57,7 +57,7 @@ pub enum ActionError {
 }
 
 /// Takes an incident action (`ack`, `resolve`, `reopen`, `mitigate`,
-/// `notes`, `severity`, `assign`, `escalate`) as `actor` (blocking): the one implementation
+/// `notes`, `severity`, `assign`, `escalate`, `publish`) as `actor` (blocking): the one implementation
 /// behind the API and the UI's buttons. The incident after the change, or
 /// `None` for a note.
 pub fn perform(
@@ -129,6 +129,11 @@ pub fn perform(
         }
         "escalate" => {
             crate::incidents::escalation::escalate_now(app, id, actor)?;
+            app.with_store(|s| s.incident(id))
+                .map_err(IncidentError::from)?
+        }
+        "publish" => {
+            crate::incidents::lifecycle::incident_publish(app, id, actor)?;
             app.with_store(|s| s.incident(id))
                 .map_err(IncidentError::from)?
         }

@@ -562,13 +562,42 @@ pub fn acknowledge_alert(app: &App, source: &str, key: &str) -> Result<(), Incid
 
 /// A note on the timeline.
 pub fn incident_note(app: &App, id: i64, text: &str, actor: &str) -> Result<(), IncidentError> {
+    timeline_entry(app, id, "note", text, actor)
+}
+
+/// The timeline kind that puts an incident on the public status page
+/// (`status_page.publish: confirmed`).
+pub const PUBLISHED: &str = "published";
+
+/// A responder confirms the incident for the public status page. Once is
+/// enough: publishing again changes nothing and says so.
+pub fn incident_publish(app: &App, id: i64, actor: &str) -> Result<bool, IncidentError> {
+    let done = app.with_store(|s| {
+        Ok::<_, nines_store::StoreError>(
+            s.incident_timeline(id)?.iter().any(|t| t.kind == PUBLISHED),
+        )
+    })?;
+    if done {
+        return Ok(false);
+    }
+    timeline_entry(app, id, PUBLISHED, "published to the status page", actor)?;
+    Ok(true)
+}
+
+fn timeline_entry(
+    app: &App,
+    id: i64,
+    kind: &str,
+    text: &str,
+    actor: &str,
+) -> Result<(), IncidentError> {
     let at = app.clock.now().as_second();
     crate::incidents::lifecycle::changing_incidents(app, |store| {
         store.incident(id)?.ok_or(IncidentError::NotFound(id))?;
         store.apply_incident_ops(&[IncidentOp::Timeline {
             incident: IncidentRef::Id(id),
             at,
-            kind: "note".into(),
+            kind: kind.into(),
             actor: Some(actor.into()),
             text: text.into(),
         }])?;

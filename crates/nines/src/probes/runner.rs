@@ -32,7 +32,8 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
                         tx.clone(),
                     ))),
                     Err(e) => tracing::error!(
-                        service = %service.name, probe = %probe.name, error = %e,
+                        service = %service.name, probe = %probe.name,
+                        error = %crate::text::url::redact(&e.to_string()),
                         "probe cannot run"
                     ),
                 }

@@ -17,6 +17,15 @@ pub enum HeartbeatError {
     Store(#[from] StoreError),
 }
 
+/// Stores results of past runs as they are, without SLI events (the
+/// caller accounts for those): for history written after the fact, such
+/// as the demo's.
+pub fn store_past_results(app: &App, rows: &[ProbeRow], at: i64) -> Result<(), StoreError> {
+    app.lock_store()
+        .record_probe_results(&[], rows, &[], at)
+        .map(|_| ())
+}
+
 /// Stores probe results and the SLI events they yield (durably, before
 /// returning), updates probe states and evaluates the SLOs touched.
 /// `beats` are heartbeat times to store with them.

@@ -2,6 +2,7 @@
 //! with a `target`) and querying a Prometheus-compatible HTTP API
 //! (`sli.promql` with a `url`). Both turn counters into good/total events.
 
+use crate::text::url::redact;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -160,6 +161,7 @@ async fn scrape_loop(app: Arc<App>, target: ScrapeTarget, mut slis: Vec<ScrapedS
     ) {
         Ok(r) => r,
         Err(e) => {
+            let e = redact(&e.to_string());
             tracing::error!(target = %target.name, error = %e, "scrape target cannot be used");
             return;
         }
@@ -172,7 +174,7 @@ async fn scrape_loop(app: Arc<App>, target: ScrapeTarget, mut slis: Vec<ScrapedS
         let started = crate::clock::Stopwatch::start();
         let (outcome, body) = runner.run_with_body().await;
         let mut state = ScrapeState {
-            url: target.url.clone(),
+            url: redact(&target.url),
             last_at: Some(at),
             duration: started.elapsed(),
             ..Default::default()
@@ -208,7 +210,7 @@ async fn scrape_loop(app: Arc<App>, target: ScrapeTarget, mut slis: Vec<ScrapedS
                     Err(e) => state.error = Some(format!("the exposition does not parse: {e}")),
                 }
             }
-            (Some(reason), _) => state.error = Some(reason),
+            (Some(reason), _) => state.error = Some(redact(&reason)),
             (None, None) => state.error = Some("no body".into()),
         }
         if let Some(e) = &state.error {
@@ -316,7 +318,7 @@ async fn query_loop(app: Arc<App>, sli: QueriedSli, step: Duration, mut cursor: 
         let end = (now - 5).div_euclid(step_s) * step_s;
         let start = cursor.unwrap_or(end - sli.window_seconds) + step_s;
         let mut state = QueryState {
-            url: sli.url.clone(),
+            url: redact(&sli.url),
             last_at: Some(app.clock.now()),
             ok: true,
             through: cursor,
@@ -403,17 +405,33 @@ async fn query_range(
     to: i64,
     step: i64,
 ) -> Result<BTreeMap<i64, f64>, String> {
+    range_query(&sli.url, &sli.headers, query, from, to, step).await
+}
+
+/// One `/api/v1/query_range` call against the Prometheus API at `base`
+/// (times in Unix seconds): the result's series summed into one, points by
+/// time, non-finite values dropped. Also what `nines capacity forecast
+/// --promql` reads a resource's history with.
+pub async fn range_query(
+    base: &str,
+    headers: &[(String, String)],
+    query: &str,
+    from: i64,
+    to: i64,
+    step: i64,
+) -> Result<BTreeMap<i64, f64>, String> {
     let url = format!(
         "{}/api/v1/query_range?query={}&start={from}&end={to}&step={step}",
-        sli.url,
+        base.trim_end_matches('/'),
         crate::text::url::encode(query)
     );
     let runner = get_runner(
         url,
-        sli.headers.clone(),
+        headers.to_vec(),
         Default::default(),
         Duration::from_secs(30),
-    )?;
+    )
+    .map_err(|e| redact(&e))?;
     let (outcome, body) = runner.run_with_body().await;
     let body = body.unwrap_or_default();
     let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
@@ -423,7 +441,7 @@ async fn query_range(
             .map(str::to_string)
             .or_else(|| outcome.reason())
             .unwrap_or_else(|| "not a Prometheus API answer".into());
-        return Err(format!("{}: {why}", sli.url));
+        return Err(redact(&format!("{base}: {why}")));
     }
     let mut points = BTreeMap::new();
     if let Some(series) = parsed["data"]["result"].as_array() {

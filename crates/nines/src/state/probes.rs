@@ -185,7 +185,10 @@ pub fn outcome_json(o: &Outcome) -> Value {
             v[k] = value;
         }
     };
-    put("error", json!(o.error));
+    put(
+        "error",
+        json!(o.error.as_deref().map(crate::text::url::redact)),
+    );
     put("ip", json!(o.ip.map(|ip| ip.to_string())));
     put("status", json!(o.status));
     if o.redirects > 0 {

@@ -1,6 +1,8 @@
 //! Percent-encoding (RFC 3986: unreserved characters kept) for the URLs
 //! nines builds (API paths and queries, PromQL queries, links in pages)
-//! and decoding for the forms it reads: one implementation for all.
+//! and decoding for the forms it reads: one implementation for all. And
+//! [`redact`], which every URL shown to a reader or written to a log
+//! passes through.
 
 /// Percent-encodes a path segment or query value.
 pub fn encode(s: &str) -> String {
@@ -54,9 +56,78 @@ pub fn query(pairs: &[(&str, Option<&str>)]) -> String {
     }
 }
 
+/// `text` with the password of every URL in it masked:
+/// `https://user:s3cret@host/` becomes `https://user:***@host/`, also
+/// inside error messages that quote a URL. Probe, scrape and PromQL URLs
+/// may carry credentials in their userinfo, and readers of the API, the UI
+/// and the logs must not learn them (issue 17).
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        // The authority ends at the path, query, fragment or the end of
+        // the quoted URL.
+        let end = tail
+            .find(|c: char| matches!(c, '/' | '?' | '#') || c.is_whitespace() || c == '"')
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match authority.rfind('@') {
+            Some(at) => {
+                let userinfo = &authority[..at];
+                match userinfo.find(':') {
+                    Some(colon) => {
+                        out.push_str(&userinfo[..colon]);
+                        out.push_str(":***");
+                    }
+                    None => out.push_str("***"),
+                }
+                out.push_str(&authority[at..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_in_urls_are_masked() {
+        assert_eq!(
+            redact("https://bob:s3cret@prom.example:9090/api?q=1"),
+            "https://bob:***@prom.example:9090/api?q=1"
+        );
+        assert_eq!(
+            redact("GET http://tok3n@h/x failed; see https://a:b:c@h2"),
+            "GET http://***@h/x failed; see https://a:***@h2"
+        );
+        assert_eq!(redact("http://h/a@b"), "http://h/a@b");
+        assert_eq!(redact("no url: a@b"), "no url: a@b");
+        assert_eq!(redact("http://p%40ss:x@h"), "http://p%40ss:***@h");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_password_never_survives(
+            user in "[a-z]{0,8}",
+            pass in "[A-Za-z0-9%!$]{1,16}",
+            host in "[a-z]{1,8}(\\.[a-z]{2,4})?(:[0-9]{1,5})?",
+            path in "(/[a-z@:]{0,8}){0,3}",
+            before in "[ a-z:]{0,10}",
+        ) {
+            let url = format!("{before}https://{user}:{pass}@{host}{path}");
+            let shown = redact(&url);
+            let expected = format!("https://{user}:***@{host}");
+            proptest::prop_assert!(shown.contains(&expected), "{}", shown);
+            proptest::prop_assert!(shown.ends_with(&format!("{host}{path}")), "{}", shown);
+        }
+    }
 
     #[test]
     fn encodes_queries_and_decodes_forms() {

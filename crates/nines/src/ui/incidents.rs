@@ -213,6 +213,10 @@ pub struct Detail {
     pub postmortem: Option<super::postmortem::Revision>,
     /// The service's runbook and dashboard links: (label, URL).
     pub runbooks: Vec<(String, String)>,
+    /// Whether it is on the public status page, where a responder decides
+    /// that (`status_page.publish: confirmed` and a component shows the
+    /// service); `None` where nobody does.
+    pub published: Option<bool>,
     pub now: i64,
 }
 
@@ -254,6 +258,15 @@ pub fn render_detail(x: &Detail, viewer: &Viewer) -> String {
         }
     }
     super::service::runbook_facts(&mut b, &x.runbooks);
+    match x.published {
+        Some(true) => b.push_str(
+            "<dt>Status page</dt><dd>published: customers see it on <a href=\"/status\">/status</a></dd>",
+        ),
+        Some(false) => b.push_str(
+            "<dt>Status page</dt><dd>not published: customers do not see it yet</dd>",
+        ),
+        None => {}
+    }
     b.push_str("</dl></section>");
     // Actions.
     b.push_str("<section aria-labelledby=\"act\"><h2 id=\"act\">Act</h2>");
@@ -273,6 +286,16 @@ pub fn render_detail(x: &Detail, viewer: &Viewer) -> String {
             "triggered" => form(&mut b, "ack", "Acknowledge", None),
             "resolved" => form(&mut b, "reopen", "Reopen", Some(&format!("Reopen {name}?"))),
             _ => {}
+        }
+        if x.published == Some(false) {
+            form(
+                &mut b,
+                "publish",
+                "Publish to status page",
+                Some(&format!(
+                    "Publish {name} to the public status page? Customers see it and its impact."
+                )),
+            );
         }
         if i.status != nines_incident::Status::Resolved {
             if i.mitigated_at.is_none() {
@@ -473,6 +496,8 @@ pub async fn detail_page(
                     &app.config(),
                     &d.incident.service,
                 ),
+                published: super::status_page::publishable(&app.config(), &d.incident.service)
+                    .then(|| super::status_page::is_published(&d.timeline)),
                 postmortem: crate::review::postmortem::stored(app, n)
                     .ok()
                     .flatten()
@@ -520,7 +545,7 @@ pub async fn act(
     };
     if !matches!(
         action.as_str(),
-        "ack" | "resolve" | "reopen" | "mitigate" | "note" | "severity"
+        "ack" | "resolve" | "reopen" | "mitigate" | "note" | "severity" | "publish"
     ) {
         return error_page(&viewer, StatusCode::NOT_FOUND, "No such action", "");
     }
@@ -541,6 +566,7 @@ pub async fn act(
                 "resolve" => format!("{name} resolved."),
                 "reopen" => format!("{name} reopened."),
                 "mitigate" => format!("{name} marked mitigated."),
+                "publish" => format!("{name} is on the public status page."),
                 "note" => "Note added to the timeline.".to_string(),
                 _ => format!("{name}: severity changed."),
             },

@@ -29,6 +29,130 @@ pub struct ProbeLine {
     pub last_at: Option<i64>,
     pub latency_ms: Option<f64>,
     pub error: Option<String>,
+    pub history: ProbeHistory,
+}
+
+/// What a probe did lately, as Uptime Kuma and Gatus show it: the hourly
+/// mean latency and up ratio over the last day, and the last results.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ProbeHistory {
+    /// One per hour, oldest first: mean latency in ms, `None` without runs.
+    pub latency_ms: Vec<Option<f64>>,
+    /// One per hour, oldest first: up ratio, labelled with the hour.
+    pub hours: Vec<super::svg::Day>,
+    /// The last results, oldest first: (unix ms, success, latency ms).
+    pub recent: Vec<(i64, bool, f64)>,
+}
+
+/// Hours of probe history on the service page.
+pub const PROBE_HOURS: i64 = 24;
+/// Last results shown per probe.
+pub const PROBE_RECENT: u32 = 30;
+
+impl ProbeHistory {
+    /// From stored raw results (newest first, as the store gives them)
+    /// and hourly rollups of the `PROBE_HOURS` hours up to `now`.
+    pub fn of(rows: &[nines_store::ProbeRow], rollups: &[nines_store::Rollup], now: i64) -> Self {
+        let first = (now.div_euclid(3600) - PROBE_HOURS + 1) * 3600;
+        let mut latency_ms = vec![None; PROBE_HOURS as usize];
+        let mut hours: Vec<super::svg::Day> = (0..PROBE_HOURS)
+            .map(|h| super::svg::Day {
+                date: format!("{} UTC", &rfc(first + h * 3600)[..16].replace('T', " ")),
+                ratio: None,
+                incidents: 0,
+            })
+            .collect();
+        for r in rollups {
+            let h = (r.start - first).div_euclid(3600);
+            let runs = r.up + r.down;
+            if (0..PROBE_HOURS).contains(&h) && runs > 0 {
+                latency_ms[h as usize] = Some(r.latency_sum_ms / runs as f64);
+                hours[h as usize].ratio = Some(r.up as f64 / runs as f64);
+            }
+        }
+        let recent = rows
+            .iter()
+            .rev()
+            .map(|r| (r.at_ms, r.success, r.duration_ms))
+            .collect();
+        ProbeHistory {
+            latency_ms,
+            hours,
+            recent,
+        }
+    }
+}
+
+/// A probe's latency line, hourly up bars and last results.
+fn probe_history(b: &mut String, pr: &ProbeLine) {
+    let h = &pr.history;
+    let known: Vec<f64> = h.latency_ms.iter().flatten().copied().collect();
+    if known.is_empty() && h.recent.is_empty() {
+        return;
+    }
+    let range = match (
+        known.iter().copied().reduce(f64::min),
+        known.iter().copied().reduce(f64::max),
+    ) {
+        (Some(lo), Some(hi)) => format!("{lo:.0} to {hi:.0} ms"),
+        _ => "no runs".to_string(),
+    };
+    let _ = write!(
+        b,
+        "<div class=\"probe-history\" data-probe=\"{n}\"><h3>{n}</h3><p class=\"muted small\">Mean latency per hour, last {PROBE_HOURS} h: {range}</p>{}",
+        super::svg::sparkline(
+            &h.latency_ms,
+            None,
+            &format!(
+                "{}: mean latency per hour over {PROBE_HOURS} hours, {range}",
+                pr.name
+            )
+        ),
+        n = E(&pr.name),
+    );
+    let up: Vec<f64> = h.hours.iter().filter_map(|d| d.ratio).collect();
+    if !up.is_empty() {
+        let mean = up.iter().sum::<f64>() / up.len() as f64;
+        let _ = write!(
+            b,
+            "<p class=\"muted small\">Up per hour: {}</p>{}",
+            super::html::pct(Some(mean), 2),
+            super::svg::uptime_bars(
+                &h.hours,
+                &format!(
+                    "{}: up per hour over {PROBE_HOURS} hours, {}",
+                    pr.name,
+                    super::html::pct(Some(mean), 2)
+                )
+            )
+        );
+    }
+    if !h.recent.is_empty() {
+        let results: Vec<super::svg::Day> = h
+            .recent
+            .iter()
+            .map(|(at, ok, ms)| super::svg::Day {
+                date: format!("{} ({ms:.0} ms)", crate::clock::rfc3339_ms(*at)),
+                ratio: Some(if *ok { 1.0 } else { 0.0 }),
+                incidents: 0,
+            })
+            .collect();
+        let failed = h.recent.iter().filter(|(_, ok, _)| !ok).count();
+        let _ = write!(
+            b,
+            "<p class=\"muted small\">Last {} results: {failed} failed</p>{}",
+            h.recent.len(),
+            super::svg::uptime_bars(
+                &results,
+                &format!(
+                    "{}: last {} results, {failed} failed",
+                    pr.name,
+                    h.recent.len()
+                )
+            )
+        );
+    }
+    b.push_str("</div>");
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -126,6 +250,9 @@ pub fn render_service(p: &ServicePage, viewer: &Viewer) -> String {
             );
         }
         b.push_str("</tbody></table></div>");
+        for pr in &p.probes {
+            probe_history(&mut b, pr);
+        }
     }
     b.push_str(
         "</section><section aria-labelledby=\"h-inc\"><h2 id=\"h-inc\">Recent incidents</h2>",
@@ -232,20 +359,41 @@ pub async fn service_page(
                     .as_ref()
                     .map(|(_, o)| o.duration.as_secs_f64() * 1000.0),
                 // A failed condition is a reason too, not only an error.
-                error: s.last.as_ref().and_then(|(_, o)| o.reason()),
+                error: s
+                    .last
+                    .as_ref()
+                    .and_then(|(_, o)| o.reason())
+                    .map(|r| crate::text::url::redact(&r)),
+                history: ProbeHistory::default(),
             })
-            .collect()
+            .collect::<Vec<_>>()
     });
     let n = name.clone();
+    let probe_names: Vec<String> = probes.iter().map(|p| p.name.clone()).collect();
     let stored = super::blocking(&ui.app, move |app| {
         let now = app.clock.now().as_second();
+        let from = (now.div_euclid(3600) - PROBE_HOURS + 1) * 3600;
+        let mut histories = Vec::with_capacity(probe_names.len());
+        for probe in &probe_names {
+            let (rows, rollups) = crate::probes::service::probe_history(
+                app,
+                &n,
+                probe,
+                PROBE_RECENT,
+                nines_store::Resolution::Hour,
+                from,
+                now + 1,
+            )?;
+            histories.push(ProbeHistory::of(&rows, &rollups, now));
+        }
         Ok::<_, nines_store::StoreError>((
             crate::incidents::queries::list(app, None, Some(&n), 10)?,
             crate::review::changes::list(app, Some(&n), now - 30 * 86400, now + 1, 20)?,
+            histories,
         ))
     })
     .await;
-    let Some(Ok((incidents, changes))) = stored else {
+    let Some(Ok((incidents, changes, histories))) = stored else {
         return error_page(
             &viewer,
             StatusCode::SERVICE_UNAVAILABLE,
@@ -253,6 +401,10 @@ pub async fn service_page(
             "",
         );
     };
+    let mut probes = probes;
+    for (p, h) in probes.iter_mut().zip(histories) {
+        p.history = h;
+    }
     let page = ServicePage {
         oncall: super::oncall::for_service(&config, &name, now),
         name,

@@ -178,9 +178,19 @@ pub struct NextQuery {
 }
 
 /// Only paths of this site: no `//host` or `https://` open redirects.
+/// Browsers drop tabs and line breaks from a `Location` and read `\` as
+/// `/`, so `/\t/evil.example` and `/\\evil.example` are `//evil.example`
+/// to them: control characters and backslashes are refused anywhere
+/// (issue 17).
 fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.chars().any(|c| c == '\\' || c.is_control()) =>
+        {
+            n
+        }
         _ => "/",
     }
 }
@@ -341,12 +351,28 @@ pub async fn logout(
 mod tests {
     use super::*;
 
+    // Issue 17: the hostile forms a browser turns into `//host`.
     #[test]
-    fn next_stays_on_this_site() {
-        assert_eq!(safe_next(Some("/incidents?x=1")), "/incidents?x=1");
-        assert_eq!(safe_next(Some("//evil.example/")), "/");
-        assert_eq!(safe_next(Some("https://evil.example/")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+    fn sign_in_redirects_stay_on_this_site() {
+        for hostile in [
+            "/\t/evil.example",
+            "/\r\n/evil.example",
+            "/\n/evil.example",
+            "/\u{7f}/evil.example",
+            "/\u{85}/evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "\\\\evil.example",
+            "https://evil.example",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(hostile)), "/", "{hostile:?}");
+        }
+        for fine in ["/", "/incidents/i-1", "/alerts?state=firing", "/%2F%2Fx"] {
+            assert_eq!(safe_next(Some(fine)), fine);
+        }
         assert_eq!(safe_next(None), "/");
     }
 

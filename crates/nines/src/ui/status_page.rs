@@ -217,6 +217,22 @@ fn date(t: i64) -> String {
 }
 
 /// The components to show: `status_page.components`, or one per service.
+/// Whether a responder decides what of `service`'s incidents is public:
+/// publishing is by hand and a component shows the service.
+pub fn publishable(config: &nines_config::Config, service: &str) -> bool {
+    config.status_page.publish == nines_config::Publish::Confirmed
+        && component_specs(config)
+            .iter()
+            .any(|c| c.services.iter().any(|s| s == service))
+}
+
+/// Whether a responder published the incident with this timeline.
+pub fn is_published(timeline: &[nines_store::TimelineEntry]) -> bool {
+    timeline
+        .iter()
+        .any(|t| t.kind == crate::incidents::lifecycle::PUBLISHED)
+}
+
 fn component_specs(config: &nines_config::Config) -> Vec<nines_config::StatusComponent> {
     if !config.status_page.components.is_empty() {
         return config.status_page.components.clone();
@@ -355,6 +371,21 @@ pub fn gather(app: &App, days: &DayCache) -> Result<StatusData, nines_store::Sto
         .into_iter()
         .filter(|i| i.resolved_at.is_none_or(|r| r >= first_day))
         .collect();
+    // With `publish: confirmed`, only what a responder published is
+    // public, and the measured signals do not set a component's state by
+    // themselves (they still make its daily bars).
+    let auto = config.status_page.publish == nines_config::Publish::Auto;
+    let rows: Vec<_> = if auto {
+        rows
+    } else {
+        let ids: Vec<i64> = rows.iter().map(|i| i.id).collect();
+        let timelines = crate::incidents::queries::timelines(app, &ids)?;
+        rows.into_iter()
+            .zip(timelines)
+            .filter(|(_, t)| is_published(t))
+            .map(|(i, _)| i)
+            .collect()
+    };
     for i in &rows {
         let Some(sig) = signals.get_mut(i.service.as_str()) else {
             continue;
@@ -438,7 +469,11 @@ pub fn gather(app: &App, days: &DayCache) -> Result<StatusData, nines_store::Sto
             .maintenance
             .iter()
             .any(|w| w.covers(&labels, Some(name), now_ts));
-        let state = component_state(&sig.open, &probe_now, sig.page, sig.ticket, in_maintenance);
+        let state = if auto {
+            component_state(&sig.open, &probe_now, sig.page, sig.ticket, in_maintenance)
+        } else {
+            component_state(&sig.open, &[], false, false, in_maintenance)
+        };
         states.insert(name.as_str(), state);
     }
     // Components: the worst of their services, day by day.

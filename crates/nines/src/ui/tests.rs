@@ -265,8 +265,33 @@ fn detail(status: &str) -> incidents::Detail {
             "availability runbook".into(),
             "https://runbooks.example.com/checkout".into(),
         )],
+        published: Some(false),
         now: T0 + 900,
     }
+}
+
+/// A responder publishes an unpublished incident with one click; a reader
+/// sees whether it is public but gets no button; once published, the
+/// button is gone.
+#[test]
+fn incident_detail_offers_publishing_to_responders() {
+    let mut x = detail("acknowledged");
+    let html = incidents::render_detail(&x, &admin());
+    assert!(
+        html.contains("action=\"/incidents/INC-7/publish\"")
+            && html.contains("Publish to status page</button>"),
+        "{html}"
+    );
+    assert!(html.contains("not published: customers do not see it yet"));
+    let reader_html = incidents::render_detail(&x, &reader_viewer());
+    assert!(!reader_html.contains("Publish to status page</button>"));
+    x.published = Some(true);
+    let html = incidents::render_detail(&x, &admin());
+    assert!(!html.contains("Publish to status page</button>"));
+    assert!(html.contains("published: customers see it on"));
+    x.published = None;
+    let html = incidents::render_detail(&x, &admin());
+    assert!(!html.contains("Status page</dt>") && !html.contains("/publish\""));
 }
 
 #[test]
@@ -586,6 +611,57 @@ fn alerts_page() {
     insta::assert_snapshot!("alerts", alerts::render(&p, &admin()));
 }
 
+/// Two hours of rollups (the last one with a failure) and three results.
+fn probe_history_fixture() -> service::ProbeHistory {
+    let now = T0 + 1800;
+    let hour = now.div_euclid(3600) * 3600;
+    let rollup = |start: i64, up: i64, down: i64, ms: f64| nines_store::Rollup {
+        start,
+        up,
+        down,
+        latency_sum_ms: ms,
+        buckets: vec![],
+    };
+    let row = |at: i64, success: bool, ms: f64| nines_store::ProbeRow {
+        service: "shop".into(),
+        probe: "health".into(),
+        at_ms: at * 1000,
+        success,
+        duration_ms: ms,
+        reason: None,
+        detail: "{}".into(),
+    };
+    service::ProbeHistory::of(
+        // Newest first, as the store answers.
+        &[
+            row(now, false, 503.0),
+            row(now - 60, true, 9.0),
+            row(now - 120, true, 11.0),
+        ],
+        &[
+            rollup(hour - 3600, 60, 0, 600.0),
+            rollup(hour, 29, 1, 900.0),
+        ],
+        now,
+    )
+}
+
+/// The last two hours land in the last two of 24 slots, with their mean
+/// latency and up ratio; results come oldest first (issue 14).
+#[test]
+fn probe_history_places_hours_and_results() {
+    let h = probe_history_fixture();
+    assert_eq!(h.latency_ms.len(), 24);
+    assert_eq!(h.latency_ms[22], Some(10.0));
+    assert_eq!(h.latency_ms[23], Some(30.0));
+    assert!(h.latency_ms[..22].iter().all(Option::is_none));
+    assert_eq!(h.hours[23].ratio, Some(29.0 / 30.0));
+    assert_eq!(
+        h.recent.iter().map(|r| r.1).collect::<Vec<_>>(),
+        [true, true, false]
+    );
+}
+
 #[test]
 fn service_and_slo_pages() {
     let s = service::ServicePage {
@@ -605,6 +681,7 @@ fn service_and_slo_pages() {
             last_at: Some(T0),
             latency_ms: Some(12.4),
             error: Some("status 503".into()),
+            history: probe_history_fixture(),
         }],
         incidents: vec![incident(1, "resolved", "SEV3")],
         changes: vec![],

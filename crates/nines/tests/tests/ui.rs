@@ -281,8 +281,56 @@ async fn sign_in_csrf_and_roles() {
 #[tokio::test]
 async fn status_endpoints_are_public() {
     let (_ws, d) = start().await;
+    // `publish: confirmed` by default: nothing of INC-1 is public until a
+    // responder publishes it (issue 14).
+    let r = call("GET", &format!("{}/status.json", d.url), None, None).await;
+    assert_eq!(r.body["status"]["indicator"], "none", "{}", r.text);
+    assert_eq!(r.body["incidents"], serde_json::json!([]), "{}", r.text);
+    let (_, html) = get(&format!("{}/status", d.url), None).await;
+    assert!(
+        html.contains("data-component=\"shop\" data-state=\"operational\""),
+        "{html}"
+    );
+    let r = call(
+        "POST",
+        &format!("{}/api/v1/incidents/INC-1/publish", d.url),
+        Some(READER),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 403, "readers cannot publish: {}", r.text);
+    for _ in 0..2 {
+        let r = call(
+            "POST",
+            &format!("{}/api/v1/incidents/INC-1/publish", d.url),
+            Some(ADMIN),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    let r = call(
+        "GET",
+        &format!("{}/api/v1/incidents/INC-1", d.url),
+        Some(READER),
+        None,
+    )
+    .await;
+    let published = r.body["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["kind"] == "published")
+        .count();
+    assert_eq!(published, 1, "publishing twice is once: {}", r.text);
     let (status, html) = get(&format!("{}/status", d.url), None).await;
     assert_eq!(status, 200);
+    // The banner, the component and the incident say one thing.
+    assert!(
+        html.contains("data-overall=\"major_outage\"")
+            && html.contains("<h3>Major outage of shop</h3>"),
+        "{html}"
+    );
     assert!(
         html.contains("data-component=\"shop\" data-state=\"major_outage\""),
         "{html}"
@@ -295,6 +343,7 @@ async fn status_endpoints_are_public() {
     assert_eq!(r.status, 200);
     assert_eq!(r.body["status"]["indicator"], "critical");
     assert_eq!(r.body["incidents"][0]["id"], "INC-1");
+    assert_eq!(r.body["incidents"][0]["impact"], "major_outage");
     let shop: Vec<&Value> = r.body["components"]
         .as_array()
         .unwrap()
@@ -364,12 +413,13 @@ async fn overview_sorts() {
 }
 
 /// `status_page.components` groups services: the worst of them decides
-/// the component's state and badge; the title is the config's.
+/// the component's state and badge; the title is the config's. With
+/// `publish: auto`, an open incident is public at once.
 #[tokio::test]
 async fn status_page_components_from_config() {
     let yaml = config().replace(
         "auth:",
-        "status_page:\n  title: Example status\n  components:\n    \
+        "status_page:\n  title: Example status\n  publish: auto\n  components:\n    \
          - { name: Web shop, description: Shop and search, services: [search, shop] }\n    \
          - { name: Search, services: [search] }\nauth:",
     );
@@ -658,6 +708,15 @@ async fn in_a_real_browser() {
         return;
     }
     let (_ws, d) = start().await;
+    // The status page shows what a responder published (the default).
+    let r = call(
+        "POST",
+        &format!("{}/api/v1/incidents/INC-1/publish", d.url),
+        Some(ADMIN),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
     let shots = screenshot_dir();
     let url = d.url.clone();
     let script = dir.join("ui.mjs");
@@ -703,4 +762,76 @@ async fn in_a_real_browser() {
     );
     eprintln!("screenshots: {}", screenshot_dir().display());
     d.stop().await;
+}
+
+/// `nines demo --fast` in a real browser (issue 14): before the outage the
+/// seeded week reads as a real team's (browser/demo.mjs `before`); once
+/// the responder has published the incident, the status page's banner,
+/// component and incident agree (`outage`).
+#[test]
+fn the_demo_in_a_real_browser() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    if !browser_available(&dir) {
+        return;
+    }
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_nines"))
+        .args(["demo", "--fast", "--listen", "127.0.0.1:0"])
+        .env("NINES_LOG", "error")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let node = |url: &str, phase: &str| {
+        let out = Command::new("node")
+            .arg(dir.join("demo.mjs"))
+            .arg(url)
+            .arg(screenshot_dir())
+            .arg(phase)
+            .output()
+            .unwrap();
+        let report = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        eprintln!("{report}");
+        (out.status.success(), report)
+    };
+    let started = std::time::Instant::now();
+    let mut url = None;
+    let mut results = Vec::new();
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(100).saturating_sub(started.elapsed()))
+    {
+        if let Some(u) = line
+            .strip_prefix("nines demo: nines on ")
+            .and_then(|l| l.split_whitespace().next())
+        {
+            url = Some(u.to_string());
+            results.push(node(u, "before"));
+        }
+        if line.contains(" to the status page: ") {
+            results.push(node(url.as_deref().unwrap(), "outage"));
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        results.len(),
+        2,
+        "the demo did not reach publishing: {results:?}"
+    );
+    for (ok, report) in results {
+        assert!(ok, "the browser checks failed:\n{report}");
+    }
 }

@@ -135,8 +135,22 @@ pub struct Process {
 
 impl Process {
     pub fn start(config: &Path, data: &Path, extra: &[&str]) -> Process {
+        Process::start_from(nines(), config, data, extra)
+    }
+
+    /// `nines serve` with at most `nofile` open files (`ulimit -n`), as on
+    /// hosts with the common default of 1024.
+    pub fn start_limited(config: &Path, data: &Path, extra: &[&str], nofile: u32) -> Process {
+        let mut sh = Command::new("sh");
+        sh.arg("-c")
+            .arg(format!("ulimit -n {nofile} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_nines"));
+        Process::start_from(sh, config, data, extra)
+    }
+
+    fn start_from(mut cmd: Command, config: &Path, data: &Path, extra: &[&str]) -> Process {
         #[allow(clippy::zombie_processes)] // Process's Drop kills and waits.
-        let mut child = nines()
+        let mut child = cmd
             .args(["serve", "--config"])
             .arg(config)
             .arg("--data")
@@ -150,6 +164,13 @@ impl Process {
             .spawn()
             .unwrap();
         let addr = listen_address(child.stderr.take().unwrap());
+        if extra.contains(&"--tls-cert") {
+            // Its tests wait on their own https client.
+            return Process {
+                child,
+                url: format!("https://{addr}"),
+            };
+        }
         let url = format!("http://{addr}");
         // Serving means the listener is bound; ready means restored too.
         eventually_blocking(Duration::from_secs(20), "nines serve ready", || {

@@ -185,7 +185,7 @@ pub fn seed(
         }
         clock.set(Timestamp::from_second(step_end)?);
         crate::slo::service::record_collected(&app, &events, &[])?;
-        app.with_store(|s| s.record_probe_results(&[], &rows, &[], step_end))?;
+        crate::probes::service::store_past_results(&app, &rows, step_end)?;
         story.advance(&app, step_end)?;
         t = step_end;
     }
@@ -203,6 +203,7 @@ struct Story {
     changed: bool,
     incident: Option<i64>,
     acked: bool,
+    mitigated: bool,
     resolved: bool,
     published: bool,
 }
@@ -215,6 +216,7 @@ impl Story {
             changed: false,
             incident: None,
             acked: false,
+            mitigated: false,
             resolved: false,
             published: false,
         }
@@ -258,9 +260,13 @@ impl Story {
                 "alice",
             )?;
             act(app, id, "ack", None, "alice")?;
+            act(app, id, "publish", None, "alice")?;
         }
-        if !self.resolved && now >= self.to + 10 * 60 {
-            self.resolved = true;
+        // Mitigated once the errors are gone; resolved when the slower
+        // ticket tiers, which fire as the long windows catch up, have
+        // cooled too (nines resolves it then by itself; alice only if not).
+        if !self.mitigated && now >= self.to + 10 * 60 {
+            self.mitigated = true;
             act(
                 app,
                 id,
@@ -268,6 +274,10 @@ impl Story {
                 Some("pool size back to 32; errors gone for 10 minutes"),
                 "alice",
             )?;
+            act(app, id, "mitigate", None, "alice")?;
+        }
+        if !self.resolved && now >= self.to + 8 * 3_600 {
+            self.resolved = true;
             let open = crate::incidents::queries::get(app, id)?
                 .is_some_and(|i| i.status != nines_incident::Status::Resolved);
             if open {

@@ -84,6 +84,11 @@ pub async fn respond(
         page.incident,
         nines_probe::human(ack_after)
     );
+    act(&app, id, "publish", None, &person)?;
+    println!(
+        "nines demo: {person} published {} to the status page: {base}status",
+        page.incident
+    );
     phase.wait_for(|p| *p == Phase::Recovered).await?;
     act(
         &app,
