@@ -25,6 +25,9 @@ command -v prometheus-alertmanager >/dev/null && command -v amtool >/dev/null ||
 # on the same targets (crates/nines/tests/tests/blackbox.rs).
 command -v prometheus-blackbox-exporter >/dev/null || need+=(prometheus-blackbox-exporter)
 command -v openssl >/dev/null || need+=(openssl)
+# PostgreSQL's server: the store suite and the crash test run on a throwaway
+# cluster each (nines-testkit's postgres.rs); nothing needs to be running.
+command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 # Chromium and node for the web UI's browser tests (crates/nines/tests/ui.rs).
 command -v chromium >/dev/null || need+=(chromium)
 command -v node >/dev/null && command -v npm >/dev/null || need+=(nodejs npm)

@@ -15,12 +15,14 @@
 #![forbid(unsafe_code)]
 
 mod codec;
+mod compat;
 mod error;
 mod events;
 mod incidents;
 mod lease;
 mod oncall;
 mod outbox;
+mod postgres;
 mod probes;
 mod review;
 mod sqlite;
@@ -39,22 +41,38 @@ pub use incidents::{
 pub use lease::{Leadership, Lease};
 pub use oncall::{OncallStore, OverrideRow, PageRow};
 pub use outbox::{Delivery, OutboxRow, OutboxStore};
+pub use postgres::PostgresStore;
 pub use probes::{LATENCY_BOUNDS_MS, ProbeRow, ProbeStore, RAW_RESULTS_KEPT, Resolution, Rollup};
 pub use review::{
     ActionItemRow, AlertFiring, ChangeRow, GateOverrideRow, PostmortemRow, ReviewStore,
 };
 pub use sqlite::{Durability, SqliteStore, Store};
 
+/// Which database a handle is on, as messages name it: the SQLite file, or
+/// PostgreSQL's `host:port/dbname` (never a password).
+pub trait Database {
+    fn database(&self) -> String;
+}
+
 /// Every area at once: what a daemon holds (`Box<dyn Backend>`, or a
 /// generic bound) when it should not care which database is behind it.
 /// `Send`, so a handle can move into `spawn_blocking`.
 pub trait Backend:
-    EventLog + IncidentStore + OutboxStore + OncallStore + ReviewStore + ProbeStore + Lease + Send
+    EventLog
+    + IncidentStore
+    + OutboxStore
+    + OncallStore
+    + ReviewStore
+    + ProbeStore
+    + Lease
+    + Database
+    + Send
 {
 }
 
 impl<T> Backend for T where
     T: EventLog
+        + Database
         + IncidentStore
         + OutboxStore
         + OncallStore
@@ -63,4 +81,16 @@ impl<T> Backend for T where
         + Lease
         + Send
 {
+}
+
+impl Database for SqliteStore {
+    fn database(&self) -> String {
+        self.path().display().to_string()
+    }
+}
+
+impl Database for PostgresStore {
+    fn database(&self) -> String {
+        PostgresStore::database(self).to_string()
+    }
 }

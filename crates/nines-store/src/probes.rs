@@ -120,3 +120,26 @@ pub trait ProbeStore {
         to: i64,
     ) -> Result<Vec<Rollup>, StoreError>;
 }
+
+/// The histogram bucket of a latency.
+pub(crate) fn bucket_of(duration_ms: f64) -> usize {
+    LATENCY_BOUNDS_MS
+        .iter()
+        .position(|&b| duration_ms <= b)
+        .unwrap_or(LATENCY_BOUNDS_MS.len())
+}
+
+/// Buckets as stored: counts joined by commas, short lists padded.
+pub(crate) fn parse_buckets(text: &str) -> Vec<i64> {
+    let mut b: Vec<i64> = text.split(',').filter_map(|n| n.parse().ok()).collect();
+    b.resize(LATENCY_BOUNDS_MS.len() + 1, 0);
+    b
+}
+
+pub(crate) fn join_buckets(buckets: &[i64]) -> String {
+    buckets
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}

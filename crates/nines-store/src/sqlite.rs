@@ -13,7 +13,6 @@
 //! on a stale read. The invariants themselves are constraints in the
 //! schema, not in this code.
 
-mod compat;
 mod events;
 mod incidents;
 mod lease;

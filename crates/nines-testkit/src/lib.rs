@@ -10,6 +10,8 @@
 //!   bind a port themselves.
 //! - [`Spawned`]: a child process whose output is read line by line and which
 //!   is killed when dropped.
+//! - [`postgres::Postgres`]: a throwaway PostgreSQL cluster on a Unix
+//!   socket, stopped when dropped ([`postgres::available`] first).
 //! - [`Workspace`]: a temporary directory with `nines.yaml` and `data/`.
 //!
 //! The kit depends on no nines crate: the binary's own harness (the daemon
@@ -17,6 +19,7 @@
 //! on top of it.
 
 pub mod ports;
+pub mod postgres;
 mod process;
 mod receiver;
 mod require;

@@ -58,7 +58,9 @@ impl Default for ReservedPort {
 
 /// A port that is free now (and may not be a moment later: see
 /// [`start_on_a_free_port`], the only user).
-fn free_port() -> u16 {
+/// A port free a moment ago: only for a peer that retries on a bind
+/// conflict ([`start_on_a_free_port`], a daemonising server).
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 use nines_config::{Config, Sli};
-use nines_store::{Durability, Store};
+use nines_store::{Backend, Durability, SqliteStore};
 use tokio::sync::watch;
 
 use crate::clock::Clock;
@@ -25,7 +25,7 @@ pub struct App {
     /// Lock order: `store` before `engine`, never the other way round.
     pub(crate) engine: RwLock<Engine>,
     /// Serialises writers; SQLite allows one at a time anyway.
-    pub(crate) store: Mutex<Store>,
+    pub(crate) store: Mutex<Box<dyn Backend>>,
     pub clock: Clock,
     pub telemetry: Telemetry,
     /// Probe states; never held together with `store` or `engine`.
@@ -49,23 +49,33 @@ pub struct App {
 }
 
 impl App {
-    /// Loads the config, opens the store under `data_dir` and restores the
-    /// working set from it.
+    /// Loads the config, opens the SQLite store under `data_dir` and
+    /// restores the working set from it.
     pub fn open(
         config_path: &Path,
         data_dir: &Path,
         durability: Durability,
         clock: Clock,
     ) -> anyhow::Result<(App, RestoreStats)> {
+        let store = SqliteStore::open(data_dir, durability)?;
+        App::open_store(config_path, Box::new(store), clock)
+    }
+
+    /// Loads the config and restores the working set from `store`, an open
+    /// store of either backend.
+    pub fn open_store(
+        config_path: &Path,
+        mut store: Box<dyn Backend>,
+        clock: Clock,
+    ) -> anyhow::Result<(App, RestoreStats)> {
         let config = Config::load(config_path)
             .map_err(|e| anyhow::anyhow!("{config_path:?} is invalid:\n{e}"))?;
         log_config_notes(&config);
-        let mut store = Store::open(data_dir, durability)?;
         let ids = store.slo_ids(&Engine::keys(&config))?;
         let now = clock.now();
         let base_config = Arc::new(config.clone());
         let config =
-            crate::state::oncall::apply(config, &crate::state::oncall::stored(&store, now)?);
+            crate::state::oncall::apply(config, &crate::state::oncall::stored(&*store, now)?);
         let mut engine = Engine::new(&config, &ids, now);
         let stats = engine.restore(store.restore()?, now)?;
         let mut probes = ProbeStates::default();
@@ -120,7 +130,12 @@ impl App {
         self.engine.write().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub(crate) fn lock_store(&self) -> std::sync::MutexGuard<'_, Store> {
+    /// The database the store is on, as logs and errors name it.
+    pub fn database(&self) -> String {
+        self.lock_store().database()
+    }
+
+    pub(crate) fn lock_store(&self) -> std::sync::MutexGuard<'_, Box<dyn Backend>> {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -140,8 +155,8 @@ impl App {
 
     /// Runs `f` with the store locked: incident changes read and write in
     /// one critical section, so two requests cannot open one incident twice.
-    pub fn with_store<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
-        f(&mut self.lock_store())
+    pub fn with_store<R>(&self, f: impl FnOnce(&mut dyn Backend) -> R) -> R {
+        f(&mut **self.lock_store())
     }
 
     /// A receiver that sees every successful reload.

@@ -601,6 +601,11 @@ pub struct ServeArgs {
     /// Where nines keeps its database.
     #[arg(long, env = "NINES_DATA", default_value = "./nines-data")]
     pub data: PathBuf,
+    /// A PostgreSQL database instead of SQLite under --data:
+    /// postgres://USER@HOST:PORT/DB?sslmode=require (the password from
+    /// PGPASSWORD, not the URL, so it stays out of process listings).
+    #[arg(long, env = "NINES_STORE", hide_env_values = true)]
+    pub store: Option<String>,
     /// Address for the HTTP API, /metrics and health checks.
     #[arg(long, env = "NINES_LISTEN", default_value = "127.0.0.1:9900")]
     pub listen: SocketAddr,
@@ -886,6 +891,14 @@ pub(crate) fn init_logs(format: LogFormat) {
     };
 }
 
+/// The PostgreSQL store `--store` names, migrated.
+fn open_postgres(url: &str) -> anyhow::Result<Box<dyn nines_store::Backend>> {
+    if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
+        anyhow::bail!("--store takes a postgres:// URL (leave it out to keep SQLite under --data)");
+    }
+    Ok(Box::new(nines_store::PostgresStore::open(url)?))
+}
+
 fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     init_logs(args.log_format);
     let durability = match args.durability {
@@ -896,7 +909,11 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let (app, restored) = App::open(&args.config, &args.data, durability, Clock::System)?;
+        let (app, restored) = match &args.store {
+            Some(url) => App::open_store(&args.config, open_postgres(url)?, Clock::System)?,
+            None => App::open(&args.config, &args.data, durability, Clock::System)?,
+        };
+        let store = app.database();
         let app = Arc::new(app);
         crate::slo::service::evaluate(&app, false);
         let tls = match (&args.tls_cert, &args.tls_key) {
@@ -912,7 +929,7 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let max_connections = crate::daemon::http::effective_cap(args.max_connections);
         tracing::info!(
             listen = %listener.local_addr()?, tls = tls.is_some(), max_connections,
-            data = %args.data.display(), slos,
+            %store, slos,
             restored_snapshots = restored.snapshots, replayed_batches = restored.batches,
             replayed_events = restored.events, skipped_events = restored.skipped,
             "nines is serving"

@@ -45,7 +45,7 @@ fn try_reload(app: &App) -> Result<usize, ReloadError> {
     for id in engine.missing_ids(ids.values()) {
         if let Some(body) = store.snapshot(id)? {
             let snapshot = decode_slo_snapshot(&body).map_err(|source| StoreError::Corrupt {
-                path: store.path().to_path_buf(),
+                path: store.database().into(),
                 source,
             })?;
             stored.insert(id, snapshot);
@@ -54,7 +54,7 @@ fn try_reload(app: &App) -> Result<usize, ReloadError> {
     engine.reconfigure(&config, &ids, app.clock.now(), &stored);
     let count = engine.slos().len();
     let beats = store.heartbeats()?;
-    let overrides = crate::state::oncall::stored(&store, app.clock.now())?;
+    let overrides = crate::state::oncall::stored(&**store, app.clock.now())?;
     drop(engine);
     drop(store);
     app.write_probes().sync(&config, &beats, app.clock.now());

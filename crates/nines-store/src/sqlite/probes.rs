@@ -8,29 +8,9 @@ use super::SqliteStore;
 use crate::codec::EventRecord;
 use crate::error::StoreError;
 use crate::probes::{
-    LATENCY_BOUNDS_MS, ProbeRow, ProbeStore, RAW_RESULTS_KEPT, Resolution, Rollup,
+    ProbeRow, ProbeStore, RAW_RESULTS_KEPT, Resolution, Rollup, bucket_of, join_buckets,
+    parse_buckets,
 };
-
-fn bucket_of(duration_ms: f64) -> usize {
-    LATENCY_BOUNDS_MS
-        .iter()
-        .position(|&b| duration_ms <= b)
-        .unwrap_or(LATENCY_BOUNDS_MS.len())
-}
-
-fn parse_buckets(text: &str) -> Vec<i64> {
-    let mut b: Vec<i64> = text.split(',').filter_map(|n| n.parse().ok()).collect();
-    b.resize(LATENCY_BOUNDS_MS.len() + 1, 0);
-    b
-}
-
-fn join_buckets(buckets: &[i64]) -> String {
-    buckets
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",")
-}
 
 /// Inserts `rows`, folds them into the rollups and trims raw results.
 fn insert(tx: &Transaction<'_>, rows: &[ProbeRow]) -> rusqlite::Result<()> {

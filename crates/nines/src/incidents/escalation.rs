@@ -25,7 +25,7 @@
 use jiff::Timestamp;
 use nines_config::Config;
 use nines_oncall::{ContactKind, EscalationPolicy, Position, notifications};
-use nines_store::{IncidentOp, IncidentRef, IncidentRow, Store, StoreError};
+use nines_store::{Backend, IncidentOp, IncidentRef, IncidentRow, StoreError};
 
 use crate::app::App;
 use crate::notify::channels::user_channel;
@@ -166,7 +166,7 @@ fn step_label(policy: &EscalationPolicy, p: Position) -> String {
 /// once one of them is no longer held. An incident without firing alerts
 /// (opened by hand) is never held.
 fn held(
-    store: &Store,
+    store: &dyn Backend,
     config: &Config,
     holds: &crate::incidents::quiet::Holds,
     incident: &IncidentRow,
@@ -193,7 +193,7 @@ fn held(
 /// incident was reopened), and pages the steps due at `now`. How many it
 /// paged, and when its next step is due.
 fn advance(
-    store: &mut Store,
+    store: &mut dyn Backend,
     config: &Config,
     policy: &EscalationPolicy,
     incident: &IncidentRow,

@@ -10,7 +10,7 @@ use crate::state::incidents::{AlertOutcome, IncidentError, incident_name};
 
 /// [`App::with_store`] for changes that may queue notifications: the
 /// outbox worker is woken after, so they leave at once.
-fn changing_incidents<R>(app: &App, f: impl FnOnce(&mut nines_store::Store) -> R) -> R {
+fn changing_incidents<R>(app: &App, f: impl FnOnce(&mut dyn nines_store::Backend) -> R) -> R {
     let r = app.with_store(f);
     app.outbox_wake.notify_one();
     app.escalation_wake.notify_one();
@@ -95,7 +95,7 @@ pub fn ingest_outside(
 /// stored link ([`Alert::keep_details`]); as it came when it carries its
 /// details or was never stored.
 fn with_stored_details<'a>(
-    store: &nines_store::Store,
+    store: &dyn nines_store::Backend,
     alert: &'a Alert,
 ) -> Result<std::borrow::Cow<'a, Alert>, StoreError> {
     if !alert.carries_no_details() {
@@ -118,7 +118,7 @@ fn with_stored_details<'a>(
 /// One alert through the engine, inside the store lock; `holds` were read
 /// for this request and learn of the alerts taken.
 fn take(
-    store: &mut nines_store::Store,
+    store: &mut dyn nines_store::Backend,
     config: &nines_config::Config,
     holds: &mut crate::incidents::quiet::Holds,
     alert: &Alert,
@@ -326,7 +326,7 @@ fn take(
 /// Opens an incident for `alert` and queues its notifications.
 #[allow(clippy::too_many_arguments)]
 fn open(
-    store: &mut nines_store::Store,
+    store: &mut dyn nines_store::Backend,
     config: &nines_config::Config,
     alert: &Alert,
     routed: &Routed,
@@ -717,7 +717,7 @@ pub const CHANGES_BEFORE_SECONDS: i64 = 2 * 3600;
 /// Timeline entries for the service's changes in the 2 hours before the
 /// incident started, each saying why it is shown.
 fn recent_changes(
-    store: &nines_store::Store,
+    store: &dyn nines_store::Backend,
     incident: &IncidentRow,
 ) -> Result<Vec<IncidentOp>, StoreError> {
     let start = incident.started_at;

@@ -5,7 +5,7 @@
 
 use nines_config::Config;
 use nines_incident::{Labels, Silence};
-use nines_store::{Store, StoreError};
+use nines_store::{Backend, StoreError};
 
 /// What the store says about holds at one instant: the silences in force
 /// and, when inhibit rules exist, the labels of every firing alert. Read
@@ -17,7 +17,11 @@ pub struct Holds {
 }
 
 impl Holds {
-    pub fn load(store: &Store, config: &Config, now: jiff::Timestamp) -> Result<Holds, StoreError> {
+    pub fn load(
+        store: &dyn Backend,
+        config: &Config,
+        now: jiff::Timestamp,
+    ) -> Result<Holds, StoreError> {
         let silences = store
             .silences(now.as_second())?
             .iter()

@@ -5,7 +5,7 @@
 
 use jiff::Timestamp;
 use nines_config::Config;
-use nines_store::{IncidentOp, IncidentRow, Store, StoreError};
+use nines_store::{Backend, IncidentOp, IncidentRow, StoreError};
 
 use crate::notify::channels::{Notice, notice};
 use crate::state::incidents::incident_name;
@@ -31,7 +31,7 @@ pub fn next_change(config: &Config, now: Timestamp) -> Option<Timestamp> {
 /// no escalation policy names it). Keys are per schedule, change and
 /// person, so every round may ask again and each notice is queued once.
 pub fn due(
-    store: &Store,
+    store: &dyn Backend,
     config: &Config,
     queued: &QueuedNotices,
     now: Timestamp,

@@ -41,7 +41,7 @@ pub struct NewOverride {
 }
 
 /// Lays the stored overrides over the config now in use.
-fn refresh_overrides(app: &App, store: &nines_store::Store) -> Result<(), StoreError> {
+fn refresh_overrides(app: &App, store: &dyn nines_store::Backend) -> Result<(), StoreError> {
     app.set_config(apply(
         (*app.base_config()).clone(),
         &stored(store, app.clock.now())?,

@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use nines_config::Config;
 use nines_review::overdue::{ItemDue, overdue_by_owner, reminder_week};
-use nines_store::{ActionItemRow, IncidentOp, Store, StoreError};
+use nines_store::{ActionItemRow, Backend, IncidentOp, StoreError};
 
 use crate::state::incidents::incident_name;
 
@@ -33,7 +33,7 @@ pub fn item_due(item: &ActionItemRow) -> ItemDue<'_> {
 
 /// The reminders due at `now`: queued once per owner and week.
 pub fn due(
-    store: &Store,
+    store: &dyn Backend,
     config: &Config,
     queued: &crate::state::notify::QueuedNotices,
     looked: &LastLook,

@@ -27,6 +27,9 @@ pub fn apply(mut config: Config, rows: &[OverrideRow]) -> Config {
 }
 
 /// The stored overrides a schedule needs at `now`.
-pub fn stored(store: &nines_store::Store, now: Timestamp) -> Result<Vec<OverrideRow>, StoreError> {
+pub fn stored(
+    store: &dyn nines_store::Backend,
+    now: Timestamp,
+) -> Result<Vec<OverrideRow>, StoreError> {
     store.overrides((now - KEPT).as_second())
 }

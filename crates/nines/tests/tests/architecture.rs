@@ -174,6 +174,8 @@ fn no_import_cycle_between_top_level_parts() {
 fn app_composes_and_has_no_feature_methods() {
     const ACCESSORS: &[&str] = &[
         "open",
+        "open_store",
+        "database",
         "config",
         "base_config",
         "set_config",

@@ -1,14 +1,13 @@
 //! The store's methods as inherent methods of [`SqliteStore`], so code that
-//! holds the concrete type (the daemon, today) calls them without importing
-//! the traits. Each forwards to its trait method, where the docs and the
-//! code live; this module goes once callers hold `dyn Backend` or a feature
-//! service's trait bound instead.
+//! holds the concrete type (tests, tools) calls them without importing the
+//! traits. Each forwards to its trait method, where the docs and the code
+//! live. A `dyn Backend` needs none of this: a trait object's methods,
+//! its supertraits' included, are callable without importing them.
 
 use std::collections::HashMap;
 
 use nines_incident::{AlertStatus, Status};
 
-use super::SqliteStore;
 use crate::codec::EventRecord;
 use crate::error::StoreError;
 use crate::events::{Appended, EventLog, Restored};
@@ -22,9 +21,10 @@ use crate::probes::{ProbeRow, ProbeStore, Resolution, Rollup};
 use crate::review::{
     ActionItemRow, AlertFiring, ChangeRow, GateOverrideRow, PostmortemRow, ReviewStore,
 };
+use crate::sqlite::SqliteStore;
 
 /// `forward!(Trait; fn name(&self, arg: Type, ...) -> Ret; ...)` defines
-/// `pub fn name` on `SqliteStore` calling `<SqliteStore as Trait>::name`.
+/// `pub fn name` calling `<Self as Trait>::name`.
 macro_rules! forward {
     ($Trait:ident;) => {};
     ($Trait:ident; fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty; $($rest:tt)*) => {
@@ -43,7 +43,10 @@ macro_rules! forward {
     };
 }
 
-impl SqliteStore {
+/// The forwarding methods, in the impl block `$header` opens.
+macro_rules! inherent {
+    ($($header:tt)*) => {
+        $($header)* {
     forward!(EventLog;
         fn slo_ids(&mut self, keys: &[(String, String)]) -> Result<HashMap<(String, String), i64>, StoreError>;
         fn append_batch(&mut self, events: &[EventRecord], received_at: i64, key: Option<&str>) -> Result<i64, StoreError>;
@@ -115,4 +118,8 @@ impl SqliteStore {
         fn probe_results(&self, service: &str, probe: &str, limit: u32) -> Result<Vec<ProbeRow>, StoreError>;
         fn probe_rollups(&self, service: &str, probe: &str, resolution: Resolution, from: i64, to: i64) -> Result<Vec<Rollup>, StoreError>;
     );
+        }
+    };
 }
+
+inherent!(impl SqliteStore);
