@@ -223,3 +223,43 @@ fn a_configured_resource_is_forecast_and_alerts_as_configured() {
         "{err}"
     );
 }
+
+/// An `sli` resource is the SLO's traffic, read from its Prometheus with
+/// the SLI's headers; an SLI whose history only the daemon keeps says so.
+#[test]
+fn an_sli_resource_is_the_slos_traffic() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let prom = fake_prometheus(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("nines.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "services:\n  shop:\n    slos:\n\
+             \x20     - {{ name: api, objective: 99.9, sli: {{ promql: {{ errors: 'http_requests_total{{code=~\"5..\"}}', total: http_requests_total, url: {}, headers: {{ X-Scope-OrgID: shop }} }} }} }}\n\
+             \x20     - {{ name: pushed, objective: 99.9, sli: events }}\n\
+             \x20   capacity:\n\
+             \x20     traffic: {{ sli: api, limit: 300 }}\n\
+             \x20     pushed: {{ sli: pushed, limit: 300 }}\n",
+            prom.base()
+        ),
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let doc = json(&["--config", config, "shop/traffic"]);
+    assert_eq!(doc["exhaustion"]["status"], "predicted", "{doc}");
+    let sent = prom.requests();
+    assert_eq!(sent.len(), 1, "a numeric limit is not queried");
+    assert_eq!(sent[0].header("x-scope-orgid"), Some("shop"));
+
+    let out = nines()
+        .args(["capacity", "forecast", "--config", config, "shop/pushed"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("SLI is `events`") && err.contains("only the daemon keeps"),
+        "{err}"
+    );
+}
