@@ -109,6 +109,7 @@ pub static SECTIONS: &[&Section] = &[
     &crate::incident_policy::INHIBIT,
     &crate::review::POLICY,
     &crate::review::SLA,
+    &crate::capacity::RESOURCE,
     &crate::status_page::STATUS_PAGE,
     &crate::status_page::COMPONENT,
     &crate::oncall::USER,

@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 mod auth;
+mod capacity;
 mod channel;
 mod contact;
 mod env;
@@ -39,6 +40,7 @@ mod write;
 mod yaml;
 
 pub use auth::{Auth, Role, TokenEntry, UnknownRole, hash_token};
+pub use capacity::{CapacityResource, Floor, ForecastModel, Limit, ResourceSource};
 pub use error::{ConfigError, ConfigErrors};
 pub use escalation::Team;
 pub use keys::{Key, NONE, REQUIRED, SECTIONS, Section, fill_tables, section, tables_markdown};

@@ -73,6 +73,15 @@ impl Config {
         }
     }
 
+    /// The capacity resource `resource` of service `service`, if both exist.
+    pub fn capacity(&self, service: &str, resource: &str) -> Option<&crate::CapacityResource> {
+        self.services
+            .get(service)?
+            .capacity
+            .iter()
+            .find(|r| r.name == resource)
+    }
+
     /// The scrape target a `prometheus` SLI's `target` (its
     /// [`Counters::location`]) names: by name, else by URL. Every target of
     /// a loaded config resolves.
@@ -106,6 +115,9 @@ pub struct Service {
     pub error_budget_policy: crate::review::PolicyOverrides,
     /// `slas`: contractual SLAs, reported met or missed per period.
     pub slas: Vec<crate::review::Sla>,
+    /// `capacity`: resources nines forecasts, in file order; names unique
+    /// within the service.
+    pub capacity: Vec<crate::capacity::CapacityResource>,
 }
 
 /// `channels.<name>`: one destination for notifications, how often it may

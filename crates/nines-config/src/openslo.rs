@@ -103,6 +103,7 @@ pub(crate) fn read_openslo_files(
             escalation: None,
             error_budget_policy: Default::default(),
             slas: Vec::new(),
+            capacity: Vec::new(),
         });
     }
     for d in parsed
@@ -137,6 +138,7 @@ pub(crate) fn read_openslo_files(
                     escalation: None,
                     error_budget_policy: Default::default(),
                     slas: Vec::new(),
+                    capacity: Vec::new(),
                 })
                 .slos
                 .push(slo);

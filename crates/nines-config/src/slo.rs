@@ -68,6 +68,13 @@ pub(crate) const SERVICE: Section = Section {
             doc: "contractual SLAs, reported met or missed per period by `nines report` \
                   ([below](#servicesnameslasi))",
         },
+        Key {
+            name: "capacity",
+            ty: "mapping of resource name to settings",
+            default: NONE,
+            doc: "resources whose growth nines forecasts, and when a crossing of their limit \
+                  alerts ([below](#servicesnamecapacityresource))",
+        },
     ],
 };
 
@@ -266,29 +273,34 @@ fn read_service(
         Some(n) => crate::review::read_policy(ctx, n, &join(path, "error_budget_policy")),
         None => Some(Default::default()),
     };
+    // Every name `slos` gives, valid or not: an SLO with mistakes of its
+    // own is not also unknown to `slas` and `capacity`.
+    let slo_names: Vec<&str> = items
+        .iter()
+        .filter_map(|item| match &item.kind {
+            Kind::Map(pairs) => pairs.iter().find_map(|(k, v)| {
+                (k.as_scalar() == Some("name"))
+                    .then(|| v.as_scalar())
+                    .flatten()
+            }),
+            _ => None,
+        })
+        .collect();
     let slas = match fields.get("slas") {
+        Some(n) => crate::review::read_slas(ctx, n, &join(path, "slas"), &slo_names),
+        None => Some(Vec::new()),
+    };
+    let capacity = match fields.get("capacity") {
         Some(n) => {
-            // Every name `slos` gives, valid or not: an SLO with mistakes
-            // of its own is not also unknown here.
-            let slo_names: Vec<&str> = items
-                .iter()
-                .filter_map(|item| match &item.kind {
-                    Kind::Map(pairs) => pairs.iter().find_map(|(k, v)| {
-                        (k.as_scalar() == Some("name"))
-                            .then(|| v.as_scalar())
-                            .flatten()
-                    }),
-                    _ => None,
-                })
-                .collect();
-            crate::review::read_slas(ctx, n, &join(path, "slas"), &slo_names)
+            crate::capacity::read_capacity(ctx, n, &join(path, "capacity"), &slo_names, targets)
         }
         None => Some(Vec::new()),
     };
-    let (Some(error_budget_policy), Some(slas)) = (policy, slas) else {
+    let (Some(error_budget_policy), Some(slas), Some(capacity)) = (policy, slas, capacity) else {
         return None;
     };
     complete.then(|| Service {
+        capacity,
         error_budget_policy,
         slas,
         probes: probes.probes,

@@ -4,6 +4,7 @@
 
 mod config {
     pub mod bad;
+    pub mod capacity;
     pub mod docs;
     pub mod good;
     pub mod incidents;

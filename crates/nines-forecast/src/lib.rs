@@ -6,13 +6,15 @@
 //! `Model::Ets`, non-seasonal exponential smoothing with the trend chosen
 //! by AICc (none, additive, damped); and `Model::Seasonal`, daily and weekly
 //! seasons found after detrending and removed MSTL-style, ETS on the rest.
-//! `exhaustion::outlook` reads a forecast against a limit.
+//! `exhaustion::outlook` reads a forecast against a limit, and
+//! `alert::decide` turns that into nothing, a ticket or a page.
 //!
 //! Everything here is pure: the series and its step come in as arguments,
 //! nothing reads a clock, a file or the network.
 #![forbid(unsafe_code)]
 
 pub mod accuracy;
+pub mod alert;
 pub mod ets;
 pub mod exhaustion;
 pub mod linear;
@@ -21,6 +23,7 @@ mod normal;
 mod optimize;
 pub mod season;
 
+pub use alert::{Alert, Calm, Thresholds, decide};
 pub use exhaustion::{Exhaustion, Outlook, Quiet, outlook};
 
 /// Seconds in a day, the unit growth is reported in.

@@ -9,7 +9,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, anyhow, bail};
 use clap::{Args, ValueEnum};
-use nines_forecast::{Exhaustion, Model, Quiet, Spec, format_span, outlook};
+use nines_forecast::{
+    Alert, Calm, Exhaustion, Model, Quiet, Spec, Thresholds, decide, format_span, outlook,
+};
 use serde_json::json;
 
 use crate::cli::Output;
@@ -30,10 +32,20 @@ pub enum ModelArg {
   nines capacity forecast --csv values.txt --step 1h --horizon 48 --season 24,168 -o json
   nines capacity forecast --prometheus http://127.0.0.1:9090 \\
       --promql 'node_filesystem_avail_bytes{mountpoint=\"/\"}' --range 30d --step 1h --horizon 14d --limit 0 --falling
+  nines capacity forecast --config nines.yaml shop/disk
+
+With --config, the resource's `capacity` settings give the series, limit, step, history
+(--range), horizon and model; --horizon, --step, --range, --model and --season override them.
 
 CSV: `time,value` rows (time in Unix seconds or RFC 3339; a header row is skipped), or
 values alone, one a line, with --step. Missing steps carry the previous value forward.")]
 pub struct ForecastArgs {
+    /// SERVICE/RESOURCE: a resource of the config's `capacity` sections (with --config).
+    #[arg(requires = "config", conflicts_with_all = ["csv", "promql", "limit", "falling"])]
+    pub resource: Option<String>,
+    /// Config file, or a directory of *.yaml files, holding RESOURCE.
+    #[arg(long, short, requires = "resource")]
+    pub config: Option<PathBuf>,
     /// A CSV of `time,value` rows, or of values alone with --step.
     #[arg(long, conflicts_with = "promql")]
     pub csv: Option<PathBuf>,
@@ -43,20 +55,21 @@ pub struct ForecastArgs {
     /// Base URL of the Prometheus API for --promql.
     #[arg(long)]
     pub prometheus: Option<String>,
-    /// How much history --promql reads, ending now.
-    #[arg(long, default_value = "30d")]
-    pub range: String,
+    /// How much history --promql reads, ending now [default: 30d, or the resource's history].
+    #[arg(long)]
+    pub range: Option<String>,
     /// Time between points (1h, 5m). Inferred from the CSV's times when absent.
     #[arg(long)]
     pub step: Option<String>,
-    /// How far to forecast: a number of steps, or a duration (14d).
-    #[arg(long)]
-    pub horizon: String,
+    /// How far to forecast: a number of steps, or a duration (14d) [default with --config: the resource's].
+    #[arg(long, required_unless_present = "config")]
+    pub horizon: Option<String>,
     /// Seasons in steps (24,168); absent: detected among a day and a week.
     #[arg(long, value_delimiter = ',')]
     pub season: Vec<usize>,
-    #[arg(long, value_enum, default_value = "seasonal")]
-    pub model: ModelArg,
+    /// [default: seasonal, or the resource's]
+    #[arg(long, value_enum)]
+    pub model: Option<ModelArg>,
     /// The limit the resource runs out at, in its unit.
     #[arg(long, allow_hyphen_values = true)]
     pub limit: Option<f64>,
@@ -161,27 +174,269 @@ fn read_csv(path: &PathBuf, step_s: Option<f64>) -> anyhow::Result<(f64, f64, Ve
     regular(&points, step_s)
 }
 
-fn read_promql(args: &ForecastArgs, step_s: Option<f64>) -> anyhow::Result<(f64, f64, Vec<f64>)> {
-    let step = step_s.unwrap_or(3600.0);
+/// Runs a range query over the `range_s` seconds ending now, one point
+/// every `step` seconds; the result's series are summed.
+fn range_query(
+    base: &str,
+    headers: &[(String, String)],
+    query: &str,
+    range_s: f64,
+    step: f64,
+) -> anyhow::Result<BTreeMap<i64, f64>> {
     let to = crate::clock::Clock::System.now().as_second();
-    let from = to - seconds(&args.range)? as i64;
-    let base = args.prometheus.as_deref().unwrap_or_default();
-    let query = args.promql.as_deref().unwrap_or_default();
+    let from = to - range_s as i64;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let points = runtime
         .block_on(crate::slo::sources::range_query(
             base,
-            &[],
+            headers,
             query,
             from,
             to,
             step as i64,
         ))
-        .map_err(|e| anyhow!("range query failed: {e}"))?;
-    let points: BTreeMap<i64, f64> = points.into_iter().map(|(t, v)| (t * 1000, v)).collect();
-    regular(&points, Some(step))
+        .map_err(|e| anyhow!("range query `{query}` failed: {e}"))?;
+    Ok(points.into_iter().map(|(t, v)| (t * 1000, v)).collect())
+}
+
+/// What to forecast, wherever it was read from.
+struct Job {
+    t0: f64,
+    step: f64,
+    values: Vec<f64>,
+    horizon: usize,
+    model: Model,
+    limit: Option<f64>,
+    falling: bool,
+    /// `service/resource` when read from a config.
+    resource: Option<String>,
+    /// The config's ticket and page horizons and floor (in the resource's
+    /// unit and direction).
+    alerting: Option<Alerting>,
+}
+
+struct Alerting {
+    ticket_s: f64,
+    page_s: f64,
+    floor: Option<f64>,
+}
+
+fn horizon_steps(text: &str, step: f64) -> anyhow::Result<usize> {
+    Ok(match text.parse::<usize>() {
+        Ok(n) => n,
+        Err(_) => (seconds(text)? / step).ceil() as usize,
+    })
+}
+
+fn model_of(arg: ModelArg, season: &[usize]) -> Model {
+    match (arg, season.is_empty()) {
+        (ModelArg::Linear, _) => Model::Linear,
+        (ModelArg::Ets, _) => Model::Ets,
+        (ModelArg::Seasonal, true) => Model::Seasonal,
+        (ModelArg::Seasonal, false) => Model::SeasonalWith(season.to_vec()),
+    }
+}
+
+/// The job the flags describe: a CSV file or a PromQL query.
+fn job_from_flags(args: &ForecastArgs) -> anyhow::Result<Job> {
+    let step_s = args.step.as_deref().map(seconds).transpose()?;
+    let (t0, step, values) = match (&args.csv, &args.promql) {
+        (Some(path), _) => read_csv(path, step_s)?,
+        (None, Some(query)) => {
+            let step = step_s.unwrap_or(3600.0);
+            let range = seconds(args.range.as_deref().unwrap_or("30d"))?;
+            let base = args.prometheus.as_deref().unwrap_or_default();
+            regular(&range_query(base, &[], query, range, step)?, Some(step))?
+        }
+        (None, None) => bail!(
+            "give --csv FILE, --promql QUERY --prometheus URL, or --config FILE SERVICE/RESOURCE"
+        ),
+    };
+    let horizon = args
+        .horizon
+        .as_deref()
+        .expect("clap requires --horizon without --config");
+    Ok(Job {
+        t0,
+        step,
+        horizon: horizon_steps(horizon, step)?,
+        values,
+        model: model_of(args.model.unwrap_or(ModelArg::Seasonal), &args.season),
+        limit: args.limit,
+        falling: args.falling,
+        resource: None,
+        alerting: None,
+    })
+}
+
+/// The job a config's `capacity` resource describes, flags overriding its
+/// step, history, horizon and model.
+fn job_from_config(
+    args: &ForecastArgs,
+    config: &std::path::Path,
+    name: &str,
+) -> anyhow::Result<Job> {
+    use nines_config::{ForecastModel, Limit, ResourceSource};
+    let c = nines_config::Config::load(config)
+        .map_err(|e| anyhow!("{} is invalid:\n{e}", config.display()))?;
+    let (service, resource) = name
+        .split_once('/')
+        .ok_or_else(|| anyhow!("`{name}` is not SERVICE/RESOURCE, such as `shop/disk`"))?;
+    let Some(r) = c.capacity(service, resource) else {
+        let known: Vec<String> = c
+            .services
+            .values()
+            .flat_map(|s| {
+                s.capacity
+                    .iter()
+                    .map(move |r| format!("{}/{}", s.name, r.name))
+            })
+            .collect();
+        let list = if known.is_empty() {
+            "it defines none under `services.<name>.capacity`".to_string()
+        } else {
+            format!("it defines {}", known.join(", "))
+        };
+        bail!(
+            "{} has no capacity resource `{name}`; {list}",
+            config.display()
+        );
+    };
+    let step = match &args.step {
+        Some(s) => seconds(s)?,
+        None => r.step.as_secs_f64(),
+    };
+    let range = match &args.range {
+        Some(s) => seconds(s)?,
+        None => r.history.as_secs_f64(),
+    };
+    // The latest value of a limit read with its resource.
+    let latest = |points: BTreeMap<i64, f64>, query: &str| {
+        points.values().next_back().copied().ok_or_else(|| {
+            anyhow!(
+                "the limit `{query}` of {name} has no value in the last {}",
+                format_span(range)
+            )
+        })
+    };
+    let (points, limit) = match &r.source {
+        ResourceSource::Promql {
+            query,
+            url,
+            headers,
+        } => {
+            let points = range_query(url, headers, query, range, step)?;
+            let limit = match &r.limit {
+                Limit::Value(v) => *v,
+                Limit::Query(q) => latest(range_query(url, headers, q, 10.0 * step, step)?, q)?,
+            };
+            (points, limit)
+        }
+        ResourceSource::Sli { slo } => {
+            let Traffic {
+                url,
+                headers,
+                query,
+            } = traffic_query(&c, service, slo, step)?;
+            let Limit::Value(limit) = r.limit else {
+                unreachable!("the config reader refuses a queried limit for `sli` resources")
+            };
+            (range_query(&url, &headers, &query, range, step)?, limit)
+        }
+        ResourceSource::Scrape { target, .. } => bail!(
+            "{name} is read from the scrape target `{target}`, whose history only the daemon \
+             keeps (not yet: issue 20); meanwhile point `promql` at a Prometheus that scrapes it"
+        ),
+    };
+    let season: Vec<usize> = match &args.season {
+        s if !s.is_empty() => s.clone(),
+        _ => r
+            .seasons
+            .iter()
+            .map(|d| (d.as_secs_f64() / step).round() as usize)
+            .collect(),
+    };
+    let model = match args.model {
+        Some(m) => m,
+        None => match r.model {
+            ForecastModel::Seasonal => ModelArg::Seasonal,
+            ForecastModel::Ets => ModelArg::Ets,
+            ForecastModel::Linear => ModelArg::Linear,
+        },
+    };
+    let horizon = match &args.horizon {
+        Some(h) => horizon_steps(h, step)?,
+        None => (r.horizon.as_secs_f64() / step).ceil() as usize,
+    };
+    let (t0, step, values) = regular(&points, Some(step))?;
+    Ok(Job {
+        t0,
+        step,
+        values,
+        horizon,
+        model: model_of(model, &season),
+        limit: Some(limit),
+        falling: r.falling,
+        resource: Some(name.to_string()),
+        alerting: Some(Alerting {
+            ticket_s: r.ticket_within.as_secs_f64(),
+            page_s: r.page_within.as_secs_f64(),
+            floor: r.floor.map(|f| f.value(limit)),
+        }),
+    })
+}
+
+/// A query for an SLO's traffic and where to send it.
+struct Traffic {
+    url: String,
+    headers: Vec<(String, String)>,
+    query: String,
+}
+
+/// The PromQL giving an SLO's total events per second, averaged over each
+/// step, and where to send it: only SLIs nines reads from a Prometheus API.
+fn traffic_query(
+    c: &nines_config::Config,
+    service: &str,
+    slo: &str,
+    step: f64,
+) -> anyhow::Result<Traffic> {
+    use nines_config::{QueryTemplates, Sli};
+    let s = c
+        .slo(service, slo)
+        .expect("the config reader checks `sli` names");
+    let window = format!("{}s", step.round() as u64);
+    let unqueried = |kind: &str| {
+        anyhow!(
+            "{service}/{slo}'s SLI is `{kind}`, whose history only the daemon keeps (not yet: \
+             issue 20); only `promql` SLIs with a `url` can be forecast from the command line"
+        )
+    };
+    match &s.sli {
+        Sli::Promql(counters) => {
+            let url = counters
+                .location
+                .clone()
+                .ok_or_else(|| unqueried("promql without url"))?;
+            let query = format!("sum(rate({}[{window}]))", counters.total);
+            Ok(Traffic {
+                url,
+                headers: counters.headers.clone(),
+                query,
+            })
+        }
+        Sli::PromqlQueries {
+            queries: QueryTemplates::Events { total_query, .. },
+            url: Some(url),
+        } => Ok(Traffic {
+            url: url.clone(),
+            headers: Vec::new(),
+            query: total_query.replace("{{.window}}", &window),
+        }),
+        other => Err(unqueried(other.kind())),
+    }
 }
 
 fn span_or_beyond(s: Option<f64>) -> String {
@@ -191,22 +446,21 @@ fn span_or_beyond(s: Option<f64>) -> String {
 }
 
 pub fn forecast(args: &ForecastArgs) -> anyhow::Result<ExitCode> {
-    let step_s = args.step.as_deref().map(seconds).transpose()?;
-    let (t0, step, values) = match (&args.csv, &args.promql) {
-        (Some(path), _) => read_csv(path, step_s)?,
-        (None, Some(_)) => read_promql(args, step_s)?,
-        (None, None) => bail!("give --csv FILE or --promql QUERY --prometheus URL"),
+    let job = match (&args.config, &args.resource) {
+        (Some(config), Some(name)) => job_from_config(args, config, name)?,
+        _ => job_from_flags(args)?,
     };
-    let horizon = match args.horizon.parse::<usize>() {
-        Ok(n) => n,
-        Err(_) => (seconds(&args.horizon)? / step).ceil() as usize,
-    };
-    let model = match (args.model, args.season.is_empty()) {
-        (ModelArg::Linear, _) => Model::Linear,
-        (ModelArg::Ets, _) => Model::Ets,
-        (ModelArg::Seasonal, true) => Model::Seasonal,
-        (ModelArg::Seasonal, false) => Model::SeasonalWith(args.season.clone()),
-    };
+    let Job {
+        t0,
+        step,
+        values,
+        horizon,
+        model,
+        limit,
+        falling,
+        resource,
+        alerting,
+    } = job;
     let spec = Spec {
         level: args.level,
         min_history_s: seconds(&args.min_history)?,
@@ -214,15 +468,46 @@ pub fn forecast(args: &ForecastArgs) -> anyhow::Result<ExitCode> {
     };
     // A falling resource (free space) is forecast negated, so "reaching the
     // limit" is always a rise.
-    let sign = if args.falling { -1.0 } else { 1.0 };
+    let sign = if falling { -1.0 } else { 1.0 };
     let signed: Vec<f64> = values.iter().map(|v| sign * v).collect();
     let fitted = nines_forecast::forecast(&signed, &spec).context("cannot forecast")?;
     let f = &fitted.forecast;
     let last_t = t0 + (values.len() - 1) as f64 * step;
-    let o = args
-        .limit
-        .map(|limit| outlook(f, sign * values[values.len() - 1], step, sign * limit));
-    let (lower, upper): (Vec<f64>, Vec<f64>) = if args.falling {
+    let o = limit.map(|limit| outlook(f, sign * values[values.len() - 1], step, sign * limit));
+    let alert = match (&o, &alerting) {
+        (Some(o), Some(a)) => {
+            let t = Thresholds {
+                ticket_s: a.ticket_s,
+                page_s: a.page_s,
+                floor: a.floor.map(|f| sign * f),
+            };
+            Some((
+                decide(&o.exhaustion, sign * values[values.len() - 1], &t),
+                a,
+            ))
+        }
+        _ => None,
+    };
+    let why = |alert: &Alert, a: &Alerting| match alert {
+        Alert::Page => format!(
+            "the resource could run out within page_within ({})",
+            format_span(a.page_s)
+        ),
+        Alert::Ticket => format!(
+            "the resource could run out within ticket_within ({})",
+            format_span(a.ticket_s)
+        ),
+        Alert::None(Calm::NoCrossing) => "no crossing predicted".to_string(),
+        Alert::None(Calm::NotSoon) => format!(
+            "the earliest crossing is beyond ticket_within ({})",
+            format_span(a.ticket_s)
+        ),
+        Alert::None(Calm::UnderFloor) => format!(
+            "the current value is not yet past the floor {}",
+            a.floor.unwrap_or_default()
+        ),
+    };
+    let (lower, upper): (Vec<f64>, Vec<f64>) = if falling {
         (
             f.upper.iter().map(|v| -v).collect(),
             f.lower.iter().map(|v| -v).collect(),
@@ -253,7 +538,9 @@ pub fn forecast(args: &ForecastArgs) -> anyhow::Result<ExitCode> {
                 "model": fitted.description, "seasons": fitted.seasons, "step_s": step, "level": f.level,
                 "history_points": values.len(), "last": at(0.0),
                 "growth_per_day": o.as_ref().map(|o| sign * o.growth_per_day),
-                "limit": args.limit, "exhaustion": exhaustion, "forecast": points,
+                "resource": resource, "limit": limit,
+                "alert": alert.as_ref().map(|(alert, a)| json!({"level": alert.name(), "reason": why(alert, a)})),
+                "exhaustion": exhaustion, "forecast": points,
             });
             println!("{}", serde_json::to_string_pretty(&doc)?);
         }
@@ -266,7 +553,10 @@ pub fn forecast(args: &ForecastArgs) -> anyhow::Result<ExitCode> {
                 format_span(step),
                 f.level * 100.0
             );
-            if let (Some(o), Some(limit)) = (&o, args.limit) {
+            if let Some(name) = &resource {
+                println!("{name}");
+            }
+            if let (Some(o), Some(limit)) = (&o, limit) {
                 println!(
                     "growth {:+.6} per day; limit {limit}",
                     sign * o.growth_per_day
@@ -303,6 +593,9 @@ pub fn forecast(args: &ForecastArgs) -> anyhow::Result<ExitCode> {
                         println!("no exhaustion predicted within the horizon")
                     }
                 }
+            }
+            if let Some((alert, a)) = &alert {
+                println!("alert {}: {}", alert.name(), why(alert, a));
             }
             println!(
                 "{:<26} {:>14} {:>14} {:>14}",

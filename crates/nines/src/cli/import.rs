@@ -49,6 +49,7 @@ pub fn sloth_to_services(
                 escalation: None,
                 error_budget_policy: Default::default(),
                 slas: Vec::new(),
+                capacity: Vec::new(),
             }),
         }
     }

@@ -1,6 +1,8 @@
 //! `nines capacity forecast` over CSV files (issue 20): a growing series
 //! with a daily cycle gets its crossing date, a short one is refused with
-//! the reason, a falling resource (free bytes) reaches its floor.
+//! the reason, a falling resource (free bytes) reaches its floor; a
+//! resource of a config's `capacity` section is read from Prometheus with
+//! its limit and alerts as configured.
 
 use serde_json::Value;
 
@@ -115,4 +117,149 @@ fn a_falling_resource_reaches_its_floor() {
     assert!(doc["growth_per_day"].as_f64().unwrap() < 0.0);
     let first = &doc["forecast"][0];
     assert!(first["lower"].as_f64().unwrap() <= first["point"].as_f64().unwrap());
+}
+
+/// A Prometheus that answers every even-numbered range query with three
+/// weeks of the growing series of [`csv`] ending now, and every odd one
+/// (the limit) with 300: `nines capacity forecast --config` asks for the
+/// resource, then for its limit.
+fn fake_prometheus(rt: &tokio::runtime::Runtime) -> nines_testkit::Receiver {
+    use nines_testkit::{Receiver, Reply};
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let hours = 24 * 21;
+    let series: Vec<Value> = (0..hours)
+        .map(|t| {
+            let tf = t as f64;
+            let v = 100.0 + 5.0 * tf / 24.0 + 10.0 * (tf * std::f64::consts::TAU / 24.0).sin();
+            serde_json::json!([now - (hours - 1 - t) as i64 * 3600, v.to_string()])
+        })
+        .collect();
+    let matrix = |values: Value| {
+        serde_json::json!({"status": "success", "data": {"resultType": "matrix",
+            "result": [{"metric": {}, "values": values}]}})
+        .to_string()
+    };
+    let (resource, limit) = (
+        matrix(Value::Array(series)),
+        matrix(serde_json::json!([[now, "300"]])),
+    );
+    rt.block_on(
+        Receiver::builder()
+            .respond(move |_, i| Reply::new(200, if i % 2 == 0 { &resource } else { &limit }))
+            .start(),
+    )
+}
+
+/// `--config FILE SERVICE/RESOURCE` reads the series, its limit and the
+/// alerting settings from the resource's `capacity` section: the same
+/// crossing as the CSV, a ticket within `ticket_within`, and a floor that
+/// quiets the same forecast while usage is far from the limit.
+#[test]
+fn a_configured_resource_is_forecast_and_alerts_as_configured() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let prom = fake_prometheus(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("nines.yaml");
+    let resource = |floor: &str| {
+        format!(
+            "{{ promql: 'sum(disk_used_bytes)', url: {}, bearer_token: t0k, limit: 'sum(disk_size_bytes)', ticket_within: 30d{floor} }}",
+            prom.base()
+        )
+    };
+    std::fs::write(
+        &config,
+        format!(
+            "services:\n  shop:\n    capacity:\n      disk: {}\n      quiet: {}\n",
+            resource(""),
+            resource(", floor: 90%")
+        ),
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let doc = json(&["--config", config, "shop/disk"]);
+    assert_eq!(doc["resource"], "shop/disk", "{doc}");
+    assert_eq!(doc["limit"], 300.0, "{doc}");
+    assert_eq!(doc["exhaustion"]["status"], "predicted", "{doc}");
+    let days = doc["exhaustion"]["expected_s"].as_f64().unwrap() / 86_400.0;
+    assert!((16.0..19.5).contains(&days), "expected in {days} days");
+    // The default horizon, 30 days of the default 1h step.
+    assert_eq!(doc["forecast"].as_array().unwrap().len(), 30 * 24);
+    assert_eq!(doc["alert"]["level"], "ticket", "{doc}");
+    let sent = prom.requests();
+    assert_eq!(sent.len(), 2);
+    assert!(sent.iter().all(|r| r.path == "/api/v1/query_range"));
+    assert!(
+        sent.iter()
+            .all(|r| r.header("authorization") == Some("Bearer t0k"))
+    );
+
+    // Usage near 205 of 300 is under the 90% floor (270).
+    let doc = json(&["--config", config, "shop/quiet"]);
+    assert_eq!(doc["exhaustion"]["status"], "predicted", "{doc}");
+    assert_eq!(doc["alert"]["level"], "none", "{doc}");
+    assert!(
+        doc["alert"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("floor 270"),
+        "{doc}"
+    );
+
+    // Flags override the config's horizon.
+    let doc = json(&["--config", config, "shop/disk", "--horizon", "2d"]);
+    assert_eq!(doc["forecast"].as_array().unwrap().len(), 48);
+
+    let out = nines()
+        .args(["capacity", "forecast", "--config", config, "shop/cpu"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no capacity resource `shop/cpu`") && err.contains("shop/disk, shop/quiet"),
+        "{err}"
+    );
+}
+
+/// An `sli` resource is the SLO's traffic, read from its Prometheus with
+/// the SLI's headers; an SLI whose history only the daemon keeps says so.
+#[test]
+fn an_sli_resource_is_the_slos_traffic() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let prom = fake_prometheus(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("nines.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "services:\n  shop:\n    slos:\n\
+             \x20     - {{ name: api, objective: 99.9, sli: {{ promql: {{ errors: 'http_requests_total{{code=~\"5..\"}}', total: http_requests_total, url: {}, headers: {{ X-Scope-OrgID: shop }} }} }} }}\n\
+             \x20     - {{ name: pushed, objective: 99.9, sli: events }}\n\
+             \x20   capacity:\n\
+             \x20     traffic: {{ sli: api, limit: 300 }}\n\
+             \x20     pushed: {{ sli: pushed, limit: 300 }}\n",
+            prom.base()
+        ),
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let doc = json(&["--config", config, "shop/traffic"]);
+    assert_eq!(doc["exhaustion"]["status"], "predicted", "{doc}");
+    let sent = prom.requests();
+    assert_eq!(sent.len(), 1, "a numeric limit is not queried");
+    assert_eq!(sent[0].header("x-scope-orgid"), Some("shop"));
+
+    let out = nines()
+        .args(["capacity", "forecast", "--config", config, "shop/pushed"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("SLI is `events`") && err.contains("only the daemon keeps"),
+        "{err}"
+    );
 }
