@@ -64,7 +64,6 @@ fn client(args: &ClientArgs) -> anyhow::Result<reqwest::Client> {
         .context("cannot set up the HTTP client")
 }
 
-
 fn url(args: &ClientArgs, path: &str) -> String {
     format!("{}{path}", args.server.trim_end_matches('/'))
 }
