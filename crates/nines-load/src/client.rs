@@ -116,7 +116,7 @@ pub enum Sender {
 }
 
 impl Sender {
-    pub fn is_closed(&self) -> bool {
+    pub fn is_closed(&mut self) -> bool {
         match self {
             Sender::H1(c) => c.is_closed(),
             Sender::H2(s) => s.is_closed(),

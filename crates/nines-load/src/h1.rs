@@ -155,9 +155,26 @@ impl Conn {
         }
     }
 
-    /// The server said it closes, or a request on it failed midway.
-    pub fn is_closed(&self) -> bool {
-        self.closed
+    /// The server said it closes, a request on it failed midway, or the
+    /// server closed it while it sat idle (keep-alive timeouts), so that
+    /// the worker reconnects instead of counting a reset. Looks without
+    /// waiting: one read polled with a waker that does nothing, which
+    /// tokio answers without a system call unless the socket has news.
+    pub fn is_closed(&mut self) -> bool {
+        if self.closed {
+            return true;
+        }
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let mut probe = [0u8; 1];
+        let mut buf = tokio::io::ReadBuf::new(&mut probe);
+        match std::pin::Pin::new(&mut *self.io).poll_read(&mut cx, &mut buf) {
+            std::task::Poll::Pending => false,
+            // The end, an error, or bytes nobody asked for.
+            std::task::Poll::Ready(_) => {
+                self.closed = true;
+                true
+            }
+        }
     }
 
     /// Writes `request` and reads its response to the end of the body:
@@ -402,7 +419,8 @@ mod tests {
             );
             assert!(!conn.is_closed());
             drop(writer.await.unwrap());
-            // The server went away: the next request says so.
+            // The server went away while the connection was idle.
+            assert!(conn.is_closed());
             assert_eq!(
                 conn.round_trip(b"GET / HTTP/1.1\r\n\r\n", false).await,
                 Err(ErrorKind::Reset)

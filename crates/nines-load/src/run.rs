@@ -271,7 +271,7 @@ async fn once(
     wire: &[u8],
     ep: &Endpoint,
 ) -> Result<(u16, u64), crate::record::ErrorKind> {
-    if sender.as_ref().is_none_or(|s| s.is_closed()) {
+    if sender.as_mut().is_none_or(|s| s.is_closed()) {
         *sender = Some(connect(ep).await?);
     }
     let s = sender.as_mut().expect("connected just above");
