@@ -213,7 +213,9 @@ impl Conn {
             Body::Chunked => self.chunked().await?,
             Body::UntilClose => self.until_close().await?,
         };
-        self.closed = head.close;
+        // Bytes past the response answer nothing asked: the connection is
+        // out of step, so it is not used again.
+        self.closed = head.close || self.start != self.end;
         Ok((head.status, bytes))
     }
 
@@ -368,6 +370,21 @@ mod tests {
             parse_head(b"HTTP/1.1 200 OK\r\ncontent-length: x\r\n\r\n", false),
             Err(ErrorKind::Protocol)
         );
+    }
+
+    #[tokio::test]
+    async fn a_body_longer_than_its_length_retires_the_connection() {
+        let (client, mut server) = tokio::io::duplex(256);
+        let mut conn = Conn::new(Box::new(client));
+        server
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nokEXTRA")
+            .await
+            .unwrap();
+        assert_eq!(
+            conn.round_trip(b"GET / HTTP/1.1\r\n\r\n", false).await,
+            Ok((200, 2))
+        );
+        assert!(conn.is_closed());
     }
 
     #[test]
