@@ -1,16 +1,16 @@
 //! The HTTP side: endpoints, connections (HTTP/1.1 keep-alive, h2c, TLS
 //! with ALPN) and one request with its body read to the end.
 //!
-//! hyper's connection API directly, one connection per worker (HTTP/2
-//! connections shared by `streams` workers): no pool, no per-request
-//! allocation beyond the request itself.
+//! One connection per worker (HTTP/2 connections shared by `streams`
+//! workers), no pool: HTTP/1.1 on `h1`'s connection with the request
+//! serialised once, HTTP/2 on hyper's connection API.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper::client::conn::{http1, http2};
+use hyper::client::conn::http2;
 use hyper::{Request, Uri};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::pki_types::ServerName;
@@ -111,14 +111,14 @@ impl Endpoint {
 
 /// A live connection, owned by one worker (an HTTP/2 one may be shared).
 pub enum Sender {
-    H1(http1::SendRequest<Full<Bytes>>),
+    H1(crate::h1::Conn),
     H2(http2::SendRequest<Full<Bytes>>),
 }
 
 impl Sender {
-    pub fn is_closed(&self) -> bool {
+    pub fn is_closed(&mut self) -> bool {
         match self {
-            Sender::H1(s) => s.is_closed(),
+            Sender::H1(c) => c.is_closed(),
             Sender::H2(s) => s.is_closed(),
         }
     }
@@ -155,37 +155,32 @@ async fn handshake<T>(io: TokioIo<T>, h2: bool) -> Result<Sender, ErrorKind>
 where
     T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
 {
-    if h2 {
-        let (send, conn) = http2::handshake(TokioExecutor::new(), io)
-            .await
-            .map_err(|e| classify(&e))?;
-        tokio::spawn(conn);
-        Ok(Sender::H2(send))
-    } else {
-        let (send, conn) = http1::handshake(io).await.map_err(|e| classify(&e))?;
-        tokio::spawn(conn);
-        Ok(Sender::H1(send))
+    if !h2 {
+        return Ok(Sender::H1(crate::h1::Conn::new(Box::new(io.into_inner()))));
     }
+    let (send, conn) = http2::handshake(TokioExecutor::new(), io)
+        .await
+        .map_err(|e| classify(&e))?;
+    tokio::spawn(conn);
+    Ok(Sender::H2(send))
 }
 
 /// Sends `spec` on `sender` and reads the body to its end: (status, bytes).
+/// `wire` is `spec` serialised for HTTP/1.1 (`h1::serialize`).
 pub async fn send(
     sender: &mut Sender,
     spec: &RequestSpec,
-    ep: &Endpoint,
+    wire: &[u8],
 ) -> Result<(u16, u64), ErrorKind> {
-    let resp = match sender {
-        Sender::H1(s) => {
-            s.ready().await.map_err(|e| classify(&e))?;
-            let req = build(spec, ep, false)?;
-            s.send_request(req).await.map_err(|e| classify(&e))?
-        }
-        Sender::H2(s) => {
-            s.ready().await.map_err(|e| classify(&e))?;
-            let req = build(spec, ep, true)?;
-            s.send_request(req).await.map_err(|e| classify(&e))?
-        }
+    let s = match sender {
+        Sender::H1(c) => return c.round_trip(wire, spec.method == hyper::Method::HEAD).await,
+        Sender::H2(s) => s,
     };
+    s.ready().await.map_err(|e| classify(&e))?;
+    let resp = s
+        .send_request(build(spec)?)
+        .await
+        .map_err(|e| classify(&e))?;
     let status = resp.status().as_u16();
     let mut body = resp.into_body();
     let mut bytes = 0u64;
@@ -198,23 +193,12 @@ pub async fn send(
     Ok((status, bytes))
 }
 
-fn build(spec: &RequestSpec, ep: &Endpoint, h2: bool) -> Result<Request<Full<Bytes>>, ErrorKind> {
-    // HTTP/1.1 wants the path and a Host header; HTTP/2 the full URI
-    // (hyper turns it into :scheme, :authority and :path).
-    let uri = if h2 {
-        spec.uri.clone()
-    } else {
-        spec.uri
-            .path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or("/")
-            .parse()
-            .map_err(|_| ErrorKind::Protocol)?
-    };
-    let mut b = Request::builder().method(spec.method.clone()).uri(uri);
-    if !h2 && !spec.headers.iter().any(|(k, _)| k == hyper::header::HOST) {
-        b = b.header(hyper::header::HOST, ep.authority.as_str());
-    }
+/// An HTTP/2 request: the full URI (hyper turns it into :scheme,
+/// :authority and :path).
+fn build(spec: &RequestSpec) -> Result<Request<Full<Bytes>>, ErrorKind> {
+    let mut b = Request::builder()
+        .method(spec.method.clone())
+        .uri(spec.uri.clone());
     for (k, v) in &spec.headers {
         b = b.header(k, v);
     }

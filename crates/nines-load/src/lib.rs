@@ -9,6 +9,7 @@
 //! the network.
 
 pub mod client;
+pub mod h1;
 pub mod hgrm;
 pub mod record;
 pub mod render;

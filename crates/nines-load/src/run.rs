@@ -57,6 +57,8 @@ const GRACE: Duration = Duration::from_secs(5);
 
 struct Shared {
     plan: Plan,
+    /// Each request serialised for HTTP/1.1, once.
+    wires: Vec<bytes::Bytes>,
     next: AtomicU64,
     sent: AtomicU64,
     shards: Vec<Mutex<Shard>>,
@@ -122,6 +124,11 @@ pub async fn run(plan: Plan, mut on_second: impl FnMut(&Second)) -> Result<Summa
     let shared = Arc::new(Shared {
         shards: (0..workers.min(16))
             .map(|_| Mutex::new(Shard::new()))
+            .collect(),
+        wires: plan
+            .requests
+            .iter()
+            .map(|r| crate::h1::serialize(r, &plan.endpoints[r.endpoint].authority))
             .collect(),
         plan,
         next: AtomicU64::new(0),
@@ -195,6 +202,11 @@ fn close_second(shared: &Shared, at: u64) -> Second {
 async fn worker(shared: Arc<Shared>, w: usize, mut senders: Vec<Option<Sender>>) {
     let plan = &shared.plan;
     let shard = &shared.shards[w % shared.shards.len()];
+    // One timer, moved on for each request: moving a tokio timer later
+    // only updates it, where a new `timeout` per request registers and
+    // removes one.
+    let deadline = tokio::time::sleep(plan.timeout);
+    tokio::pin!(deadline);
     loop {
         let i = shared.next.fetch_add(1, Ordering::Relaxed);
         if plan.count.is_some_and(|n| i >= n) {
@@ -212,18 +224,25 @@ async fn worker(shared: Arc<Shared>, w: usize, mut senders: Vec<Option<Sender>>)
         if Instant::now() >= shared.stop {
             return;
         }
-        let spec = &plan.requests[(i % plan.requests.len() as u64) as usize];
+        let at = (i % plan.requests.len() as u64) as usize;
+        let spec = &plan.requests[at];
         let ep = &plan.endpoints[spec.endpoint];
         let sender = &mut senders[spec.endpoint];
         let sent = Instant::now();
         shared.sent.fetch_add(1, Ordering::Relaxed);
-        let outcome = match tokio::time::timeout(plan.timeout, once(sender, spec, ep)).await {
-            Ok(Ok((status, bytes))) => Outcome::Response { status, bytes },
-            Ok(Err(kind)) => {
+        deadline.as_mut().reset(sent + plan.timeout);
+        let result = tokio::select! {
+            biased;
+            r = once(sender, spec, &shared.wires[at], ep) => Some(r),
+            _ = &mut deadline => None,
+        };
+        let outcome = match result {
+            Some(Ok((status, bytes))) => Outcome::Response { status, bytes },
+            Some(Err(kind)) => {
                 *sender = None;
                 Outcome::Error(kind)
             }
-            Err(_) => {
+            None => {
                 // The connection is mid-request: start afresh.
                 *sender = None;
                 Outcome::Error(crate::record::ErrorKind::Timeout)
@@ -249,11 +268,12 @@ async fn worker(shared: Arc<Shared>, w: usize, mut senders: Vec<Option<Sender>>)
 async fn once(
     sender: &mut Option<Sender>,
     spec: &RequestSpec,
+    wire: &[u8],
     ep: &Endpoint,
 ) -> Result<(u16, u64), crate::record::ErrorKind> {
-    if sender.as_ref().is_none_or(|s| s.is_closed()) {
+    if sender.as_mut().is_none_or(|s| s.is_closed()) {
         *sender = Some(connect(ep).await?);
     }
     let s = sender.as_mut().expect("connected just above");
-    send(s, spec, ep).await
+    send(s, spec, wire).await
 }

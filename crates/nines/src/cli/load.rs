@@ -30,6 +30,7 @@ Examples:
   nines load -c 50 -d 30s http://127.0.0.1:8080/            # as fast as it goes
   nines load --rate 2000 --slo 'p99<300ms,p999<1s,errors<0.1%,rate>=1980' URL  # CI: exit 2 on a miss
   nines load --find-max --slo 'p99<300ms,errors<0.1%' http://127.0.0.1:8080/
+  nines load --rate 2000 --slo-from nines.yaml:shop/fast URL   # 99% under 300ms: p99<300ms,errors<=1%
   nines load --http2 --streams 10 -c 4 --rate 10000 http://127.0.0.1:8080/   # h2c
   nines load --targets targets.txt --rate 500 -o json > run.json             # vegeta's format
   nines load -m POST -H 'content-type: application/json' --body '{\"a\":1}' --rate 100 URL
@@ -95,8 +96,16 @@ pub struct LoadArgs {
     /// (rate: responses per second).
     #[arg(long)]
     pub slo: Option<String>,
-    /// Search for the highest rate meeting --slo: ramp by --factor, then bisect.
-    #[arg(long, requires = "slo")]
+    /// Thresholds from an SLO in a nines config, CONFIG:SERVICE/SLO: its
+    /// objective as the error budget (99.9 → errors<=0.1%) and, when its SLI
+    /// has a latency threshold (a probe's latency_below, a Prometheus good
+    /// counter's le bucket), that latency at the objective's percentile
+    /// (p99.9<300ms). With --slo, both apply.
+    #[arg(long, value_name = "CONFIG:SERVICE/SLO")]
+    pub slo_from: Option<String>,
+    /// Search for the highest rate meeting --slo / --slo-from: ramp by
+    /// --factor, then bisect.
+    #[arg(long)]
     pub find_max: bool,
     #[arg(long, default_value_t = 100.0)]
     pub start_rate: f64,
@@ -134,10 +143,18 @@ fn duration(s: &str) -> Result<Duration, String> {
 
 /// `nines load`.
 pub fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
-    let thresholds = match &args.slo {
+    let mut thresholds = match &args.slo {
         Some(t) => parse_thresholds(t)?,
         None => Vec::new(),
     };
+    if let Some(from) = &args.slo_from {
+        thresholds.extend(parse_thresholds(&slo_thresholds(from)?)?);
+    }
+    if args.find_max && thresholds.is_empty() {
+        bail!(
+            "--find-max needs --slo or --slo-from: the search looks for the highest rate meeting them"
+        );
+    }
     let base = base_plan(&args)?;
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = args.threads {
@@ -200,6 +217,63 @@ pub fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(2)
     })
+}
+
+/// `--slo-from CONFIG:SERVICE/SLO` as threshold text (`p99<300ms,errors<=1%`).
+fn slo_thresholds(from: &str) -> anyhow::Result<String> {
+    let usage =
+        || format!("--slo-from {from:?}: write CONFIG:SERVICE/SLO, as nines.yaml:shop/latency");
+    let (path, name) = from.rsplit_once(':').with_context(usage)?;
+    let (service, slo) = name.split_once('/').with_context(usage)?;
+    let config = nines_config::Config::load(std::path::Path::new(path))
+        .map_err(|e| anyhow::anyhow!("{path} is invalid:\n{e}"))?;
+    let Some(s) = config.slo(service, slo) else {
+        let known: Vec<String> = config
+            .services
+            .values()
+            .flat_map(|sv| {
+                sv.slos
+                    .iter()
+                    .map(move |s| format!("{}/{}", sv.name, s.name))
+            })
+            .collect();
+        bail!(
+            "{path} has no SLO {service}/{slo}; it has: {}",
+            known.join(", ")
+        );
+    };
+    let objective = s.objective_percent;
+    // Rounded: 100 - 99.9 is 0.0999999... in floating point.
+    let budget = ((100.0 - objective) * 1e9).round() / 1e9;
+    let mut text = format!("errors<={budget}%");
+    if let Some(limit) = latency_threshold(&s.sli) {
+        let us = limit.as_micros();
+        let limit = match us {
+            _ if us % 1_000_000 == 0 => format!("{}s", us / 1_000_000),
+            _ if us % 1_000 == 0 => format!("{}ms", us / 1_000),
+            _ => format!("{us}us"),
+        };
+        text = format!("p{objective}<{limit},{text}");
+    }
+    Ok(text)
+}
+
+/// The latency an SLI counts as good below: a probe's `latency_below`, or
+/// the `le` bound of a Prometheus histogram bucket its good counter names.
+fn latency_threshold(sli: &nines_config::Sli) -> Option<Duration> {
+    use nines_config::{Ratio, Sli};
+    match sli {
+        Sli::Probe { latency_below, .. } => *latency_below,
+        Sli::Prometheus(c) | Sli::Promql(c) => match &c.ratio {
+            Ratio::Good(selector) => {
+                let rest = &selector[selector.find("le=\"")? + 4..];
+                let seconds: f64 = rest[..rest.find('"')?].parse().ok()?;
+                (seconds.is_finite() && seconds > 0.0).then(|| Duration::from_secs_f64(seconds))
+            }
+            Ratio::Errors(_) => None,
+        },
+        _ => None,
+    }
 }
 
 /// The plan without its model: targets, connections, timeouts.
