@@ -48,11 +48,13 @@ if [ ! -d "$browser/node_modules" ] && command -v npm >/dev/null; then
 fi
 
 # From PyPI: icalendar parses nines' calendar feeds, aiosmtpd is the SMTP
-# server email notifications are delivered to.
-for module in icalendar aiosmtpd; do
+# server email notifications are delivered to, toxiproxy-python is
+# toxiproxy's own client driving nines chaos proxy (module:package).
+for pair in icalendar:icalendar aiosmtpd:aiosmtpd toxiproxy:toxiproxy-python; do
+  module=${pair%%:*} package=${pair#*:}
   if ! python3 -c "import $module" 2>/dev/null; then
-    say "installing $module (pip) for the tests"
-    python3 -m pip install --quiet "$module" || say "could not install $module: python3 -m pip install $module"
+    say "installing $package (pip) for the tests"
+    python3 -m pip install --quiet "$package" || say "could not install $package: python3 -m pip install $package"
   fi
 done
 

@@ -201,10 +201,18 @@ impl Threshold {
             Metric::Errors => f.error_ratio(),
             Metric::Rate => f.rate(),
         };
+        // Latencies compare in whole nanoseconds: `2171ms` parsed as
+        // 2171 × 1e-3 s and a 2,171 ms figure differ in the last bit.
+        let pass = match self.metric {
+            Metric::Percentile(_) | Metric::Mean | Metric::Max => self
+                .op
+                .holds((actual * 1e9).round(), (self.limit * 1e9).round()),
+            Metric::Errors | Metric::Rate => self.op.holds(actual, self.limit),
+        };
         Verdict {
             threshold: self.clone(),
             actual,
-            pass: self.op.holds(actual, self.limit),
+            pass,
         }
     }
 
