@@ -195,7 +195,7 @@ async fn probes_feed_slos_history_and_metrics() {
 
     // Three failures in a row open an incident; two successes resolve it.
     let incidents_url = format!("{}/api/v1/incidents", d.url);
-    let opened = eventually(Duration::from_secs(10), "probe incident", || async {
+    let opened = eventually(Duration::from_secs(30), "probe incident", || async {
         let v = get_json(&incidents_url).await;
         (!v.as_array()?.is_empty()).then_some(v)
     })
@@ -206,8 +206,10 @@ async fn probes_feed_slos_history_and_metrics() {
     );
     assert_eq!(opened[0]["severity"], "SEV2");
     t.down.store(false, Ordering::Relaxed);
+    // Generous: it waits for the event, and under the full suite on two
+    // cores two probe runs and an evaluation took longer than 10 s once.
     eventually(
-        Duration::from_secs(10),
+        Duration::from_secs(30),
         "probe incident resolved",
         || async {
             let v = get_json(&incidents_url).await;
