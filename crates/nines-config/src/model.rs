@@ -102,6 +102,9 @@ pub struct Service {
     pub owner: Option<String>,
     /// `description`: what the service is, for people. Optional.
     pub description: Option<String>,
+    /// `labels`: labels put on the alerts of every SLO of the service;
+    /// an SLO's `alerting.labels` win on a clash. Optional; default none.
+    pub labels: BTreeMap<String, String>,
     /// `slos`: the service's SLOs, in file order. Optional; default none.
     pub slos: Vec<Slo>,
     /// `probes`: synthetic checks of the service (`http`, `tcp`, `dns`,

@@ -96,6 +96,7 @@ pub(crate) fn read_openslo_files(
         lines.entry(d.name.clone()).or_insert((d.file, d.line));
         services.entry(d.name.clone()).or_insert_with(|| Service {
             probes: Vec::new(),
+            labels: BTreeMap::new(),
             name: d.name.clone(),
             owner: None,
             description,
@@ -131,6 +132,7 @@ pub(crate) fn read_openslo_files(
                 .entry(service.clone())
                 .or_insert_with(|| Service {
                     probes: Vec::new(),
+                    labels: BTreeMap::new(),
                     name: service.clone(),
                     owner: None,
                     description: None,

@@ -36,6 +36,14 @@ pub(crate) const SERVICE: Section = Section {
             doc: "what the service is, for people",
         },
         Key {
+            name: "labels",
+            ty: "mapping of string to string",
+            default: NONE,
+            doc: "labels put on the alerts of every SLO of the service (Prometheus label names, \
+                  not `service`, `slo`, `severity`, `tier` or `window`); an SLO's \
+                  `alerting.labels` win on a clash",
+        },
+        Key {
             name: "probes",
             ty: "sequence",
             default: NONE,
@@ -236,6 +244,10 @@ fn read_service(
         _ => None,
     };
     let description = ctx.optional_string(fields.get("description"), &join(path, "description"));
+    let labels = match fields.get("labels") {
+        Some(n) => read_labels(ctx, n, &join(path, "labels")),
+        None => Some(BTreeMap::new()),
+    };
     // Probes first: SLOs name them.
     let probes = match fields.get("probes") {
         Some(n) => read_probes(ctx, n, &join(path, "probes")),
@@ -296,10 +308,13 @@ fn read_service(
         }
         None => Some(Vec::new()),
     };
-    let (Some(error_budget_policy), Some(slas), Some(capacity)) = (policy, slas, capacity) else {
+    let (Some(error_budget_policy), Some(slas), Some(capacity), Some(labels)) =
+        (policy, slas, capacity, labels)
+    else {
         return None;
     };
     complete.then(|| Service {
+        labels,
         capacity,
         error_budget_policy,
         slas,

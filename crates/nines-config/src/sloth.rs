@@ -21,6 +21,9 @@ use crate::yaml::{self, Node};
 #[derive(Debug, Clone, PartialEq)]
 pub struct SlothSpec {
     pub service: String,
+    /// The spec-level `labels` alone (each SLO's `labels` already include
+    /// them), for import as the service's labels.
+    pub labels: BTreeMap<String, String>,
     pub slos: Vec<SlothSlo>,
     /// The metadata of a `PrometheusServiceLevel`; `None` for a
     /// `prometheus/v1` file.
@@ -303,6 +306,7 @@ fn read_spec(
         .collect();
     Some(SlothSpec {
         service: service?,
+        labels,
         slos: slos.into_iter().collect::<Option<Vec<_>>>()?,
         resource: None,
         plugins,

@@ -36,6 +36,12 @@ pub fn services_yaml<'a>(services: impl IntoIterator<Item = &'a Service>) -> Str
         if let Some(e) = &service.escalation {
             let _ = writeln!(out, "    escalation: {}", value(e));
         }
+        if !service.labels.is_empty() {
+            out.push_str("    labels:\n");
+            for (k, v) in &service.labels {
+                let _ = writeln!(out, "      {k}: {}", value(v));
+            }
+        }
         if !service.probes.is_empty() {
             out.push_str("    probes:\n");
             for probe in &service.probes {

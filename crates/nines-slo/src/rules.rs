@@ -104,6 +104,9 @@ pub struct RuleSlo<'a> {
     pub tiers: &'a [Tier],
     /// Events the long window must hold before a tier may fire.
     pub min_events: u64,
+    /// Labels added to the alerts of every SLO of its service
+    /// (`services.<name>.labels`); `alert_labels` win on a clash.
+    pub service_labels: &'a BTreeMap<String, String>,
     /// Labels added to this SLO's alerts (`alerting.labels`).
     pub alert_labels: &'a BTreeMap<String, String>,
     /// Annotations added to (or replacing the defaults of) its alerts.
@@ -115,6 +118,14 @@ pub struct RuleSlo<'a> {
     /// Also an `SLIAbsent` alert when the total counter has no samples for
     /// this long (`10m`).
     pub absent_alert: Option<&'a str>,
+}
+
+/// The service's labels, then the SLO's over them: the SLO, being the more
+/// specific, wins a clash.
+fn extend_alert_labels(labels: &mut BTreeMap<String, String>, slo: &RuleSlo<'_>) {
+    for (k, v) in slo.service_labels.iter().chain(slo.alert_labels) {
+        labels.insert(k.clone(), v.clone());
+    }
 }
 
 /// Sloth's alerting block: the alert name and per-severity labels and
@@ -375,7 +386,7 @@ pub fn prometheus_rules(slos: &[RuleSlo<'_>], opts: &RuleOptions) -> String {
                     promql_string(&name),
                 );
                 let mut labels = base.clone();
-                labels.extend(slo.alert_labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+                extend_alert_labels(&mut labels, slo);
                 labels.insert("severity".into(), tier.severity.as_str().into());
                 labels.insert("tier".into(), name.clone());
                 labels.insert("long_window".into(), long.clone());
@@ -409,7 +420,7 @@ pub fn prometheus_rules(slos: &[RuleSlo<'_>], opts: &RuleOptions) -> String {
         }
         if !opts.no_alerts && (slo.budget_exhausted_alert || slo.absent_alert.is_some()) {
             let mut labels = base.clone();
-            labels.extend(slo.alert_labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+            extend_alert_labels(&mut labels, slo);
             labels.insert("severity".into(), "ticket".into());
             if slo.budget_exhausted_alert {
                 let mut annotations = BTreeMap::new();
@@ -507,6 +518,7 @@ mod snapshot {
                 },
                 tiers: &tiers,
                 min_events: 10,
+                service_labels: &none,
                 alert_labels: &labels,
                 annotations: &runbook,
                 for_: Some("2m"),
@@ -524,6 +536,7 @@ mod snapshot {
                 },
                 tiers: &tiers[..1],
                 min_events: 100,
+                service_labels: &none,
                 alert_labels: &none,
                 annotations: &none,
                 for_: None,

@@ -382,6 +382,7 @@ fn cases() -> Vec<(&'static str, String)> {
         ("alerting misspelt key", slo("alerting:\n  min_event: 5")),
         ("min_events zero", slo("alerting:\n  min_events: 0")),
         ("labels bad and reserved names", slo("alerting:\n  labels: {1team: a, service: b, __x: c, ok: {}}")),
+        ("service labels bad and reserved names", "services:\n  shop:\n    labels:\n      1team: a\n      tier: b\n      __x: c\n      ok: [1]\n    slos: []\n".to_string()),
         ("tiers null", slo("alerting:\n  tiers:")),
         ("tier short window not shorter", tier("severity: page\nlong_window: 1h\nshort_window: 1h\nburn_rate: 14.4")),
         ("tier both thresholds", tier("severity: page\nlong_window: 1h\nshort_window: 5m\nburn_rate: 14.4\nbudget_consumed: 2%")),

@@ -32,25 +32,37 @@ pub fn sloth_to_services(
                 p.field, p.id
             ));
         }
-        let slos: Vec<Slo> = spec
-            .slos
-            .iter()
-            .map(|slo| sloth_slo(slo, period_minutes, &mut unmapped))
-            .collect();
-        // Two documents may describe one service (Sloth allows it).
-        match services.iter_mut().find(|s| s.name == spec.service) {
-            Some(s) => s.slos.extend(slos),
-            None => services.push(Service {
-                name: spec.service.clone(),
-                owner: None,
-                description: None,
-                slos,
-                probes: Vec::new(),
-                escalation: None,
-                error_budget_policy: Default::default(),
-                slas: Vec::new(),
-                capacity: Vec::new(),
-            }),
+        // Two documents may describe one service (Sloth allows it): the
+        // first one's spec-level labels become the service's.
+        let index = match services.iter().position(|s| s.name == spec.service) {
+            Some(i) => i,
+            None => {
+                services.push(Service {
+                    name: spec.service.clone(),
+                    labels: spec
+                        .labels
+                        .iter()
+                        .filter(|(k, _)| !RESERVED.contains(&k.as_str()))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
+                    owner: None,
+                    description: None,
+                    slos: Vec::new(),
+                    probes: Vec::new(),
+                    escalation: None,
+                    error_budget_policy: Default::default(),
+                    slas: Vec::new(),
+                    capacity: Vec::new(),
+                });
+                services.len() - 1
+            }
+        };
+        let service = &mut services[index];
+        for slo in &spec.slos {
+            let mut slo = sloth_slo(slo, period_minutes, &mut unmapped);
+            // What the service already carries need not be repeated.
+            slo.labels.retain(|k, v| service.labels.get(k) != Some(&*v));
+            service.slos.push(slo);
         }
     }
     Ok((services, unmapped))

@@ -155,6 +155,7 @@ fn select<'c>(
                 query,
                 tiers: &slo.spec.tiers,
                 min_events: slo.spec.min_events,
+                service_labels: &service.labels,
                 alert_labels: &slo.labels,
                 annotations: &slo.alert_rules.annotations,
                 for_: slo.alert_rules.for_.as_deref(),

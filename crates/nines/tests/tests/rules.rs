@@ -386,3 +386,35 @@ tests:
     std::fs::write(&path, test).unwrap();
     promtool(&["test", "rules"], &path);
 }
+
+#[test]
+fn a_fired_alert_carries_the_services_and_the_slos_labels() {
+    if !promtool_available() {
+        return;
+    }
+    // `team` is set by both: the SLO's value wins; `owner` comes from the
+    // service, `component` from the SLO.
+    let config = "services:\n  shop:\n    labels: { owner: alice, team: platform }\n    slos:\n      - name: availability\n        objective: 99.9\n        window: 1h\n        sli:\n          prometheus:\n            errors: 'http_requests_total{job=\"shop\",code=\"500\"}'\n            total: 'http_requests_total{job=\"shop\"}'\n        alerting:\n          tiers: []\n          labels: { team: payments, component: checkout }\n          runbook_url: https://runbooks.example/shop\n          budget_exhausted_alert: true\n";
+    let ws = Workspace::new(config);
+    let (text, _) = rules(&ws, &["--check"]);
+    std::fs::write(ws.dir.path().join("rules.yaml"), &text).unwrap();
+    let test = r#"rule_files: [rules.yaml]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'http_requests_total{job="shop",code="200"}'
+        values: '0+950x60'
+      - series: 'http_requests_total{job="shop",code="500"}'
+        values: '0+50x60'
+    alert_rule_test:
+      - eval_time: 30m
+        alertname: ErrorBudgetExhausted
+        exp_alerts:
+          - exp_labels: {service: shop, slo: availability, severity: ticket, owner: alice, team: payments, component: checkout}
+            exp_annotations: {summary: "shop/availability: the 1h error budget is spent", runbook_url: "https://runbooks.example/shop"}
+"#;
+    let path = ws.dir.path().join("test.yaml");
+    std::fs::write(&path, test).unwrap();
+    promtool(&["test", "rules"], &path);
+}
