@@ -565,22 +565,23 @@ pub fn incident_note(app: &App, id: i64, text: &str, actor: &str) -> Result<(), 
     timeline_entry(app, id, "note", text, actor)
 }
 
-/// The timeline kind that puts an incident on the public status page
-/// (`status_page.publish: confirmed`).
-pub const PUBLISHED: &str = "published";
-
 /// A responder confirms the incident for the public status page. Once is
 /// enough: publishing again changes nothing and says so.
 pub fn incident_publish(app: &App, id: i64, actor: &str) -> Result<bool, IncidentError> {
     let done = app.with_store(|s| {
-        Ok::<_, nines_store::StoreError>(
-            s.incident_timeline(id)?.iter().any(|t| t.kind == PUBLISHED),
-        )
+        s.incident_timeline(id)
+            .map(|t| crate::state::incidents::is_published(&t))
     })?;
     if done {
         return Ok(false);
     }
-    timeline_entry(app, id, PUBLISHED, "published to the status page", actor)?;
+    timeline_entry(
+        app,
+        id,
+        crate::state::incidents::PUBLISHED,
+        "published to the status page",
+        actor,
+    )?;
     Ok(true)
 }
 

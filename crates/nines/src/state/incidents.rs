@@ -174,3 +174,12 @@ pub fn runbook_links_of(config: &nines_config::Config, service: &str) -> Vec<(St
         .map(runbook_links)
         .unwrap_or_default()
 }
+
+/// The timeline kind that puts an incident on the public status page
+/// (`status_page.publish: confirmed`).
+pub const PUBLISHED: &str = "published";
+
+/// Whether a responder published the incident with this timeline.
+pub fn is_published(timeline: &[nines_store::TimelineEntry]) -> bool {
+    timeline.iter().any(|t| t.kind == PUBLISHED)
+}

@@ -497,7 +497,7 @@ pub async fn detail_page(
                     &d.incident.service,
                 ),
                 published: super::status_page::publishable(&app.config(), &d.incident.service)
-                    .then(|| super::status_page::is_published(&d.timeline)),
+                    .then(|| crate::state::incidents::is_published(&d.timeline)),
                 postmortem: crate::review::postmortem::stored(app, n)
                     .ok()
                     .flatten()

@@ -226,13 +226,6 @@ pub fn publishable(config: &nines_config::Config, service: &str) -> bool {
             .any(|c| c.services.iter().any(|s| s == service))
 }
 
-/// Whether a responder published the incident with this timeline.
-pub fn is_published(timeline: &[nines_store::TimelineEntry]) -> bool {
-    timeline
-        .iter()
-        .any(|t| t.kind == crate::incidents::lifecycle::PUBLISHED)
-}
-
 fn component_specs(config: &nines_config::Config) -> Vec<nines_config::StatusComponent> {
     if !config.status_page.components.is_empty() {
         return config.status_page.components.clone();
@@ -382,7 +375,7 @@ pub fn gather(app: &App, days: &DayCache) -> Result<StatusData, nines_store::Sto
         let timelines = crate::incidents::queries::timelines(app, &ids)?;
         rows.into_iter()
             .zip(timelines)
-            .filter(|(_, t)| is_published(t))
+            .filter(|(_, t)| crate::state::incidents::is_published(t))
             .map(|(i, _)| i)
             .collect()
     };
